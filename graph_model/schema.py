@@ -1,0 +1,333 @@
+"""The property-graph schema as data: documented once, used everywhere.
+
+Loaders, rules and the API read label, key and property names from here instead of repeating string
+literals; `riskgraph db init` derives constraints and indexes from it; docs/graph-model.md is rendered
+from it (and a test keeps the two in step). Modelled on FollowTheMoney's "schema as data".
+
+Conventions
+- Every fact that changes over time carries ``valid_from`` / ``valid_to`` (ISO dates; ``valid_to``
+  null = still valid). A changed attribute is never overwritten without trace: the previous value is
+  kept as a ``FactVersion`` node.
+- Every node and relationship written from source data carries provenance: ``source``, ``batch_id``,
+  ``source_file``, ``source_row`` (of its latest supporting record) and ``record_keys`` (all of them);
+  golden entities additionally link to their ``SourceRecord`` nodes by ``DERIVED_FROM``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Prop:
+    name: str
+    type: str
+    description: str
+    indexed: bool = False
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    key: str
+    description: str
+    properties: tuple[Prop, ...]
+    zh: str = ""
+    fulltext: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RelType:
+    type: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    description: str
+    properties: tuple[Prop, ...] = field(default_factory=tuple)
+    zh: str = ""
+
+
+PROVENANCE: tuple[Prop, ...] = (
+    Prop("source", "string", "source system that supplied the latest supporting record"),
+    Prop("batch_id", "string", "ingest batch of the latest supporting record"),
+    Prop("source_file", "string", "file name of the latest supporting record"),
+    Prop("source_row", "int", "row number (1-based, header excluded) in that file"),
+    Prop("record_keys", "list<string>", "keys of every SourceRecord supporting this fact"),
+)
+VALIDITY: tuple[Prop, ...] = (
+    Prop("valid_from", "date", "first day the fact holds (null = unknown)"),
+    Prop("valid_to", "date", "last day the fact holds (null = still valid)"),
+)
+
+# --- labels -------------------------------------------------------------------------------------
+COMPANY = "Company"
+PERSON = "Person"
+LOAN = "Loan"
+BLACKLIST_ENTRY = "BlacklistEntry"
+PHONE = "Phone"
+ADDRESS = "Address"
+SOURCE_RECORD = "SourceRecord"
+BATCH = "Batch"
+FACT_VERSION = "FactVersion"
+ALERT = "Alert"
+RULE_RUN = "RuleRun"
+GROUP = "Group"
+RISK_SCORE = "RiskScore"
+ENTITY_LABELS = (COMPANY, PERSON)
+PARTY = (COMPANY, PERSON)
+
+# --- relationship types -------------------------------------------------------------------------
+HOLDS_SHARES = "HOLDS_SHARES"
+HOLDS_POSITION = "HOLDS_POSITION"
+GUARANTEES = "GUARANTEES"
+GUARANTEES_LOAN = "GUARANTEES_LOAN"
+BORROWED = "BORROWED"
+FAMILY_OF = "FAMILY_OF"
+HAS_PHONE = "HAS_PHONE"
+HAS_ADDRESS = "HAS_ADDRESS"
+LISTED_AS = "LISTED_AS"
+BRANCH_OF = "BRANCH_OF"
+DERIVED_FROM = "DERIVED_FROM"
+IN_BATCH = "IN_BATCH"
+HAS_VERSION = "HAS_VERSION"
+CONTROLS = "CONTROLS"
+MEMBER_OF = "MEMBER_OF"
+CONCERNS = "CONCERNS"
+RAISED_IN = "RAISED_IN"
+SCORED = "SCORED"
+
+POSITION_ROLES = ("legal_representative", "chairman", "director", "supervisor", "senior_manager")
+FAMILY_RELATIONS = ("spouse", "parent", "child", "sibling")
+LOAN_STATUSES = ("normal", "overdue", "defaulted", "closed")
+BLACKLIST_KINDS = (
+    "dishonest_judgment_debtor",  # 失信被执行人
+    "consumption_restriction",  # 限制高消费
+    "abnormal_operation",  # 经营异常名录
+    "serious_violation",  # 严重违法失信名单
+    "administrative_penalty",  # 行政处罚
+    "bank_internal",  # 本行内部名单
+)
+
+NODES: tuple[NodeType, ...] = (
+    NodeType(
+        COMPANY, "entity_id", "A resolved (golden) legal entity; branches are their own Company.", zh="企业",
+        fulltext=("name", "name_variants"),
+        properties=(
+            Prop("entity_id", "string", "stable riskgraph id (C:…)", required=True),
+            Prop("uscc", "string", "统一社会信用代码, 18 chars, check digit valid", indexed=True),
+            Prop("name", "string", "current registered name", indexed=True, required=True),
+            Prop("name_norm", "string", "normalized name (NFKC, t2s, suffix-free)", indexed=True),
+            Prop("name_variants", "list<string>", "every name seen in source records"),
+            Prop("legal_form", "string", "e.g. 有限责任公司"),
+            Prop("registered_capital", "float", "CNY"),
+            Prop("net_assets", "float", "CNY, latest known; denominator of guarantee leverage"),
+            Prop("established", "date", "registration date"),
+            Prop("status", "string", "operating status (存续, 注销 …)"),
+            Prop("industry", "string", "industry code or name", indexed=True),
+            Prop("region", "string", "administrative region (province/city)", indexed=True),
+            Prop("bank_branch", "string", "the bank branch that manages the customer", indexed=True),
+            Prop("is_branch", "bool", "a branch office (分公司/支行 …) of another company"),
+            *VALIDITY, *PROVENANCE,
+        ),
+    ),
+    NodeType(
+        PERSON, "entity_id", "A resolved natural person.", zh="自然人",
+        fulltext=("name",),
+        properties=(
+            Prop("entity_id", "string", "stable riskgraph id (P:…)", required=True),
+            Prop("id_number", "string", "居民身份证 18 chars, check digit valid (PII: masked by the API)", indexed=True),
+            Prop("id_masked", "string", "masked ID as received, e.g. 3301**********1234 (evidence, never a key)"),
+            Prop("name", "string", "name", indexed=True, required=True),
+            Prop("birth_date", "date", "from the ID or the source"),
+            Prop("gender", "string", "M / F"),
+            Prop("bank_branch", "string", "the bank branch that manages the customer", indexed=True),
+            *PROVENANCE,
+        ),
+    ),
+    NodeType(
+        LOAN, "loan_id", "A credit facility drawn by a borrower.", zh="贷款",
+        properties=(
+            Prop("loan_id", "string", "the bank's loan / contract number", required=True),
+            Prop("amount", "float", "principal, CNY"),
+            Prop("balance", "float", "outstanding balance, CNY"),
+            Prop("currency", "string", "ISO 4217, default CNY"),
+            Prop("start_date", "date", "drawdown date"),
+            Prop("maturity_date", "date", "maturity"),
+            Prop("status", "string", f"one of {', '.join(LOAN_STATUSES)}", indexed=True),
+            Prop("bank_branch", "string", "booking branch", indexed=True),
+            *PROVENANCE,
+        ),
+    ),
+    NodeType(
+        BLACKLIST_ENTRY, "entry_id", "One listing of a party on a blacklist.", zh="名单记录",
+        properties=(
+            Prop("entry_id", "string", "id of the listing in its source", required=True),
+            Prop("kind", "string", f"one of {', '.join(BLACKLIST_KINDS)}", indexed=True),
+            Prop("list_date", "date", "date listed", indexed=True),
+            Prop("removal_date", "date", "date removed (null = still listed)"),
+            Prop("authority", "string", "issuing court / authority"),
+            Prop("reason", "string", "reason as published"),
+            *PROVENANCE,
+        ),
+    ),
+    NodeType(
+        PHONE, "number", "A normalized phone number shared by the parties that gave it.", zh="电话",
+        properties=(Prop("number", "string", "digits only, country code stripped (PII: masked by the API)", required=True),),
+    ),
+    NodeType(
+        ADDRESS, "address_key", "A normalized address shared by the parties that gave it.", zh="地址",
+        properties=(
+            Prop("address_key", "string", "normalized address text (NFKC, t2s, no spaces)", required=True),
+            Prop("text", "string", "address as first received"),
+            Prop("province", "string", "parsed province"),
+            Prop("city", "string", "parsed city"),
+            Prop("district", "string", "parsed district"),
+        ),
+    ),
+    NodeType(
+        SOURCE_RECORD, "record_key", "One accepted source row, kept as received: the provenance of every fact.", zh="源记录",
+        properties=(
+            Prop("record_key", "string", "source|kind|source record id", required=True),
+            Prop("source", "string", "source system", indexed=True),
+            Prop("kind", "string", "file kind (companies, persons, …)"),
+            Prop("source_record_id", "string", "the row's own id in its source"),
+            Prop("batch_id", "string", "ingest batch", indexed=True),
+            Prop("source_file", "string", "file name"),
+            Prop("source_row", "int", "row number"),
+            Prop("content_hash", "string", "hash of the row's values: unchanged rows are skipped"),
+            Prop("payload", "string", "the row's values as JSON, as received"),
+            Prop("ingested_at", "datetime", "when it was loaded"),
+        ),
+    ),
+    NodeType(
+        BATCH, "batch_id", "One ingest run of one source.", zh="批次",
+        properties=(
+            Prop("batch_id", "string", "id", required=True),
+            Prop("source", "string", "source system"),
+            Prop("started_at", "datetime", "start"),
+            Prop("finished_at", "datetime", "end (null while running or after a crash)"),
+            Prop("status", "string", "running / completed / failed"),
+            Prop("counts", "string", "JSON: read / accepted / rejected / created / updated / unchanged per kind"),
+        ),
+    ),
+    NodeType(
+        FACT_VERSION, "version_id", "A superseded value of an attribute, with its validity period.", zh="历史值",
+        properties=(
+            Prop("version_id", "string", "id", required=True),
+            Prop("attribute", "string", "attribute name"),
+            Prop("value", "string", "the earlier value (JSON)"),
+            *VALIDITY,
+            Prop("batch_id", "string", "batch that supplied the earlier value"),
+            Prop("superseded_by_batch", "string", "batch that replaced it"),
+        ),
+    ),
+    NodeType(
+        ALERT, "alert_id", "A finding of a rule about one or more entities, with its evidence.", zh="预警",
+        properties=(
+            Prop("alert_id", "string", "deterministic: rule id + sorted entity ids (+ subject key)", required=True),
+            Prop("rule_id", "string", "rule id", indexed=True),
+            Prop("rule_version", "string", "rule version"),
+            Prop("severity", "string", "low / medium / high / critical", indexed=True),
+            Prop("status", "string", "open / confirmed / dismissed (triage state, kept across runs)", indexed=True),
+            Prop("active", "bool", "false once a run no longer finds it"),
+            Prop("entity_ids", "list<string>", "entities concerned"),
+            Prop("explanation_zh", "string", "说明"),
+            Prop("explanation_en", "string", "explanation"),
+            Prop("evidence", "string", "JSON: paths / subgraph / arithmetic"),
+            Prop("first_run_id", "string", "run that first raised it"),
+            Prop("last_run_id", "string", "latest run that found it"),
+            Prop("triaged_by", "string", "user"),
+            Prop("triage_comment", "string", "comment"),
+            Prop("triaged_at", "datetime", "when"),
+        ),
+    ),
+    NodeType(
+        RULE_RUN, "run_id", "One execution of one rule.", zh="规则运行",
+        properties=(
+            Prop("run_id", "string", "id", required=True),
+            Prop("rule_id", "string", "rule", indexed=True),
+            Prop("rule_version", "string", "version"),
+            Prop("parameters", "string", "JSON of the parameters used"),
+            Prop("as_of", "date", "as-of date of the data"),
+            Prop("started_at", "datetime", "start"),
+            Prop("finished_at", "datetime", "end"),
+            Prop("duration_ms", "int", "duration"),
+            Prop("counts", "string", "JSON: alerts new / still / resolved"),
+            Prop("status", "string", "completed / failed"),
+        ),
+    ),
+    NodeType(
+        GROUP, "group_id", "A group customer: entities under common control.", zh="集团",
+        properties=(
+            Prop("group_id", "string", "deterministic from the controller(s)", required=True),
+            Prop("name", "string", "display name (largest member or controller)"),
+            Prop("controller_ids", "list<string>", "controlling person(s)/entity"),
+            Prop("size", "int", "members"),
+            Prop("exposure", "float", "aggregated exposure, CNY"),
+            Prop("run_id", "string", "run that computed it"),
+        ),
+    ),
+    NodeType(
+        RISK_SCORE, "score_id", "A contagion score of one entity in one run (a snapshot).", zh="风险传染评分",
+        properties=(
+            Prop("score_id", "string", "run id + entity id", required=True),
+            Prop("run_id", "string", "run", indexed=True),
+            Prop("entity_id", "string", "entity", indexed=True),
+            Prop("score", "float", "score in [0, 1]"),
+            Prop("hops", "int", "hops to the nearest listed entity"),
+            Prop("paths", "string", "JSON: top explaining paths"),
+            Prop("as_of", "date", "as-of date"),
+        ),
+    ),
+)
+
+PARTY_FACT = (*VALIDITY, *PROVENANCE)
+
+RELATIONSHIPS: tuple[RelType, ...] = (
+    RelType(HOLDS_SHARES, PARTY, (COMPANY,), "holder → company: a direct shareholding.", zh="持股",
+            properties=(Prop("pct", "float", "percentage 0–100"), Prop("amount", "float", "subscribed capital, CNY"),
+                        Prop("as_of", "date", "date of the register extract"), *PARTY_FACT)),
+    RelType(HOLDS_POSITION, (PERSON,), (COMPANY,), "person → company: an office held.", zh="任职",
+            properties=(Prop("role", "string", f"one of {', '.join(POSITION_ROLES)}"), Prop("title", "string", "title as received"), *PARTY_FACT)),
+    RelType(GUARANTEES, PARTY, PARTY, "guarantor → borrower: a guarantee (one per contract).", zh="担保",
+            properties=(Prop("contract_id", "string", "guarantee contract id (key with the pair)"),
+                        Prop("amount", "float", "guaranteed amount, CNY"), Prop("loan_id", "string", "loan guaranteed, if known"),
+                        Prop("kind", "string", "joint / general / mortgage / pledge"), *PARTY_FACT)),
+    RelType(GUARANTEES_LOAN, PARTY, (LOAN,), "guarantor → loan: the same guarantee tied to the loan it secures.", zh="担保贷款",
+            properties=(Prop("contract_id", "string", "guarantee contract id"), Prop("amount", "float", "guaranteed amount"), *PARTY_FACT)),
+    RelType(BORROWED, PARTY, (LOAN,), "borrower → loan.", zh="借款", properties=PROVENANCE),
+    RelType(FAMILY_OF, (PERSON,), (PERSON,), "person → person: a near-relative tie, read as 'from is <relation> of to'.", zh="亲属",
+            properties=(Prop("relation", "string", f"one of {', '.join(FAMILY_RELATIONS)}"), *PARTY_FACT)),
+    RelType(HAS_PHONE, PARTY, (PHONE,), "party → phone it gave.", zh="电话", properties=PARTY_FACT),
+    RelType(HAS_ADDRESS, PARTY, (ADDRESS,), "party → address it gave (registered, office, home).", zh="地址",
+            properties=(Prop("kind", "string", "registered / office / home"), *PARTY_FACT)),
+    RelType(LISTED_AS, PARTY, (BLACKLIST_ENTRY,), "party → its blacklist listing.", zh="列入名单", properties=PROVENANCE),
+    RelType(BRANCH_OF, (COMPANY,), (COMPANY,), "branch → parent company (never merged into it).", zh="分支机构", properties=PROVENANCE),
+    RelType(DERIVED_FROM, (COMPANY, PERSON, LOAN, BLACKLIST_ENTRY), (SOURCE_RECORD,),
+            "golden node → each source record it was built from.", zh="来源",
+            properties=(Prop("match_evidence", "string", "JSON: entity-resolution evidence for this record"),)),
+    RelType(IN_BATCH, (SOURCE_RECORD,), (BATCH,), "source record → the batch that loaded it.", zh="所属批次"),
+    RelType(HAS_VERSION, (COMPANY, PERSON, LOAN, BLACKLIST_ENTRY), (FACT_VERSION,), "entity → a superseded attribute value.", zh="历史"),
+    RelType(CONTROLS, PARTY, (COMPANY,), "controller → company: derived actual control (written by rules).", zh="实际控制",
+            properties=(Prop("share", "float", "integrated ownership 0–1"), Prop("basis", "string", "majority / relative / board"),
+                        Prop("chain", "list<string>", "entity ids along the control chain"), Prop("run_id", "string", "rule run"))),
+    RelType(MEMBER_OF, PARTY, (GROUP,), "entity → its group customer (written by rules).", zh="集团成员",
+            properties=(Prop("run_id", "string", "rule run"), Prop("reason", "string", "why it belongs"))),
+    RelType(CONCERNS, (ALERT,), PARTY, "alert → entity it concerns.", zh="涉及"),
+    RelType(RAISED_IN, (ALERT,), (RULE_RUN,), "alert → the runs that found it.", zh="产生于"),
+    RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
+)
+
+
+def node_type(label: str) -> NodeType:
+    for nt in NODES:
+        if nt.label == label:
+            return nt
+    raise KeyError(label)
+
+
+def rel_type(name: str) -> RelType:
+    for rt in RELATIONSHIPS:
+        if rt.type == name:
+            return rt
+    raise KeyError(name)
