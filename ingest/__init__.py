@@ -1,0 +1,1 @@
+"""Ingest: read, validate, resolve and load source files into the graph."""
