@@ -56,6 +56,8 @@ def apply_schema(driver: Driver, database: str = "neo4j") -> list[str]:
 
 def existing_schema(driver: Driver, database: str = "neo4j") -> dict[str, list[str]]:
     with driver.session(database=database) as session:
-        constraints = [r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name RETURN name ORDER BY name")]
+        constraints = [
+            r["name"] for r in session.run("SHOW CONSTRAINTS YIELD name RETURN name ORDER BY name")
+        ]
         indexes = [r["name"] for r in session.run("SHOW INDEXES YIELD name RETURN name ORDER BY name")]
     return {"constraints": constraints, "indexes": indexes}

@@ -57,13 +57,17 @@ def check_prerequisites(settings: Settings) -> None:
     """Fail early, in plain words, when Java 17+ or Maven is missing."""
     java = shutil.which(settings.java_bin)
     if not java:
-        raise ServerError("未找到 Java（需要 17 及以上）。/ Java 17+ not found: install a JDK 17 (e.g. apt-get install openjdk-17-jdk-headless).")
+        raise ServerError(
+            "未找到 Java（需要 17 及以上）。/ Java 17+ not found: install a JDK 17 (e.g. apt-get install openjdk-17-jdk-headless)."
+        )
     out = subprocess.run([java, "-version"], capture_output=True, text=True).stderr
     major = _java_major(out)
     if major is not None and major < 17:
         raise ServerError(f"Java 版本过低：{major}。/ Java {major} found; Neo4j 5.26 needs Java 17 or newer.")
     if not shutil.which(settings.maven_bin):
-        raise ServerError("未找到 Maven。/ Maven not found: install it (apt-get install maven) to fetch the Neo4j jars.")
+        raise ServerError(
+            "未找到 Maven。/ Maven not found: install it (apt-get install maven) to fetch the Neo4j jars."
+        )
 
 
 def _java_major(version_text: str) -> int | None:
@@ -84,9 +88,15 @@ def fetch_jars(settings: Settings) -> Path:
     check_prerequisites(settings)
     lib.mkdir(parents=True, exist_ok=True)
     cmd = [
-        settings.maven_bin, "-q", "-B", "-f", str(POM),
+        settings.maven_bin,
+        "-q",
+        "-B",
+        "-f",
+        str(POM),
         f"-Dneo4j.version={settings.neo4j_version}",
-        "dependency:copy-dependencies", f"-DoutputDirectory={lib}", "-DincludeScope=runtime",
+        "dependency:copy-dependencies",
+        f"-DoutputDirectory={lib}",
+        "-DincludeScope=runtime",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0 or not (lib / f"neo4j-{settings.neo4j_version}.jar").exists():
@@ -166,11 +176,24 @@ def ensure_password(settings: Settings) -> str:
         )
     password = secrets.token_urlsafe(24)
     proc = subprocess.run(
-        [settings.java_bin, "-cp", _classpath(settings), ADMIN_ENTRY_POINT, "dbms", "set-initial-password", password],
-        capture_output=True, text=True, env=_env(settings), cwd=settings.server_home,
+        [
+            settings.java_bin,
+            "-cp",
+            _classpath(settings),
+            ADMIN_ENTRY_POINT,
+            "dbms",
+            "set-initial-password",
+            password,
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(settings),
+        cwd=settings.server_home,
     )
     if proc.returncode != 0:
-        raise ServerError(f"设置初始密码失败。/ Setting the initial password failed:\n{proc.stdout}{proc.stderr}")
+        raise ServerError(
+            f"设置初始密码失败。/ Setting the initial password failed:\n{proc.stdout}{proc.stderr}"
+        )
     pw_file.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(pw_file.parent, 0o700)
     fd = os.open(pw_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -213,9 +236,11 @@ def bolt_answers(uri: str, user: str, password: str) -> str | None:
     """The server version if Bolt answers `RETURN 1` with these credentials, else None."""
     try:
         with GraphDatabase.driver(uri, auth=(user, password), connection_timeout=2.0) as driver:
-            with driver.session(database="system") as session:
+            with driver.session() as session:
                 session.run("RETURN 1").consume()
-                rec = session.run("CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition").single()
+                rec = session.run(
+                    "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition"
+                ).single()
                 return f"{rec['v']} {rec['edition']}"
     except (ServiceUnavailable, OSError):
         return None
@@ -241,7 +266,9 @@ def start(settings: Settings, progress: Callable[[str], None] = lambda _m: None)
     existing = read_pid(settings)
     if existing:
         st = status(settings)
-        return ServerStatus(True, existing, st.uri, st.version, st.edition, f"already running (pid {existing})")
+        return ServerStatus(
+            True, existing, st.uri, st.version, st.edition, f"already running (pid {existing})"
+        )
     if _port_in_use(settings.neo4j_host, settings.neo4j_bolt_port):
         raise ServerError(
             f"端口 {settings.neo4j_bolt_port} 已被占用。/ Port {settings.neo4j_bolt_port} on {settings.neo4j_host} "
@@ -255,16 +282,26 @@ def start(settings: Settings, progress: Callable[[str], None] = lambda _m: None)
     p = _paths(settings)
     cmd = [
         settings.java_bin,
-        f"-Xms{settings.neo4j_heap}", f"-Xmx{settings.neo4j_heap}",
+        f"-Xms{settings.neo4j_heap}",
+        f"-Xmx{settings.neo4j_heap}",
         *JVM_FLAGS,
-        "-cp", classpath, ENTRY_POINT,
-        f"--home-dir={p['home']}", f"--config-dir={p['conf']}", "--console-mode",
+        "-cp",
+        classpath,
+        ENTRY_POINT,
+        f"--home-dir={p['home']}",
+        f"--config-dir={p['conf']}",
+        "--console-mode",
     ]
     progress("starting the server")
     with open(p["console"], "ab") as console:
         proc = subprocess.Popen(
-            cmd, stdout=console, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=_env(settings), cwd=p["home"], start_new_session=True,
+            cmd,
+            stdout=console,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=_env(settings),
+            cwd=p["home"],
+            start_new_session=True,
         )
     p["pid"].write_text(str(proc.pid))
     deadline = time.monotonic() + settings.neo4j_start_timeout_s
@@ -320,7 +357,9 @@ def _alive(pid: int) -> bool:
 
 def stop(settings: Settings) -> str:
     if settings.uses_external_server:
-        raise ServerError("已设置 NEO4J_URI，riskgraph 不管理该服务器。/ NEO4J_URI is set; riskgraph does not stop that server.")
+        raise ServerError(
+            "已设置 NEO4J_URI，riskgraph 不管理该服务器。/ NEO4J_URI is set; riskgraph does not stop that server."
+        )
     pid = read_pid(settings)
     pid_file = _paths(settings)["pid"]
     if not pid:
@@ -328,7 +367,11 @@ def stop(settings: Settings) -> str:
         return "not running"
     clean = _terminate(pid, settings)
     pid_file.unlink(missing_ok=True)
-    return f"stopped (pid {pid})" if clean else f"killed after {settings.neo4j_stop_timeout_s:.0f} s without a clean shutdown (pid {pid})"
+    return (
+        f"stopped (pid {pid})"
+        if clean
+        else f"killed after {settings.neo4j_stop_timeout_s:.0f} s without a clean shutdown (pid {pid})"
+    )
 
 
 def status(settings: Settings) -> ServerStatus:
@@ -346,7 +389,9 @@ def status(settings: Settings) -> ServerStatus:
         v, edition = version.split(" ", 1)
         return ServerStatus(True, pid, uri, v, edition, "running")
     if pid:
-        return ServerStatus(False, pid, uri, None, None, "process alive but Bolt does not answer (starting or stuck)")
+        return ServerStatus(
+            False, pid, uri, None, None, "process alive but Bolt does not answer (starting or stuck)"
+        )
     return ServerStatus(False, None, uri, None, None, "not running")
 
 

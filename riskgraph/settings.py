@@ -24,7 +24,9 @@ class Settings(BaseSettings):
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="git-ignored working folder")
 
     # --- the locally run Neo4j server ---
-    neo4j_version: str = Field(default="5.26.30", description="Neo4j Community LTS version fetched from Maven Central")
+    neo4j_version: str = Field(
+        default="5.26.30", description="Neo4j Community LTS version fetched from Maven Central"
+    )
     neo4j_host: str = "127.0.0.1"
     neo4j_bolt_port: int = 7687
     neo4j_data_dir: Path | None = Field(default=None, description="server home; default var/neo4j/home")
@@ -41,7 +43,9 @@ class Settings(BaseSettings):
     neo4j_uri: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_URI", "RISKGRAPH_NEO4J_URI")
     )
-    neo4j_user: str = Field(default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "RISKGRAPH_NEO4J_USER"))
+    neo4j_user: str = Field(
+        default="neo4j", validation_alias=AliasChoices("NEO4J_USER", "RISKGRAPH_NEO4J_USER")
+    )
     neo4j_password: str | None = Field(
         default=None, validation_alias=AliasChoices("NEO4J_PASSWORD", "RISKGRAPH_NEO4J_PASSWORD")
     )

@@ -1,0 +1,51 @@
+"""The schema as code applies idempotently, enforces its keys, and matches its documentation."""
+
+from __future__ import annotations
+
+import pytest
+from neo4j import Driver
+from neo4j.exceptions import ConstraintError
+
+from graph_model.constraints import apply_schema, existing_schema, schema_statements
+from graph_model.docs import render_markdown
+from graph_model.schema import NODES, RELATIONSHIPS
+from riskgraph.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.neo4j
+
+
+def test_schema_applies_twice_without_error(neo4j_driver: Driver) -> None:
+    first = apply_schema(neo4j_driver)
+    second = apply_schema(neo4j_driver)
+    assert first == second
+    present = existing_schema(neo4j_driver)
+    for nt in NODES:
+        assert f"{nt.label.lower()}_{nt.key}_unique" in present["constraints"]
+
+
+@pytest.mark.parametrize("node_type", NODES, ids=lambda nt: nt.label)
+def test_uniqueness_constraint_rejects_duplicate_key(clean_graph: Driver, node_type) -> None:
+    query = f"CREATE (:{node_type.label} {{{node_type.key}: $k}})"
+    with clean_graph.session() as session:
+        session.run(query, k="dup-1").consume()
+        with pytest.raises(ConstraintError):
+            session.run(query, k="dup-1").consume()
+        count = session.run(
+            f"MATCH (n:{node_type.label} {{{node_type.key}: $k}}) RETURN count(n) AS c", k="dup-1"
+        ).single()
+    assert count["c"] == 1
+
+
+def test_every_statement_is_idempotent_ddl() -> None:
+    stmts = schema_statements()
+    assert stmts and all("IF NOT EXISTS" in s for s in stmts)
+
+
+def test_graph_model_doc_is_current() -> None:
+    """docs/graph-model.md is generated from the schema; regenerate with `riskgraph db schema-doc`."""
+    doc = (PROJECT_ROOT / "docs" / "graph-model.md").read_text(encoding="utf-8")
+    assert doc == render_markdown(), "docs/graph-model.md is stale: run `riskgraph db schema-doc`"
+    for nt in NODES:
+        assert f"### `{nt.label}`" in doc
+    for rt in RELATIONSHIPS:
+        assert f"### `{rt.type}`" in doc
