@@ -1,0 +1,1 @@
+"""Credit-risk rules: pure algorithms (``risk_rules.algorithms``) and the rule framework around them."""
