@@ -1,0 +1,113 @@
+"""Candidate pairs: records that share a blocking key.
+
+Each rule yields a key per record; records with equal keys form a block and every pair inside a
+block becomes a candidate.  Blocks larger than the cap are skipped (a key shared by thousands of
+records — a common name, a placeholder phone — carries no identity), except for strong-key rules,
+whose large blocks are linked as a star (every record to the block's first) because equal valid
+strong keys mean one entity however many records there are.  Pair generation is vectorized: the
+only Python loop is over the distinct block sizes (≤ the cap).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from entity_resolution import keys
+from entity_resolution.normalize import map_unique
+from entity_resolution.prepare import Prepared
+from entity_resolution.spec import BlockingRule, ResolutionSpec
+
+
+@dataclass
+class Candidates:
+    """Candidate pairs as index arrays (a < b) plus the first rule that produced each pair."""
+
+    a: np.ndarray
+    b: np.ndarray
+    rule: np.ndarray  # index into spec.blocking, or -1 for pairs added by the clustering check
+    rule_names: list[str]
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+
+def rule_key(prep: Prepared, rule: BlockingRule) -> np.ndarray:
+    """Integer block code per record for one rule (-1 = no key)."""
+    parts: list[pd.Series] = []
+    for part in rule.keys:
+        field, _, tname = part.partition(":")
+        values = pd.Series(prep.field(field), dtype=object)
+        func = keys.transform(tname or "exact")
+        parts.append(map_unique(values, func))
+    key = parts[0]
+    missing = key.isna()
+    for p in parts[1:]:
+        missing |= p.isna()
+        key = key.astype(str) + "\x1f" + p.astype(str)
+    key = key.where(~missing, None)
+    codes, _ = pd.factorize(key.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes.astype(np.int64)
+
+
+def pairs_from_codes(
+    codes: np.ndarray, max_block: int, star_large: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """All within-block pairs (i < j by record position) for blocks of size 2..max_block;
+    larger blocks become stars when ``star_large``."""
+    idx = np.flatnonzero(codes >= 0)
+    if len(idx) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = idx[np.argsort(codes[idx], kind="stable")]
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    out_a: list[np.ndarray] = []
+    out_b: list[np.ndarray] = []
+    for size in np.unique(sizes[(sizes >= 2) & (sizes <= max_block)]):
+        block_starts = starts[sizes == size]
+        i, j = np.triu_indices(int(size), k=1)
+        out_a.append(order[block_starts[:, None] + i[None, :]].ravel())
+        out_b.append(order[block_starts[:, None] + j[None, :]].ravel())
+    if star_large:
+        for start, size in zip(starts[sizes > max_block], sizes[sizes > max_block], strict=True):
+            members = order[start : start + size]
+            out_a.append(np.full(size - 1, members[0]))
+            out_b.append(members[1:])
+    if not out_a:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    a = np.concatenate(out_a)
+    b = np.concatenate(out_b)
+    return np.minimum(a, b), np.maximum(a, b)
+
+
+def block(prep: Prepared, spec: ResolutionSpec) -> Candidates:
+    """Union of all rules' pairs, deduplicated, filtered by link mode and incremental mode."""
+    strong_names = {s.name for s in spec.strong_ids}
+    all_a, all_b, all_r = [], [], []
+    for r, rule in enumerate(spec.blocking):
+        codes = rule_key(prep, rule)
+        is_strong_rule = all(
+            p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact") for p in rule.keys
+        )
+        a, b = pairs_from_codes(codes, rule.max_block_size or spec.max_block_size, star_large=is_strong_rule)
+        all_a.append(a)
+        all_b.append(b)
+        all_r.append(np.full(len(a), r, dtype=np.int16))
+    a = np.concatenate(all_a) if all_a else np.empty(0, np.int64)
+    b = np.concatenate(all_b) if all_b else np.empty(0, np.int64)
+    rule_idx = np.concatenate(all_r) if all_r else np.empty(0, np.int16)
+    keep = a != b
+    if spec.mode == "link_only" and prep.source is not None:
+        keep &= prep.source[a] != prep.source[b]
+    # incremental: pairs between two already-resolved records are settled; do not rescore them
+    keep &= prep.is_new[a] | prep.is_new[b]
+    a, b, rule_idx = a[keep], b[keep], rule_idx[keep]
+    combined = a * prep.n + b
+    _, first = np.unique(combined, return_index=True)
+    first.sort()
+    return Candidates(
+        a=a[first], b=b[first], rule=rule_idx[first], rule_names=[r.name for r in spec.blocking]
+    )

@@ -1,0 +1,177 @@
+"""Identifier validation and blocking-key transforms.
+
+A *strong key* is an identifier that, when valid, names exactly one entity: the 18-character
+统一社会信用代码 (USCC, mod-31 check) and the 18-digit 居民身份证号 (resident ID, mod-11 check, valid
+birth date and region).  Only a valid one may force a merge; an invalid one (typo, wrong check
+digit) is ordinary evidence, and a masked one (``3301**********1234``) is blocking evidence only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from stdnum.cn import ric, uscc
+
+MASK_CHARS = "*"
+
+
+def is_masked(code: str | None) -> bool:
+    return bool(code) and MASK_CHARS in code
+
+
+@lru_cache(maxsize=1_000_000)
+def valid_uscc(code: str | None) -> str | None:
+    """The compact USCC if it passes stdnum's length/format/check-digit validation, else None."""
+    if not code or is_masked(code):
+        return None
+    try:
+        return uscc.validate(code)
+    except Exception:  # stdnum raises ValidationError subclasses (and ValueError on odd input)
+        return None
+
+
+@lru_cache(maxsize=1_000_000)
+def valid_ric(code: str | None) -> str | None:
+    """The compact resident ID if valid (check digit, birth date, region), else None."""
+    if not code or is_masked(code):
+        return None
+    try:
+        return ric.validate(code)
+    except Exception:
+        return None
+
+
+def any_nonempty(code: str | None) -> str | None:
+    """Validator for identifiers without a checksum: any unmasked value counts."""
+    if not code or is_masked(code):
+        return None
+    return code
+
+
+VALIDATORS: dict[str, Callable[[str | None], str | None]] = {
+    "cn_uscc": valid_uscc,
+    "cn_ric": valid_ric,
+    "none": any_nonempty,
+}
+
+
+def birth_date_from_ric(code: str | None) -> str | None:
+    """YYYYMMDD from a full resident ID (valid or not, as long as the date part is readable)."""
+    if not code or len(code) != 18 or is_masked(code[6:14]):
+        return None
+    part = code[6:14]
+    return part if re.fullmatch(r"(19|20)\d{2}(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])", part) else None
+
+
+def masked_compatible(a: str, b: str) -> bool:
+    """Two codes of equal length whose visible characters agree wherever both are visible,
+    with at least 8 characters visible in both (so two fully masked codes never agree)."""
+    if len(a) != len(b):
+        return False
+    both = 0
+    for x, y in zip(a, b, strict=True):
+        if x == "*" or y == "*":
+            continue
+        if x != y:
+            return False
+        both += 1
+    return both >= 8
+
+
+# ---- blocking-key transforms: value -> key part (None = this record has no key for the rule) ----
+
+
+def _prefix(n: int) -> Callable[[str | None], str | None]:
+    def f(v: str | None) -> str | None:
+        return v[:n] if v and len(v) >= n else None
+
+    return f
+
+
+def _suffix(n: int) -> Callable[[str | None], str | None]:
+    def f(v: str | None) -> str | None:
+        return v[-n:] if v and len(v) >= n and "*" not in v[-n:] else None
+
+    return f
+
+
+def _prefix_suffix(n: int) -> Callable[[str | None], str | None]:
+    """Masked-ID key: visible region prefix + last n characters (3301…1234)."""
+
+    def f(v: str | None) -> str | None:
+        if not v or len(v) < 2 * n:
+            return None
+        head, tail = v[:n], v[-n:]
+        if "*" in head or "*" in tail:
+            return None
+        return f"{head}~{tail}"
+
+    return f
+
+
+def _sorted_chars(v: str | None) -> str | None:
+    """Order-free character key: catches transposed characters (阿里巴巴 / 巴巴阿里)."""
+    return "".join(sorted(v.replace("|", ""))) if v else None
+
+
+@lru_cache(maxsize=1)
+def _pinyin():
+    import pypinyin
+
+    return pypinyin
+
+
+def _pinyin_key(v: str | None) -> str | None:
+    """Toneless pinyin: catches homophone typos (张伟/章伟) in Chinese names."""
+    if not v:
+        return None
+    return "".join(_pinyin().lazy_pinyin(v.replace("|", ""), errors="default"))
+
+
+def _year(v: str | None) -> str | None:
+    return v[:4] if v and len(v) >= 4 and v[:4].isdigit() else None
+
+
+def _exact(v: str | None) -> str | None:
+    return v or None
+
+
+def _no_unit(v: str | None) -> str | None:
+    """Company core without the branch unit (blocks a branch together with its parent)."""
+    return v.split("|", 1)[0] if v else None
+
+
+def _first_token(v: str | None) -> str | None:
+    return v.split(" ", 1)[0] if v else None
+
+
+def _sorted_tokens(v: str | None) -> str | None:
+    return " ".join(sorted(v.split())) if v else None
+
+
+def transform(name: str) -> Callable[[str | None], str | None]:
+    """Look up a blocking-key transform by its spec name (``exact``, ``prefix4``, ``suffix4``,
+    ``prefix4_suffix4``, ``sorted_chars``, ``pinyin``, ``year``, ``no_unit``, ``first_token``,
+    ``sorted_tokens``)."""
+    fixed = {
+        "exact": _exact,
+        "sorted_chars": _sorted_chars,
+        "pinyin": _pinyin_key,
+        "year": _year,
+        "no_unit": _no_unit,
+        "first_token": _first_token,
+        "sorted_tokens": _sorted_tokens,
+    }
+    if name in fixed:
+        return fixed[name]
+    if m := re.fullmatch(r"prefix(\d+)_suffix(\d+)", name):
+        if m.group(1) != m.group(2):
+            raise ValueError(f"prefix/suffix lengths must be equal: {name}")
+        return _prefix_suffix(int(m.group(1)))
+    if m := re.fullmatch(r"prefix(\d+)", name):
+        return _prefix(int(m.group(1)))
+    if m := re.fullmatch(r"suffix(\d+)", name):
+        return _suffix(int(m.group(1)))
+    raise ValueError(f"未知的分块键变换 / unknown blocking-key transform: {name!r}")

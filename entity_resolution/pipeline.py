@@ -1,0 +1,253 @@
+"""``resolve``: normalize → block → compare → weigh (FS/EM/TF) → decide → cluster → ids.
+
+Two ways to pass a prior state:
+- *rerun*: ``records`` overlaps the prior's records (typically: all of them again, maybe with
+  more).  Everything is re-resolved; the prior only supplies stable ids, judgements and splits.
+- *incremental*: ``records`` holds only records the prior has never seen.  They are compared to
+  each other and to the prior entities' representative records through the same blocking, and
+  attach to the entity they match; prior entities are not re-resolved (nor merged with each
+  other), and the prior's trained model is reused when the spec is unchanged.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+
+from entity_resolution.blocking import block, pairs_from_codes
+from entity_resolution.branches import branch_links
+from entity_resolution.clustering import components, constrained_clusters
+from entity_resolution.comparators import compare
+from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u, run_em
+from entity_resolution.ids import assign_ids
+from entity_resolution.prepare import Prepared, prepare
+from entity_resolution.resolution import Resolution, pairs_frame, review_queue
+from entity_resolution.review import Judgement, PriorState, Split, judgement_map
+from entity_resolution.scoring import ScoredPairs, concat, judged_pairs, pair_codes, score_pairs
+from entity_resolution.spec import ResolutionSpec
+
+
+def spec_columns(spec: ResolutionSpec) -> list[str]:
+    cols = [spec.record_id]
+    if spec.source_column:
+        cols.append(spec.source_column)
+    cols += [s.column for s in spec.strong_ids] + [c.column for c in spec.comparisons]
+    return list(dict.fromkeys(cols))
+
+
+def judgement_index(prep: Prepared, judgements: list[Judgement]):
+    return judged_pairs(prep, judgement_map(judgements))
+
+
+def _split_cannot(prep: Prepared, splits: list[Split]) -> tuple[np.ndarray, np.ndarray]:
+    """Cannot-link pairs between the parts of every split (records present in this run only)."""
+    pos = {rid: i for i, rid in enumerate(prep.record_ids)}
+    ca, cb = [], []
+    for s in splits:
+        parts = [[pos[r] for r in part if r in pos] for part in s.parts]
+        for i, p in enumerate(parts):
+            for q in parts[i + 1 :]:
+                for x in p:
+                    for y in q:
+                        ca.append(min(x, y))
+                        cb.append(max(x, y))
+    return np.asarray(ca, np.int64), np.asarray(cb, np.int64)
+
+
+def _representatives(work: pd.DataFrame, entity_ids: np.ndarray, spec: ResolutionSpec) -> pd.DataFrame:
+    """Up to k most complete records per entity: what later batches are compared against."""
+    cols = spec_columns(spec)
+    reps = work[cols].copy()
+    reps["entity_id"] = entity_ids
+    reps["_filled"] = reps[cols].notna().sum(axis=1)
+    reps["_rid"] = reps[spec.record_id].astype(str)
+    reps = reps.sort_values(["entity_id", "_filled", "_rid"], ascending=[True, False, True])
+    reps = reps.groupby("entity_id", sort=False).head(spec.representatives_per_entity)
+    return reps.drop(columns=["_filled", "_rid"]).reset_index(drop=True)
+
+
+def resolve(
+    records: pd.DataFrame,
+    spec: ResolutionSpec,
+    *,
+    prior: PriorState | None = None,
+    judgements: list[Judgement] | None = None,
+    splits: list[Split] | None = None,
+) -> Resolution:
+    """Resolve ``records`` into entities (dedupe one table or link several, per ``spec.mode``)."""
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    all_judgements = list(prior.judgements if prior else []) + list(judgements or [])
+    all_splits = list(prior.splits if prior else []) + list(splits or [])
+    cols = spec_columns(spec)
+    records = records.reset_index(drop=True)
+    rids = records[spec.record_id].astype(str) if spec.record_id in records.columns else None
+    prior_map = prior.record_entity() if prior else {}
+    incremental = bool(prior) and rids is not None and not bool(set(rids) & set(prior_map))
+
+    if incremental:
+        reps = prior.representatives
+        work = pd.concat([records[cols], reps[cols]], ignore_index=True)
+        prior_entity = np.concatenate(
+            [np.full(len(records), None, object), reps["entity_id"].to_numpy(object)]
+        )
+        is_new = np.r_[np.ones(len(records), bool), np.zeros(len(reps), bool)]
+        prep = prepare(work, spec, prior_entity=prior_entity, is_new=is_new)
+    else:
+        work = records
+        prep = prepare(work, spec)
+    timings["prepare_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    cands = block(prep, spec)
+    judged = judgement_index(prep, all_judgements)
+    a, b = cands.a, cands.b
+    rule_names = np.array(cands.rule_names + ["judgement", "cluster check"], object)
+    brule = rule_names[cands.rule]
+    if len(judged[0]):
+        missing = ~np.isin(pair_codes(prep.n, judged[0], judged[1]), pair_codes(prep.n, a, b))
+        a = np.r_[a, judged[0][missing]]
+        b = np.r_[b, judged[1][missing]]
+        brule = np.r_[brule, np.full(int(missing.sum()), "judgement", object)]
+    timings["blocking_s"] = time.perf_counter() - t
+    n_candidates = len(cands)
+
+    # ---- model: u from random pairs, m and λ by EM on the candidates (or the prior's model) ----
+    t = time.perf_counter()
+    new_mask = prep.is_new
+    prior_tf = (
+        {k: pd.Series(v, dtype=float) for k, v in (prior.tf if prior else {}).items()}
+        if incremental
+        else None
+    )
+    tf_values = {k: v[new_mask] for k, v in prep.values.items()}
+    tf, tf_total = build_tf(spec, tf_values, prior_tf)
+    sims, levels = compare(spec.comparisons, prep.values, a, b)
+    if incremental and prior.model and prior.spec_fingerprint == spec.fingerprint():
+        model = FSModel.from_dict(prior.model)
+    else:
+        rng = np.random.default_rng(spec.em.seed)
+        u = estimate_u(spec, prep.values, prep.n, rng)
+        model = run_em(levels, spec, u)
+    model.tf, model.tf_total = tf, tf_total
+    timings["model_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    scored = score_pairs(prep, spec, model, a, b, brule, judged, precomputed=(sims, levels))
+    timings["scoring_s"] = time.perf_counter() - t
+
+    # ---- clustering ---------------------------------------------------------------------------
+    t = time.perf_counter()
+    must_a, must_b = (
+        _prior_must_links(prep) if incremental else (np.empty(0, np.int64), np.empty(0, np.int64))
+    )
+    comp = components(
+        prep.n, np.r_[scored.a[scored.positive], must_a], np.r_[scored.b[scored.positive], must_b]
+    )
+    extra = _cluster_check_pairs(prep, spec, comp, scored)
+    if len(extra[0]):
+        more = score_pairs(
+            prep, spec, model, extra[0], extra[1], np.full(len(extra[0]), "cluster check", object), judged
+        )
+        scored = concat([scored, more])
+    split_a, split_b = _split_cannot(prep, all_splits)
+    pos = scored.positive
+    edge_a = np.r_[scored.a[pos], must_a]
+    edge_b = np.r_[scored.b[pos], must_b]
+    prio = np.where(
+        scored.decision[pos] == "reviewer-judged",
+        np.inf,
+        np.where(np.char.startswith(scored.rule[pos].astype(str), "same valid"), 1e6, scored.score[pos]),
+    )
+    prio = np.r_[prio, np.full(len(must_a), np.inf)]
+    labels = constrained_clusters(
+        prep.n,
+        edge_a,
+        edge_b,
+        prio.astype(float),
+        np.r_[scored.a[scored.cannot], split_a],
+        np.r_[scored.b[scored.cannot], split_b],
+        prep.strong,
+        group=prep.prior_entity if incremental else None,
+        max_unchecked=spec.max_cluster_check,
+    )
+    timings["clustering_s"] = time.perf_counter() - t
+
+    # ---- ids, outputs, state --------------------------------------------------------------------
+    t = time.perf_counter()
+    issued = set(prior.issued_ids) if prior else set()
+    entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
+    entities = pd.DataFrame({"record_id": prep.record_ids, "entity_id": entity_arr})
+    if spec.source_column:
+        entities["source"] = prep.source
+    entities["is_branch"] = prep.is_branch
+    if incremental:
+        entities = entities[prep.is_new]
+        old = prior.entities[["record_id", "entity_id"]].copy()
+        entities = pd.concat([old, entities], ignore_index=True)
+    entities = entities.reset_index(drop=True)
+
+    pairs = pairs_frame(prep, spec, scored, entity_arr)
+    reps = _representatives(work, entity_arr, spec)
+    state = PriorState(
+        spec_fingerprint=spec.fingerprint(),
+        entities=entities[["record_id", "entity_id"]].copy(),
+        representatives=reps,
+        model=model.to_dict(),
+        tf={k: v.to_dict() for k, v in tf.items()},
+        judgements=all_judgements,
+        splits=all_splits,
+        issued_ids=issued | set(entity_arr.tolist()),
+    )
+    timings["output_s"] = time.perf_counter() - t
+    stats = {
+        "records": int(len(records)),
+        "working_set": int(prep.n),
+        "incremental": incremental,
+        "candidate_pairs": int(n_candidates),
+        "cluster_check_pairs": int(len(extra[0])),
+        "entities": int(entities["entity_id"].nunique()),
+        "decisions": {str(k): int(v) for k, v in pd.Series(scored.decision).value_counts().items()},
+        "em_iterations": model.em_iterations,
+        "em_converged": model.em_converged,
+        "lambda": model.lam,
+        **{k: round(v, 3) for k, v in timings.items()},
+    }
+    return Resolution(
+        spec=spec,
+        entities=entities,
+        pairs=pairs,
+        review_queue=review_queue(pairs),
+        branch_links=branch_links(prep, spec.branch_field, entity_arr),
+        retired_ids=retired,
+        model=model,
+        stats=stats,
+        state=state,
+        _prep=prep,
+        _scored=scored,
+    )
+
+
+def _prior_must_links(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """Representatives of one prior entity stay together: link each to its entity's first."""
+    idx = np.flatnonzero(~prep.is_new)
+    if not len(idx):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    codes, _ = pd.factorize(prep.prior_entity[idx])
+    first = pd.Series(idx).groupby(codes).transform("min").to_numpy()
+    keep = first != idx
+    return first[keep].astype(np.int64), idx[keep].astype(np.int64)
+
+
+def _cluster_check_pairs(prep: Prepared, spec: ResolutionSpec, comp: np.ndarray, scored: ScoredPairs):
+    """All not-yet-scored pairs inside components of 3..max_cluster_check records."""
+    sizes = np.bincount(comp)
+    codes = np.where(sizes[comp] >= 3, comp, -1)
+    a, b = pairs_from_codes(codes, spec.max_cluster_check)
+    if not len(a):
+        return a, b
+    keep = ~np.isin(pair_codes(prep.n, a, b), pair_codes(prep.n, scored.a, scored.b))
+    keep &= prep.is_new[a] | prep.is_new[b]
+    return a[keep], b[keep]

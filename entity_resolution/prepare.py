@@ -1,0 +1,107 @@
+"""Apply a spec's normalizers and validators to a record table, once, column by column.
+
+The result (:class:`Prepared`) holds plain numpy object arrays indexed by record position, which
+is what blocking and comparison work on.  Nothing here loops over records in Python except the
+per-distinct-value normalizer calls (see normalize.map_unique).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from entity_resolution import keys
+from entity_resolution.normalize import NORMALIZERS, id_code, map_unique, parse_company_name
+from entity_resolution.spec import ResolutionSpec
+
+
+class SpecColumnError(KeyError):
+    """The records lack a column the spec needs."""
+
+
+@dataclass
+class Prepared:
+    record_ids: np.ndarray
+    source: np.ndarray | None
+    values: dict[str, np.ndarray]
+    codes: dict[str, np.ndarray]
+    strong: dict[str, np.ndarray]
+    is_branch: np.ndarray
+    parent_core: np.ndarray
+    prior_entity: np.ndarray
+    is_new: np.ndarray
+    extra: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def n(self) -> int:
+        return len(self.record_ids)
+
+    def field(self, name: str) -> np.ndarray:
+        """A comparison value or a strong-id code, by its spec name (used by blocking)."""
+        if name in self.values:
+            return self.values[name]
+        return self.codes[name]
+
+
+def _column(records: pd.DataFrame, col: str) -> pd.Series:
+    if col not in records.columns:
+        raise SpecColumnError(f"缺少列 / missing column {col!r} (have: {list(records.columns)})")
+    return records[col]
+
+
+def prepare(
+    records: pd.DataFrame,
+    spec: ResolutionSpec,
+    *,
+    prior_entity: np.ndarray | None = None,
+    is_new: np.ndarray | None = None,
+) -> Prepared:
+    """Normalize every field the spec mentions; validate strong ids; split off branch units."""
+    n = len(records)
+    rid = _column(records, spec.record_id).astype(str).to_numpy(dtype=object)
+    if len(set(rid)) != n:
+        dup = pd.Series(rid).value_counts()
+        raise ValueError(f"记录ID重复 / duplicate record ids: {list(dup[dup > 1].index[:5])}")
+    source = None
+    if spec.source_column:
+        source = _column(records, spec.source_column).astype(str).to_numpy(dtype=object)
+
+    codes: dict[str, np.ndarray] = {}
+    strong: dict[str, np.ndarray] = {}
+    for sid in spec.strong_ids:
+        code = map_unique(_column(records, sid.column), id_code)
+        codes[sid.name] = code.to_numpy(dtype=object)
+        strong[sid.name] = map_unique(code, keys.VALIDATORS[sid.validator]).to_numpy(dtype=object)
+
+    values: dict[str, np.ndarray] = {}
+    for comp in spec.comparisons:
+        col = map_unique(_column(records, comp.column), NORMALIZERS[comp.normalizer])
+        if comp.fill_birth_date_from:
+            sid = next(s for s in spec.strong_ids if s.name == comp.fill_birth_date_from)
+            from_id = map_unique(map_unique(records[sid.column], id_code), keys.birth_date_from_ric)
+            col = col.where(col.notna(), from_id)
+        values[comp.name] = col.to_numpy(dtype=object)
+
+    is_branch = np.zeros(n, dtype=bool)
+    parent_core = np.full(n, None, dtype=object)
+    if spec.branch_field:
+        raw = _column(records, spec.comparison(spec.branch_field).column)
+        parsed = map_unique(raw, parse_company_name).to_numpy(dtype=object)
+        is_branch = np.array([bool(p is not None and p.is_branch) for p in parsed], dtype=bool)
+        parent_core = np.array(
+            [p.parent_core if p is not None and p.is_branch else None for p in parsed], dtype=object
+        )
+
+    return Prepared(
+        record_ids=rid,
+        source=source,
+        values=values,
+        codes=codes,
+        strong=strong,
+        is_branch=is_branch,
+        parent_core=parent_core,
+        prior_entity=prior_entity if prior_entity is not None else np.full(n, None, dtype=object),
+        is_new=is_new if is_new is not None else np.ones(n, dtype=bool),
+    )

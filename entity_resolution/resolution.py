@@ -1,0 +1,198 @@
+"""The result of a run: entities, scored pairs with their evidence, review queue, branch links,
+and the state for the next run.  ``explain`` / ``why_same`` turn the evidence into a
+match-weight waterfall (prior + one bar per compared field = total), like Splink's."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from entity_resolution.fellegi_sunter import FSModel
+from entity_resolution.prepare import Prepared
+from entity_resolution.review import PriorState
+from entity_resolution.scoring import MATCH, REVIEW, ScoredPairs
+from entity_resolution.spec import ResolutionSpec
+
+
+def probability(weight: np.ndarray | float) -> np.ndarray | float:
+    """Match probability from a total log2 weight."""
+    return 1.0 / (1.0 + np.power(2.0, -np.asarray(weight, float)))
+
+
+@dataclass
+class Resolution:
+    spec: ResolutionSpec
+    entities: pd.DataFrame
+    pairs: pd.DataFrame
+    review_queue: pd.DataFrame
+    branch_links: pd.DataFrame
+    retired_ids: pd.DataFrame
+    model: FSModel
+    stats: dict
+    state: PriorState
+    _prep: Prepared = field(repr=False, default=None)  # type: ignore[assignment]
+    _scored: ScoredPairs = field(repr=False, default=None)  # type: ignore[assignment]
+
+    # ---- lookup helpers -------------------------------------------------------------------
+    def entity_of(self, record_id: str) -> str:
+        row = self.entities.loc[self.entities["record_id"] == str(record_id), "entity_id"]
+        if row.empty:
+            raise KeyError(f"未知记录 / unknown record {record_id!r}")
+        return str(row.iloc[0])
+
+    def same_entity(self, a: str, b: str) -> bool:
+        return self.entity_of(a) == self.entity_of(b)
+
+    def members(self, entity_id: str) -> list[str]:
+        return sorted(self.entities.loc[self.entities["entity_id"] == entity_id, "record_id"].astype(str))
+
+    def _pos(self, record_id: str) -> int:
+        hits = np.flatnonzero(self._prep.record_ids == str(record_id))
+        if not len(hits):
+            raise KeyError(
+                f"记录不在本次运行的工作集中 / record not in this run's working set: {record_id!r}"
+            )
+        return int(hits[0])
+
+    # ---- evidence ---------------------------------------------------------------------------
+    def explain(self, record_id_a: str, record_id_b: str) -> dict:
+        """The match-weight waterfall of one pair: prior, one step per comparison, total,
+        the decision and the rule that fired.  Pairs that were never candidates are scored on
+        demand with the same model, so any two records can be explained."""
+        from entity_resolution.scoring import score_pairs
+
+        ia, ib = self._pos(record_id_a), self._pos(record_id_b)
+        a, b = np.array([min(ia, ib)]), np.array([max(ia, ib)])
+        sel = np.flatnonzero((self._scored.a == a[0]) & (self._scored.b == b[0]))
+        if len(sel):
+            sp, k = self._scored, int(sel[0])
+        else:
+            from entity_resolution.pipeline import judgement_index
+
+            sp = score_pairs(
+                self._prep,
+                self.spec,
+                self.model,
+                a,
+                b,
+                np.array(["(not a candidate)"], object),
+                judgement_index(self._prep, self.state.judgements),
+            )
+            k = 0
+        steps = [{"step": "prior", "weight": round(self.model.prior_weight, 3), "lambda": self.model.lam}]
+        for j, comp in enumerate(self.spec.comparisons):
+            lv = int(sp.levels[k, j])
+            vals = self._prep.values[comp.name]
+            steps.append(
+                {
+                    "step": comp.name,
+                    "value_a": vals[sp.a[k]],
+                    "value_b": vals[sp.b[k]],
+                    "similarity": None if np.isnan(sp.sims[k, j]) else round(float(sp.sims[k, j]), 4),
+                    "level": comp.level_label(lv),
+                    "m": None if lv < 0 else round(float(self.model.m[j][lv]), 6),
+                    "u": None if lv < 0 else round(float(self.model.u[j][lv]), 6),
+                    "tf_adjusted": bool(sp.tf_used[k, j]),
+                    "weight": round(float(sp.weights[k, j]), 3),
+                }
+            )
+        total = float(sp.score[k])
+        return {
+            "record_id_a": str(self._prep.record_ids[sp.a[k]]),
+            "record_id_b": str(self._prep.record_ids[sp.b[k]]),
+            "steps": steps,
+            "total_weight": round(total, 3),
+            "probability": round(float(probability(total)), 6),
+            "decision": sp.decision[k],
+            "rule": sp.rule[k],
+            "judgement": sp.judgement[k],
+            "blocking_rule": sp.blocking_rule[k],
+            "same_entity": self.same_entity(record_id_a, record_id_b),
+        }
+
+    def why_same(self, record_id_a: str, record_id_b: str) -> list[dict]:
+        """Why two records are one entity: the shortest chain of positive links inside the
+        entity joining them, each link with its waterfall.  Empty if they are not one entity."""
+        if not self.same_entity(record_id_a, record_id_b):
+            return []
+        ia, ib = self._pos(record_id_a), self._pos(record_id_b)
+        eid = self.entity_of(record_id_a)
+        in_entity = set(np.flatnonzero(self._entity_arr() == eid).tolist())
+        sp = self._scored
+        adj: dict[int, list[int]] = {}
+        for x, y in zip(sp.a[sp.positive].tolist(), sp.b[sp.positive].tolist(), strict=True):
+            if x in in_entity and y in in_entity:
+                adj.setdefault(x, []).append(y)
+                adj.setdefault(y, []).append(x)
+        prev = {ia: ia}
+        queue = deque([ia])
+        while queue:
+            x = queue.popleft()
+            if x == ib:
+                break
+            for y in adj.get(x, []):
+                if y not in prev:
+                    prev[y] = x
+                    queue.append(y)
+        if ib not in prev:  # joined only through prior-entity membership (incremental run)
+            return [
+                {
+                    "note": "same prior entity (已在先前运行中合并 / merged in an earlier run)",
+                    "entity_id": eid,
+                }
+            ]
+        path = [ib]
+        while path[-1] != ia:
+            path.append(prev[path[-1]])
+        path.reverse()
+        rid = self._prep.record_ids
+        return [self.explain(rid[x], rid[y]) for x, y in zip(path, path[1:], strict=False)]
+
+    def _entity_arr(self) -> np.ndarray:
+        m = dict(zip(self.entities["record_id"].astype(str), self.entities["entity_id"], strict=True))
+        return np.array([m.get(r) for r in self._prep.record_ids], dtype=object)
+
+
+def pairs_frame(
+    prep: Prepared, spec: ResolutionSpec, sp: ScoredPairs, entity_arr: np.ndarray
+) -> pd.DataFrame:
+    """The scored pairs as a table; per comparison: similarity, level label, partial weight."""
+    rid = prep.record_ids
+    frame = pd.DataFrame(
+        {
+            "record_id_a": rid[sp.a],
+            "record_id_b": rid[sp.b],
+            "score": np.round(sp.score, 4),
+            "probability": np.round(probability(sp.score), 6),
+            "decision": pd.Categorical(sp.decision),
+            "rule": pd.Categorical(sp.rule),
+            "judgement": sp.judgement,
+            "blocking_rule": pd.Categorical(sp.blocking_rule),
+            "same_entity": entity_arr[sp.a] == entity_arr[sp.b],
+        }
+    )
+    for j, comp in enumerate(spec.comparisons):
+        labels = [comp.level_label(lv) for lv in range(-1, comp.n_levels)]
+        frame[f"{comp.name}_sim"] = np.round(sp.sims[:, j], 4)
+        frame[f"{comp.name}_level"] = pd.Categorical.from_codes(
+            sp.levels[:, j].astype(np.int16) + 1, categories=labels
+        )
+        frame[f"{comp.name}_weight"] = np.round(sp.weights[:, j], 3)
+    return frame
+
+
+def review_queue(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Grey-zone pairs not yet judged, most uncertain (closest to p=0.5) first."""
+    q = pairs[(pairs["decision"] == REVIEW) & pairs["judgement"].isna()].copy()
+    q["uncertainty"] = (q["probability"] - 0.5).abs()
+    return (
+        q.sort_values(["uncertainty", "record_id_a", "record_id_b"])
+        .drop(columns="uncertainty")
+        .reset_index(drop=True)
+    )
+
+
+__all__ = ["Resolution", "pairs_frame", "review_queue", "probability", "MATCH", "REVIEW"]

@@ -1,0 +1,163 @@
+"""Score candidate pairs and decide each one, keeping the evidence.
+
+Order of precedence (first that applies wins):
+1. hard no-merge: two different *valid* strong keys of the same kind; a branch vs a non-branch;
+   two branches with different units (北京分公司 vs 上海分公司);
+2. reviewer judgement: "different" ⇒ never merged; "same" ⇒ merged;
+3. equal valid strong key ⇒ match;
+4. Fellegi–Sunter weight: ≥ match threshold ⇒ match, ≥ review ⇒ review, else non-match —
+   except that with ``require_support`` (persons) a name-only match is downgraded to review:
+   a person is never merged on name alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from entity_resolution.comparators import compare
+from entity_resolution.fellegi_sunter import FSModel, partial_weights
+from entity_resolution.prepare import Prepared
+from entity_resolution.spec import ResolutionSpec
+
+MATCH, REVIEW, NON_MATCH, HARD_NO, JUDGED = "match", "review", "non-match", "hard-no-match", "reviewer-judged"
+
+
+@dataclass
+class ScoredPairs:
+    a: np.ndarray
+    b: np.ndarray
+    sims: np.ndarray
+    levels: np.ndarray
+    weights: np.ndarray
+    tf_used: np.ndarray
+    score: np.ndarray
+    decision: np.ndarray
+    rule: np.ndarray
+    judgement: np.ndarray
+    positive: np.ndarray
+    cannot: np.ndarray
+    blocking_rule: np.ndarray
+
+
+def pair_codes(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+
+
+def judged_pairs(
+    prep: Prepared, judgements: dict[tuple[str, str], str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Judgements whose two records are both present, as (a, b, verdict) index arrays."""
+    pos = {rid: i for i, rid in enumerate(prep.record_ids)} if judgements else {}
+    rows = [(pos[x], pos[y], v) for (x, y), v in judgements.items() if x in pos and y in pos]
+    if not rows:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object)
+    a, b, v = zip(*rows, strict=True)
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    return np.minimum(a, b), np.maximum(a, b), np.asarray(v, object)
+
+
+def score_pairs(
+    prep: Prepared,
+    spec: ResolutionSpec,
+    model: FSModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    blocking_rule: np.ndarray,
+    judged: tuple[np.ndarray, np.ndarray, np.ndarray],
+    precomputed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> ScoredPairs:
+    sims, levels = precomputed if precomputed is not None else compare(spec.comparisons, prep.values, a, b)
+    weights, tf_used = partial_weights(model, spec, levels, prep.values, a)
+    score = model.prior_weight + weights.sum(axis=1)
+    n_pairs = len(a)
+    decision = np.full(n_pairs, NON_MATCH, dtype=object)
+    rule = np.full(n_pairs, f"weight<{spec.thresholds.review:g}", dtype=object)
+
+    th = spec.thresholds
+    is_review = score >= th.review
+    decision[is_review] = REVIEW
+    rule[is_review] = f"{th.review:g}<=weight<{th.match:g}"
+    is_match = score >= th.match
+    if spec.require_support:
+        supported = np.zeros(n_pairs, bool)
+        for j, comp in enumerate(spec.comparisons):
+            if comp.support:
+                supported |= sims[:, j] >= comp.support_threshold - 1e-6
+        unsupported = is_match & ~supported
+        rule[unsupported] = "name only, no supporting field agrees (persons need one)"
+        is_match &= supported
+    decision[is_match] = MATCH
+    rule[is_match] = f"weight>={th.match:g}"
+
+    # equal valid strong keys
+    for name, keyarr in prep.strong.items():
+        ka, kb = keyarr[a], keyarr[b]
+        same = (ka == kb) & np.fromiter((k is not None for k in ka), bool, n_pairs)
+        decision[same] = MATCH
+        rule[same] = f"same valid {name}"
+
+    # reviewer judgements
+    judgement = np.full(n_pairs, None, dtype=object)
+    ja, jb, jv = judged
+    if len(ja):
+        codes = pair_codes(prep.n, a, b)
+        jcodes = pair_codes(prep.n, ja, jb)
+        where = {c: v for c, v in zip(jcodes.tolist(), jv.tolist(), strict=True)}
+        hit = np.flatnonzero(np.isin(codes, jcodes))
+        for i in hit.tolist():
+            v = where[int(codes[i])]
+            judgement[i] = v
+            if v in ("same", "different"):
+                decision[i] = JUDGED
+                rule[i] = f"reviewer: {v}"
+
+    # hard no-merge rules last: they override everything, reviewer "same" included
+    for name, keyarr in prep.strong.items():
+        ka, kb = keyarr[a], keyarr[b]
+        both = np.fromiter(
+            (x is not None and y is not None for x, y in zip(ka, kb, strict=True)), bool, n_pairs
+        )
+        differ = both & (ka != kb)
+        decision[differ] = HARD_NO
+        rule[differ] = f"different valid {name}"
+    if spec.branch_field:
+        br_a, br_b = prep.is_branch[a], prep.is_branch[b]
+        mixed = br_a != br_b
+        decision[mixed] = HARD_NO
+        rule[mixed] = "branch vs non-branch (a branch is its own entity)"
+        both = br_a & br_b
+        if both.any():
+            names = prep.values[spec.branch_field]
+            unit_a = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[a[both]]], dtype=object)
+            unit_b = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[b[both]]], dtype=object)
+            idx = np.flatnonzero(both)[unit_a != unit_b]
+            decision[idx] = HARD_NO
+            rule[idx] = "different branch units"
+
+    judged_same = judgement == "same"
+    judged_diff = judgement == "different"
+    hard = decision == HARD_NO
+    positive = ((decision == MATCH) | (decision == JUDGED)) & ~judged_diff & ~hard
+    cannot = hard | judged_diff | ((score < th.cannot_link) & ~judged_same & (decision != MATCH))
+    return ScoredPairs(
+        a=a,
+        b=b,
+        sims=sims,
+        levels=levels,
+        weights=weights,
+        tf_used=tf_used,
+        score=score.astype(np.float32),
+        decision=decision,
+        rule=rule,
+        judgement=judgement,
+        positive=positive,
+        cannot=cannot,
+        blocking_rule=blocking_rule,
+    )
+
+
+def concat(parts: list[ScoredPairs]) -> ScoredPairs:
+    fields = ScoredPairs.__dataclass_fields__
+    return ScoredPairs(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})

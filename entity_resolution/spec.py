@@ -1,0 +1,167 @@
+"""The resolution spec: what to compare, how to block, where the thresholds are — as data.
+
+Like Splink's settings, a spec is configuration, not code: the same engine resolves Chinese
+companies, Chinese persons or a Latin-script person file.  Load it from YAML with
+:meth:`ResolutionSpec.from_yaml`; the shipped specs live in ``entity_resolution/specs/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, field_validator, model_validator
+
+from entity_resolution import keys as _keys
+from entity_resolution.normalize import NORMALIZERS
+
+SPECS_DIR = Path(__file__).parent / "specs"
+
+Comparator = Literal["ratio", "jaro_winkler", "levenshtein", "exact", "id", "partial_ratio"]
+
+
+class StrongId(BaseModel):
+    """An identifier that is a merge key when valid and a hard no-merge when two valid ones differ."""
+
+    name: str
+    column: str
+    validator: Literal["cn_uscc", "cn_ric", "none"] = "none"
+
+
+class Comparison(BaseModel):
+    """One field compared on candidate pairs; its similarity falls into a level with its own m/u.
+
+    ``levels`` are similarity thresholds, highest first (1.0 = exact after normalization).  A pair
+    gets the first level whose threshold its similarity reaches, "else" below the last, "null" if
+    either side is missing (weight 0).
+    """
+
+    name: str
+    column: str
+    normalizer: str = "plain"
+    comparator: Comparator = "ratio"
+    levels: list[float] = Field(default_factory=lambda: [1.0, 0.9, 0.75])
+    tf_adjust: bool = False
+    support: bool = False
+    support_threshold: float = 0.9
+    fill_birth_date_from: str | None = None
+    m_prior: list[float] | None = None
+
+    @field_validator("normalizer")
+    @classmethod
+    def _known_normalizer(cls, v: str) -> str:
+        if v not in NORMALIZERS:
+            raise ValueError(f"未知的规范化器 / unknown normalizer {v!r}; known: {sorted(NORMALIZERS)}")
+        return v
+
+    @field_validator("levels")
+    @classmethod
+    def _descending(cls, v: list[float]) -> list[float]:
+        if not v or any(b >= a for a, b in zip(v, v[1:], strict=False)):
+            raise ValueError("levels 必须严格递减 / levels must be strictly descending")
+        return v
+
+    @property
+    def n_levels(self) -> int:
+        """Number of non-null levels including 'else'."""
+        return len(self.levels) + 1
+
+    def level_label(self, level: int) -> str:
+        if level < 0:
+            return "null"
+        if level == 0:
+            return f"else (<{self.levels[-1]:g})"
+        thr = self.levels[len(self.levels) - level]
+        return "exact" if thr >= 1.0 else f">={thr:g}"
+
+
+class BlockingRule(BaseModel):
+    """Records sharing all key parts become candidate pairs.  A key part is ``field`` or
+    ``field:transform`` where field is a comparison or strong-id name (see keys.transform)."""
+
+    name: str
+    keys: list[str]
+    max_block_size: int | None = None
+
+    @field_validator("keys")
+    @classmethod
+    def _known_transforms(cls, v: list[str]) -> list[str]:
+        for part in v:
+            if ":" in part:
+                _keys.transform(part.split(":", 1)[1])
+        return v
+
+
+class Thresholds(BaseModel):
+    """Decision thresholds on the total match weight (log2 Bayes factor, prior included)."""
+
+    match: float = 6.0
+    review: float = 0.0
+    cannot_link: float = -4.0
+
+
+class EMSettings(BaseModel):
+    enabled: bool = True
+    max_iter: int = 60
+    tol: float = 1e-5
+    u_sample_pairs: int = 1_000_000
+    min_pairs: int = 200
+    seed: int = 42
+
+
+class ResolutionSpec(BaseModel):
+    """Everything the engine needs to know about one entity kind."""
+
+    kind: str = "entity"
+    record_id: str = "record_id"
+    source_column: str | None = None
+    mode: Literal["dedupe", "link_only", "link_and_dedupe"] = "dedupe"
+    strong_ids: list[StrongId] = Field(default_factory=list)
+    comparisons: list[Comparison]
+    blocking: list[BlockingRule]
+    branch_field: str | None = None
+    require_support: bool = False
+    max_block_size: int = 60
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+    em: EMSettings = Field(default_factory=EMSettings)
+    max_cluster_check: int = 400
+    representatives_per_entity: int = 3
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> ResolutionSpec:
+        known = {c.name for c in self.comparisons} | {s.name for s in self.strong_ids}
+        for rule in self.blocking:
+            for part in rule.keys:
+                field = part.split(":", 1)[0]
+                if field not in known:
+                    raise ValueError(
+                        f"分块规则 {rule.name} 引用了未知字段 / blocking rule references unknown field {field!r}"
+                    )
+        if self.branch_field and self.branch_field not in {c.name for c in self.comparisons}:
+            raise ValueError(f"branch_field {self.branch_field!r} 不是比较字段 / is not a comparison")
+        if self.mode != "dedupe" and not self.source_column:
+            raise ValueError("链接模式需要 source_column / link modes need source_column")
+        if self.require_support and not any(c.support for c in self.comparisons):
+            raise ValueError(
+                "require_support 需要至少一个 support 字段 / needs at least one support comparison"
+            )
+        return self
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> ResolutionSpec:
+        """Load a spec from a YAML file (a bare name like ``company_cn`` means a shipped spec)."""
+        p = Path(path)
+        if not p.exists() and (SPECS_DIR / f"{path}.yaml").exists():
+            p = SPECS_DIR / f"{path}.yaml"
+        with open(p, encoding="utf-8") as fh:
+            return cls.model_validate(yaml.safe_load(fh))
+
+    def comparison(self, name: str) -> Comparison:
+        return next(c for c in self.comparisons if c.name == name)
+
+    def fingerprint(self) -> str:
+        """Hash of the spec, stored in the prior state (parameters are reused only for the same spec)."""
+        return hashlib.sha1(json.dumps(self.model_dump(), sort_keys=True).encode()).hexdigest()[:12]
