@@ -73,6 +73,9 @@ ALERT = "Alert"
 RULE_RUN = "RuleRun"
 GROUP = "Group"
 RISK_SCORE = "RiskScore"
+USER = "User"
+API_KEY = "ApiKey"
+REVIEW_JUDGEMENT = "ReviewJudgement"
 ENTITY_LABELS = (COMPANY, PERSON)
 PARTY = (COMPANY, PERSON)
 
@@ -95,6 +98,8 @@ MEMBER_OF = "MEMBER_OF"
 CONCERNS = "CONCERNS"
 RAISED_IN = "RAISED_IN"
 SCORED = "SCORED"
+HAS_API_KEY = "HAS_API_KEY"
+JUDGES = "JUDGES"
 
 POSITION_ROLES = ("legal_representative", "chairman", "director", "supervisor", "senior_manager")
 FAMILY_RELATIONS = ("spouse", "parent", "child", "sibling")
@@ -351,6 +356,58 @@ NODES: tuple[NodeType, ...] = (
     ),
 )
 
+# --- API access control and reviewer input (written by the API, issue #6) ------------------------
+NODES = (
+    *NODES,
+    NodeType(
+        USER,
+        "user_id",
+        "A person or system that calls the API.",
+        zh="用户",
+        properties=(
+            Prop("user_id", "string", "login name", required=True),
+            Prop("name", "string", "display name"),
+            Prop("created_at", "datetime", "when created"),
+        ),
+    ),
+    NodeType(
+        API_KEY,
+        "key_id",
+        "An API key of a user; the key itself is never stored, only its lookup HMAC and argon2 hash.",
+        zh="API 密钥",
+        properties=(
+            Prop("key_id", "string", "public part of the key (rg_<key_id>_…)", required=True),
+            Prop("lookup", "string", "HMAC-SHA256(pepper, key): finds the record", indexed=True),
+            Prop("hash", "string", "argon2id hash of the key: proves it"),
+            Prop("scopes", "list<string>", "roles (approver, examiner, supervisor, auditor, admin, service) and pii"),
+            Prop("label", "string", "what the key is for"),
+            Prop("user_id", "string", "owner", indexed=True),
+            Prop("created_at", "datetime", "issued"),
+            Prop("expires_at", "datetime", "not accepted after"),
+            Prop("revoked_at", "datetime", "not accepted since (null = active)"),
+        ),
+    ),
+    NodeType(
+        REVIEW_JUDGEMENT,
+        "judgement_id",
+        "A reviewer's entity-resolution decision: a record pair is same / different / unsure, or an "
+        "entity must be split into parts (entity_resolution.Judgement / Split).",
+        zh="人工复核结论",
+        properties=(
+            Prop("judgement_id", "string", "id", required=True),
+            Prop("kind", "string", "pair / split", indexed=True),
+            Prop("record_id_a", "string", "pair: first SourceRecord key"),
+            Prop("record_id_b", "string", "pair: second SourceRecord key"),
+            Prop("verdict", "string", "pair: same / different / unsure"),
+            Prop("entity_id", "string", "split: the entity to divide", indexed=True),
+            Prop("parts", "string", "split: JSON list of lists of SourceRecord keys"),
+            Prop("reviewer", "string", "user who judged"),
+            Prop("note", "string", "reviewer's note"),
+            Prop("created_at", "datetime", "when"),
+        ),
+    ),
+)
+
 PARTY_FACT = (*VALIDITY, *PROVENANCE)
 
 RELATIONSHIPS: tuple[RelType, ...] = (
@@ -479,6 +536,19 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType(CONCERNS, (ALERT,), PARTY, "alert → entity it concerns.", zh="涉及"),
     RelType(RAISED_IN, (ALERT,), (RULE_RUN,), "alert → the runs that found it.", zh="产生于"),
     RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
+)
+
+# --- API access control and reviewer input -------------------------------------------------------
+RELATIONSHIPS = (
+    *RELATIONSHIPS,
+    RelType(HAS_API_KEY, (USER,), (API_KEY,), "user → an API key issued to them.", zh="持有密钥"),
+    RelType(
+        JUDGES,
+        (REVIEW_JUDGEMENT,),
+        (SOURCE_RECORD, COMPANY, PERSON),
+        "judgement → the source records (pair) or the entity (split) it decides about.",
+        zh="复核对象",
+    ),
 )
 
 
