@@ -5,5 +5,7 @@ See ``risk_rules/algorithms/README.md`` for every function, its parameters and d
 
 from .guarantee import *  # noqa: F403
 from .guarantee import __all__ as _guarantee_all
+from .ownership import *  # noqa: F403
+from .ownership import __all__ as _ownership_all
 
-__all__ = [*_guarantee_all]
+__all__ = [*_guarantee_all, *_ownership_all]
