@@ -22,6 +22,7 @@ class Stage:
     command: tuple[str, ...]
     brought_by: str
     blocking: bool = False  # a server that runs until Ctrl-C
+    needs: str | None = None  # the command of an earlier stage whose output this one consumes
 
 
 def _registered_commands() -> set[str]:
@@ -41,7 +42,7 @@ def stages(scale: str) -> list[Stage]:
         Stage(
             f"generate sample data ({scale})", ("generate", "--scale", scale, "--seed", "7", data_dir), "#3"
         ),
-        Stage("ingest sample data", ("ingest", data_dir, "--source", "demo"), "#3"),
+        Stage("ingest sample data", ("ingest", data_dir, "--source", "demo"), "#3", needs="generate"),
         Stage("run the rule jobs", ("rules", "run"), "#5"),
         Stage("create demo users and keys", ("users", "demo"), "#6/#8"),
         Stage("serve the API and explorer", ("serve", "--with-explorer"), "#6/#7", blocking=True),
@@ -54,7 +55,12 @@ def run_demo(console: Console, *, serve: bool = True, scale: str = "xs") -> int:
     summary.add_column("stage")
     summary.add_column("result")
     failed = False
+    done: set[str] = set()
     for stage in stages(scale):
+        if stage.needs and stage.needs not in done:
+            summary.add_row(stage.title, f"[yellow]skipped — needs the '{stage.needs}' stage[/]")
+            console.print(f"[yellow]• {stage.title}: skipped, it needs the '{stage.needs}' stage[/]")
+            continue
         if stage.command[0] not in known:
             summary.add_row(stage.title, f"[yellow]skipped — not built yet (issue {stage.brought_by})[/]")
             console.print(f"[yellow]• {stage.title}: not built yet (issue {stage.brought_by}), skipped[/]")
@@ -71,6 +77,8 @@ def run_demo(console: Console, *, serve: bool = True, scale: str = "xs") -> int:
         rc = subprocess.call([sys.executable, "-m", "riskgraph", *stage.command])
         ok = rc == 0
         failed |= not ok
+        if ok:
+            done.add(stage.command[0])
         summary.add_row(stage.title, "[green]done[/]" if ok else f"[red]failed (exit {rc})[/]")
     console.print(summary)
     return 1 if failed else 0
