@@ -145,6 +145,8 @@ def run_em(
 ) -> FSModel:
     """EM for m and λ with u fixed.  Returns the model with its iteration log."""
     comps = spec.comparisons
+    u_random = [x.copy() for x in u]
+    u = [x.copy() for x in u]
     m = [default_m(c) for c in comps]
     model = FSModel(names=[c.name for c in comps], m=m, u=[x.copy() for x in u], lam=lam0)
     if not spec.em.enabled or len(levels) < spec.em.min_pairs:
@@ -168,6 +170,11 @@ def run_em(
             num = np.bincount(lv[ok], weights=wc[ok], minlength=comp.n_levels)
             mj = (num + 1e-3) / (num.sum() + 1e-3 * comp.n_levels)
             new_m.append(np.clip(mj, PROB_FLOOR, 1.0))
+            if spec.em.estimate_u:
+                # u among *candidate* non-matches, smoothed toward the random-pair u: blocking
+                # selects pairs that agree on names far more often than random pairs do
+                den = np.bincount(lv[ok], weights=counts[ok] - wc[ok], minlength=comp.n_levels)
+                u[j] = (den + U_PSEUDO_PAIRS * u_random[j]) / (den.sum() + U_PSEUDO_PAIRS)
         m = new_m
         model.em_log_likelihood.append(ll)
         model.em_iterations = it
@@ -175,7 +182,7 @@ def run_em(
             model.em_converged = True
             break
         prev = ll
-    model.m, model.lam = m, lam
+    model.m, model.u, model.lam = m, u, lam
     return model
 
 

@@ -1,8 +1,9 @@
 """Score candidate pairs and decide each one, keeping the evidence.
 
 Order of precedence (first that applies wins):
-1. hard no-merge: two different *valid* strong keys of the same kind; a branch vs a non-branch;
-   two branches with different units (北京分公司 vs 上海分公司);
+1. hard no-merge: two different *valid* strong keys of the same kind; a branch vs a non-branch,
+   or two branches with different units (北京分公司 vs 上海分公司), unless their valid strong
+   keys are equal;
 2. reviewer judgement: "different" ⇒ never merged; "same" ⇒ merged;
 3. equal valid strong key ⇒ match;
 4. Fellegi–Sunter weight: ≥ match threshold ⇒ match, ≥ review ⇒ review, else non-match —
@@ -92,11 +93,13 @@ def score_pairs(
     rule[is_match] = f"weight>={th.match:g}"
 
     # equal valid strong keys
+    same_strong = np.zeros(n_pairs, bool)
     for name, keyarr in prep.strong.items():
         ka, kb = keyarr[a], keyarr[b]
         same = (ka == kb) & np.fromiter((k is not None for k in ka), bool, n_pairs)
         decision[same] = MATCH
         rule[same] = f"same valid {name}"
+        same_strong |= same
 
     # reviewer judgements
     judgement = np.full(n_pairs, None, dtype=object)
@@ -124,10 +127,12 @@ def score_pairs(
         rule[differ] = f"different valid {name}"
     if spec.branch_field:
         br_a, br_b = prep.is_branch[a], prep.is_branch[b]
-        mixed = br_a != br_b
+        # (an equal valid strong key outranks the name-based branch rules: the branch word or
+        # the parent name may be mistyped, the registered code is not)
+        mixed = (br_a != br_b) & ~same_strong
         decision[mixed] = HARD_NO
         rule[mixed] = "branch vs non-branch (a branch is its own entity)"
-        both = br_a & br_b
+        both = br_a & br_b & ~same_strong
         if both.any():
             names = prep.values[spec.branch_field]
             unit_a = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[a[both]]], dtype=object)

@@ -105,6 +105,7 @@ class Thresholds(BaseModel):
 
 class EMSettings(BaseModel):
     enabled: bool = True
+    estimate_u: bool = True
     max_iter: int = 60
     tol: float = 1e-5
     u_sample_pairs: int = 1_000_000

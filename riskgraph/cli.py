@@ -108,6 +108,38 @@ def db_schema_doc(
     console.print(f"wrote {out}")
 
 
+@app.command("ingest")
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="files (companies.csv …) or folders of files named by kind"),
+    source: str = typer.Option(..., "--source", help="name of the source system the files come from"),
+    rejects: Path | None = typer.Option(None, "--rejects", help="rejects CSV (default rejects-<batch>.csv)"),
+    chunk_size: int = typer.Option(10_000, "--chunk-size", help="rows per transaction"),
+) -> None:
+    """Read, validate, resolve and load source files into the graph (see docs/data-interface.md)."""
+    from ingest.cli import run_ingest_command
+    from riskgraph.graph import driver_from_settings
+
+    code = run_ingest_command(console, driver_from_settings, paths, source, rejects,
+                              get_settings().neo4j_database, chunk_size)
+    raise typer.Exit(code)
+
+
+def _rules_app() -> typer.Typer:
+    from risk_rules.cli import make_rules_app
+    from riskgraph.graph import driver_from_settings
+
+    return make_rules_app(
+        open_driver=driver_from_settings,
+        database=lambda: get_settings().neo4j_database,
+        config_path=lambda: get_settings().rules_config,
+        console=console,
+        fail=_fail,
+    )
+
+
+app.add_typer(_rules_app(), name="rules")
+
+
 @app.command("demo")
 def demo(
     serve: bool = typer.Option(True, help="serve the API and explorer at the end (blocks until Ctrl-C)"),

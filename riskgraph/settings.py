@@ -53,6 +53,35 @@ class Settings(BaseSettings):
         default="neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "RISKGRAPH_NEO4J_DATABASE")
     )
 
+    # --- the API (`riskgraph serve`, issue #6) ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    api_key_pepper: str | None = Field(
+        default=None,
+        description="secret of the HMAC that finds an API key by lookup hash; default: generated into var/api",
+    )
+    api_audit_log: Path | None = Field(default=None, description="audit JSON-lines file; default var/api/audit.jsonl")
+    api_key_ttl_days: int = Field(default=90, description="validity of a newly issued API key")
+    api_auth_cache_s: float = Field(default=30.0, description="how long a verified key is trusted without Neo4j")
+    api_rate_per_s: float = Field(default=200.0, description="token-bucket refill per API key, requests/s")
+    api_rate_burst: int = Field(default=400, description="token-bucket capacity per API key")
+    api_max_body_bytes: int = Field(default=64 * 1024, description="larger request bodies get 413")
+    api_query_timeout_s: float = Field(default=10.0, description="Neo4j transaction timeout of API queries")
+    api_neighbourhood_max_nodes: int = Field(default=300, description="node cap of a neighbourhood answer")
+    api_supernode_degree: int = Field(
+        default=100, description="nodes with more links are not expanded (the answer says what it left out)"
+    )
+    api_check_max_hops: int = Field(default=3, description="blacklist proximity radius of the pre-loan check")
+    api_check_max_candidates: int = Field(default=5, description="candidates returned for an ambiguous applicant")
+    api_check_refer_score: float = Field(
+        default=0.3, description="blacklist proximity score at which the pre-loan check refers"
+    )
+
+    # --- rule jobs (risk_rules) ---
+    rules_config: Path | None = Field(
+        default=None, description="the bank's YAML overriding risk_rules/defaults.yaml (RISKGRAPH_RULES_CONFIG)"
+    )
+
     @property
     def server_home(self) -> Path:
         return (self.neo4j_data_dir or self.var_dir / "neo4j" / "home").resolve()
@@ -60,6 +89,14 @@ class Settings(BaseSettings):
     @property
     def jars_dir(self) -> Path:
         return (self.var_dir / "neo4j" / self.neo4j_version / "lib").resolve()
+
+    @property
+    def api_dir(self) -> Path:
+        return (self.var_dir / "api").resolve()
+
+    @property
+    def audit_log_path(self) -> Path:
+        return (self.api_audit_log or self.api_dir / "audit.jsonl").resolve()
 
     @property
     def password_file(self) -> Path:
