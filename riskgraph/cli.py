@@ -151,5 +151,25 @@ def demo(
     raise typer.Exit(run_demo(console, serve=serve, scale=scale))
 
 
+@app.command("resolve")
+def resolve_cmd(
+    files: list[Path] = typer.Argument(..., help="CSV / JSONL / XLSX files of records"),
+    spec: Path = typer.Option(..., "--spec", help="resolution spec YAML (or company_cn / person_cn / person_latin)"),
+    out: Path = typer.Option(..., "--out", help="output folder (entities.csv, pairs.csv, review_queue.csv, state/)"),
+    prior: Path | None = typer.Option(None, "--prior", help="state/ folder of an earlier run (stable ids, incremental)"),
+) -> None:
+    """Entity resolution on files, without the database (see docs/entity-resolution.md)."""
+    from entity_resolution.cli_support import resolve_files
+
+    try:
+        summary = resolve_files(files, spec, out, prior_dir=prior)
+    except (OSError, ValueError, KeyError) as exc:
+        _fail(f"实体解析失败 / entity resolution failed: {exc}")
+    console.print(
+        f"{summary.records} records → {summary.entities} entities; {summary.pairs} scored pairs, "
+        f"{summary.review} to review; written to {summary.out_dir}"
+    )
+
+
 if __name__ == "__main__":
     app()
