@@ -1,0 +1,122 @@
+"""The ``riskgraph ingest`` command's body: rich progress per file and stage, closing summary, exit code.
+
+riskgraph/cli.py registers the command and supplies the driver; this module renders and decides the
+exit code: 0 = everything loaded, 1 = rows rejected or files refused (the rest is loaded), 2 = the
+load failed (nothing after the failing chunk is loaded; rerun to resume).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from neo4j import Driver
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ingest.contract import LOAD_ORDER
+from ingest.pipeline import IngestResult, run_ingest
+
+EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
+
+
+class RichProgress:
+    """A ProgressSink drawing one bar per file and stage."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.tasks: dict[str, TaskID] = {}
+
+    def start(self, key: str, description: str, total: int) -> None:
+        self.tasks[key] = self.progress.add_task(description, total=max(total, 1) if total else 1)
+        if not total:
+            self.progress.update(self.tasks[key], completed=1)
+
+    def advance(self, key: str, n: int) -> None:
+        self.progress.advance(self.tasks[key], n)
+
+
+def summary_table(result: IngestResult) -> Table:
+    table = Table(
+        title=f"导入汇总 / Ingest summary — source {result.source}, batch {result.batch_id}"
+        + (" (resumed)" if result.resumed else "")
+    )
+    cols = ("read", "accepted", "rejected", "created", "updated", "unchanged", "warnings")
+    table.add_column("kind")
+    for col in cols:
+        table.add_column(col, justify="right")
+    total = dict.fromkeys(cols, 0)
+    for kind in LOAD_ORDER:
+        kc = result.counts.get(kind)
+        if kc is None:
+            continue
+        values = [getattr(kc, col) for col in cols]
+        for col, v in zip(cols, values, strict=True):
+            total[col] += v
+        style = "red" if kc.rejected else None
+        table.add_row(kind, *(f"{v:,}" for v in values), style=style)
+    table.add_row("total", *(f"{total[c]:,}" for c in cols), style="bold")
+    return table
+
+
+def run_ingest_command(
+    console: Console,
+    driver_factory: Callable[[], Driver],
+    paths: list[Path],
+    source: str,
+    rejects: Path | None,
+    database: str,
+    chunk_size: int,
+) -> int:
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        console.print(f"[bold red]错误 / Error:[/] 路径不存在 / no such path: {', '.join(map(str, missing))}")
+        return EXIT_FAILED
+    try:
+        driver = driver_factory()
+    except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
+        console.print(f"[bold red]错误 / Error:[/] 无法连接 Neo4j。/ Cannot connect to Neo4j: {exc}")
+        return EXIT_FAILED
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with driver, Progress(*columns, console=console, transient=False) as progress:
+            result = run_ingest(
+                driver,
+                paths,
+                source,
+                database=database,
+                rejects_path=rejects,
+                chunk_size=chunk_size,
+                progress=RichProgress(progress),
+            )
+    except Exception as exc:  # noqa: BLE001 — shown to the user, with what to do
+        console.print(
+            f"[bold red]导入失败 / Ingest failed:[/] {type(exc).__name__}: {exc}\n"
+            "已提交的批次保留；再次运行同一命令将从中断处继续。/ Committed chunks are kept; "
+            "run the same command again to resume."
+        )
+        return EXIT_FAILED
+    console.print(summary_table(result))
+    w = result.write
+    load_s = result.seconds.get("load", 0.0)
+    console.print(
+        f"graph: {w.nodes_created:,} nodes and {w.relationships_created:,} relationships created, "
+        f"{w.versions:,} earlier values kept as FactVersion; load {load_s:.1f} s"
+    )
+    if result.ignored:
+        console.print(f"ignored (name is no kind): {', '.join(result.ignored)}")
+    for refused in result.refused:
+        console.print(
+            f"[bold red]文件被拒绝 / File refused:[/] {refused.file}: {refused.reason_zh} / {refused.reason_en}"
+        )
+    if result.rejects_path:
+        console.print(f"rejects and warnings: {result.rejects_path}")
+    if not result.ok:
+        console.print(
+            f"[bold red]{result.rejected:,} 行被拒绝，{len(result.refused)} 个文件被拒绝。/ "
+            f"{result.rejected:,} rows rejected, {len(result.refused)} files refused.[/] "
+            "See the rejects file."
+        )
+        return EXIT_REJECTED
+    return EXIT_OK

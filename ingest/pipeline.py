@@ -1,0 +1,248 @@
+"""The ingest pipeline: read → validate → resolve → check references → load, with counts per kind.
+
+Kept free of any user-interface code: progress goes to a ``ProgressSink`` (the CLI renders it with
+rich), results come back as an ``IngestResult`` (the CLI renders the summary table).
+Invariant, per kind: rows read = rows accepted + rows rejected.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from neo4j import Driver
+
+from graph_model.constraints import apply_schema
+from ingest import contract as c
+from ingest.batch import COMPLETED, FAILED, finish_batch, input_hash, start_batch
+from ingest.facts import RELATION_BUILDERS, RecordFacts, company_facts, person_facts
+from ingest.issues import ERROR, FileRefused, Issue
+from ingest.readers import discover, read_file
+from ingest.references import GraphLookup, Known, check_references
+from ingest.rejects import write_rejects
+from ingest.resolver import RESOLVED_KINDS, Resolution, Resolver, StrongKeyResolver
+from ingest.validate import Record, check_duplicates, check_shareholding_sums, validate_file
+from ingest.writer import CHANGED, NEW, UNCHANGED, BatchInfo, GraphWriter, WriteCounts
+
+DEFAULT_CHUNK = 10_000
+
+
+class ProgressSink(Protocol):
+    def start(self, key: str, description: str, total: int) -> None: ...
+    def advance(self, key: str, n: int) -> None: ...
+
+
+class NoProgress:
+    def start(self, key: str, description: str, total: int) -> None:
+        pass
+
+    def advance(self, key: str, n: int) -> None:
+        pass
+
+
+@dataclass
+class KindCounts:
+    read: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class IngestResult:
+    source: str
+    batch_id: str | None = None
+    resumed: bool = False
+    files: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    refused: list[FileRefused] = field(default_factory=list)
+    counts: dict[str, KindCounts] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+    write: WriteCounts = field(default_factory=WriteCounts)
+    rejects_path: Path | None = None
+    seconds: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+    @property
+    def rejected(self) -> int:
+        return sum(k.rejected for k in self.counts.values())
+
+    @property
+    def ok(self) -> bool:
+        return not self.refused and self.rejected == 0 and self.error is None
+
+    def counts_dict(self) -> dict:
+        return {k: asdict(v) for k, v in self.counts.items()}
+
+
+def _parents_first(records: list[Record]) -> list[Record]:
+    """Companies ordered so that a branch follows its parent (BRANCH_OF needs both nodes)."""
+    by_id = {r.record_id: r for r in records}
+
+    def depth(rec: Record) -> int:
+        d, seen, cur = 0, set(), rec
+        while cur.values.get("parent_ref") in by_id and cur.record_id not in seen:
+            seen.add(cur.record_id)
+            cur = by_id[cur.values["parent_ref"]]
+            d += 1
+        return d
+
+    return sorted(records, key=depth)
+
+
+def read_and_validate(
+    paths: Sequence[Path], source: str, result: IngestResult, progress: ProgressSink
+) -> dict[str, list[Record]]:
+    files, ignored = discover(paths)
+    result.files = [str(f) for f in files]
+    result.ignored = [str(f) for f in ignored]
+    by_kind: dict[str, list[Record]] = defaultdict(list)
+    for path in files:
+        progress.start(f"read:{path}", f"read     {path.name}", 1)
+        try:
+            raw = read_file(path)
+        except FileRefused as exc:
+            result.refused.append(exc)
+            progress.advance(f"read:{path}", 1)
+            continue
+        progress.advance(f"read:{path}", 1)
+        result.issues.extend(raw.warnings)
+        progress.start(f"validate:{path}", f"validate {path.name}", len(raw.rows))
+        records = validate_file(raw, source)
+        progress.advance(f"validate:{path}", len(raw.rows))
+        by_kind[raw.kind.kind].extend(records)
+    all_records = [r for recs in by_kind.values() for r in recs]
+    check_duplicates(all_records)
+    return by_kind
+
+
+def resolve_parties(
+    by_kind: dict[str, list[Record]], resolver: Resolver
+) -> tuple[Known, dict[str, Resolution]]:
+    known = Known()
+    resolutions: dict[str, Resolution] = {}
+    for kind in RESOLVED_KINDS:
+        recs = [r for r in by_kind.get(kind, []) if not r.issues]
+        for rec, res in zip(recs, resolver.resolve(kind, recs), strict=True):
+            resolutions[rec.record_key] = res
+            known.entities[(kind, rec.record_id)] = res.entity_id
+            strong = rec.values.get("uscc") if kind == c.COMPANIES else rec.values.get("id_number")
+            if strong:
+                known.strong.setdefault((kind, strong), res.entity_id)
+        known.rejected |= {(kind, r.record_id) for r in by_kind.get(kind, []) if r.issues}
+    for rec in by_kind.get(c.LOANS, []):
+        if rec.values.get("loan_id"):
+            (known.rejected_loans if rec.issues else known.loans).add(rec.values["loan_id"])
+    return known, resolutions
+
+
+def build_facts(rec: Record, resolutions: dict[str, Resolution]) -> RecordFacts:
+    if rec.kind == c.COMPANIES:
+        res = resolutions[rec.record_key]
+        return company_facts(rec, res.entity_id, res.evidence)
+    if rec.kind == c.PERSONS:
+        res = resolutions[rec.record_key]
+        return person_facts(rec, res.entity_id, res.evidence)
+    return RELATION_BUILDERS[rec.kind](rec)
+
+
+def load(
+    writer: GraphWriter,
+    by_kind: dict[str, list[Record]],
+    resolutions: dict[str, Resolution],
+    result: IngestResult,
+    progress: ProgressSink,
+    chunk_size: int,
+) -> None:
+    for kind in c.LOAD_ORDER:
+        accepted = [r for r in by_kind.get(kind, []) if not r.issues]
+        if not accepted:
+            continue
+        counts = result.counts[kind]
+        status = writer.classify(accepted)
+        todo = [r for r in accepted if status[r.record_key] != UNCHANGED]
+        counts.created = sum(1 for r in accepted if status[r.record_key] == NEW)
+        counts.updated = sum(1 for r in accepted if status[r.record_key] == CHANGED)
+        counts.unchanged = len(accepted) - len(todo)
+        if kind == c.COMPANIES:
+            todo = _parents_first(todo)
+        key = f"load:{kind}"
+        progress.start(key, f"load     {kind}", len(todo))
+        for i in range(0, len(todo), chunk_size):
+            part = todo[i : i + chunk_size]
+            facts = [build_facts(r, resolutions) for r in part]
+            result.write.merge(writer.write_chunk(facts, status))
+            progress.advance(key, len(part))
+
+
+def run_ingest(
+    driver: Driver,
+    paths: Sequence[Path],
+    source: str,
+    *,
+    database: str = "neo4j",
+    resolver: Resolver | None = None,
+    rejects_path: Path | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    progress: ProgressSink | None = None,
+) -> IngestResult:
+    """Ingest files (or folders of files named by kind) from one source into the graph."""
+    progress = progress or NoProgress()
+    resolver = resolver or StrongKeyResolver()
+    result = IngestResult(source=source)
+    t0 = time.perf_counter()
+    by_kind = read_and_validate(paths, source, result, progress)
+    t1 = time.perf_counter()
+    known, resolutions = resolve_parties(by_kind, resolver)
+    check_references(by_kind, known, GraphLookup(driver, database))
+    result.issues.extend(check_shareholding_sums(by_kind.get(c.SHAREHOLDINGS, [])))
+    t2 = time.perf_counter()
+    for kind, recs in by_kind.items():
+        kc = result.counts.setdefault(kind, KindCounts())
+        kc.read = len(recs)
+        kc.rejected = sum(1 for r in recs if r.issues)
+        kc.accepted = kc.read - kc.rejected
+        for r in recs:
+            result.issues.extend(r.issues)
+    for i in result.issues:
+        if i.severity != ERROR and i.row:
+            kind = Path(i.file).stem.lower()
+            if kind in result.counts:
+                result.counts[kind].warnings += 1
+    apply_schema(driver, database)
+    loaded_files = [Path(f) for f in result.files if not any(r.file == Path(f).name for r in result.refused)]
+    batch, result.resumed = start_batch(driver, database, source, input_hash(source, loaded_files))
+    result.batch_id = batch.batch_id
+    try:
+        load(GraphWriter(driver, database, batch), by_kind, resolutions, result, progress, chunk_size)
+    except Exception as exc:
+        result.error = f"{type(exc).__name__}: {exc}"
+        _finish(driver, database, batch, FAILED, result)
+        raise
+    finally:
+        result.seconds = {
+            "read_validate": t1 - t0,
+            "resolve_check": t2 - t1,
+            "load": time.perf_counter() - t2,
+        }
+    _finish(driver, database, batch, COMPLETED, result)
+    if result.issues or result.refused or rejects_path:
+        result.rejects_path = write_rejects(rejects_path or Path(f"rejects-{batch.batch_id}.csv"), result)
+    return result
+
+
+def _finish(driver: Driver, database: str, batch: BatchInfo, status: str, result: IngestResult) -> None:
+    counts = result.counts_dict()
+    counts["_refused_files"] = [r.file for r in result.refused]
+    try:
+        finish_batch(driver, database, batch, status, counts)
+    except Exception:  # the database itself may be what failed; the batch then stays 'running'
+        if status == COMPLETED:
+            raise

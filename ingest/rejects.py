@@ -1,0 +1,36 @@
+"""The rejects file: every refused file, rejected row and warning, one line each, for the data officer.
+
+CSV in UTF-8 with BOM so that Excel opens the Chinese messages correctly; rows sorted by file and row.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.issues import ERROR, REJECT_COLUMNS, Issue
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IngestResult
+
+
+def refused_issue(file: str, reason_zh: str, reason_en: str) -> Issue:
+    return Issue(ERROR, file, 0, "", "", "", "file_refused", reason_zh, reason_en)
+
+
+def write_rejects(path: Path, result: IngestResult) -> Path:
+    rows = [refused_issue(r.file, r.reason_zh, r.reason_en) for r in result.refused]
+    rows += sorted(result.issues, key=lambda i: (i.file, i.row, i.severity, i.field))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=REJECT_COLUMNS)
+        writer.writeheader()
+        for issue in rows:
+            writer.writerow(issue.as_row())
+    return path
+
+
+def read_rejects(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))

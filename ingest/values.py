@@ -1,0 +1,192 @@
+"""Parsing one raw value of one column type into its typed value, or naming the rule it breaks.
+
+Pure functions, no I/O: the same value always gives the same result, which is what makes a rejects
+file reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from functools import lru_cache
+from typing import Any
+
+from stdnum.cn import ric, uscc
+
+from ingest import contract as c
+
+
+class Invalid(Exception):
+    """A value that breaks a rule; ``detail`` is shown in the message."""
+
+    def __init__(self, rule: str, detail: str = ""):
+        self.rule = rule
+        self.detail = detail
+        super().__init__(rule)
+
+
+_MASKED_ID = re.compile(r"^[0-9*]{17}[0-9X*]$")
+_DATE_SEP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+_DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_PHONE_STRIP = re.compile(r"[\s\-()（）.]")
+_TRUE = {"true", "1", "yes", "y", "是", "t"}
+_FALSE = {"false", "0", "no", "n", "否", "f"}
+
+
+def is_blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def as_text(value: Any) -> str:
+    """A raw value as text; whole floats from spreadsheets lose their ``.0`` (ids typed as numbers)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def parse_uscc(value: Any) -> str:
+    text = uscc.compact(as_text(value)).upper()
+    if not uscc.is_valid(text):
+        raise Invalid("uscc_check_digit")
+    return text
+
+
+def parse_resident_id(value: Any) -> tuple[str | None, str | None]:
+    """(full id, masked id): exactly one is set. Masked ids are checked for shape only."""
+    text = as_text(value).replace(" ", "").upper()
+    if "*" in text:
+        if not _MASKED_ID.match(text):
+            raise Invalid("resident_id_check_digit")
+        return None, text
+    if not ric.is_valid(text):
+        raise Invalid("resident_id_check_digit")
+    return ric.compact(text), None
+
+
+def parse_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = as_text(value)
+    m = _DATE_SEP.match(text) or _DATE_COMPACT.match(text)
+    if not m:
+        raise Invalid("date_format")
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        raise Invalid("date_format") from None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool):
+        raise Invalid("number_format")
+    if isinstance(value, int | float):
+        number = float(value)
+    else:
+        text = as_text(value).replace(",", "").replace("，", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise Invalid("number_format") from None
+    if not math.isfinite(number):
+        raise Invalid("number_format")
+    return number
+
+
+def parse_decimal(value: Any) -> float:
+    number = _number(value)
+    if number < 0:
+        raise Invalid("negative_amount")
+    return number
+
+
+def parse_percent(value: Any) -> float:
+    if isinstance(value, str) and value.strip().endswith(("%", "％")):
+        value = value.strip()[:-1]
+    number = _number(value)
+    if not 0 <= number <= 100:
+        raise Invalid("percent_range")
+    return number
+
+
+@lru_cache(maxsize=32)
+def _codes(codes: str) -> dict[str, str]:
+    return c.code_lookup(codes)
+
+
+def parse_enum(value: Any, codes: str) -> str:
+    text = as_text(value)
+    table = _codes(codes)
+    code = table.get(text) or table.get(text.lower())
+    if code is None:
+        shown = ", ".join(f"{k}/{v}" for k, v in c.CODE_LISTS[codes].items())
+        raise Invalid("unknown_code", shown)
+    return code
+
+
+def parse_phone(value: Any) -> str:
+    text = _PHONE_STRIP.sub("", as_text(value))
+    if text.startswith("+86"):
+        text = text[3:]
+    elif text.startswith("0086"):
+        text = text[4:]
+    if not text.isdigit() or not 7 <= len(text) <= 15:
+        raise Invalid("phone_format")
+    return text
+
+
+def parse_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = as_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise Invalid("bool_format")
+
+
+def parse_id(value: Any) -> str:
+    text = as_text(value)
+    if "\n" in text or "\r" in text:
+        raise Invalid("text_format")
+    return text
+
+
+def parse_value(column: c.Column, value: Any) -> Any:
+    """The typed value of one non-blank raw value; raises Invalid."""
+    t = column.type
+    if t == c.STRING:
+        return as_text(value)
+    if t == c.ID:
+        return parse_id(value)
+    if t == c.USCC:
+        return parse_uscc(value)
+    if t == c.RESIDENT_ID:
+        return parse_resident_id(value)
+    if t == c.DATE:
+        return parse_date(value)
+    if t == c.DECIMAL:
+        return parse_decimal(value)
+    if t == c.PERCENT:
+        return parse_percent(value)
+    if t == c.ENUM:
+        assert column.codes, column.name
+        return parse_enum(value, column.codes)
+    if t == c.PHONE:
+        return parse_phone(value)
+    if t == c.BOOL:
+        return parse_bool(value)
+    raise AssertionError(f"unknown column type {t}")
