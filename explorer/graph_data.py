@@ -1,0 +1,219 @@
+"""API JSON → a small, normalized subgraph the renderers share.
+
+The API answers neighbourhoods, paths, chains and circles with nodes and relationships; this module
+reads them tolerantly (``id``/``entity_id``, ``type``/``label``/``labels``, ``source``/``start``…) so
+that renderers, exports and tests depend on one shape only, and offers the pure graph operations the
+network view needs: merge after an expansion, filter by relationship type, cap by size, mark a path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from graph_model import schema
+
+#: node labels a subgraph can hold, in legend order
+NODE_KINDS = (
+    schema.COMPANY,
+    schema.PERSON,
+    schema.LOAN,
+    schema.BLACKLIST_ENTRY,
+    schema.GROUP,
+    schema.PHONE,
+    schema.ADDRESS,
+    schema.ALERT,
+)
+
+
+@dataclass(frozen=True)
+class GNode:
+    id: str
+    kind: str
+    name: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+    risk: float | None = None  # contagion / risk score in [0, 1] when the API gives one
+    listed: bool = False  # on a blacklist (directly)
+    alerts: int = 0  # open alerts concerning it
+
+
+@dataclass(frozen=True)
+class GEdge:
+    source: str
+    target: str
+    type: str
+    props: Mapping[str, Any] = field(default_factory=dict)
+    id: str = ""
+
+    @property
+    def key(self) -> str:
+        """Identity of the edge: the API's id when given, else type + ends + contract (one per contract)."""
+        if self.id:
+            return self.id
+        extra = self.props.get("contract_id") or self.props.get("role") or self.props.get("relation") or ""
+        return f"{self.source}-{self.type}-{self.target}-{extra}"
+
+
+@dataclass(frozen=True)
+class Subgraph:
+    nodes: tuple[GNode, ...] = ()
+    edges: tuple[GEdge, ...] = ()
+    center: str | None = None
+    truncated: bool = False  # the API capped a supernode's neighbours
+    capped_nodes: tuple[str, ...] = ()  # ids of nodes whose neighbours were capped
+    highlight_nodes: frozenset[str] = frozenset()
+    highlight_edges: frozenset[str] = frozenset()
+
+    def node(self, node_id: str) -> GNode | None:
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+    @property
+    def rel_types(self) -> list[str]:
+        return sorted({e.type for e in self.edges})
+
+
+# --- reading API JSON ----------------------------------------------------------------------------
+
+
+def _first(d: Mapping[str, Any], *keys: str, default: Any = None) -> Any:
+    for k in keys:
+        if k in d and d[k] is not None:
+            return d[k]
+    return default
+
+
+def _kind(raw: Mapping[str, Any]) -> str:
+    kind = _first(raw, "kind", "type", "label")
+    if kind is None:
+        labels = raw.get("labels") or []
+        kind = next((lab for lab in labels if lab in NODE_KINDS), labels[0] if labels else "Unknown")
+    return str(kind)
+
+
+def node_from_api(raw: Mapping[str, Any]) -> GNode:
+    props = dict(raw.get("properties") or raw.get("props") or {})
+    flat = {**props, **{k: v for k, v in raw.items() if k not in ("properties", "props")}}
+    node_id = str(_first(flat, "id", "entity_id", "key", "loan_id", "entry_id", "group_id", "alert_id"))
+    name = _first(flat, "name", "display_name", "loan_id", "entry_id", "number", "text", default=node_id)
+    risk = _first(flat, "risk_score", "risk", "score")
+    listed = bool(_first(flat, "listed", "blacklisted", "is_listed", default=False))
+    alerts = _first(flat, "alert_count", "open_alerts", "alerts", default=0)
+    if isinstance(alerts, list):
+        alerts = len(alerts)
+    return GNode(
+        id=node_id,
+        kind=_kind(raw),
+        name=str(name),
+        props=props or {k: v for k, v in raw.items() if k not in ("id", "labels", "kind", "type")},
+        risk=float(risk) if isinstance(risk, int | float) else None,
+        listed=listed or _kind(raw) == schema.BLACKLIST_ENTRY,
+        alerts=int(alerts or 0),
+    )
+
+
+def edge_from_api(raw: Mapping[str, Any]) -> GEdge:
+    props = dict(raw.get("properties") or raw.get("props") or {})
+    for k in ("pct", "amount", "role", "relation", "share", "contract_id", "kind"):
+        if k in raw and k not in props:
+            props[k] = raw[k]
+    return GEdge(
+        source=str(_first(raw, "source", "start", "from", "src")),
+        target=str(_first(raw, "target", "end", "to", "dst")),
+        type=str(_first(raw, "type", "rel_type", "label", default="RELATED")),
+        props=props,
+        id=str(_first(raw, "id", "rel_id", "element_id", default="")),
+    )
+
+
+def subgraph_from_api(payload: Mapping[str, Any], center: str | None = None) -> Subgraph:
+    """Read a neighbourhood / path / chain / circle answer of the API."""
+    nodes = tuple(node_from_api(n) for n in payload.get("nodes", []))
+    edges = tuple(edge_from_api(e) for e in _first(payload, "edges", "relationships", "rels", default=[]))
+    capped = payload.get("capped_nodes") or payload.get("supernodes") or []
+    capped_ids = tuple(str(c if isinstance(c, str) else _first(c, "id", "entity_id")) for c in capped)
+    return Subgraph(
+        nodes=nodes,
+        edges=edges,
+        center=center or _first(payload, "center", "center_id", "entity_id"),
+        truncated=bool(payload.get("truncated") or capped_ids),
+        capped_nodes=capped_ids,
+    )
+
+
+# --- operations the network view needs ----------------------------------------------------------
+
+
+def merge(base: Subgraph, extra: Subgraph) -> Subgraph:
+    """Union of two subgraphs (expanding a node); the base keeps its center, first node wins."""
+    seen = {n.id for n in base.nodes}
+    nodes = base.nodes + tuple(n for n in extra.nodes if n.id not in seen)
+    keys = {e.key for e in base.edges}
+    edges = base.edges + tuple(e for e in extra.edges if e.key not in keys)
+    return replace(
+        base,
+        nodes=nodes,
+        edges=edges,
+        truncated=base.truncated or extra.truncated,
+        capped_nodes=tuple(dict.fromkeys(base.capped_nodes + extra.capped_nodes)),
+        highlight_nodes=base.highlight_nodes | extra.highlight_nodes,
+        highlight_edges=base.highlight_edges | extra.highlight_edges,
+    )
+
+
+def filter_rel_types(sg: Subgraph, keep: Iterable[str]) -> Subgraph:
+    """Only edges of the kept types, and only nodes still attached to one (the center always stays)."""
+    keep = set(keep)
+    edges = tuple(e for e in sg.edges if e.type in keep)
+    attached = {e.source for e in edges} | {e.target for e in edges}
+    if sg.center:
+        attached.add(sg.center)
+    nodes = tuple(n for n in sg.nodes if n.id in attached)
+    return replace(sg, nodes=nodes, edges=edges)
+
+
+def cap_nodes(sg: Subgraph, max_nodes: int) -> tuple[Subgraph, int]:
+    """Keep at most ``max_nodes`` nodes, nearest to the center first (BFS); returns the number dropped.
+
+    The API caps supernodes already; this is the drawing budget of the browser on top of it.
+    """
+    if len(sg.nodes) <= max_nodes:
+        return sg, 0
+    adj: dict[str, list[str]] = {}
+    for e in sg.edges:
+        adj.setdefault(e.source, []).append(e.target)
+        adj.setdefault(e.target, []).append(e.source)
+    start = sg.center if sg.center and sg.node(sg.center) else sg.nodes[0].id
+    order: list[str] = [start]
+    seen = {start}
+    i = 0
+    while i < len(order) and len(order) < max_nodes:
+        for nb in adj.get(order[i], []):
+            if nb not in seen:
+                seen.add(nb)
+                order.append(nb)
+        i += 1
+    for n in sg.nodes:  # disconnected leftovers, in API order
+        if len(order) >= max_nodes:
+            break
+        if n.id not in seen:
+            seen.add(n.id)
+            order.append(n.id)
+    kept = set(order[:max_nodes])
+    nodes = tuple(n for n in sg.nodes if n.id in kept)
+    edges = tuple(e for e in sg.edges if e.source in kept and e.target in kept)
+    return replace(sg, nodes=nodes, edges=edges, truncated=True), len(sg.nodes) - len(nodes)
+
+
+def mark_path(sg: Subgraph, path_nodes: Iterable[str]) -> Subgraph:
+    """Highlight a path given as its node ids in order: those nodes and one edge per consecutive pair."""
+    ids = list(path_nodes)
+    pairs = {frozenset((a, b)) for a, b in zip(ids, ids[1:], strict=False)}
+    chosen: set[str] = set()
+    covered: set[frozenset[str]] = set()
+    for e in sg.edges:
+        pair = frozenset((e.source, e.target))
+        if pair in pairs and pair not in covered:
+            chosen.add(e.key)
+            covered.add(pair)
+    return replace(sg, highlight_nodes=frozenset(ids), highlight_edges=frozenset(chosen))

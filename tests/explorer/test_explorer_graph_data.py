@@ -1,0 +1,111 @@
+"""The normalized subgraph: reading API JSON, merging expansions, filtering, capping, path marking."""
+
+from __future__ import annotations
+
+import networkx as nx
+import pytest
+
+from explorer.graph_data import cap_nodes, filter_rel_types, mark_path, merge, subgraph_from_api
+from explorer.sample_graph import neighbourhood
+
+
+def _payload() -> dict:
+    return {
+        "center": "C:1",
+        "nodes": [
+            {"entity_id": "C:1", "labels": ["Company"], "properties": {"name": "甲公司", "uscc": "X"}},
+            {"id": "P:1", "type": "Person", "name": "张三", "risk_score": 0.8},
+            {"id": "B:1", "labels": ["BlacklistEntry"], "properties": {"entry_id": "B:1", "kind": "x"}},
+        ],
+        "relationships": [
+            {"start": "P:1", "end": "C:1", "type": "HOLDS_SHARES", "properties": {"pct": 51.0}},
+            {"source": "C:1", "target": "B:1", "type": "LISTED_AS"},
+        ],
+    }
+
+
+def test_reads_the_different_key_spellings_of_api_json():
+    sg = subgraph_from_api(_payload())
+    assert sg.center == "C:1"
+    assert [(n.id, n.kind, n.name) for n in sg.nodes] == [
+        ("C:1", "Company", "甲公司"),
+        ("P:1", "Person", "张三"),
+        ("B:1", "BlacklistEntry", "B:1"),
+    ]
+    assert sg.node("P:1").risk == pytest.approx(0.8)
+    assert sg.node("B:1").listed and not sg.node("C:1").listed
+    assert [(e.source, e.target, e.type) for e in sg.edges] == [
+        ("P:1", "C:1", "HOLDS_SHARES"),
+        ("C:1", "B:1", "LISTED_AS"),
+    ]
+    assert sg.edges[0].props["pct"] == 51.0
+    assert sg.rel_types == ["HOLDS_SHARES", "LISTED_AS"]
+
+
+def test_capped_supernodes_mark_the_subgraph_truncated():
+    sg = subgraph_from_api({**_payload(), "capped_nodes": [{"id": "C:1"}]})
+    assert sg.truncated and sg.capped_nodes == ("C:1",)
+    assert not subgraph_from_api(_payload()).truncated
+
+
+def test_merge_after_expansion_keeps_each_node_and_edge_once():
+    a = subgraph_from_api(_payload())
+    b = subgraph_from_api(
+        {
+            "nodes": [
+                {"id": "P:1", "type": "Person", "name": "张三"},
+                {"id": "C:2", "type": "Company", "name": "乙"},
+            ],
+            "edges": [
+                {"source": "P:1", "target": "C:1", "type": "HOLDS_SHARES", "properties": {"pct": 51.0}},
+                {
+                    "source": "P:1",
+                    "target": "C:2",
+                    "type": "HOLDS_POSITION",
+                    "properties": {"role": "director"},
+                },
+            ],
+        }
+    )
+    m = merge(a, b)
+    assert [n.id for n in m.nodes] == ["C:1", "P:1", "B:1", "C:2"]
+    assert len(m.edges) == 3
+    assert m.center == "C:1"
+    assert m.node("P:1").risk == pytest.approx(0.8)  # the first-seen node wins
+
+
+def test_filter_by_relationship_type_drops_detached_nodes_but_keeps_the_center():
+    sg = subgraph_from_api(_payload())
+    only_listed = filter_rel_types(sg, ["LISTED_AS"])
+    assert {n.id for n in only_listed.nodes} == {"C:1", "B:1"}
+    assert {e.type for e in only_listed.edges} == {"LISTED_AS"}
+    nothing = filter_rel_types(sg, [])
+    assert [n.id for n in nothing.nodes] == ["C:1"] and nothing.edges == ()
+
+
+@pytest.mark.parametrize("budget", [1, 7, 50, 199])
+def test_cap_keeps_the_nodes_nearest_the_center(budget):
+    sg = subgraph_from_api(neighbourhood(200, seed=3))
+    capped, dropped = cap_nodes(sg, budget)
+    assert len(capped.nodes) == budget and dropped == 200 - budget and capped.truncated
+    g = nx.Graph()
+    g.add_edges_from((e.source, e.target) for e in sg.edges)
+    dist = nx.single_source_shortest_path_length(g, sg.center)
+    kept = {n.id for n in capped.nodes}
+    assert sg.center in kept
+    assert max(dist[k] for k in kept) <= min(dist[n.id] for n in sg.nodes if n.id not in kept)
+    assert all(e.source in kept and e.target in kept for e in capped.edges)
+
+
+def test_cap_is_a_no_op_within_budget():
+    sg = subgraph_from_api(neighbourhood(30))
+    same, dropped = cap_nodes(sg, 30)
+    assert same is sg and dropped == 0
+
+
+def test_mark_path_highlights_one_edge_per_hop_in_either_direction():
+    sg = subgraph_from_api(_payload())
+    marked = mark_path(sg, ["P:1", "C:1", "B:1"])
+    assert marked.highlight_nodes == {"P:1", "C:1", "B:1"}
+    assert marked.highlight_edges == {e.key for e in sg.edges}
+    assert mark_path(sg, ["B:1", "P:1"]).highlight_edges == frozenset()  # not adjacent: no edge
