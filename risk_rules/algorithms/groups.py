@@ -1,0 +1,511 @@
+"""Group customers, related parties and concentration limits (集团客户, 关联方, 集中度).
+
+Inputs are the ownership graph of :mod:`.ownership` (holder → company, ``pct``), positions as
+``(person, company, role)`` tuples (or a graph with ``role`` on edges) and family ties as
+``(person, person, relation)`` tuples. Nothing here touches a database.
+
+Functions:
+
+- :func:`control_groups` — groups of entities under common (ultimate) control, a family cluster
+  counting as one controller (集团客户指引 art. 3).
+- :func:`related_parties` — the related parties of an applicant, each with the relation paths
+  explaining why (关联交易管理办法).
+- :func:`aggregate_exposure` — loans + bank guarantees over a set of entities.
+- :func:`concentration_checks` — the arithmetic of every concentration limit (numerator,
+  denominator, ratio, limit, breach), optionally including a requested amount.
+
+Default limits (all parameters, see :class:`ExposureLimits`): single borrower loans ≤ 10% of net
+capital (商业银行法 art. 39); group customer ≤ 15% of net capital (商业银行集团客户授信业务风险管理
+指引); large exposure to a non-bank single / group customer ≤ 15% / 20% of tier-1 capital (商业银行
+大额风险暴露管理办法, 2018); related party single / group / all ≤ 10% / 15% / 50% of net capital
+(银行保险机构关联交易管理办法, 2022, art. 16).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass
+
+import networkx as nx
+
+from ._common import UnionFind, stable_id
+from .ownership import (
+    NEAR_RELATIVES,
+    ControlLink,
+    ControlResult,
+    _holdings,
+    _integrated_column,
+    _is_person,
+    _ownership_paths,
+    all_controllers,
+    positions_by_company,
+)
+
+__all__ = [
+    "ControlGroup",
+    "RelationStep",
+    "RelatedParty",
+    "Exposure",
+    "ExposureLimits",
+    "LimitCheck",
+    "control_groups",
+    "related_parties",
+    "aggregate_exposure",
+    "concentration_checks",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# groups
+
+
+@dataclass(frozen=True)
+class ControlGroup:
+    """Entities under common control.
+
+    ``controllers`` are the top control blocks of the group (usually one; a family block lists
+    all its persons). ``members`` are the controlled entities plus any controller that is a
+    company. ``control_cycle`` is True when the group's control is circular (companies
+    controlling each other through cross-holdings, no controller above them). ``evidence`` gives
+    each controlled member's control chain.
+    """
+
+    group_id: str
+    controllers: tuple[tuple[str, ...], ...]
+    members: tuple[str, ...]
+    control_cycle: bool
+    evidence: tuple[tuple[str, tuple[ControlLink, ...]], ...]
+
+    def chain_of(self, member: str) -> tuple[ControlLink, ...]:
+        for m, chain in self.evidence:
+            if m == member:
+                return chain
+        return ()
+
+
+def _block_key(block: tuple[str, ...]) -> str:
+    return block[0] if len(block) == 1 else "FAMILY:" + "|".join(block)
+
+
+def control_groups(
+    G: nx.DiGraph,
+    *,
+    positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
+    family_pairs: Iterable[tuple[str, str, str]] | None = None,
+    min_members: int = 2,
+    controllers: Mapping[str, ControlResult] | None = None,
+    **control_kwargs,
+) -> tuple[ControlGroup, ...]:
+    """Group customers (集团客户): entities under common control.
+
+    Every controlled company is joined to its ultimate controller block from
+    :func:`~.ownership.all_controllers` (control is transitive; a person and his near relatives
+    form one block when ``family_pairs`` is given). Blocks that are themselves controlled
+    companies are merged with their controllers, so the result is the connected components of
+    the "controlled by" relation. Groups with fewer than ``min_members`` members are dropped.
+    Pass precomputed ``controllers`` to avoid recomputing control; ``control_kwargs`` (majority,
+    plurality, margin, board_roles, pct_attr) go to :func:`~.ownership.all_controllers`.
+
+    Example:
+        >>> G = nx.DiGraph([("P:h", "A", {"pct": 30}), ("P:w", "A", {"pct": 25}), ("A", "B", {"pct": 80})])
+        >>> [(g.controllers, g.members) for g in control_groups(G, family_pairs=[("P:h", "P:w", "spouse")])]
+        [((('P:h', 'P:w'),), ('A', 'B'))]
+    """
+    if controllers is None:
+        controllers = all_controllers(G, positions=positions, family_pairs=family_pairs, **control_kwargs)
+    uf = UnionFind()
+    blocks: dict[str, tuple[str, ...]] = {}
+    for company, res in controllers.items():
+        assert res.controller is not None
+        key = _block_key(res.controller)
+        blocks[key] = res.controller
+        uf.union(company, key)
+    groups = []
+    for root_members in uf.groups().values():
+        members_set = set(root_members)
+        controlled = sorted(m for m in members_set if m in controllers)
+        top = sorted(
+            {
+                blocks[k]
+                for k in members_set
+                if k in blocks and not (len(blocks[k]) == 1 and blocks[k][0] in controllers)
+            }
+        )
+        cycle = not top
+        if cycle:
+            top = sorted({controllers[m].controller for m in controlled})  # type: ignore[misc]
+        member_ids = set(controlled)
+        for block in top:
+            if len(block) == 1 and block[0] in G and not _is_person(G, block[0]):
+                member_ids.add(block[0])
+        if len(member_ids) < min_members:
+            continue
+        groups.append(
+            ControlGroup(
+                group_id=stable_id("GRP", member_ids),
+                controllers=tuple(top),
+                members=tuple(sorted(member_ids)),
+                control_cycle=cycle,
+                evidence=tuple((m, controllers[m].chain) for m in controlled),
+            )
+        )
+    groups.sort(key=lambda g: (-len(g.members), g.members[0]))
+    return tuple(groups)
+
+
+# --------------------------------------------------------------------------------------------
+# related parties
+
+
+@dataclass(frozen=True)
+class RelationStep:
+    """One hop of a relation path: ``source`` —``relation`` (``detail``)→ ``target``."""
+
+    source: str
+    relation: str
+    target: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class RelatedParty:
+    """A related party of the applicant with the kinds of relation and up to ``max_reasons``
+    relation paths (each a tuple of :class:`RelationStep` starting at the applicant)."""
+
+    entity: str
+    kinds: tuple[str, ...]
+    reasons: tuple[tuple[RelationStep, ...], ...]
+
+
+def _chain_steps(chain: tuple[ControlLink, ...]) -> tuple[RelationStep, ...]:
+    return tuple(
+        RelationStep("+".join(link.controller), "controls", link.company, f"{link.basis} {link.votes:.4g}%")
+        for link in chain
+    )
+
+
+def _membership(entity: str, chain: tuple[ControlLink, ...]) -> tuple[RelationStep, ...]:
+    """Link a person to the family block that exercises control in ``chain`` (if any)."""
+    for link in chain:
+        if len(link.controller) > 1 and entity in link.controller:
+            return (RelationStep(entity, "member_of_controlling_family", "+".join(link.controller)),)
+    return ()
+
+
+def related_parties(
+    G: nx.DiGraph,
+    applicant: Hashable,
+    *,
+    positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
+    family_pairs: Iterable[tuple[str, str, str]] | None = None,
+    shareholder_threshold: float = 5.0,
+    officer_roles: tuple[str, ...] = ("legal_representative", "chairman", "director", "senior_manager"),
+    max_reasons: int = 3,
+    controllers: Mapping[str, ControlResult] | None = None,
+    **control_kwargs,
+) -> tuple[RelatedParty, ...]:
+    """Related parties (关联方) of ``applicant``, each with the paths explaining the relation.
+
+    Kinds:
+
+    - "controller": members of the applicant's ultimate controller block; "intermediate_controller":
+      companies on its control chain (path: the control chain).
+    - "controlled_entity": entities whose control chain runs through the applicant.
+    - "shareholder": holders with integrated share ≥ ``shareholder_threshold`` (default 5%) in the
+      applicant (path: the best ownership path).
+    - "officer": persons holding one of ``officer_roles`` at the applicant.
+    - "near_relative": spouse/parent/child/sibling (direct family pairs, not the transitive
+      cluster) of any person found above.
+    - "controlled_by_related": entities controlled (through any chain) by any related party above,
+      e.g. sister companies, companies of directors and of their relatives.
+
+    The applicant itself is not listed. Results are sorted by entity id.
+
+    Example:
+        >>> G = nx.DiGraph([("P:1", "A", {"pct": 60}), ("P:1", "S", {"pct": 70})])
+        >>> [(r.entity, r.kinds) for r in related_parties(G, "A")]
+        [('P:1', ('controller', 'shareholder')), ('S', ('controlled_by_related',))]
+    """
+    app = str(applicant)
+    if controllers is None:
+        controllers = all_controllers(G, positions=positions, family_pairs=family_pairs, **control_kwargs)
+    H = _holdings(G, control_kwargs.get("pct_attr", "pct"))
+    found: dict[str, dict[str, list[tuple[RelationStep, ...]]]] = {}
+
+    def add(entity: str, kind: str, path: tuple[RelationStep, ...]) -> None:
+        if entity == app:
+            return
+        path = tuple(dict.fromkeys(path))  # joined sub-paths may repeat a step
+        found.setdefault(entity, {}).setdefault(kind, []).append(path)
+
+    # entity -> controlled companies whose chain runs through it (as controller or contributor)
+    controls_index: dict[str, list[str]] = {}
+    for company, res in controllers.items():
+        involved: set[str] = set()
+        for link in res.chain:
+            involved.update(link.controller)
+            involved.update(h for h, _ in link.contributions)
+        for e in involved:
+            if e != company:
+                controls_index.setdefault(e, []).append(company)
+
+    # 1. controllers
+    own = controllers.get(app)
+    if own is not None and own.controller is not None:
+        steps = _chain_steps(own.chain)
+        for p in own.controller:
+            add(p, "controller", _membership(p, own.chain) + steps)
+        for link in own.chain[:-1]:
+            add(link.company, "intermediate_controller", steps)
+    # 2. controlled entities
+    for c in controls_index.get(app, []):
+        add(
+            c,
+            "controlled_entity",
+            _membership(app, controllers[c].chain) + _chain_steps(controllers[c].chain),
+        )
+    # 3. shareholders ≥ threshold (integrated)
+    if app in H:
+        for holder, frac in _integrated_column(H, app).items():
+            if 100.0 * frac >= shareholder_threshold - 1e-9:
+                best = _ownership_paths(H, holder, app, 1, None)
+                steps = tuple(
+                    RelationStep(a, "holds", b, f"{q:.4g}%")
+                    for path in best
+                    for a, b, q in zip(path.nodes, path.nodes[1:], path.pcts, strict=False)
+                )
+                if not best or abs(sum(p.product for p in best) - 100.0 * frac) > 1e-9:
+                    steps += (RelationStep(str(holder), "integrated_share", app, f"{100 * frac:.4g}%"),)
+                add(str(holder), "shareholder", steps)
+    # 4. officers
+    roles = {r.lower() for r in officer_roles}
+    for person, role in positions_by_company(positions).get(app, []):
+        if role in roles:
+            add(person, "officer", (RelationStep(person, role, app),))
+    # 5. near relatives of related persons
+    relatives: dict[str, list[tuple[str, str]]] = {}
+    for a, b, rel in family_pairs or ():
+        rel = str(rel).lower()
+        if rel in NEAR_RELATIVES and a != b:
+            relatives.setdefault(str(a), []).append((str(b), rel))
+            relatives.setdefault(str(b), []).append((str(a), rel))
+    for person in [e for e in list(found) if _is_person(H, e)]:
+        base = min((p for paths in found[person].values() for p in paths), key=len)
+        for rel_person, rel in relatives.get(person, []):
+            add(rel_person, "near_relative", base + (RelationStep(person, rel, rel_person),))
+    # 6. entities controlled by any related party (incl. the applicant's controller: sister companies)
+    for party in list(found):
+        base = min((p for paths in found[party].values() for p in paths), key=len)
+        for c in controls_index.get(party, []):
+            chain = controllers[c].chain
+            add(c, "controlled_by_related", base + _membership(party, chain) + _chain_steps(chain))
+
+    out = []
+    for entity in sorted(found):
+        kinds = found[entity]
+        paths = sorted({p for ps in kinds.values() for p in ps}, key=lambda p: (len(p), repr(p)))
+        out.append(RelatedParty(entity, tuple(sorted(kinds)), tuple(paths[:max_reasons])))
+    return tuple(out)
+
+
+# --------------------------------------------------------------------------------------------
+# exposure and limits
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """Aggregated credit exposure of a set of entities (one borrower, a group, related parties).
+
+    ``loans`` are outstanding loans; ``guarantees`` are guarantees/LCs *the bank* issued on the
+    entities' behalf (off-balance exposure). ``missing`` lists members with neither figure.
+    """
+
+    label: str
+    loans: float
+    guarantees: float
+    per_member: tuple[tuple[str, float, float], ...]
+    missing: tuple[str, ...]
+
+    @property
+    def total(self) -> float:
+        return self.loans + self.guarantees
+
+
+def aggregate_exposure(
+    members: Iterable[Hashable],
+    loans: Mapping[str, float],
+    guarantees: Mapping[str, float] | None = None,
+    *,
+    label: str = "",
+) -> Exposure:
+    """Sum loans and bank guarantees over ``members`` (deduplicated).
+
+    Example:
+        >>> aggregate_exposure(["A", "B", "A"], {"A": 10.0}, {"B": 5.0}, label="grp").total
+        15.0
+    """
+    guarantees = guarantees or {}
+    rows, missing = [], []
+    tl = tg = 0.0
+    for m in sorted({str(x) for x in members}):
+        lo, gu = loans.get(m), guarantees.get(m)
+        if lo is None and gu is None:
+            missing.append(m)
+        lo, gu = float(lo or 0.0), float(gu or 0.0)
+        tl += lo
+        tg += gu
+        rows.append((m, lo, gu))
+    return Exposure(label, tl, tg, tuple(rows), tuple(missing))
+
+
+@dataclass(frozen=True)
+class ExposureLimits:
+    """Concentration limits as fractions of the stated capital base (all regulatory defaults)."""
+
+    single_borrower: float = 0.10  # loans / net capital — 商业银行法 art. 39
+    group_customer: float = 0.15  # credit / net capital — 集团客户授信业务风险管理指引
+    large_single: float = 0.15  # exposure / tier-1 — 大额风险暴露管理办法 (non-bank single)
+    large_group: float = 0.20  # exposure / tier-1 — 大额风险暴露管理办法 (non-bank group)
+    related_single: float = 0.10  # credit / net capital — 关联交易管理办法 art. 16
+    related_group: float = 0.15
+    related_all: float = 0.50
+
+
+@dataclass(frozen=True)
+class LimitCheck:
+    """The arithmetic of one limit: ``ratio = (numerator + requested) / denominator``;
+    ``breach = ratio > limit``; ``headroom`` = how much more fits under the limit (may be < 0)."""
+
+    name: str
+    source: str
+    numerator: float
+    requested: float
+    denominator: float
+    denominator_name: str
+    ratio: float
+    limit: float
+    breach: bool
+    headroom: float
+
+
+def _check(
+    name: str, source: str, num: float, req: float, den: float, den_name: str, limit: float
+) -> LimitCheck:
+    ratio = (num + req) / den
+    return LimitCheck(
+        name, source, num, req, den, den_name, ratio, limit, ratio > limit + 1e-12, limit * den - num - req
+    )
+
+
+def concentration_checks(
+    *,
+    net_capital: float,
+    tier1_capital: float,
+    borrower: Exposure,
+    group: Exposure | None = None,
+    requested: float = 0.0,
+    requested_kind: str = "loan",
+    related_party: bool = False,
+    related_group: Exposure | None = None,
+    all_related: Exposure | None = None,
+    limits: ExposureLimits = ExposureLimits(),
+) -> tuple[LimitCheck, ...]:
+    """Every applicable concentration limit with its arithmetic.
+
+    ``requested`` (the amount applied for) is added to each check's numerator; a
+    ``requested_kind="guarantee"`` request does not count toward the loans-only single-borrower
+    limit. Related-party checks are produced only when ``related_party`` is True (single), and
+    when ``related_group`` / ``all_related`` are given. ``group`` should include the borrower.
+
+    Example:
+        >>> b = aggregate_exposure(["A"], {"A": 8.0}, {"A": 2.0})
+        >>> [(c.name, round(c.ratio, 3), c.breach) for c in concentration_checks(
+        ...     net_capital=100.0, tier1_capital=80.0, borrower=b, requested=3.0)]
+        [('single_borrower', 0.11, True), ('large_exposure_single', 0.163, True)]
+    """
+    for name, val in (("net_capital", net_capital), ("tier1_capital", tier1_capital)):
+        if not val or val <= 0:
+            raise ValueError(f"{name} 必须为正数 / {name} must be positive (got {val!r})")
+    if requested_kind not in ("loan", "guarantee"):
+        raise ValueError(f"requested_kind 取值无效 / invalid requested_kind: {requested_kind!r}")
+    req_loan = requested if requested_kind == "loan" else 0.0
+    out = [
+        _check(
+            "single_borrower",
+            "商业银行法 art. 39",
+            borrower.loans,
+            req_loan,
+            net_capital,
+            "net_capital",
+            limits.single_borrower,
+        ),
+        _check(
+            "large_exposure_single",
+            "大额风险暴露管理办法",
+            borrower.total,
+            requested,
+            tier1_capital,
+            "tier1_capital",
+            limits.large_single,
+        ),
+    ]
+    if group is not None:
+        out.append(
+            _check(
+                "group_customer",
+                "集团客户授信业务风险管理指引",
+                group.total,
+                requested,
+                net_capital,
+                "net_capital",
+                limits.group_customer,
+            )
+        )
+        out.append(
+            _check(
+                "large_exposure_group",
+                "大额风险暴露管理办法",
+                group.total,
+                requested,
+                tier1_capital,
+                "tier1_capital",
+                limits.large_group,
+            )
+        )
+    if related_party:
+        out.append(
+            _check(
+                "related_party_single",
+                "关联交易管理办法 art. 16",
+                borrower.total,
+                requested,
+                net_capital,
+                "net_capital",
+                limits.related_single,
+            )
+        )
+    if related_group is not None:
+        out.append(
+            _check(
+                "related_party_group",
+                "关联交易管理办法 art. 16",
+                related_group.total,
+                requested,
+                net_capital,
+                "net_capital",
+                limits.related_group,
+            )
+        )
+    if all_related is not None:
+        out.append(
+            _check(
+                "related_party_all",
+                "关联交易管理办法 art. 16",
+                all_related.total,
+                requested if related_party else 0.0,
+                net_capital,
+                "net_capital",
+                limits.related_all,
+            )
+        )
+    return tuple(out)
