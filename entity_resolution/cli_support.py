@@ -33,7 +33,9 @@ def read_records(path: Path) -> pd.DataFrame:
     elif suffix in (".xlsx", ".xlsm"):
         df = pd.read_excel(path, dtype=str)
     else:
-        raise UnsupportedFileError(f"不支持的文件类型 / unsupported file type: {path.name} (CSV, JSONL, XLSX)")
+        raise UnsupportedFileError(
+            f"不支持的文件类型 / unsupported file type: {path.name} (CSV, JSONL, XLSX)"
+        )
     df = df.astype(object).where(df.notna(), None)
     return df
 
@@ -48,7 +50,9 @@ class ResolveSummary:
     resolution: Resolution
 
 
-def resolve_files(files: list[Path], spec_path: Path, out_dir: Path, prior_dir: Path | None = None) -> ResolveSummary:
+def resolve_files(
+    files: list[Path], spec_path: Path, out_dir: Path, prior_dir: Path | None = None
+) -> ResolveSummary:
     """Resolve the records of ``files`` with the spec at ``spec_path`` and write the outputs."""
     spec = ResolutionSpec.from_yaml(spec_path)
     frames = []
@@ -70,7 +74,9 @@ def resolve_files(files: list[Path], spec_path: Path, out_dir: Path, prior_dir: 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     res.entities[["record_id", "entity_id"]].to_csv(out_dir / "entities.csv", index=False)
-    res.pairs[["record_id_a", "record_id_b", "score", "decision", "rule"]].to_csv(out_dir / "pairs.csv", index=False)
+    res.pairs[["record_id_a", "record_id_b", "score", "decision", "rule"]].to_csv(
+        out_dir / "pairs.csv", index=False
+    )
     res.review_queue.to_csv(out_dir / "review_queue.csv", index=False)
     res.branch_links.to_csv(out_dir / "branch_links.csv", index=False)
     res.state.save(out_dir / "state")

@@ -30,22 +30,23 @@ def _cpdist(x: np.ndarray, y: np.ndarray, scorer, **kw) -> np.ndarray:
 
 
 def _id_similarity(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """1.0 equal; 0.95 one edit apart (typo); 0.9 masked-compatible; else 0."""
+    """1.0 equal; 0.95 one edit apart (typo); 0.9 masked-compatible; else 0.
+
+    Where either side is masked the best possible level is "masked-compatible": two identical
+    masks (3301**********1234) only say that 8 characters agree, never that the ids are equal."""
     sim = np.zeros(len(x), np.float32)
-    eq = x == y
-    sim[eq] = 1.0
-    rest = np.flatnonzero(~eq)
-    if len(rest):
-        dist = process.cpdist(list(x[rest]), list(y[rest]), scorer=Levenshtein.distance, workers=WORKERS)
-        sim[rest[dist <= 1]] = 0.95
-        masked = np.flatnonzero(np.char.find(x[rest].astype(str), "*") >= 0) if len(rest) else []
-        masked = set(masked.tolist()) | set(
-            np.flatnonzero(np.char.find(y[rest].astype(str), "*") >= 0).tolist()
-        )
-        for k in masked:
-            i = rest[k]
-            if masked_compatible(x[i], y[i]):
-                sim[i] = max(sim[i], 0.9)
+    masked = np.array(["*" in v or "*" in w for v, w in zip(x, y, strict=True)], dtype=bool)
+    full = np.flatnonzero(~masked)
+    if len(full):
+        eq = x[full] == y[full]
+        sim[full[eq]] = 1.0
+        rest = full[~eq]
+        if len(rest):
+            dist = process.cpdist(list(x[rest]), list(y[rest]), scorer=Levenshtein.distance, workers=WORKERS)
+            sim[rest[dist <= 1]] = 0.95
+    for i in np.flatnonzero(masked).tolist():
+        if masked_compatible(x[i], y[i]):
+            sim[i] = 0.9
     return sim
 
 
@@ -71,8 +72,10 @@ def similarity(comp: Comparison, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         sim = _id_similarity(xs, ys)
     else:  # pragma: no cover - guarded by the spec's Literal
         raise ValueError(comp.comparator)
-    # exact string equality is always the top level whatever the scorer's rounding
-    sim = np.where(xs == ys, np.float32(1.0), sim.astype(np.float32))
+    # exact string equality is the top level whatever the scorer's rounding (ids excepted: an
+    # equal *mask* is not an equal id)
+    if comp.comparator != "id":
+        sim = np.where(xs == ys, np.float32(1.0), sim.astype(np.float32))
     out[idx] = sim
     return out
 

@@ -38,13 +38,17 @@ class FSModel:
     lam: float
     em_iterations: int = 0
     em_converged: bool = False
+    em_fallback: bool = False
     em_log_likelihood: list[float] = field(default_factory=list)
     tf: dict[str, pd.Series] = field(default_factory=dict)
     tf_total: dict[str, int] = field(default_factory=dict)
 
     @property
     def prior_weight(self) -> float:
-        return float(np.log2(self.lam / (1.0 - self.lam)))
+        """log2 prior odds of a candidate pair being a match, capped at 0: on small or
+        duplicate-heavy inputs most candidates match, and the base rate alone must never argue
+        for merging two particular records — the fields have to."""
+        return min(0.0, float(np.log2(self.lam / (1.0 - self.lam))))
 
     def level_weights(self, j: int) -> np.ndarray:
         return np.log2(self.m[j] / self.u[j])
@@ -137,13 +141,23 @@ def _pattern_loglik(pats: np.ndarray, probs: list[np.ndarray]) -> np.ndarray:
     return out
 
 
+LAMBDA_MAX = 0.95
+
+
 def run_em(
     levels: np.ndarray,
     spec: ResolutionSpec,
     u: list[np.ndarray],
     lam0: float = 0.1,
+    anchors: np.ndarray | None = None,
 ) -> FSModel:
-    """EM for m and λ with u fixed.  Returns the model with its iteration log."""
+    """EM for m, u and λ on candidate pairs.  Returns the model with its iteration log.
+
+    ``anchors`` (per pair: 1 known match, 0 known non-match, -1 unknown) pins the posterior of
+    pairs whose strong keys already decide them (equal / different valid USCC or resident ID).
+    Those labels keep EM from the degenerate "every candidate is a match" optimum on small or
+    duplicate-heavy inputs; λ is also capped at ``LAMBDA_MAX``.  If EM still ends degenerate
+    (λ at the cap) the model falls back to the default m and the random-pair u."""
     comps = spec.comparisons
     u_random = [x.copy() for x in u]
     u = [x.copy() for x in u]
@@ -151,7 +165,11 @@ def run_em(
     model = FSModel(names=[c.name for c in comps], m=m, u=[x.copy() for x in u], lam=lam0)
     if not spec.em.enabled or len(levels) < spec.em.min_pairs:
         return model
-    pats, _, counts = _patterns(levels)
+    if anchors is None:
+        anchors = np.full(len(levels), -1, np.int8)
+    pats, _, counts = _patterns(np.column_stack([levels, anchors.astype(np.int8)]))
+    pinned = pats[:, -1]
+    pats = pats[:, :-1]
     counts = counts.astype(float)
     lam = lam0
     prev = -np.inf
@@ -161,8 +179,9 @@ def run_em(
         mx = np.maximum(lm, lu)
         ll = float(np.sum(counts * (mx + np.log(np.exp(lm - mx) + np.exp(lu - mx)))))
         post = 1.0 / (1.0 + np.exp(np.clip(lu - lm, -700, 700)))
+        post = np.where(pinned >= 0, pinned.astype(float), post)
         wc = counts * post
-        lam = float(np.clip(wc.sum() / counts.sum(), 1e-6, 1 - 1e-6))
+        lam = float(np.clip(wc.sum() / counts.sum(), 1e-6, LAMBDA_MAX))
         new_m = []
         for j, comp in enumerate(comps):
             lv = pats[:, j]
@@ -182,6 +201,10 @@ def run_em(
             model.em_converged = True
             break
         prev = ll
+    if lam >= LAMBDA_MAX - 1e-9:
+        model.em_converged = False
+        model.em_fallback = True
+        return model
     model.m, model.u, model.lam = m, u, lam
     return model
 

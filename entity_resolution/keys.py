@@ -18,13 +18,13 @@ MASK_CHARS = "*"
 
 
 def is_masked(code: str | None) -> bool:
-    return bool(code) and MASK_CHARS in code
+    return isinstance(code, str) and MASK_CHARS in code
 
 
 @lru_cache(maxsize=1_000_000)
 def valid_uscc(code: str | None) -> str | None:
     """The compact USCC if it passes stdnum's length/format/check-digit validation, else None."""
-    if not code or is_masked(code):
+    if not isinstance(code, str) or not code or is_masked(code):
         return None
     try:
         return uscc.validate(code)
@@ -35,7 +35,7 @@ def valid_uscc(code: str | None) -> str | None:
 @lru_cache(maxsize=1_000_000)
 def valid_ric(code: str | None) -> str | None:
     """The compact resident ID if valid (check digit, birth date, region), else None."""
-    if not code or is_masked(code):
+    if not isinstance(code, str) or not code or is_masked(code):
         return None
     try:
         return ric.validate(code)
@@ -45,7 +45,7 @@ def valid_ric(code: str | None) -> str | None:
 
 def any_nonempty(code: str | None) -> str | None:
     """Validator for identifiers without a checksum: any unmasked value counts."""
-    if not code or is_masked(code):
+    if not isinstance(code, str) or not code or is_masked(code):
         return None
     return code
 

@@ -130,7 +130,7 @@ def resolve(
     else:
         rng = np.random.default_rng(spec.em.seed)
         u = estimate_u(spec, prep.values, prep.n, rng)
-        model = run_em(levels, spec, u)
+        model = run_em(levels, spec, u, anchors=_strong_anchors(prep, a, b))
     model.tf, model.tf_total = tf, tf_total
     timings["model_s"] = time.perf_counter() - t
 
@@ -212,6 +212,7 @@ def resolve(
         "decisions": {str(k): int(v) for k, v in pd.Series(scored.decision).value_counts().items()},
         "em_iterations": model.em_iterations,
         "em_converged": model.em_converged,
+        "em_fallback": model.em_fallback,
         "lambda": model.lam,
         **{k: round(v, 3) for k, v in timings.items()},
     }
@@ -228,6 +229,19 @@ def resolve(
         _prep=prep,
         _scored=scored,
     )
+
+
+def _strong_anchors(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair: 1 if an equal valid strong key decides it, 0 if different ones do, else -1."""
+    out = np.full(len(a), -1, np.int8)
+    for keyarr in prep.strong.values():
+        ka, kb = keyarr[a], keyarr[b]
+        both = np.fromiter(
+            (x is not None and y is not None for x, y in zip(ka, kb, strict=True)), bool, len(a)
+        )
+        out[both & (ka == kb)] = 1
+        out[both & (ka != kb)] = 0
+    return out
 
 
 def _prior_must_links(prep: Prepared) -> tuple[np.ndarray, np.ndarray]:

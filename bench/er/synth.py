@@ -160,7 +160,9 @@ def region_codes() -> list[str]:
     walk(numdb.get("cn/loc").prefixes, "")
     ok = []
     for c in codes:
-        if all(ric.is_valid(b + ric.calc_check_digit(b)) for b in (c + "19500101123", c + "20050101123")):
+        if all(
+            ric.is_valid(b + ric.calc_check_digit(b + "0")) for b in (c + "19500101123", c + "20050101123")
+        ):
             ok.append(c)
     return ok
 
@@ -172,7 +174,7 @@ def make_uscc(rng: random.Random) -> str:
 
 def make_ric(rng: random.Random, birth: str) -> str:
     body = rng.choice(region_codes()) + birth + f"{rng.randrange(1000):03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # stdnum expects a placeholder check digit
 
 
 def _typo(text: str, rng: random.Random) -> str:
