@@ -1,0 +1,124 @@
+"""The shape every rule has: metadata, parameters, a run over a context, findings out.
+
+A rule is a small class: ``id``, ``version``, bilingual title/description, its regulatory sources, a
+pydantic ``Params`` model, and ``evaluate(ctx, params)`` which reads its projection through the
+context (shared, cached reads), calls a pure algorithm from ``risk_rules.algorithms`` and returns
+:class:`Finding` objects. Writing alerts, the ``RuleRun`` node and new/unchanged/resolved
+bookkeeping is done once, by the runner, so no rule can get it subtly different.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from neo4j import Driver
+
+from risk_rules.config import SEVERITIES, BankParams, RuleParams
+
+SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+
+
+def max_severity(*levels: str) -> str:
+    return max(levels, key=SEVERITY_RANK.__getitem__)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One result of a rule about one subject (a pair, a circle, a company, a group …).
+
+    ``subject_key`` identifies the subject independently of the run: the alert id is derived from
+    rule id + subject key, so re-running on unchanged data finds the same alert instead of a new
+    one. ``evidence`` is JSON-serialisable: paths (lists of entity ids), subgraphs
+    (``{"nodes": [...], "edges": [...]}``) and the arithmetic behind a number.
+    """
+
+    subject_key: str
+    entity_ids: tuple[str, ...]
+    severity: str
+    explanation_zh: str
+    explanation_en: str
+    evidence: dict[str, Any]
+    kind: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITY_RANK:
+            raise ValueError(f"未知严重程度 / unknown severity: {self.severity!r}")
+
+
+def alert_id(rule_id: str, subject_key: str) -> str:
+    """Deterministic alert id: readable rule prefix + hash of the subject key."""
+    digest = hashlib.sha1(subject_key.encode("utf-8")).hexdigest()[:20]
+    return f"{rule_id}:{digest}"
+
+
+def content_hash(rule_version: str, f: Finding) -> str:
+    """Hash of everything a user sees in an alert: unchanged hash ⇒ the alert is left untouched."""
+    payload = json.dumps(
+        [
+            rule_version,
+            f.kind,
+            f.severity,
+            sorted(f.entity_ids),
+            f.explanation_zh,
+            f.explanation_en,
+            f.evidence,
+        ],
+        sort_keys=True,
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class RuleContext:
+    """What a rule sees: the database, the as-of date, the bank's figures and a shared cache.
+
+    The cache lets rules of one ``rules run`` share a projection (the guarantee graph, the
+    ownership matrix …) instead of reading the same million rows once per rule.
+    """
+
+    driver: Driver
+    database: str
+    as_of: dt.date
+    bank: BankParams
+    run_id: str = ""
+    cache: dict[str, Any] = field(default_factory=dict)
+    progress: Callable[[str], None] = lambda _msg: None
+
+    def cached(self, key: str, loader: Callable[[], Any]) -> Any:
+        if key not in self.cache:
+            self.cache[key] = loader()
+        return self.cache[key]
+
+
+@dataclass
+class RuleOutput:
+    """Findings plus derived-fact counts (CONTROLS, groups, scores) a rule wrote itself."""
+
+    findings: list[Finding]
+    derived: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+class Rule(ABC):
+    """Base class of all rules (see module docstring)."""
+
+    id: ClassVar[str]
+    version: ClassVar[str]
+    title_zh: ClassVar[str]
+    title_en: ClassVar[str]
+    description_zh: ClassVar[str]
+    description_en: ClassVar[str]
+    sources: ClassVar[tuple[str, ...]] = ()
+    Params: ClassVar[type[RuleParams]] = RuleParams
+
+    @abstractmethod
+    def evaluate(self, ctx: RuleContext, params: Any) -> RuleOutput:
+        """Read the projection, call the pure algorithm, return findings (no alert writes here)."""

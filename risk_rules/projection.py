@@ -1,0 +1,190 @@
+"""Input projections: a few large, parameterised Cypher reads per rule run, cached per run.
+
+Every read returns parallel columns (lists) rather than one query per node, so a million-row
+projection is one streamed result. Facts carrying ``valid_from`` / ``valid_to`` are filtered to the
+run's as-of date (both bounds inclusive, null = open). Only values are parameters; labels and
+relationship types come from ``graph_model.schema``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+import numpy as np
+from neo4j import READ_ACCESS
+
+from graph_model import schema as S
+from risk_rules.framework import RuleContext
+
+
+def valid_at(var: str) -> str:
+    """Cypher predicate: ``var`` holds on ``$as_of`` (null bounds are open)."""
+    return (
+        f"({var}.valid_from IS NULL OR {var}.valid_from <= $as_of) "
+        f"AND ({var}.valid_to IS NULL OR {var}.valid_to >= $as_of)"
+    )
+
+
+def read_columns(ctx: RuleContext, query: str, **params: Any) -> dict[str, list]:
+    """Run a read query and return its result as columns ``{name: [values…]}``."""
+    params.setdefault("as_of", ctx.as_of)
+    with ctx.driver.session(
+        database=ctx.database, default_access_mode=READ_ACCESS, notifications_min_severity="OFF"
+    ) as session:
+        result = session.run(query, params)
+        keys = list(result.keys())
+        cols: list[list] = [[] for _ in keys]
+        appends = [c.append for c in cols]
+        for record in result:
+            for app, value in zip(appends, record.values(), strict=True):
+                app(value)
+    return dict(zip(keys, cols, strict=True))
+
+
+# --------------------------------------------------------------------------------------------
+# guarantees
+
+
+@dataclass(frozen=True)
+class GuaranteeEdges:
+    guarantor: np.ndarray  # object array of entity ids
+    borrower: np.ndarray
+    amount: np.ndarray  # float64, NaN when unknown
+    contracts: list  # list[list[str]] contract ids per pair
+
+
+def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
+    """Guarantor → borrower pairs valid at as-of, parallel contracts summed in the database."""
+
+    def load() -> GuaranteeEdges:
+        cols = read_columns(
+            ctx,
+            f"""
+            MATCH (g)-[r:{S.GUARANTEES}]->(b)
+            WHERE {valid_at("r")}
+            WITH g.entity_id AS g, b.entity_id AS b, r
+            RETURN g, b, sum(coalesce(r.amount, 0.0)) AS amount,
+                   collect(r.contract_id)[..5] AS contracts
+            """,
+        )
+        return GuaranteeEdges(
+            np.asarray(cols["g"], dtype=object),
+            np.asarray(cols["b"], dtype=object),
+            np.asarray(cols["amount"], dtype=np.float64),
+            cols["contracts"],
+        )
+
+    return ctx.cached("guarantee_edges", load)
+
+
+@dataclass(frozen=True)
+class EntityFacts:
+    """Per-entity facts the rules share: kind, name, net assets, loans, distress, listing."""
+
+    kind: dict[str, str]  # "company" / "person"
+    name: dict[str, str]
+    net_assets: dict[str, float]
+    loan_balance: dict[str, float]  # outstanding, loans not closed
+    loan_status: dict[str, str]  # worst status: defaulted > overdue > normal
+    blacklisted: dict[str, list[str]]  # entity → listing kinds active at as-of
+
+
+def _loans(ctx: RuleContext) -> tuple[dict[str, float], dict[str, str]]:
+    cols = read_columns(
+        ctx,
+        f"""
+        MATCH (p)-[:{S.BORROWED}]->(l:{S.LOAN})
+        WHERE coalesce(l.status, 'normal') <> 'closed'
+          AND (l.start_date IS NULL OR l.start_date <= $as_of)
+        RETURN p.entity_id AS id, sum(coalesce(l.balance, l.amount, 0.0)) AS balance,
+               collect(DISTINCT coalesce(l.status, 'normal')) AS statuses
+        """,
+    )
+    balance = dict(zip(cols["id"], cols["balance"], strict=True))
+    status: dict[str, str] = {}
+    for eid, sts in zip(cols["id"], cols["statuses"], strict=True):
+        status[eid] = "defaulted" if "defaulted" in sts else "overdue" if "overdue" in sts else "normal"
+    return balance, status
+
+
+def blacklist(ctx: RuleContext) -> dict[str, list[str]]:
+    """Entities listed at as-of (listed on or before, not removed by then) → listing kinds."""
+
+    def load() -> dict[str, list[str]]:
+        cols = read_columns(
+            ctx,
+            f"""
+            MATCH (p)-[:{S.LISTED_AS}]->(e:{S.BLACKLIST_ENTRY})
+            WHERE (e.list_date IS NULL OR e.list_date <= $as_of)
+              AND (e.removal_date IS NULL OR e.removal_date > $as_of)
+            RETURN p.entity_id AS id, collect(DISTINCT e.kind) AS kinds
+            """,
+        )
+        return dict(zip(cols["id"], cols["kinds"], strict=True))
+
+    return ctx.cached("blacklist", load)
+
+
+def entity_facts(ctx: RuleContext) -> EntityFacts:
+    """Facts of every entity that has a guarantee, a loan, or a listing (not the whole graph)."""
+
+    def load() -> EntityFacts:
+        cols = read_columns(
+            ctx,
+            f"""
+            MATCH (c:{S.COMPANY})
+            WHERE c.net_assets IS NOT NULL
+               OR EXISTS {{ (c)-[:{S.GUARANTEES}|{S.BORROWED}]-() }}
+            RETURN c.entity_id AS id, c.name AS name, c.net_assets AS net_assets
+            """,
+        )
+        kind = dict.fromkeys(cols["id"], "company")
+        name = dict(zip(cols["id"], cols["name"], strict=True))
+        net_assets = {
+            i: float(v) for i, v in zip(cols["id"], cols["net_assets"], strict=True) if v is not None
+        }
+        pcols = read_columns(
+            ctx,
+            f"""
+            MATCH (p:{S.PERSON})
+            WHERE EXISTS {{ (p)-[:{S.GUARANTEES}|{S.BORROWED}|{S.LISTED_AS}]-() }}
+            RETURN p.entity_id AS id, p.name AS name
+            """,
+        )
+        for i, n in zip(pcols["id"], pcols["name"], strict=True):
+            kind[i] = "person"
+            name[i] = n
+        balance, status = _loans(ctx)
+        return EntityFacts(kind, name, net_assets, balance, status, blacklist(ctx))
+
+    return ctx.cached("entity_facts", load)
+
+
+def guarantee_graph(ctx: RuleContext) -> nx.DiGraph:
+    """The guarantee network as a DiGraph (one edge per pair, summed amount) with node facts."""
+
+    def load() -> nx.DiGraph:
+        e = guarantee_edges(ctx)
+        facts = entity_facts(ctx)
+        G = nx.DiGraph()
+        G.add_weighted_edges_from(
+            zip(e.guarantor.tolist(), e.borrower.tolist(), e.amount.tolist(), strict=True), weight="amount"
+        )
+        for n, attrs in G.nodes(data=True):
+            attrs["kind"] = facts.kind.get(n, "company")
+            if n in facts.net_assets:
+                attrs["net_assets"] = facts.net_assets[n]
+            if n in facts.loan_balance:
+                attrs["loan_balance"] = facts.loan_balance[n]
+            attrs["status"] = facts.loan_status.get(n, "normal")
+            attrs["blacklisted"] = bool(facts.blacklisted.get(n))
+        return G
+
+    return ctx.cached("guarantee_graph", load)
+
+
+def display_name(ctx: RuleContext, entity_id: str) -> str:
+    facts = entity_facts(ctx)
+    return facts.name.get(entity_id) or entity_id

@@ -1,0 +1,136 @@
+"""Run rules: one ``RuleRun`` per rule, findings reconciled into alerts, timings recorded.
+
+The runner owns everything rules share: the configuration, the as-of date, the per-run cache of
+projections, the ``RuleRun`` node (parameters, as-of, counts, duration, status) and the alert
+bookkeeping. A failing rule is recorded as ``failed`` and does not resolve its earlier alerts
+(absence of findings from a crashed run is not evidence that the risk went away).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from neo4j import Driver
+
+from graph_model import schema as S
+from risk_rules.alerts import AlertCounts, reconcile
+from risk_rules.config import RulesConfig, rule_params
+from risk_rules.framework import Rule, RuleContext
+from risk_rules.registry import all_rules, get_rule
+
+
+@dataclass
+class RuleRunSummary:
+    rule_id: str
+    rule_version: str
+    run_id: str
+    status: str
+    duration_s: float
+    counts: AlertCounts | None = None
+    derived: dict[str, int] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+def new_run_id(rule_id: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    return f"{rule_id}@{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def _start_run(driver: Driver, database: str, rule: Rule, run_id: str, params: dict, as_of: dt.date) -> None:
+    with driver.session(database=database) as session:
+        session.run(
+            f"""
+            CREATE (r:{S.RULE_RUN} {{run_id: $run_id}})
+            SET r.rule_id = $rule_id, r.rule_version = $version, r.parameters = $params,
+                r.as_of = $as_of, r.started_at = datetime(), r.status = 'running'
+            """,
+            run_id=run_id,
+            rule_id=rule.id,
+            version=rule.version,
+            params=json.dumps(params, ensure_ascii=False, sort_keys=True, default=str),
+            as_of=as_of,
+        ).consume()
+
+
+def _finish_run(
+    driver: Driver, database: str, run_id: str, status: str, duration_ms: int, counts: dict[str, Any]
+) -> None:
+    with driver.session(database=database) as session:
+        session.run(
+            f"""
+            MATCH (r:{S.RULE_RUN} {{run_id: $run_id}})
+            SET r.finished_at = datetime(), r.duration_ms = $ms, r.status = $status, r.counts = $counts
+            """,
+            run_id=run_id,
+            ms=duration_ms,
+            status=status,
+            counts=json.dumps(counts, ensure_ascii=False, sort_keys=True, default=str),
+        ).consume()
+
+
+def run_rules(
+    driver: Driver,
+    config: RulesConfig,
+    *,
+    rule_ids: list[str] | None = None,
+    as_of: dt.date | None = None,
+    database: str = "neo4j",
+    on_start: Callable[[Rule], None] = lambda _r: None,
+    on_done: Callable[[RuleRunSummary], None] = lambda _s: None,
+    on_progress: Callable[[str], None] = lambda _m: None,
+) -> list[RuleRunSummary]:
+    """Run the given rules (default: every enabled rule) as of ``as_of`` (default: today)."""
+    as_of = as_of or dt.date.today()
+    if rule_ids:
+        rules = [get_rule(r) for r in rule_ids]
+    else:
+        rules = [r for r in all_rules() if rule_params(config, r.id, r.Params).enabled]
+    ctx = RuleContext(driver=driver, database=database, as_of=as_of, bank=config.bank, progress=on_progress)
+    summaries: list[RuleRunSummary] = []
+    for rule in rules:
+        params = rule_params(config, rule.id, rule.Params)
+        run_id = new_run_id(rule.id)
+        ctx.run_id = run_id
+        recorded = {"rule": params.model_dump(mode="json"), "bank": config.bank.model_dump(mode="json")}
+        _start_run(driver, database, rule, run_id, recorded, as_of)
+        on_start(rule)
+        t0 = time.perf_counter()
+        try:
+            output = rule.evaluate(ctx, params)
+            counts = reconcile(
+                driver,
+                database,
+                rule_id=rule.id,
+                rule_version=rule.version,
+                run_id=run_id,
+                findings=output.findings,
+            )
+        except Exception as exc:
+            duration = time.perf_counter() - t0
+            _finish_run(driver, database, run_id, "failed", int(duration * 1000), {"error": repr(exc)})
+            summary = RuleRunSummary(rule.id, rule.version, run_id, "failed", duration, error=repr(exc))
+            summaries.append(summary)
+            on_done(summary)
+            continue
+        duration = time.perf_counter() - t0
+        _finish_run(
+            driver,
+            database,
+            run_id,
+            "completed",
+            int(duration * 1000),
+            {**counts.as_dict(), "derived": output.derived, "stats": output.stats},
+        )
+        summary = RuleRunSummary(
+            rule.id, rule.version, run_id, "completed", duration, counts, output.derived, output.stats
+        )
+        summaries.append(summary)
+        on_done(summary)
+    return summaries
