@@ -28,8 +28,11 @@ def defects_loaded(clean_graph: Driver, tmp_path: Path):
 def test_exactly_the_defective_rows_are_rejected_with_their_rule(defects_loaded) -> None:
     _driver, result, rejects = defects_loaded
     rows = read_rejects(rejects)
-    errors = {(r["file"], int(r["row"]), r["field"], r["rule"]) for r in rows
-              if r["severity"] == "error" and r["rule"] != "file_refused"}
+    errors = {
+        (r["file"], int(r["row"]), r["field"], r["rule"])
+        for r in rows
+        if r["severity"] == "error" and r["rule"] != "file_refused"
+    }
     expected = {(e["file"], e["row"], e["field"], e["rule"]) for e in EXPECTED["rejects"]}
     assert errors == expected
     warnings = {(r["file"], int(r["row"]), r["rule"]) for r in rows if r["severity"] == "warning"}
@@ -45,20 +48,25 @@ def test_refused_files_get_one_error_each_and_load_nothing(defects_loaded) -> No
     assert "empty" in next(r for r in refused if r["file"] == "family.csv")["message_en"]
     assert "binary" in next(r for r in refused if r["file"] == "positions.csv")["message_en"]
     records, _, _ = driver.execute_query(
-        f"MATCH (sr:{s.SOURCE_RECORD}) WHERE sr.kind IN ['family', 'positions'] RETURN count(sr) AS n")
+        f"MATCH (sr:{s.SOURCE_RECORD}) WHERE sr.kind IN ['family', 'positions'] RETURN count(sr) AS n"
+    )
     assert records[0]["n"] == 0
 
 
 def test_read_equals_accepted_plus_rejected_and_all_accepted_rows_load(defects_loaded) -> None:
     driver, result, rejects = defects_loaded
-    rejected_rows = {(r["file"], r["row"]) for r in read_rejects(rejects) if r["severity"] == "error"
-                     and r["rule"] != "file_refused"}
+    rejected_rows = {
+        (r["file"], r["row"])
+        for r in read_rejects(rejects)
+        if r["severity"] == "error" and r["rule"] != "file_refused"
+    }
     per_kind_rejected: dict[str, int] = {}
     for file, _row in rejected_rows:
         kind = Path(file).stem
         per_kind_rejected[kind] = per_kind_rejected.get(kind, 0) + 1
     loaded, _, _ = driver.execute_query(
-        f"MATCH (sr:{s.SOURCE_RECORD} {{source: 'defects'}}) RETURN sr.kind AS kind, count(*) AS n")
+        f"MATCH (sr:{s.SOURCE_RECORD} {{source: 'defects'}}) RETURN sr.kind AS kind, count(*) AS n"
+    )
     loaded_by_kind = {r["kind"]: r["n"] for r in loaded}
     assert result.counts, "nothing was read"
     for kind, kc in result.counts.items():
@@ -72,7 +80,8 @@ def test_text_is_data_cypher_and_html_names_are_stored_verbatim(defects_loaded) 
     driver, _result, _ = defects_loaded
     records, _, _ = driver.execute_query(
         f"MATCH (c:{s.COMPANY}) WHERE c.name IN $names RETURN c.name AS name",
-        names=[EXPECTED["cypher_name"], EXPECTED["html_name"]])
+        names=[EXPECTED["cypher_name"], EXPECTED["html_name"]],
+    )
     assert sorted(r["name"] for r in records) == sorted([EXPECTED["cypher_name"], EXPECTED["html_name"]])
     # the injection attempt did not delete anything: every accepted company is there
     records, _, _ = driver.execute_query(f"MATCH (c:{s.COMPANY}) RETURN count(c) AS n")
@@ -82,7 +91,8 @@ def test_text_is_data_cypher_and_html_names_are_stored_verbatim(defects_loaded) 
 def test_masked_id_is_kept_as_evidence_not_as_key(defects_loaded) -> None:
     driver, _result, _ = defects_loaded
     records, _, _ = driver.execute_query(
-        f"MATCH (p:{s.PERSON} {{name: '王五'}}) RETURN p.entity_id AS id, p.id_masked AS masked, p.id_number AS full")
+        f"MATCH (p:{s.PERSON} {{name: '王五'}}) RETURN p.entity_id AS id, p.id_masked AS masked, p.id_number AS full"
+    )
     (rec,) = records
     assert rec["masked"] == "3301**********1234" and rec["full"] is None
     assert rec["id"] == "P:defects:Q3"  # provisional, from source + record id

@@ -46,11 +46,11 @@ def test_csv_extra_fields_are_a_row_problem_not_a_file_problem(tmp_path: Path) -
         ("companies.csv", b"   \n\n", "empty"),
         ("companies.csv", bytes(range(256)) * 4, "binary"),
         ("companies.csv", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
-        ("companies.csv", "record_id,name_of_thing\nX,Y\n".encode(), "missing required columns: name"),
-        ("persons.csv", "foo,bar\n1,2\n".encode(), "missing required columns"),
+        ("companies.csv", b"record_id,name_of_thing\nX,Y\n", "missing required columns: name"),
+        ("persons.csv", b"foo,bar\n1,2\n", "missing required columns"),
         ("companies.jsonl", b"this is not json\nneither\n", "not a JSON Lines file"),
         ("companies.xlsx", b"PK\x03\x04 not really a zip", "XLSX"),
-        ("companies.xlsx", "record_id,name\n".encode(), "XLSX"),
+        ("companies.xlsx", b"record_id,name\n", "XLSX"),
         ("mystery.csv", HEADER.encode(), "names no kind"),
     ],
 )
@@ -87,11 +87,20 @@ def test_xlsx_reads_typed_cells(tmp_path: Path) -> None:
 
 
 def test_jsonl_bad_line_is_a_row_problem(tmp_path: Path) -> None:
-    lines = [json.dumps({"record_id": "C1", "name": "甲"}, ensure_ascii=False), "{broken", "[1,2]",
-             json.dumps({"record_id": "C2", "name": "乙", "extra": 1}, ensure_ascii=False)]
+    lines = [
+        json.dumps({"record_id": "C1", "name": "甲"}, ensure_ascii=False),
+        "{broken",
+        "[1,2]",
+        json.dumps({"record_id": "C2", "name": "乙", "extra": 1}, ensure_ascii=False),
+    ]
     raw = read_file(_write(tmp_path, "companies.jsonl", ("\n".join(lines) + "\n").encode()))
     assert [r.row for r in raw.rows] == [1, 2, 3, 4]
-    assert [r.problem.rule if r.problem else None for r in raw.rows] == [None, "json_format", "json_format", None]
+    assert [r.problem.rule if r.problem else None for r in raw.rows] == [
+        None,
+        "json_format",
+        "json_format",
+        None,
+    ]
     assert [w.rule for w in raw.warnings] == ["unknown_column"]
 
 

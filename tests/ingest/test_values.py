@@ -48,8 +48,18 @@ def test_resident_id_full_masked_and_wrong() -> None:
     assert _rule(parse_resident_id, "3301**1234") == "resident_id_check_digit"
 
 
-@pytest.mark.parametrize("raw", ["2023-05-10", "2023/5/10", "2023.05.10", "20230510", "2023-05-10T08:00:00",
-                                 dt.datetime(2023, 5, 10, 8), dt.date(2023, 5, 10)])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "2023-05-10",
+        "2023/5/10",
+        "2023.05.10",
+        "20230510",
+        "2023-05-10T08:00:00",
+        dt.datetime(2023, 5, 10, 8),
+        dt.date(2023, 5, 10),
+    ],
+)
 def test_dates(raw) -> None:
     assert parse_date(raw) == dt.date(2023, 5, 10)
 
