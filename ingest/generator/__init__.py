@@ -1,0 +1,1 @@
+"""Synthetic Chinese credit data with ground truth: `riskgraph generate` (see README.md here)."""
