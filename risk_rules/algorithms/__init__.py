@@ -3,6 +3,8 @@
 See ``risk_rules/algorithms/README.md`` for every function, its parameters and defaults.
 """
 
+from .contagion import *  # noqa: F403
+from .contagion import __all__ as _contagion_all
 from .groups import *  # noqa: F403
 from .groups import __all__ as _groups_all
 from .guarantee import *  # noqa: F403
@@ -10,4 +12,4 @@ from .guarantee import __all__ as _guarantee_all
 from .ownership import *  # noqa: F403
 from .ownership import __all__ as _ownership_all
 
-__all__ = [*_guarantee_all, *_ownership_all, *_groups_all]
+__all__ = [*_guarantee_all, *_ownership_all, *_groups_all, *_contagion_all]
