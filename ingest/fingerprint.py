@@ -16,8 +16,17 @@ from neo4j import Driver
 
 from graph_model.schema import NODES
 
-VOLATILE = {"batch_id", "ingested_at", "started_at", "finished_at", "resumed_at", "counts", "superseded_by_batch",
-            "version_id", "status"}
+VOLATILE = {
+    "batch_id",
+    "ingested_at",
+    "started_at",
+    "finished_at",
+    "resumed_at",
+    "counts",
+    "superseded_by_batch",
+    "version_id",
+    "status",
+}
 _KEYS = {nt.label: nt.key for nt in NODES}
 
 
@@ -29,7 +38,9 @@ class Fingerprint:
 
 
 def _canon(props: dict) -> str:
-    clean = {k: (v.iso_format() if hasattr(v, "iso_format") else v) for k, v in props.items() if k not in VOLATILE}
+    clean = {
+        k: (v.iso_format() if hasattr(v, "iso_format") else v) for k, v in props.items() if k not in VOLATILE
+    }
     return json.dumps(clean, ensure_ascii=False, sort_keys=True, default=str)
 
 
@@ -41,17 +52,24 @@ def _ident(labels: list[str], props: dict) -> str:
     return ":".join(sorted(labels))
 
 
-def graph_fingerprint(driver: Driver, database: str = "neo4j") -> Fingerprint:
+def graph_fingerprint(
+    driver: Driver, database: str = "neo4j", exclude_labels: tuple[str, ...] = ()
+) -> Fingerprint:
+    """``exclude_labels`` leaves out nodes of those labels and their relationships (e.g. the run log, Batch)."""
     lines: list[str] = []
     labels: Counter[str] = Counter()
     types: Counter[str] = Counter()
     with driver.session(database=database, notifications_min_severity="OFF") as session:
-        for r in session.run("MATCH (n) RETURN labels(n) AS l, properties(n) AS p"):
+        for r in session.run(
+            "MATCH (n) WHERE none(l IN labels(n) WHERE l IN $ex) RETURN labels(n) AS l, properties(n) AS p",
+            ex=list(exclude_labels),
+        ):
             labels.update(r["l"])
             lines.append(f"N {_ident(r['l'], r['p'])} {_canon(r['p'])}")
         for r in session.run(
-            "MATCH (a)-[r]->(b) RETURN labels(a) AS la, properties(a) AS pa, type(r) AS t, properties(r) AS p, "
-            "labels(b) AS lb, properties(b) AS pb"
+            "MATCH (a)-[r]->(b) WHERE none(l IN labels(a) + labels(b) WHERE l IN $ex) RETURN labels(a) AS la, properties(a) AS pa, type(r) AS t, properties(r) AS p, "
+            "labels(b) AS lb, properties(b) AS pb",
+            ex=list(exclude_labels),
         ):
             types[r["t"]] += 1
             lines.append(f"R {_ident(r['la'], r['pa'])} {r['t']} {_ident(r['lb'], r['pb'])} {_canon(r['p'])}")

@@ -26,7 +26,8 @@ from ingest.validate import Record
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
 PROVENANCE_PROPS = tuple(p.name for p in s.PROVENANCE)
-NOT_VERSIONED = {"valid_from", "valid_to", *PROVENANCE_PROPS}
+# derived values (name_norm follows name) and validity/provenance are updated without a FactVersion of their own
+NOT_VERSIONED = {"valid_from", "valid_to", "name_norm", *PROVENANCE_PROPS}
 
 
 class WriteError(RuntimeError):
