@@ -39,6 +39,7 @@ class FSModel:
     em_iterations: int = 0
     em_converged: bool = False
     em_fallback: bool = False
+    u_random: list[np.ndarray] = field(default_factory=list)
     em_log_likelihood: list[float] = field(default_factory=list)
     tf: dict[str, pd.Series] = field(default_factory=dict)
     tf_total: dict[str, int] = field(default_factory=dict)
@@ -58,6 +59,7 @@ class FSModel:
             "names": self.names,
             "m": [x.tolist() for x in self.m],
             "u": [x.tolist() for x in self.u],
+            "u_random": [x.tolist() for x in self.u_random],
             "lam": self.lam,
             "em_iterations": self.em_iterations,
             "em_converged": self.em_converged,
@@ -69,6 +71,7 @@ class FSModel:
             names=list(d["names"]),
             m=[np.asarray(x, float) for x in d["m"]],
             u=[np.asarray(x, float) for x in d["u"]],
+            u_random=[np.asarray(x, float) for x in d.get("u_random", d["u"])],
             lam=float(d["lam"]),
             em_iterations=int(d.get("em_iterations", 0)),
             em_converged=bool(d.get("em_converged", False)),
@@ -90,7 +93,7 @@ def default_m(comp: Comparison) -> np.ndarray:
 
 
 U_PSEUDO_PAIRS = 2_000.0
-TF_PSEUDO_RECORDS = 100.0
+TF_PSEUDO_RECORDS = 20.0
 
 
 def default_u(comp: Comparison) -> np.ndarray:
@@ -162,7 +165,7 @@ def run_em(
     u_random = [x.copy() for x in u]
     u = [x.copy() for x in u]
     m = [default_m(c) for c in comps]
-    model = FSModel(names=[c.name for c in comps], m=m, u=[x.copy() for x in u], lam=lam0)
+    model = FSModel(names=[c.name for c in comps], m=m, u=[x.copy() for x in u], lam=lam0, u_random=u_random)
     if not spec.em.enabled or len(levels) < spec.em.min_pairs:
         return model
     if anchors is None:
@@ -242,11 +245,13 @@ def partial_weights(
             if len(exact):
                 count = model.tf[comp.name].reindex(values[comp.name][a[exact]]).to_numpy(float)
                 count = np.nan_to_num(count, nan=1.0)
-                # smoothed toward the generic exact-level u so tiny batches do not overreact
-                u_tf = (count + TF_PSEUDO_RECORDS * model.u[j][top]) / (
-                    model.tf_total[comp.name] + TF_PSEUDO_RECORDS
-                )
-                u_tf = np.maximum(u_tf, PROB_FLOOR)
-                w[exact, j] = np.log2(model.m[j][top] / u_tf)
+                # Splink's adjustment log2(u_exact / tf(value)) added to the exact-level weight,
+                # with u_exact the random-pair (population) agreement rate: an average-frequency
+                # name is unchanged, 王伟 loses weight, a rare name gains.  tf is smoothed toward
+                # u_exact with a few pseudo-records so a tiny batch does not overreact.
+                u_exact = model.u_random[j][top] if model.u_random else model.u[j][top]
+                total = model.tf_total[comp.name] + TF_PSEUDO_RECORDS
+                tf_value = np.maximum((count + TF_PSEUDO_RECORDS * u_exact) / total, PROB_FLOOR)
+                w[exact, j] = lw[top] + np.log2(u_exact / tf_value)
                 tf_used[exact, j] = True
     return w, tf_used
