@@ -48,7 +48,9 @@ def test_reviewer_different_is_never_merged_and_same_is_merged(spec, company_bac
     # judgements live on in the state: a rerun without passing them again still respects them
     rerun = resolve(data, spec, prior=judged.state)
     assert not rerun.same_entity("k1", "k2") and rerun.same_entity("g1", "g2")
-    assert ("k1", "k2") not in set(zip(rerun.review_queue.record_id_a, rerun.review_queue.record_id_b))
+    assert ("k1", "k2") not in set(
+        zip(rerun.review_queue.record_id_a, rerun.review_queue.record_id_b, strict=True)
+    )
 
 
 def test_split_is_respected_and_keeps_the_id_for_the_larger_part(spec, company_background):
