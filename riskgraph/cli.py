@@ -140,6 +140,36 @@ def _rules_app() -> typer.Typer:
 app.add_typer(_rules_app(), name="rules")
 
 
+@app.command("serve")
+def serve(
+    with_explorer: bool = typer.Option(False, "--with-explorer", help="also start the Streamlit explorer"),
+    host: str | None = typer.Option(None, help="bind address (default: settings api_host)"),
+    port: int | None = typer.Option(None, help="port (default: settings api_port)"),
+) -> None:
+    """Serve the HTTP API (FastAPI under uvicorn) until Ctrl-C / SIGTERM."""
+    from api.cli import serve as run_serve
+
+    raise typer.Exit(run_serve(get_settings(), console, host=host, port=port, with_explorer=with_explorer))
+
+
+users_app = typer.Typer(help="API users and keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("demo")
+def users_demo() -> None:
+    """Create a demo API key for every role and print them (also saved to var/api/demo-keys.json)."""
+    from api.cli import demo_users
+    from riskgraph.graph import driver_from_settings
+
+    try:
+        driver = driver_from_settings()
+    except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
+        _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
+    with driver:
+        raise typer.Exit(demo_users(get_settings(), driver, console))
+
+
 @app.command("demo")
 def demo(
     serve: bool = typer.Option(True, help="serve the API and explorer at the end (blocks until Ctrl-C)"),

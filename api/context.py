@@ -1,0 +1,21 @@
+"""What one request did, filled in as it runs and written to the audit log by the middleware."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from api.security.auth import Principal
+
+
+@dataclass
+class RequestContext:
+    request_id: str
+    principal: Principal | None = None
+    purpose_ref: str | None = None
+    entity_ids: set[str] = field(default_factory=set)
+    verdict: str | None = None
+    note: str | None = None
+    mutating: bool = False
+
+    def touch(self, *entity_ids: str | None) -> None:
+        self.entity_ids.update(e for e in entity_ids if e)

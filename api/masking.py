@@ -1,0 +1,89 @@
+"""PII masking of response bodies: resident IDs and phone numbers, unless the caller holds ``pii``.
+
+One function over JSON-shaped data, applied by :mod:`api.middleware` to every response, so no router
+can forget it. Two nets: by key (any field whose name says it holds an ID or phone) and by value (any
+string that *is* a valid resident ID or a mobile number, wherever it sits — source payloads, evidence).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from stdnum.cn import ric
+
+_PII_KEY = re.compile(
+    r"(^|_)(id_number|id_no|idno|resident_id|id_card|ric|phone|phones|mobile|telephone|tel|number)($|_)",
+    re.IGNORECASE,
+)
+_RIC_SHAPE = re.compile(r"^\d{17}[\dXx]$")
+_MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")
+_PHONE_LIKE = re.compile(r"^[+\d][\d\- ]{6,}$")
+
+
+def mask_resident_id(value: str) -> str:
+    """``330106199001011234`` → ``3301**********1234`` (the shape of masked IDs received from sources)."""
+    v = value.strip()
+    if len(v) <= 8:
+        return "*" * len(v)
+    return v[:4] + "*" * (len(v) - 8) + v[-4:]
+
+
+def mask_phone(value: str) -> str:
+    """``13912345678`` → ``139****5678``; short numbers keep only their last two digits."""
+    v = value.strip()
+    if len(v) >= 7:
+        return v[:3] + "*" * (len(v) - 7) + v[-4:]
+    return "*" * max(len(v) - 2, 0) + v[-2:]
+
+
+def _looks_like_ric(value: str) -> bool:
+    return bool(_RIC_SHAPE.match(value)) and ric.is_valid(value.upper())
+
+
+def _mask_string_by_key(value: str) -> str:
+    if "*" in value:  # already masked at the source
+        return value
+    if _RIC_SHAPE.match(value.strip()):
+        return mask_resident_id(value)
+    return mask_phone(value)
+
+
+def _mask_value(value: Any) -> Any:
+    if isinstance(value, str):
+        if _looks_like_ric(value):
+            return mask_resident_id(value)
+        if _MOBILE.match(value):
+            return mask_phone(value)
+    return value
+
+
+def mask_pii(data: Any, *, under_pii_key: bool = False) -> Any:
+    """A copy of ``data`` with resident IDs and phone numbers masked (dicts, lists, scalars)."""
+    if isinstance(data, dict):
+        return {k: mask_pii(v, under_pii_key=bool(_PII_KEY.search(str(k)))) for k, v in data.items()}
+    if isinstance(data, list):
+        return [mask_pii(v, under_pii_key=under_pii_key) for v in data]
+    if isinstance(data, str):
+        if (
+            under_pii_key
+            and _PHONE_LIKE.match(data.strip())
+            or under_pii_key
+            and _RIC_SHAPE.match(data.strip())
+        ):
+            return _mask_string_by_key(data)
+        return _mask_value(data)
+    return data
+
+
+def mask_text(text: str) -> str:
+    """Mask ID/phone-looking tokens inside free text (e.g. an audited query string)."""
+    return re.sub(
+        r"[\dXx+][\d\-Xx]{6,}",
+        lambda m: (
+            str(_mask_value(m.group(0)))
+            if _looks_like_ric(m.group(0)) or _MOBILE.match(m.group(0))
+            else m.group(0)
+        ),
+        text,
+    )

@@ -1,0 +1,224 @@
+"""The guard around every request: body-size limit, PII masking of responses, write-ahead audit.
+
+A pure ASGI middleware (not ``BaseHTTPMiddleware``) so it sees the exact bytes leaving and can hold
+them back: a response is released only after its audit record is fsync'd (fail closed: if the log
+cannot be written, the client gets 503 and no data). State-changing calls additionally write an
+*intent* record before the handler runs, so a crash between the change and the answer still leaves
+a trace. Health probes are neither authenticated nor audited (they touch no data).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.audit.log import AuditLogError
+from api.context import RequestContext
+from api.errors import PROBLEM_MEDIA_TYPE, problem_body
+from api.masking import mask_pii, mask_text
+
+log = logging.getLogger("riskgraph.api")
+
+UNAUDITED_PATHS = frozenset({"/livez", "/readyz"})
+READ_ONLY_POSTS = frozenset({"/v1/checks/pre-loan"})
+_ENTITY_ID = re.compile(rb'"([CP]:[^"\\]{1,80})"')
+MAX_ENTITY_IDS = 2000
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+class GuardMiddleware:
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"] in UNAUDITED_PATHS:
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        ctx = RequestContext(request_id=uuid.uuid4().hex)
+        scope.setdefault("state", {})["rg_ctx"] = ctx
+        audit = getattr(scope["app"].state, "audit", None)
+        method, path = scope["method"], scope["path"]
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        ctx.purpose_ref = headers.get("x-purpose-ref", "")[:128] or None
+        base = {
+            "request_id": ctx.request_id,
+            "method": method,
+            "path": path,
+            "query": mask_text(scope.get("query_string", b"").decode("latin-1"))[:512] or None,
+            "client": (scope.get("client") or ("", 0))[0],
+        }
+        if audit is None:
+            await _send(
+                send, 503, _problem(503, "审计日志不可用。/ The audit log is not available.", path), None
+            )
+            return
+
+        if method not in ("GET", "HEAD", "OPTIONS") and path not in READ_ONLY_POSTS:
+            ctx.mutating = True
+            try:
+                await audit.append({"kind": "intent", "ts": _now(), **base})
+            except AuditLogError:
+                await _send(
+                    send, 503, _problem(503, "审计日志不可用。/ The audit log is not available.", path), None
+                )
+                return
+
+        status, resp_headers, body = await self._run(scope, receive, ctx, headers)
+
+        principal = ctx.principal
+        content_type = _header(resp_headers, b"content-type")
+        parsed: Any = None
+        if status < 400 and content_type.startswith("application/json") and body:
+            try:
+                parsed = json.loads(body)
+            except ValueError:
+                parsed = None
+            if parsed is not None and not (principal and principal.pii):
+                body = json.dumps(mask_pii(parsed), ensure_ascii=False, separators=(",", ":")).encode()
+        touched = set(ctx.entity_ids)
+        if status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit"):
+            touched.update(m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body))
+        record = {
+            "kind": "request",
+            "ts": _now(),
+            **base,
+            "user_id": principal.user_id if principal else None,
+            "key_id": principal.key_id if principal else None,
+            "roles": principal.roles if principal else [],
+            "pii": bool(principal and principal.pii),
+            "purpose_ref": ctx.purpose_ref,
+            "entity_ids": sorted(touched)[:MAX_ENTITY_IDS],
+            "entity_ids_truncated": len(touched) > MAX_ENTITY_IDS,
+            "verdict": ctx.verdict,
+            "note": ctx.note,
+            "status": status,
+            "outcome": _outcome(status),
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        }
+        try:
+            await audit.append(record)
+        except AuditLogError:
+            await _send(
+                send, 503, _problem(503, "审计日志不可用。/ The audit log is not available.", path), None
+            )
+            return
+        resp_headers = [(k, v) for k, v in resp_headers if k.lower() != b"content-length"]
+        resp_headers.append((b"x-request-id", ctx.request_id.encode()))
+        await _send(send, status, body, resp_headers)
+
+    async def _run(
+        self, scope: Scope, receive: Receive, ctx: RequestContext, headers: dict[str, str]
+    ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        path = scope["path"]
+        try:
+            if int(headers.get("content-length") or 0) > self.max_body:
+                return (
+                    413,
+                    _problem_headers(),
+                    _problem(
+                        413,
+                        f"请求体超过 {self.max_body} 字节。/ Request body exceeds {self.max_body} bytes.",
+                        path,
+                    ),
+                )
+        except ValueError:
+            return (
+                400,
+                _problem_headers(),
+                _problem(400, "Content-Length 无效。/ Invalid Content-Length.", path),
+            )
+        received = 0
+        max_body = self.max_body
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > max_body:
+                    raise _BodyTooLarge
+            return message
+
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        try:
+            await self.app(scope, limited_receive, capture)
+        except _BodyTooLarge:
+            return (
+                413,
+                _problem_headers(),
+                _problem(
+                    413,
+                    f"请求体超过 {self.max_body} 字节。/ Request body exceeds {self.max_body} bytes.",
+                    path,
+                ),
+            )
+        except Exception:  # noqa: BLE001 — logged server-side; the client gets a problem without internals
+            log.exception("unhandled error in %s %s (request %s)", scope["method"], path, ctx.request_id)
+            return (
+                500,
+                _problem_headers(),
+                _problem(
+                    500,
+                    f"服务器内部错误，请求编号 {ctx.request_id}。/ Internal error, request id {ctx.request_id}.",
+                    path,
+                ),
+            )
+        if not start:
+            return 500, _problem_headers(), _problem(500, "无响应。/ No response produced.", path)
+        return int(start["status"]), list(start.get("headers", [])), b"".join(chunks)
+
+
+def _problem(status: int, detail: str, path: str) -> bytes:
+    return json.dumps(problem_body(status, detail, instance=path), ensure_ascii=False).encode()
+
+
+def _problem_headers() -> list[tuple[bytes, bytes]]:
+    return [(b"content-type", PROBLEM_MEDIA_TYPE.encode())]
+
+
+async def _send(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None) -> None:
+    hdrs = list(headers) if headers is not None else _problem_headers()
+    hdrs.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": hdrs})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(headers: list[tuple[bytes, bytes]], name: bytes) -> str:
+    for k, v in headers:
+        if k.lower() == name:
+            return v.decode("latin-1")
+    return ""
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    if status in (401, 403):
+        return "denied"
+    if status < 500:
+        return "client_error"
+    return "server_error"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")

@@ -1,0 +1,1 @@
+"""Pydantic v2 models of requests and responses (apart from routers, as in yente)."""

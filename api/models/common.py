@@ -1,0 +1,62 @@
+"""Models shared by every resource: problem details, graph elements, pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(examples=["https://riskgraph.invalid/problems/not-found"])
+    title: str = Field(examples=["未找到 / Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["实体不存在。/ No such entity: C:0001"])
+    instance: str | None = None
+
+
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/problem+json": {}}, "description": desc}
+    for code, desc in (
+        (400, "bad request (e.g. an invalid cursor)"),
+        (401, "missing, invalid, expired or revoked API key"),
+        (403, "the key's roles do not allow this endpoint"),
+        (404, "not found"),
+        (413, "request body too large"),
+        (422, "request does not match the schema"),
+        (429, "rate limit exceeded (see Retry-After)"),
+        (503, "audit log or database unavailable"),
+    )
+}
+
+
+class GraphNode(BaseModel):
+    id: str = Field(description="public id: entity id (C:…/P:…) or Label:key (phones/addresses hashed)")
+    label: str
+    caption: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+    hop: int | None = None
+    expanded: bool | None = Field(default=None, description="false when left unexpanded as a supernode")
+
+
+class GraphEdge(BaseModel):
+    id: str
+    type: str
+    source: str
+    target: str
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class GraphPath(BaseModel):
+    length: int
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+
+
+class PageInfo(BaseModel):
+    next_cursor: str | None = Field(default=None, description="opaque; pass as ?cursor= for the next page")
+    limit: int

@@ -1,0 +1,89 @@
+"""Entity search, detail, neighbourhood and paths."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from api.models.common import GraphEdge, GraphNode, GraphPath, PageInfo
+
+
+class EntityHit(BaseModel):
+    entity_id: str = Field(examples=["C:000123"])
+    kind: Literal["company", "person"]
+    name: str | None = Field(default=None, examples=["杭州某某科技有限公司"])
+    uscc: str | None = Field(default=None, examples=["91330106MA2XXXXXXX"])
+    id_number: str | None = Field(default=None, description="resident ID, masked without the pii scope")
+    id_masked: str | None = None
+    region: str | None = None
+    status: str | None = None
+    birth_date: str | None = None
+    is_branch: bool | None = None
+    bank_branch: str | None = None
+    score: float = Field(description="match score: 100 exact name, 1 exact key, else fulltext score")
+    matched_on: str = Field(examples=["name"])
+
+
+class SearchResults(BaseModel):
+    query_kind: Literal["uscc", "id_number", "entity_id", "name"]
+    normalized_query: str
+    results: list[EntityHit]
+    page: PageInfo
+
+
+class ProvenanceRecord(BaseModel):
+    record_key: str
+    source: str | None = None
+    kind: str | None = None
+    source_record_id: str | None = None
+    batch_id: str | None = None
+    source_file: str | None = None
+    source_row: int | None = None
+    ingested_at: str | None = None
+    payload: Any = Field(
+        default=None, description="the source row as received (PII masked without pii scope)"
+    )
+    match_evidence: Any = Field(default=None, description="entity-resolution evidence for this record")
+
+
+class EntityDetail(BaseModel):
+    entity_id: str
+    kind: Literal["company", "person"]
+    properties: dict[str, Any]
+    record_keys: list[str]
+    provenance: list[ProvenanceRecord]
+    provenance_total: int
+    phones: list[str]
+    addresses: list[dict[str, Any]]
+    listings: list[dict[str, Any]]
+    loans: list[dict[str, Any]]
+    groups: list[dict[str, Any]]
+    versions: list[dict[str, Any]]
+    relationship_counts: list[dict[str, Any]]
+    risk_score: dict[str, Any] | None
+    open_alerts: int
+
+
+class LeftOut(BaseModel):
+    supernodes: list[dict[str, Any]] = Field(description="nodes not expanded: id, degree, reason")
+    nodes_over_cap: int = Field(description="neighbours not added because max_nodes was reached")
+    max_nodes: int
+    supernode_degree: int
+
+
+class Neighbourhood(BaseModel):
+    root: str
+    hops: int
+    types: list[str]
+    nodes: list[GraphNode]
+    edges: list[GraphEdge]
+    truncated: bool
+    left_out: LeftOut
+
+
+class Paths(BaseModel):
+    source: str
+    target: str
+    max_hops: int
+    paths: list[GraphPath]

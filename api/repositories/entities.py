@@ -1,0 +1,336 @@
+"""Entity search, detail (with provenance and ER evidence), neighbourhood and shortest paths."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Any
+
+from stdnum.cn import ric, uscc
+
+from api.repositories.base import Neo4jRepository, jsonable, parse_json
+from api.repositories.graphview import edge_view, node_view
+from graph_model import schema as S
+
+#: relationship types a neighbourhood or path may follow (links between parties and their facts)
+LINK_TYPES: tuple[str, ...] = (
+    S.HOLDS_SHARES,
+    S.HOLDS_POSITION,
+    S.GUARANTEES,
+    S.GUARANTEES_LOAN,
+    S.BORROWED,
+    S.FAMILY_OF,
+    S.HAS_PHONE,
+    S.HAS_ADDRESS,
+    S.LISTED_AS,
+    S.BRANCH_OF,
+    S.CONTROLS,
+    S.MEMBER_OF,
+)
+MAX_PATH_HOPS = 8
+
+_LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def normalize_name(text: str) -> str:
+    """NFKC, then traditional → simplified (OpenCC t2s), whitespace collapsed — as ingest does."""
+    return " ".join(_t2s().convert(unicodedata.normalize("NFKC", text)).split())
+
+
+def lucene_escape(text: str) -> str:
+    """User text as literal Lucene terms: syntax characters escaped, boolean keywords lower-cased."""
+    escaped = _LUCENE_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"\b(AND|OR|NOT|TO)\b", lambda m: m.group(0).lower(), escaped)
+
+
+def classify_query(q: str) -> tuple[str, str]:
+    """('uscc' | 'id_number' | 'entity_id' | 'name', normalized value)."""
+    raw = unicodedata.normalize("NFKC", q).strip().upper().replace(" ", "")
+    if re.fullmatch(r"[CP]:\S+", q.strip()):
+        return "entity_id", q.strip()
+    # a resident ID (digits + birth date + mod-11) can also pass the USCC mod-31 check: test it first
+    if len(raw) == 18 and ric.is_valid(raw):
+        return "id_number", raw
+    if len(raw) == 18 and uscc.is_valid(raw):
+        return "uscc", raw
+    return "name", normalize_name(q)
+
+
+_ENTITY_FIELDS = """
+  entity_id: e.entity_id, kind: CASE WHEN e:Company THEN 'company' ELSE 'person' END, name: e.name,
+  uscc: e.uscc, id_number: e.id_number, id_masked: e.id_masked, region: e.region, status: e.status,
+  birth_date: e.birth_date, is_branch: e.is_branch, bank_branch: e.bank_branch
+"""
+
+FIND_BY_ID = f"""
+CALL () {{ MATCH (e:{S.COMPANY} {{entity_id: $value}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{entity_id: $value}}) RETURN e }}
+RETURN e {{ {_ENTITY_FIELDS}, score: 1.0, matched_on: 'entity_id' }} AS hit
+"""
+FIND_BY_USCC = f"""
+MATCH (e:{S.COMPANY} {{uscc: $value}})
+RETURN e {{ {_ENTITY_FIELDS}, score: 1.0, matched_on: 'uscc' }} AS hit ORDER BY e.entity_id LIMIT $limit
+"""
+FIND_BY_RIC = f"""
+MATCH (e:{S.PERSON} {{id_number: $value}})
+RETURN e {{ {_ENTITY_FIELDS}, score: 1.0, matched_on: 'id_number' }} AS hit ORDER BY e.entity_id LIMIT $limit
+"""
+FULLTEXT = f"""
+CALL db.index.fulltext.queryNodes($index, $query, {{limit: $limit}}) YIELD node AS e, score
+WHERE ($region IS NULL OR e.region STARTS WITH $region)
+  AND ($birth_date IS NULL OR e.birth_date = date($birth_date))
+RETURN e {{ {_ENTITY_FIELDS}, score: score, matched_on: 'name' }} AS hit
+"""
+EXACT_NAME = f"""
+MATCH (e:{S.COMPANY}) WHERE e.name = $name OR e.name_norm = $name
+RETURN e {{ {_ENTITY_FIELDS}, score: 100.0, matched_on: 'name_exact' }} AS hit LIMIT $limit
+UNION
+MATCH (e:{S.PERSON} {{name: $name}})
+WHERE ($region IS NULL OR e.region STARTS WITH $region)
+  AND ($birth_date IS NULL OR e.birth_date = date($birth_date))
+RETURN e {{ {_ENTITY_FIELDS}, score: 100.0, matched_on: 'name_exact' }} AS hit LIMIT $limit
+"""
+
+DETAIL = f"""
+CALL () {{ MATCH (e:{S.COMPANY} {{entity_id: $id}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{entity_id: $id}}) RETURN e }}
+RETURN labels(e) AS labels, properties(e) AS props,
+  COLLECT {{ MATCH (e)-[d:{S.DERIVED_FROM}]->(s:{S.SOURCE_RECORD})
+            RETURN {{record_key: s.record_key, source: s.source, kind: s.kind,
+                    source_record_id: s.source_record_id, batch_id: s.batch_id, source_file: s.source_file,
+                    source_row: s.source_row, ingested_at: s.ingested_at, payload: s.payload,
+                    match_evidence: d.match_evidence}} AS p ORDER BY p.record_key LIMIT $max_records }} AS provenance,
+  COUNT {{ (e)-[:{S.DERIVED_FROM}]->(:{S.SOURCE_RECORD}) }} AS provenance_total,
+  COLLECT {{ MATCH (e)-[:{S.HAS_PHONE}]->(p:{S.PHONE}) RETURN p.number AS n ORDER BY n }} AS phones,
+  COLLECT {{ MATCH (e)-[h:{S.HAS_ADDRESS}]->(a:{S.ADDRESS})
+            RETURN {{kind: h.kind, text: a.text, province: a.province, city: a.city, district: a.district}} AS a
+            ORDER BY a.text }} AS addresses,
+  COLLECT {{ MATCH (e)-[:{S.LISTED_AS}]->(b:{S.BLACKLIST_ENTRY}) RETURN properties(b) AS b ORDER BY b.entry_id }}
+    AS listings,
+  COLLECT {{ MATCH (e)-[:{S.BORROWED}]->(l:{S.LOAN}) RETURN properties(l) AS l ORDER BY l.loan_id }} AS loans,
+  COLLECT {{ MATCH (e)-[m:{S.MEMBER_OF}]->(g:{S.GROUP})
+            RETURN {{group_id: g.group_id, name: g.name, reason: m.reason, run_id: m.run_id}} AS g
+            ORDER BY g.group_id }} AS groups,
+  COLLECT {{ MATCH (e)-[:{S.HAS_VERSION}]->(v:{S.FACT_VERSION}) RETURN properties(v) AS v
+            ORDER BY v.attribute, v.valid_from, v.version_id LIMIT 200 }} AS versions,
+  COLLECT {{ MATCH (e)-[r]-() WHERE NOT type(r) IN $hidden WITH type(r) AS t, count(*) AS c
+            RETURN {{type: t, count: c}} AS rc ORDER BY rc.type }} AS relationship_counts,
+  COLLECT {{ MATCH (e)-[:{S.SCORED}]->(rs:{S.RISK_SCORE})
+            RETURN properties(rs) AS rs ORDER BY rs.as_of DESC, rs.run_id DESC LIMIT 1 }} AS risk_score,
+  COUNT {{ (:{S.ALERT} {{status: 'open'}})-[:{S.CONCERNS}]->(e) }} AS open_alerts
+"""
+
+START_NODE = f"""
+CALL () {{ MATCH (e:{S.COMPANY} {{entity_id: $id}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{entity_id: $id}}) RETURN e }}
+RETURN elementId(e) AS eid, labels(e) AS labels, properties(e) AS props
+"""
+
+EXPAND = """
+UNWIND $frontier AS fid
+MATCH (n) WHERE elementId(n) = fid
+WITH n, COUNT { (n)-[r]-() WHERE type(r) IN $types } AS degree
+OPTIONAL CALL (n, degree) {
+  WITH n, degree WHERE degree <= $cap
+  MATCH (n)-[r]-(m) WHERE type(r) IN $types
+  RETURN collect({rid: elementId(r), type: type(r), props: properties(r), start: elementId(startNode(r)),
+                  mid: elementId(m), mlabels: labels(m), mprops: properties(m)}) AS links
+}
+RETURN elementId(n) AS nid, degree, links
+"""
+
+
+def _paths_query(max_hops: int) -> str:
+    # max_hops comes from a fixed range (1..MAX_PATH_HOPS), never from request text
+    return f"""
+CALL () {{ MATCH (x:{S.COMPANY} {{entity_id: $a}}) RETURN x UNION MATCH (x:{S.PERSON} {{entity_id: $a}}) RETURN x }}
+CALL () {{ MATCH (y:{S.COMPANY} {{entity_id: $b}}) RETURN y UNION MATCH (y:{S.PERSON} {{entity_id: $b}}) RETURN y }}
+MATCH p = allShortestPaths((x)-[*..{max_hops}]-(y))
+WHERE all(r IN relationships(p) WHERE type(r) IN $types)
+RETURN p LIMIT $limit
+"""
+
+
+PATH_QUERIES = {h: _paths_query(h) for h in range(1, MAX_PATH_HOPS + 1)}
+
+
+class EntityRepository(Neo4jRepository):
+    async def search(
+        self,
+        q: str,
+        kind: str | None,
+        limit: int,
+        offset: int,
+        region: str | None = None,
+        birth_date: str | None = None,
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Hits best first (exact keys, exact names, then fulltext score), ties by entity id."""
+        how, value = classify_query(q)
+        fetch = limit + offset
+        if how == "entity_id":
+            rows = await self.read(FIND_BY_ID, value=value)
+        elif how == "uscc":
+            rows = await self.read(FIND_BY_USCC, value=value, limit=fetch)
+        elif how == "id_number":
+            rows = await self.read(FIND_BY_RIC, value=value, limit=fetch)
+        else:
+            if not value:
+                return [], how
+            rows = await self.read(EXACT_NAME, name=value, limit=fetch, region=region, birth_date=birth_date)
+            query = lucene_escape(value)
+            for label, index in ((S.COMPANY, "company_names"), (S.PERSON, "person_names")):
+                if kind and kind != label.lower():
+                    continue
+                rows += await self.read(
+                    FULLTEXT,
+                    index=index,
+                    query=query,
+                    limit=fetch * 2 + 10,
+                    region=region,
+                    birth_date=birth_date,
+                )
+        best: dict[str, dict[str, Any]] = {}
+        for r in rows:
+            hit = jsonable(r["hit"])
+            if kind and hit["kind"] != kind:
+                continue
+            prev = best.get(hit["entity_id"])
+            if prev is None or hit["score"] > prev["score"]:
+                best[hit["entity_id"]] = hit
+        ordered = sorted(best.values(), key=lambda h: (-round(h["score"], 6), h["entity_id"]))
+        return ordered[offset : offset + limit], how
+
+    async def detail(self, entity_id: str, max_records: int = 200) -> dict[str, Any] | None:
+        rows = await self.read(
+            DETAIL, id=entity_id, max_records=max_records, hidden=[S.DERIVED_FROM, S.HAS_VERSION]
+        )
+        if not rows:
+            return None
+        r = rows[0]
+        props = {k: v for k, v in r["props"].items() if k != "record_keys"}
+        prov = []
+        for p in r["provenance"]:
+            p = dict(p)
+            p["payload"] = parse_json(p.get("payload"))
+            p["match_evidence"] = parse_json(p.get("match_evidence"))
+            prov.append(p)
+        score = r["risk_score"][0] if r["risk_score"] else None
+        if score:
+            score = {**score, "paths": parse_json(score.get("paths"))}
+        return jsonable(
+            {
+                "entity_id": entity_id,
+                "kind": "company" if S.COMPANY in r["labels"] else "person",
+                "properties": props,
+                "record_keys": r["props"].get("record_keys") or [],
+                "provenance": prov,
+                "provenance_total": r["provenance_total"],
+                "phones": r["phones"],
+                "addresses": r["addresses"],
+                "listings": r["listings"],
+                "loans": r["loans"],
+                "groups": r["groups"],
+                "versions": r["versions"],
+                "relationship_counts": r["relationship_counts"],
+                "risk_score": score,
+                "open_alerts": r["open_alerts"],
+            }
+        )
+
+    async def neighbourhood(
+        self, entity_id: str, hops: int, types: list[str], max_nodes: int, supernode_degree: int
+    ) -> dict[str, Any] | None:
+        start = await self.read(START_NODE, id=entity_id)
+        if not start:
+            return None
+        s = start[0]
+        public: dict[str, str] = {}
+        nodes: dict[str, dict[str, Any]] = {}
+        root = node_view(s["labels"], s["props"])
+        public[s["eid"]] = root["id"]
+        nodes[root["id"]] = {**root, "hop": 0}
+        edges: dict[str, dict[str, Any]] = {}
+        left_out: list[dict[str, Any]] = []
+        nodes_dropped = 0
+        frontier = [s["eid"]]
+        for hop in range(1, hops + 1):
+            if not frontier:
+                break
+            rows = await self.read(EXPAND, frontier=sorted(frontier), types=types, cap=supernode_degree)
+            next_frontier: list[str] = []
+            for row in sorted(rows, key=lambda x: public.get(x["nid"], "")):
+                nid = row["nid"]
+                if row["degree"] > supernode_degree:
+                    left_out.append(
+                        {
+                            "node": public[nid],
+                            "degree": row["degree"],
+                            "reason": f"degree {row['degree']} > supernode cap {supernode_degree}",
+                        }
+                    )
+                    nodes[public[nid]]["expanded"] = False
+                    continue
+                links = sorted(
+                    row["links"] or [],
+                    key=lambda lk: (
+                        lk["type"],
+                        str(lk["mprops"].get("entity_id") or lk["mprops"].get("name") or ""),
+                        lk["rid"],
+                    ),
+                )
+                for lk in links:
+                    mid = lk["mid"]
+                    if mid not in public:
+                        if len(nodes) >= max_nodes:
+                            nodes_dropped += 1
+                            continue
+                        view = node_view(lk["mlabels"], lk["mprops"])
+                        public[mid] = view["id"]
+                        nodes[view["id"]] = {**view, "hop": hop}
+                        next_frontier.append(mid)
+                    src, dst = (nid, mid) if lk["start"] == nid else (mid, nid)
+                    e = edge_view(lk["type"], public[src], public[dst], lk["props"])
+                    edges[e["id"]] = e
+            frontier = next_frontier
+        return {
+            "root": root["id"],
+            "hops": hops,
+            "types": sorted(types),
+            "nodes": sorted(nodes.values(), key=lambda n: (n["hop"], n["id"])),
+            "edges": sorted(edges.values(), key=lambda e: (e["source"], e["type"], e["target"], e["id"])),
+            "truncated": bool(left_out or nodes_dropped),
+            "left_out": {
+                "supernodes": left_out,
+                "nodes_over_cap": nodes_dropped,
+                "max_nodes": max_nodes,
+                "supernode_degree": supernode_degree,
+            },
+        }
+
+    async def exists(self, entity_id: str) -> bool:
+        return bool(await self.read(START_NODE, id=entity_id))
+
+    async def shortest_paths(
+        self, a: str, b: str, max_hops: int, types: list[str], limit: int
+    ) -> list[dict[str, Any]]:
+        records = await self.read_raw(PATH_QUERIES[max_hops], a=a, b=b, types=types, limit=limit)
+        out = []
+        for rec in records:
+            p = rec["p"]
+            views = [node_view(n.labels, dict(n)) for n in p.nodes]
+            ids = {n.element_id: v["id"] for n, v in zip(p.nodes, views, strict=True)}
+            edges = [
+                edge_view(r.type, ids[r.start_node.element_id], ids[r.end_node.element_id], dict(r))
+                for r in p.relationships
+            ]
+            out.append({"length": len(edges), "nodes": views, "edges": edges})
+        out.sort(key=lambda p: (p["length"], [n["id"] for n in p["nodes"]]))
+        return out

@@ -1,0 +1,23 @@
+"""The set of repositories one app instance uses, built once in the lifespan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from neo4j import AsyncDriver
+
+from api.repositories.entities import EntityRepository
+from api.repositories.keys import KeyRepository
+
+
+@dataclass
+class Repositories:
+    entities: EntityRepository
+    keys: KeyRepository
+
+    @classmethod
+    def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
+        return cls(
+            entities=EntityRepository(driver, database, timeout_s),
+            keys=KeyRepository(driver, database, timeout_s),
+        )

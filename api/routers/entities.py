@@ -1,0 +1,135 @@
+"""Investigation: search, entity detail, neighbourhood, shortest paths."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+
+from api.dependencies import repos, request_context, require
+from api.errors import ApiError
+from api.models.common import PROBLEM_RESPONSES, PageInfo
+from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResults
+from api.pagination import decode_cursor, encode_cursor
+from api.repositories.entities import LINK_TYPES, MAX_PATH_HOPS
+
+router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
+EntityId = Annotated[
+    str,
+    Path(
+        pattern=r"^[CP]:[^/\s]{1,80}$",
+        examples=["C:000123"],
+        description="riskgraph entity id (C:… company, P:… person)",
+    ),
+]
+LinkType = Literal[LINK_TYPES]  # type: ignore[valid-type]
+
+
+def not_found(entity_id: str) -> ApiError:
+    return ApiError(404, f"实体不存在：{entity_id} / No such entity: {entity_id}")
+
+
+@router.get(
+    "/search",
+    response_model=SearchResults,
+    summary="Fuzzy search by name, USCC or resident ID",
+    dependencies=[Depends(require("entity:read"))],
+)
+async def search(
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="name (简/繁), USCC, resident ID or entity id",
+            examples=["杭州某某科技有限公司"],
+        ),
+    ],
+    kind: Annotated[Literal["company", "person"] | None, Query()] = None,
+    region: Annotated[str | None, Query(max_length=50, description="region prefix filter")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    r=Depends(repos),
+) -> SearchResults:
+    filters = {"q": q, "kind": kind, "region": region}
+    offset = decode_cursor(cursor, filters) or 0
+    if not isinstance(offset, int) or offset < 0 or offset > 10_000:
+        raise ApiError(400, "分页游标无效。/ Invalid pagination cursor.", code="invalid-cursor")
+    hits, how = await r.entities.search(q, kind, limit + 1, offset, region=region)
+    more = len(hits) > limit
+    from api.repositories.entities import classify_query
+
+    return SearchResults(
+        query_kind=how,
+        normalized_query=classify_query(q)[1] if how == "name" else how,
+        results=hits[:limit],
+        page=PageInfo(next_cursor=encode_cursor(offset + limit, filters) if more else None, limit=limit),
+    )
+
+
+@router.get(
+    "/{entity_id}",
+    response_model=EntityDetail,
+    summary="Entity detail with provenance (source records) and entity-resolution evidence",
+    dependencies=[Depends(require("entity:read"))],
+)
+async def entity_detail(entity_id: EntityId, request: Request, r=Depends(repos)) -> EntityDetail:
+    detail = await r.entities.detail(entity_id)
+    if detail is None:
+        raise not_found(entity_id)
+    request_context(request).touch(entity_id)
+    return EntityDetail(**detail)
+
+
+@router.get(
+    "/{entity_id}/neighbourhood",
+    response_model=Neighbourhood,
+    summary="Neighbourhood up to N hops, filtered by relationship type, capped",
+    dependencies=[Depends(require("entity:read"))],
+)
+async def neighbourhood(
+    entity_id: EntityId,
+    request: Request,
+    hops: Annotated[int, Query(ge=1, le=3)] = 1,
+    types: Annotated[
+        list[LinkType] | None, Query(description="relationship types to follow (default all)")
+    ] = None,
+    max_nodes: Annotated[int | None, Query(ge=1, le=2000)] = None,
+    r=Depends(repos),
+) -> Neighbourhood:
+    s = request.app.state.settings
+    result = await r.entities.neighbourhood(
+        entity_id,
+        hops,
+        sorted(set(types or LINK_TYPES)),
+        max_nodes or s.api_neighbourhood_max_nodes,
+        s.api_supernode_degree,
+    )
+    if result is None:
+        raise not_found(entity_id)
+    return Neighbourhood(**result)
+
+
+@router.get(
+    "/{entity_id}/paths/{other_id}",
+    response_model=Paths,
+    summary="All shortest paths between two entities",
+    dependencies=[Depends(require("entity:read"))],
+)
+async def shortest_paths(
+    entity_id: EntityId,
+    other_id: EntityId,
+    max_hops: Annotated[int, Query(ge=1, le=MAX_PATH_HOPS)] = 4,
+    types: Annotated[list[LinkType] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    r=Depends(repos),
+) -> Paths:
+    for eid in (entity_id, other_id):
+        if not await r.entities.exists(eid):
+            raise not_found(eid)
+    if entity_id == other_id:
+        raise ApiError(400, "起点与终点相同。/ Source and target are the same entity.")
+    paths = await r.entities.shortest_paths(
+        entity_id, other_id, max_hops, sorted(set(types or LINK_TYPES)), limit
+    )
+    return Paths(source=entity_id, target=other_id, max_hops=max_hops, paths=paths)

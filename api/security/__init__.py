@@ -1,0 +1,1 @@
+"""Authentication (API keys), authorization (roles as scopes) and rate limiting."""

@@ -1,0 +1,111 @@
+"""API test fixtures: the app on the session's real Neo4j, API keys per role, the sample graph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from api.app import create_app
+from api.repositories.keys import create_key_sync
+from api.security.roles import ROLES
+from riskgraph.settings import Settings
+from tests.api import sample_graph
+
+PEPPER = "test-pepper-not-secret"
+
+
+@pytest.fixture(scope="session")
+def api_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("api-var")
+
+
+def make_settings(neo4j_settings: Settings, var: Path, **overrides) -> Settings:
+    return neo4j_settings.model_copy(
+        update={
+            "var_dir": var,
+            "api_key_pepper": PEPPER,
+            "api_audit_log": var / "audit.jsonl",
+            "api_auth_cache_s": 30.0,
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def api_settings(neo4j_settings: Settings, api_var: Path) -> Settings:
+    return make_settings(neo4j_settings, api_var)
+
+
+@pytest.fixture(scope="module")
+def graph(neo4j_driver: Driver) -> Driver:
+    """The sample graph, built once per test module (tests must not change it, or rebuild)."""
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) WHERE NOT n:ApiKey AND NOT n:User DETACH DELETE n").consume()
+    sample_graph.build(neo4j_driver)
+    return neo4j_driver
+
+
+@pytest.fixture(scope="session")
+def keys(neo4j_driver: Driver) -> dict[str, str]:
+    """One key per role, one approver key with pii, one expired and one revoked key."""
+    out: dict[str, str] = {}
+    for role in ROLES:
+        out[role] = create_key_sync(
+            neo4j_driver,
+            "neo4j",
+            PEPPER,
+            user_id=f"test-{role}",
+            name=role,
+            scopes=[role],
+            label="test",
+            ttl_days=1,
+        )[1]
+    out["approver+pii"] = create_key_sync(
+        neo4j_driver,
+        "neo4j",
+        PEPPER,
+        user_id="test-pii",
+        name="pii",
+        scopes=["approver", "examiner", "pii"],
+        label="test",
+        ttl_days=1,
+    )[1]
+    kid, out["expired"] = create_key_sync(
+        neo4j_driver,
+        "neo4j",
+        PEPPER,
+        user_id="test-exp",
+        name="exp",
+        scopes=["approver"],
+        label="test",
+        ttl_days=-1,
+    )
+    kid, out["revoked"] = create_key_sync(
+        neo4j_driver,
+        "neo4j",
+        PEPPER,
+        user_id="test-rev",
+        name="rev",
+        scopes=["approver"],
+        label="test",
+        ttl_days=1,
+    )
+    neo4j_driver.execute_query("MATCH (k:ApiKey {key_id: $k}) SET k.revoked_at = datetime()", {"k": kid})
+    return out
+
+
+@pytest.fixture(scope="module")
+def client(api_settings: Settings, keys: dict[str, str]) -> Iterator[TestClient]:
+    with TestClient(create_app(api_settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def auth(keys: dict[str, str], who: str, purpose: str | None = "TEST-CASE-1") -> dict[str, str]:
+    h = {"X-API-Key": keys[who]}
+    if purpose:
+        h["X-Purpose-Ref"] = purpose
+    return h
