@@ -39,6 +39,22 @@ class BankParams(BaseModel):
     tier1_capital: PositiveFloat = Field(description="一级资本净额 tier-1 capital, CNY")
 
 
+class ControlParams(BaseModel):
+    """How control is decided; shared by every rule that needs controllers (one computation per run)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    majority: float = Field(ge=0, le=100, description="控股: votes ≥ this pct control (公司法: 50)")
+    plurality: float = Field(
+        ge=0, le=100, description="relative control from this pct (收购管理办法 art. 84: 30)"
+    )
+    margin: float = Field(ge=0, le=100, description="plurality must lead the runner-up by this many points")
+    board_roles: list[str] = Field(description="positions counted as board seats (appointing half the board)")
+    family_as_one_controller: bool = Field(
+        description="a person and near relatives vote as one block (集团客户指引 art. 3)"
+    )
+
+
 class RuleParams(BaseModel):
     """Base of every rule's parameter model: unknown keys are errors, not ignored."""
 
@@ -57,6 +73,7 @@ class RulesConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     bank: BankParams
+    control: ControlParams
     rules: dict[str, dict[str, Any]]
     source_files: list[str] = Field(default_factory=list)
 

@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 
 from neo4j import Driver
 
-from risk_rules.config import SEVERITIES, BankParams, RuleParams
+from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams
 
 SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -88,6 +88,7 @@ class RuleContext:
     database: str
     as_of: dt.date
     bank: BankParams
+    control: ControlParams
     run_id: str = ""
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None

@@ -188,3 +188,71 @@ def guarantee_graph(ctx: RuleContext) -> nx.DiGraph:
 def display_name(ctx: RuleContext, entity_id: str) -> str:
     facts = entity_facts(ctx)
     return facts.name.get(entity_id) or entity_id
+
+
+# --------------------------------------------------------------------------------------------
+# ownership, positions, family
+
+
+@dataclass(frozen=True)
+class OwnershipData:
+    """Holder → company shareholdings (pct 0–100) valid at as-of, plus positions and family ties."""
+
+    graph: nx.DiGraph  # nodes carry kind = "person" / "company"
+    positions: list[tuple[str, str, str]]  # (person, company, role)
+    family: list[tuple[str, str, str]]  # (person, person, relation)
+
+
+def ownership(ctx: RuleContext) -> OwnershipData:
+    """Read the ownership projection once per run.
+
+    ``pct`` falls back to subscribed amount ÷ registered capital when the register gives only
+    amounts. Two records of the same holder in the same company valid on the same day are taken
+    as one holding (the larger pct): duplicates across sources must not double a stake.
+    """
+
+    def load() -> OwnershipData:
+        cols = read_columns(
+            ctx,
+            f"""
+            MATCH (h)-[r:{S.HOLDS_SHARES}]->(c:{S.COMPANY})
+            WHERE {valid_at("r")}
+            WITH h, c, coalesce(r.pct, CASE WHEN c.registered_capital > 0 AND r.amount IS NOT NULL
+                                            THEN 100.0 * r.amount / c.registered_capital END) AS pct
+            WHERE pct IS NOT NULL AND pct > 0
+            RETURN h.entity_id AS h, c.entity_id AS c, max(pct) AS pct, h:{S.PERSON} AS person
+            """,
+        )
+        G = nx.DiGraph()
+        persons = {h for h, p in zip(cols["h"], cols["person"], strict=True) if p}
+        G.add_weighted_edges_from(zip(cols["h"], cols["c"], cols["pct"], strict=True), weight="pct")
+        for n, attrs in G.nodes(data=True):
+            attrs["kind"] = "person" if n in persons else "company"
+        pos = read_columns(
+            ctx,
+            f"""
+            MATCH (p:{S.PERSON})-[r:{S.HOLDS_POSITION}]->(c:{S.COMPANY})
+            WHERE {valid_at("r")} AND r.role IS NOT NULL
+            RETURN DISTINCT p.entity_id AS p, c.entity_id AS c, r.role AS role
+            """,
+        )
+        fam = read_columns(
+            ctx,
+            f"""
+            MATCH (a:{S.PERSON})-[r:{S.FAMILY_OF}]->(b:{S.PERSON})
+            WHERE {valid_at("r")}
+            RETURN DISTINCT a.entity_id AS a, b.entity_id AS b, r.relation AS relation
+            """,
+        )
+        return OwnershipData(
+            G,
+            list(zip(pos["p"], pos["c"], pos["role"], strict=True)),
+            list(zip(fam["a"], fam["b"], fam["relation"], strict=True)),
+        )
+
+    return ctx.cached("ownership", load)
+
+
+def loan_balances(ctx: RuleContext) -> dict[str, float]:
+    """Outstanding loan balance per borrower at as-of (loans not closed)."""
+    return entity_facts(ctx).loan_balance

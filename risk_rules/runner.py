@@ -92,13 +92,24 @@ def run_rules(
         rules = [get_rule(r) for r in rule_ids]
     else:
         rules = [r for r in all_rules() if rule_params(config, r.id, r.Params).enabled]
-    ctx = RuleContext(driver=driver, database=database, as_of=as_of, bank=config.bank, progress=on_progress)
+    ctx = RuleContext(
+        driver=driver,
+        database=database,
+        as_of=as_of,
+        bank=config.bank,
+        control=config.control,
+        progress=on_progress,
+    )
     summaries: list[RuleRunSummary] = []
     for rule in rules:
         params = rule_params(config, rule.id, rule.Params)
         run_id = new_run_id(rule.id)
         ctx.run_id = run_id
-        recorded = {"rule": params.model_dump(mode="json"), "bank": config.bank.model_dump(mode="json")}
+        recorded = {
+            "rule": params.model_dump(mode="json"),
+            "bank": config.bank.model_dump(mode="json"),
+            "control": config.control.model_dump(mode="json"),
+        }
         _start_run(driver, database, rule, run_id, recorded, as_of)
         on_start(rule)
         t0 = time.perf_counter()

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from risk_rules.rules.actual_controller import ActualControllerRule
+from risk_rules.rules.beneficial_owner import BeneficialOwnerRule
 from risk_rules.rules.circle_exposure import CircleExposureRule
+from risk_rules.rules.group_concentration import GroupConcentrationRule
+from risk_rules.rules.group_customer import GroupCustomerRule
 from risk_rules.rules.guarantee_chain import GuaranteeChainRule
 from risk_rules.rules.guarantee_circle import GuaranteeCircleRule
 from risk_rules.rules.guarantee_fans import ManyForOneRule, OneForManyRule
 from risk_rules.rules.guarantee_leverage import GuaranteeLeverageRule
+from risk_rules.rules.large_exposure import LargeExposureRule
 from risk_rules.rules.mutual_guarantee import MutualGuaranteeRule
+from risk_rules.rules.related_party import RelatedPartyRule
 
 RULE_CLASSES = [
     MutualGuaranteeRule,
@@ -17,4 +23,10 @@ RULE_CLASSES = [
     ManyForOneRule,
     GuaranteeLeverageRule,
     CircleExposureRule,
+    ActualControllerRule,
+    BeneficialOwnerRule,
+    GroupCustomerRule,
+    GroupConcentrationRule,
+    LargeExposureRule,
+    RelatedPartyRule,
 ]

@@ -1,0 +1,196 @@
+"""受益所有人 beneficial owner: identified owners (evidence paths) and companies without one."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import networkx as nx
+from pydantic import Field, PositiveInt
+
+from risk_rules.algorithms import BeneficialOwnership, beneficial_owners
+from risk_rules.config import RuleParams
+from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
+from risk_rules.projection import entity_facts, guarantee_edges, ownership
+from risk_rules.rules._control import chain_json, family_pairs
+from risk_rules.rules._helpers import fmt_pct, label, names_of
+
+Severity = Literal["low", "medium", "high", "critical"]
+
+
+class Params(RuleParams):
+    threshold_pct: float = Field(ge=0, le=100, description="ownership threshold (受益所有人信息管理办法: 25)")
+    comparison: Literal[">=", ">"] = Field(
+        description="'>=' (银发〔2018〕164号 ≥25%) or '>' (KYC texts: >25%)"
+    )
+    scope: Literal["customers", "all"] = Field(
+        description="customers = companies with a loan or a guarantee; all = every company with holders"
+    )
+    manager_roles: list[str] = Field(
+        description="fallback roles in order (senior manager, legal representative)"
+    )
+    max_paths: PositiveInt = Field(description="evidence paths per owner")
+    report_identified: bool = Field(description="raise a low-severity alert listing identified owners")
+    severity_identified: Severity
+    severity_fallback: Severity = Field(description="owner found only by control or as senior manager")
+    severity_missing: Severity = Field(description="no beneficial owner at all")
+
+
+class BeneficialOwnerRule(Rule):
+    id = "ownership.beneficial_owner"
+    version = "1.0"
+    title_zh = "受益所有人识别 / 缺失"
+    title_en = "Beneficial owner (identified / missing)"
+    description_zh = (
+        "按股权穿透（多层、交叉持股用 (I−A)⁻¹ 求解）识别直接或间接持股达到阈值（默认 ≥25%）的自然人；"
+        "没有则取实际控制的自然人，再没有则取高级管理人员；仍无法识别时预警。"
+    )
+    description_en = (
+        "Natural persons owning at least the threshold (default ≥ 25%) directly or indirectly (integrated "
+        "ownership, (I−A)⁻¹ with cross-holdings); else the person in control; else the senior manager; "
+        "alerts when none can be identified or only a fallback applies."
+    )
+    sources = ("银发〔2018〕164号", "受益所有人信息管理办法 (2024)")
+    Params = Params
+
+    def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
+        own = ownership(ctx)
+        G = own.graph
+        fam = family_pairs(ctx)
+        control_kwargs = {
+            "majority": ctx.control.majority,
+            "plurality": ctx.control.plurality,
+            "margin": ctx.control.margin,
+            "board_roles": tuple(ctx.control.board_roles),
+        }
+        companies = [n for n, k in G.nodes(data="kind") if k == "company" and G.in_degree(n) > 0]
+        if params.scope == "customers":
+            e = guarantee_edges(ctx)
+            customers = (
+                set(entity_facts(ctx).loan_balance) | set(e.guarantor.tolist()) | set(e.borrower.tolist())
+            )
+            companies = [c for c in companies if c in customers]
+        pos_by_company: dict[str, list[tuple[str, str, str]]] = {}
+        for p, c, r in own.positions:
+            pos_by_company.setdefault(c, []).append((p, c, r))
+        fam_index: dict[str, list[tuple[str, str, str]]] = {}
+        for pair in fam or ():
+            fam_index.setdefault(pair[0], []).append(pair)
+            fam_index.setdefault(pair[1], []).append(pair)
+        findings = []
+        counts = {"ownership": 0, "control": 0, "senior_manager": 0, "none": 0}
+        for company in sorted(companies):
+            # Only the company's ownership ancestors matter: solve on that small subgraph.
+            anc = nx.ancestors(G, company)
+            sub = G.subgraph(anc | {company})
+            anc_companies = {company} | {a for a in anc if G.nodes[a].get("kind") == "company"}
+            positions = [row for c in anc_companies for row in pos_by_company.get(c, ())]
+            persons = {a for a in anc if G.nodes[a].get("kind") == "person"} | {p for p, _, _ in positions}
+            fam_sub = _family_of(fam_index, persons) if fam else None
+            bo = beneficial_owners(
+                sub,
+                company,
+                threshold=params.threshold_pct,
+                comparison=params.comparison,
+                positions=positions,
+                family_pairs=fam_sub,
+                manager_roles=tuple(params.manager_roles),
+                max_paths=params.max_paths,
+                control_kwargs=control_kwargs,
+            )
+            counts[bo.basis] += 1
+            f = self._finding(ctx, bo, params)
+            if f is not None:
+                findings.append(f)
+        return RuleOutput(findings, stats={"companies": len(companies), **counts})
+
+    @staticmethod
+    def _finding(ctx: RuleContext, bo: BeneficialOwnership, params: Params) -> Finding | None:
+        cmp = "≥" if bo.comparison == ">=" else ">"
+        if bo.basis == "none":
+            names = names_of(ctx, [bo.company])
+            return Finding(
+                subject_key=bo.company,
+                entity_ids=(bo.company,),
+                severity=params.severity_missing,
+                kind="missing",
+                explanation_zh=(
+                    f"{label(names, bo.company)} 无法识别受益所有人：无自然人持股{cmp}{params.threshold_pct:g}%，"
+                    "无实际控制的自然人，也无登记的高级管理人员。"
+                ),
+                explanation_en=(
+                    f"No beneficial owner of {label(names, bo.company)} can be identified: no natural person owns "
+                    f"{cmp} {params.threshold_pct:g}%, none controls it, and no senior manager is on record."
+                ),
+                evidence={
+                    "basis": "none",
+                    "threshold_pct": params.threshold_pct,
+                    "comparison": bo.comparison,
+                },
+            )
+        if bo.basis == "ownership" and not params.report_identified:
+            return None
+        names = names_of(ctx, [bo.company, *(o.person for o in bo.owners)])
+        owners = [
+            {
+                "person": o.person,
+                "basis": o.basis,
+                "share_pct": o.share,
+                "role": o.role,
+                "paths": [
+                    {"nodes": list(p.nodes), "pcts": list(p.pcts), "product_pct": p.product} for p in o.paths
+                ],
+                "paths_cover_pct": o.paths_cover,
+                "control_chain": chain_json(o.control_chain),
+            }
+            for o in bo.owners
+        ]
+        who = "、".join(f"{label(names, o.person)}({fmt_pct(o.share)})" for o in bo.owners)
+        if bo.basis == "ownership":
+            sev = params.severity_identified
+            zh = f"{label(names, bo.company)} 的受益所有人（持股{cmp}{params.threshold_pct:g}%）：{who}。"
+            en = f"Beneficial owners of {label(names, bo.company)} (owning {cmp} {params.threshold_pct:g}%): {who}."
+        elif bo.basis == "control":
+            sev = params.severity_fallback
+            zh = f"{label(names, bo.company)} 无自然人持股{cmp}{params.threshold_pct:g}%，按实际控制认定受益所有人：{who}。"
+            en = (
+                f"No natural person owns {cmp} {params.threshold_pct:g}% of {label(names, bo.company)}; "
+                f"beneficial owner by control: {who}."
+            )
+        else:
+            sev = params.severity_fallback
+            zh = f"{label(names, bo.company)} 既无达到阈值的自然人股东也无实际控制人，以高级管理人员作为受益所有人：{who}。"
+            en = (
+                f"{label(names, bo.company)} has neither a natural person above the threshold nor a controller; "
+                f"the senior manager is taken as beneficial owner: {who}."
+            )
+        return Finding(
+            subject_key=bo.company,
+            entity_ids=(bo.company, *(o.person for o in bo.owners)),
+            severity=sev,
+            kind=bo.basis,
+            explanation_zh=zh,
+            explanation_en=en,
+            evidence={
+                "basis": bo.basis,
+                "threshold_pct": bo.threshold,
+                "comparison": bo.comparison,
+                "owners": owners,
+                "paths": [p["nodes"] for o in owners for p in o["paths"]],
+            },
+        )
+
+
+def _family_of(index: dict[str, list[tuple[str, str, str]]], persons: set[str]) -> list[tuple[str, str, str]]:
+    """Family ties of the clusters (transitively) around ``persons``: what the control solver needs."""
+    seen = set(persons)
+    stack = list(persons)
+    pairs: set[tuple[str, str, str]] = set()
+    while stack:
+        p = stack.pop()
+        for pair in index.get(p, ()):
+            pairs.add(pair)
+            for q in pair[:2]:
+                if q not in seen:
+                    seen.add(q)
+                    stack.append(q)
+    return sorted(pairs)
