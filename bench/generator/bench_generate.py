@@ -1,0 +1,145 @@
+"""Time `riskgraph generate` per scale and write the "Data generator" section of docs/benchmarks.md.
+
+Each scale runs in its own child process (clean peak-RSS figure), into a temporary folder that is
+deleted afterwards. Usage: ``python bench/generator/bench_generate.py --scales xs s m [l]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH_MD = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- data-generator:begin -->", "<!-- data-generator:end -->"
+
+
+def run_one(scale: str, seed: int, fmt: str) -> dict:
+    """Generate one scale in this process; report wall time per phase, rows, bytes, peak RSS."""
+    import resource
+    import time
+
+    from ingest.generator.generate import generate
+
+    out = Path(tempfile.mkdtemp(prefix=f"gen-{scale}-"))
+    try:
+        t = time.perf_counter()
+        r = generate(out, scale=scale, seed=seed, fmt=fmt)
+        total = time.perf_counter() - t
+        size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
+    finally:
+        shutil.rmtree(out, ignore_errors=True)
+    rows = sum(sum(v.values()) for v in r.source_rows.values())
+    party_rows = sum(v.get("companies", 0) + v.get("persons", 0) for v in r.source_rows.values())
+    return {
+        "scale": scale,
+        "companies": r.companies,
+        "persons": r.persons,
+        "rows": rows,
+        "party_rows": party_rows,
+        "seconds": total,
+        "phases": {k: round(v, 1) for k, v in r.seconds.items()},
+        "mb_on_disk": size / 2**20,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def machine_facts() -> str:
+    import numpy as np
+    import psutil
+
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    vm = psutil.virtual_memory()
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {vm.total / 2**30:.0f} GB RAM; Python {platform.python_version()}, "
+        f"numpy {np.__version__}; load average at start {os.getloadavg()[0]:.2f}"
+    )
+
+
+def write_section(text: str) -> None:
+    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
+    current = BENCH_MD.read_text(encoding="utf-8") if BENCH_MD.exists() else "# Benchmarks\n\n"
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        current = head + block + ("\n" + tail if tail else "")
+    else:
+        current = current.rstrip("\n") + "\n\n" + block
+    BENCH_MD.write_text(current, encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scales", nargs="+", default=["xs", "s", "m"])
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--format", default="csv")
+    ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--single", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.single:
+        print(json.dumps(run_one(args.single, args.seed, args.format)))
+        return
+    facts = machine_facts()
+    print(facts, flush=True)
+    results = []
+    for scale in args.scales:
+        proc = subprocess.run(
+            [sys.executable, __file__, "--single", scale, "--seed", str(args.seed), "--format", args.format],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=ROOT,
+        )
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"scale {scale} failed")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        results.append(r)
+        print(
+            f"{scale}: {r['companies']:,} companies, {r['rows']:,} rows in {r['seconds']:.1f} s "
+            f"(peak {r['peak_rss_mb']:,.0f} MB) {r['phases']}",
+            flush=True,
+        )
+    lines = [
+        "## Data generator (`bench/generator/bench_generate.py`)",
+        "",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `riskgraph generate --format {args.format} --seed {args.seed}`, "
+        f"one process (single-threaded). Machine: {facts}.",
+        "",
+        "| scale | true companies | true persons | source rows (all files) | party rows (companies + persons) | "
+        "wall time | world / credit / emit / truth (s) | peak RSS | on disk |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|",
+    ]
+    for r in results:
+        ph = r["phases"]
+        lines.append(
+            f"| {r['scale']} | {r['companies']:,} | {r['persons']:,} | {r['rows']:,} | {r['party_rows']:,} | "
+            f"{r['seconds']:.1f} s | {ph['world']} / {ph['credit']} / {ph['emit']} / {ph['truth']} | "
+            f"{r['peak_rss_mb']:,.0f} MB | {r['mb_on_disk']:,.0f} MB |"
+        )
+    lines += [
+        "",
+        "Source rows count every data row of every source folder (relationship files included); the ground-truth "
+        "folder (record map, entity tables) is in the on-disk size but not in the row count.",
+    ]
+    if not args.no_write:
+        write_section("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
