@@ -95,7 +95,9 @@ def node_from_api(raw: Mapping[str, Any]) -> GNode:
     props = dict(raw.get("properties") or raw.get("props") or {})
     flat = {**props, **{k: v for k, v in raw.items() if k not in ("properties", "props")}}
     node_id = str(_first(flat, "id", "entity_id", "key", "loan_id", "entry_id", "group_id", "alert_id"))
-    name = _first(flat, "name", "display_name", "loan_id", "entry_id", "number", "text", default=node_id)
+    name = _first(
+        flat, "caption", "name", "display_name", "loan_id", "entry_id", "number", "text", default=node_id
+    )
     risk = _first(flat, "risk_score", "risk", "score")
     listed = bool(_first(flat, "listed", "blacklisted", "is_listed", default=False))
     alerts = _first(flat, "alert_count", "open_alerts", "alerts", default=0)
@@ -105,7 +107,8 @@ def node_from_api(raw: Mapping[str, Any]) -> GNode:
         id=node_id,
         kind=_kind(raw),
         name=str(name),
-        props=props or {k: v for k, v in raw.items() if k not in ("id", "labels", "kind", "type")},
+        props=props
+        or {k: v for k, v in raw.items() if k not in ("id", "labels", "kind", "type", "label", "caption")},
         risk=float(risk) if isinstance(risk, int | float) else None,
         listed=listed or _kind(raw) == schema.BLACKLIST_ENTRY,
         alerts=int(alerts or 0),
@@ -127,18 +130,48 @@ def edge_from_api(raw: Mapping[str, Any]) -> GEdge:
 
 
 def subgraph_from_api(payload: Mapping[str, Any], center: str | None = None) -> Subgraph:
-    """Read a neighbourhood / path / chain / circle answer of the API."""
-    nodes = tuple(node_from_api(n) for n in payload.get("nodes", []))
+    """Read a neighbourhood / path / chain / circle answer of the API.
+
+    Supernodes the API left unexpanded (``expanded: false``, ``left_out.supernodes``) and nodes dropped
+    over its ``max_nodes`` cap mark the subgraph truncated, so the page can warn. A party with a
+    ``LISTED_AS`` edge to a listing that has no removal date counts as listed.
+    """
+    nodes = [node_from_api(n) for n in payload.get("nodes", [])]
     edges = tuple(edge_from_api(e) for e in _first(payload, "edges", "relationships", "rels", default=[]))
-    capped = payload.get("capped_nodes") or payload.get("supernodes") or []
-    capped_ids = tuple(str(c if isinstance(c, str) else _first(c, "id", "entity_id")) for c in capped)
+    left_out = payload.get("left_out") or {}
+    capped = list(payload.get("capped_nodes") or []) + list(left_out.get("supernodes") or [])
+    capped_ids = [str(c if isinstance(c, str) else _first(c, "node", "id", "entity_id")) for c in capped]
+    capped_ids += [str(n.get("id")) for n in payload.get("nodes", []) if n.get("expanded") is False]
     return Subgraph(
-        nodes=nodes,
+        nodes=_derive_listed(nodes, edges),
         edges=edges,
-        center=center or _first(payload, "center", "center_id", "entity_id"),
-        truncated=bool(payload.get("truncated") or capped_ids),
-        capped_nodes=capped_ids,
+        center=center or _first(payload, "center", "root", "center_id", "entity_id", "source"),
+        truncated=bool(payload.get("truncated") or capped_ids or left_out.get("nodes_over_cap")),
+        capped_nodes=tuple(dict.fromkeys(capped_ids)),
     )
+
+
+def _derive_listed(nodes: Iterable[GNode], edges: Iterable[GEdge]) -> tuple[GNode, ...]:
+    """Mark parties with a LISTED_AS edge to a current listing (no removal date) in view as listed."""
+    nodes = tuple(nodes)
+    by_id = {n.id: n for n in nodes}
+    listed = {
+        e.source
+        for e in edges
+        if e.type == schema.LISTED_AS and e.target in by_id and not by_id[e.target].props.get("removal_date")
+    }
+    return tuple(replace(n, listed=True) if n.id in listed and not n.listed else n for n in nodes)
+
+
+def subgraph_from_paths(payload: Mapping[str, Any]) -> Subgraph:
+    """The union of the shortest paths the API found, the first one highlighted."""
+    paths = payload.get("paths") or []
+    sg = Subgraph(center=payload.get("source"))
+    for p in paths:
+        sg = merge(sg, subgraph_from_api(p, center=payload.get("source")))
+    if paths:
+        sg = mark_path(sg, [str(_first(n, "id", "entity_id")) for n in paths[0]["nodes"]])
+    return sg
 
 
 # --- operations the network view needs ----------------------------------------------------------
@@ -152,7 +185,7 @@ def merge(base: Subgraph, extra: Subgraph) -> Subgraph:
     edges = base.edges + tuple(e for e in extra.edges if e.key not in keys)
     return replace(
         base,
-        nodes=nodes,
+        nodes=_derive_listed(nodes, edges),
         edges=edges,
         truncated=base.truncated or extra.truncated,
         capped_nodes=tuple(dict.fromkeys(base.capped_nodes + extra.capped_nodes)),

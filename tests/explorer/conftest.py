@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -28,3 +31,106 @@ def chromium_installed() -> str:
 def browser(chromium_installed: str) -> Iterator[Browser]:
     with Browser(chromium_installed) as b:
         yield b
+
+
+# --- the real API on a free port, over the session's real Neo4j, with the API's sample graph -----
+
+PEPPER = "explorer-test-pepper"
+APP = Path(__file__).resolve().parents[2] / "explorer" / "app.py"
+
+
+@dataclass(frozen=True)
+class LiveApi:
+    url: str
+    keys: dict[str, str]
+    audit_log: Path
+
+    def creds(self, who: str, purpose: str = "EXPLORER-TEST-1"):
+        from explorer.api_client import Credentials
+
+        return Credentials(self.url, self.keys[who], purpose)
+
+
+@pytest.fixture(scope="module")
+def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi]:
+    """uvicorn serving api.app on a free port in a thread; the graph is tests/api/sample_graph.py's."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.repositories.keys import create_key_sync
+    from api.security.roles import ROLES
+    from riskgraph.neo4j_server import free_port
+    from tests.api import sample_graph
+
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) WHERE NOT n:ApiKey AND NOT n:User DETACH DELETE n").consume()
+    sample_graph.build(neo4j_driver)
+    keys = {
+        role: create_key_sync(
+            neo4j_driver,
+            "neo4j",
+            PEPPER,
+            user_id=f"explorer-{role}",
+            name=role,
+            scopes=[role],
+            label="test",
+            ttl_days=1,
+        )[1]
+        for role in ROLES
+    }
+    keys["examiner+pii"] = create_key_sync(
+        neo4j_driver,
+        "neo4j",
+        PEPPER,
+        user_id="explorer-pii",
+        name="pii",
+        scopes=["examiner", "approver", "pii"],
+        label="test",
+        ttl_days=1,
+    )[1]
+    keys["all"] = create_key_sync(
+        neo4j_driver,
+        "neo4j",
+        PEPPER,
+        user_id="explorer-all",
+        name="all",
+        scopes=["examiner", "approver", "supervisor", "admin"],
+        label="test",
+        ttl_days=1,
+    )[1]
+    var = tmp_path_factory.mktemp("explorer-api")
+    settings = neo4j_settings.model_copy(
+        update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl"}
+    )
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the API did not start")
+        time.sleep(0.05)
+    try:
+        yield LiveApi(f"http://127.0.0.1:{port}", keys, var / "audit.jsonl")
+    finally:
+        server.should_exit = True
+        thread.join(15)
+
+
+@pytest.fixture
+def app_as(live_api):
+    """An AppTest of the explorer signed in as ``who``, on ``page``."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(who: str, page: str, **state):
+        at = AppTest.from_file(str(APP), default_timeout=60)
+        at.session_state["rg_creds"] = live_api.creds(who)
+        for k, v in state.items():
+            at.session_state[k] = v
+        at.switch_page(f"pages/{page}.py")
+        return at.run()
+
+    return make

@@ -33,13 +33,90 @@ def test_reads_the_different_key_spellings_of_api_json():
         ("B:1", "BlacklistEntry", "B:1"),
     ]
     assert sg.node("P:1").risk == pytest.approx(0.8)
-    assert sg.node("B:1").listed and not sg.node("C:1").listed
+    assert sg.node("B:1").listed and not sg.node("P:1").listed
+    assert sg.node("C:1").listed  # through its LISTED_AS edge to a listing without removal date
     assert [(e.source, e.target, e.type) for e in sg.edges] == [
         ("P:1", "C:1", "HOLDS_SHARES"),
         ("C:1", "B:1", "LISTED_AS"),
     ]
     assert sg.edges[0].props["pct"] == 51.0
     assert sg.rel_types == ["HOLDS_SHARES", "LISTED_AS"]
+
+
+def _api_neighbourhood(**extra) -> dict:
+    """The shape of the API's /v1/entities/{id}/neighbourhood answer (api.models.entities.Neighbourhood)."""
+    return {
+        "root": "C:A",
+        "hops": 1,
+        "types": ["HOLDS_SHARES", "LISTED_AS"],
+        "nodes": [
+            {
+                "id": "C:A",
+                "label": "Company",
+                "caption": "甲公司",
+                "properties": {"name": "甲公司"},
+                "hop": 0,
+                "expanded": False,
+            },
+            {"id": "C:L", "label": "Company", "caption": "丁公司", "properties": {}, "hop": 1},
+            {
+                "id": "BlacklistEntry:E1",
+                "label": "BlacklistEntry",
+                "caption": "E1",
+                "properties": {"removal_date": "2025-01-01"},
+                "hop": 2,
+            },
+            {
+                "id": "BlacklistEntry:E2",
+                "label": "BlacklistEntry",
+                "caption": "E2",
+                "properties": {},
+                "hop": 2,
+            },
+            {"id": "C:X", "label": "Company", "caption": "戊公司", "properties": {}, "hop": 1},
+        ],
+        "edges": [
+            {
+                "id": "HOLDS_SHARES:1",
+                "type": "HOLDS_SHARES",
+                "source": "C:L",
+                "target": "C:A",
+                "properties": {"pct": 30.0},
+            },
+            {
+                "id": "LISTED_AS:1",
+                "type": "LISTED_AS",
+                "source": "C:L",
+                "target": "BlacklistEntry:E2",
+                "properties": {},
+            },
+            {
+                "id": "LISTED_AS:2",
+                "type": "LISTED_AS",
+                "source": "C:X",
+                "target": "BlacklistEntry:E1",
+                "properties": {},
+            },
+        ],
+        "truncated": True,
+        "left_out": {
+            "supernodes": [{"node": "C:A", "degree": 900, "reason": "x"}],
+            "nodes_over_cap": 0,
+            "max_nodes": 300,
+            "supernode_degree": 200,
+        },
+        **extra,
+    }
+
+
+def test_reads_the_api_neighbourhood_answer():
+    sg = subgraph_from_api(_api_neighbourhood())
+    assert sg.center == "C:A"
+    assert sg.node("C:A").name == "甲公司" and sg.node("C:A").kind == "Company"
+    assert sg.truncated and sg.capped_nodes == ("C:A",)
+    assert sg.node("C:L").listed  # current listing
+    assert not sg.node("C:X").listed  # its listing was removed
+    assert sg.edges[0].key == "HOLDS_SHARES:1"
 
 
 def test_capped_supernodes_mark_the_subgraph_truncated():

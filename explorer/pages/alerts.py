@@ -1,0 +1,59 @@
+"""Alert queue with triage: confirm or dismiss each alert with a comment (written to the API, audited)."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from explorer import ui
+
+st.header("预警 Alerts")
+api = ui.client()
+c1, c2, c3 = st.columns(3)
+status = c1.selectbox("状态 Status", ["open", "confirmed", "dismissed", ""], key="rg_alert_status")
+severity = c2.selectbox("级别 Severity", ["", "critical", "high", "medium", "low"], key="rg_alert_sev")
+rule = c3.text_input("规则 Rule id", key="rg_alert_rule")
+res = ui.call(api.alerts, status=status or None, severity=severity or None, rule_id=rule or None, limit=100)
+if res is None:
+    st.stop()
+items = res.get("items") or res.get("alerts") or res.get("results") or []
+st.caption(f"{len(items)} 条预警 alerts")
+if not items:
+    st.info("队列为空 The queue is empty.")
+    st.stop()
+st.dataframe(
+    [
+        {k: a.get(k) for k in ("alert_id", "rule_id", "severity", "status", "entity_ids", "explanation_zh")}
+        for a in items
+    ],
+    hide_index=True,
+    width="stretch",
+)
+ids = [a["alert_id"] for a in items]
+chosen = st.selectbox("处理 Triage alert", ids, key="rg_alert_pick")
+alert = items[ids.index(chosen)]
+st.markdown(f"**{alert.get('rule_id')}** · {alert.get('severity')} · {alert.get('status')}")
+st.markdown(f"{alert.get('explanation_zh', '')}  \n{alert.get('explanation_en', '')}")
+if alert.get("evidence"):
+    with st.expander("证据 Evidence"):
+        ev = alert["evidence"]
+        st.json(json.loads(ev) if isinstance(ev, str) else ev)
+comment = st.text_area("意见 Comment (required)", key="rg_alert_comment")
+b1, b2 = st.columns(2)
+decision = None
+if b1.button("确认 Confirm", key="rg_alert_confirm"):
+    decision = "confirmed"
+if b2.button("排除 Dismiss", key="rg_alert_dismiss"):
+    decision = "dismissed"
+if decision:
+    if not comment.strip():
+        st.warning("请填写意见。/ A comment is required.")
+    else:
+        done = ui.call(api.triage, chosen, decision, comment.strip())
+        if done is not None:
+            st.session_state["rg_triaged"] = (chosen, decision)
+            st.rerun()
+if st.session_state.get("rg_triaged"):
+    aid, dec = st.session_state["rg_triaged"]
+    st.success(f"已处理 Triaged {aid}: {dec}")

@@ -1,0 +1,160 @@
+"""The entity card: identifiers (masked as the API returns them for this role), provenance, ER evidence,
+alerts, the pre-loan check verdict, and the printable relationship-risk report for the loan file."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from explorer import ui
+from explorer.export import html_to_pdf, report_html
+from explorer.graph_data import subgraph_from_api
+
+st.header("实体 Entity")
+api = ui.client()
+entity_id = ui.entity_picker()
+if not entity_id:
+    st.info("输入编号或从搜索页选择实体。/ Enter an id or pick one on the search page.")
+    st.stop()
+
+detail = ui.call(api.entity, entity_id)
+if detail is None:
+    st.stop()
+props = detail.get("properties", {})
+st.subheader(f"{props.get('name', entity_id)}  ·  {entity_id}")
+
+card, side = st.columns([3, 2])
+with card:
+    rows = [{"字段 field": k, "值 value": v} for k, v in props.items() if not isinstance(v, dict | list)]
+    st.dataframe(rows, hide_index=True, width="stretch")
+with side:
+    m1, m2, m3 = st.columns(3)
+    m1.metric("未处理预警 Open alerts", detail.get("open_alerts", 0))
+    score = detail.get("risk_score") or {}
+    m2.metric("传染评分 Risk score", f"{score['score']:.2f}" if score.get("score") is not None else "—")
+    m3.metric("来源记录 Records", detail.get("provenance_total", 0))
+    if detail.get("listings"):
+        st.error(
+            "在名单 Listed: "
+            + "; ".join(str(x.get("kind") or x.get("entry_id") or x) for x in detail["listings"])
+        )
+    if detail.get("groups"):
+        st.caption(
+            "集团 Group: " + ", ".join(str(g.get("name") or g.get("group_id")) for g in detail["groups"])
+        )
+    if detail.get("phones"):
+        st.caption("电话 Phones: " + ", ".join(detail["phones"]))
+    if detail.get("relationship_counts"):
+        st.caption(
+            "关系 Links: "
+            + ", ".join(f"{r.get('type')} {r.get('count')}" for r in detail["relationship_counts"])
+        )
+
+b1, b2 = st.columns(2)
+if b1.button("关联网络 Open network", key="rg_to_net"):
+    st.switch_page("pages/network.py")
+if b2.button("股权控制 Ownership", key="rg_to_own"):
+    st.switch_page("pages/ownership.py")
+
+tab_prov, tab_alerts, tab_check, tab_more, tab_report = st.tabs(
+    [
+        "来源与匹配证据 Provenance & ER evidence",
+        "预警 Alerts",
+        "贷前检查 Pre-loan check",
+        "贷款/地址/历史 Loans, addresses, history",
+        "报告 Report",
+    ]
+)
+with tab_prov:
+    prov = detail.get("provenance", [])
+    st.caption(f"{len(prov)} / {detail.get('provenance_total', len(prov))} 条来源记录 source records")
+    for rec in prov:
+        with st.expander(
+            f"{rec.get('source')} · {rec.get('source_file')} row {rec.get('source_row')} · {rec.get('record_key')}"
+        ):
+            st.write({k: rec.get(k) for k in ("batch_id", "kind", "source_record_id", "ingested_at")})
+            st.markdown("**原始记录 Source row**")
+            st.json(rec.get("payload") or {})
+            st.markdown("**实体解析证据 ER evidence**")
+            if rec.get("match_evidence"):
+                st.json(rec["match_evidence"])
+            else:
+                st.caption("无 none (strong key or first record)")
+
+with tab_alerts:
+    alerts = ui.call(api.entity_alerts, entity_id)
+    items = (alerts or {}).get("items") or (alerts or {}).get("alerts") or []
+    if alerts is not None and not items:
+        st.info("无预警 No alerts.")
+    for a in items:
+        st.markdown(
+            f"**{a.get('rule_id')}** · {a.get('severity')} · {a.get('status')} — {a.get('explanation_zh', '')} / {a.get('explanation_en', '')}"
+        )
+
+with tab_check:
+    if st.button("运行贷前检查 Run pre-loan check", key="rg_run_check"):
+        body = {"entity_id": entity_id}
+        for k in ("uscc", "id_number", "name"):
+            if props.get(k) and "*" not in str(props.get(k)):
+                body[k] = props[k]
+        st.session_state["rg_check"] = (entity_id, ui.call(api.preloan_check, body))
+    check = st.session_state.get("rg_check")
+    if check and check[0] == entity_id and check[1] is not None:
+        verdict = check[1]
+        st.subheader(f"结论 Verdict: {verdict.get('verdict') or verdict.get('decision')}")
+        for r in verdict.get("reasons", []):
+            st.markdown(
+                f"- **{r.get('code') or r.get('rule_id') or ''}** {r.get('message_zh') or ''} / {r.get('message_en') or r.get('message') or ''}"
+            )
+        with st.expander("完整回答 Full answer"):
+            st.json(verdict)
+
+with tab_more:
+    for title, key in (
+        ("贷款 Loans", "loans"),
+        ("地址 Addresses", "addresses"),
+        ("名单 Listings", "listings"),
+        ("历史值 Versions", "versions"),
+    ):
+        st.markdown(f"**{title}**")
+        if detail.get(key):
+            st.dataframe(detail[key], hide_index=True, width="stretch")
+        else:
+            st.caption("无 none")
+
+with tab_report:
+    st.caption("为授信档案生成关联风险报告 Relationship-risk report for the loan file (HTML / PDF)")
+    if st.button("生成报告 Build report", key="rg_build_report"):
+        creds = api.creds
+        network = ui.call(api.neighbourhood, entity_id, hops=1)
+        ownership = ui.call(api.ownership, entity_id)
+        group = ui.call(api.entity_group, entity_id)
+        circles = ui.call(api.circles, entity_id=entity_id)
+        alerts = ui.call(api.entity_alerts, entity_id)
+        check = st.session_state.get("rg_check")
+        html = report_html(
+            entity={"entity_id": entity_id, "kind": detail.get("kind"), **props},
+            network=subgraph_from_api(network) if network else None,
+            ownership=ownership,
+            group=group,
+            circles=circles,
+            alerts=alerts,
+            preloan=check[1] if check and check[0] == entity_id else None,
+            prepared_by=(st.session_state.get("rg_whoami") or {}).get("user_id", ""),
+            purpose=creds.purpose_ref,
+        )
+        st.session_state["rg_report"] = (entity_id, html, html_to_pdf(html))
+    rep = st.session_state.get("rg_report")
+    if rep and rep[0] == entity_id:
+        c1, c2 = st.columns(2)
+        c1.download_button(
+            "下载 HTML", rep[1], file_name=f"report-{entity_id}.html", mime="text/html", key="rg_rep_html"
+        )
+        c2.download_button(
+            "下载 PDF", rep[2], file_name=f"report-{entity_id}.pdf", mime="application/pdf", key="rg_rep_pdf"
+        )
+        st.iframe(rep[1], height=600)
+
+with st.expander("API 原始回答 Raw API answer"):
+    st.code(json.dumps(detail, ensure_ascii=False, indent=1, default=str)[:20000], language="json")

@@ -1,0 +1,44 @@
+"""Search by name (简/繁), USCC, resident ID or entity id; pick a hit to open its card."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import ui
+
+st.header("搜索 Search")
+api = ui.client()
+c1, c2, c3 = st.columns([4, 1, 1])
+q = c1.text_input("名称、统一社会信用代码、身份证号或编号 Name, USCC, resident ID or id", key="rg_q")
+kind = c2.selectbox("类型 Kind", ["", "company", "person"], key="rg_kind")
+region = c3.text_input("地区 Region", key="rg_region")
+if q:
+    res = ui.call(api.search, q, kind=kind or None, region=region or None, limit=50)
+    if res is not None:
+        hits = res.get("results", [])
+        st.caption(f"{len(hits)} 条结果 results · 按 matched by {res.get('query_kind')}")
+        if not hits:
+            st.info("未找到 Nothing found.")
+        else:
+            cols = [
+                "entity_id",
+                "kind",
+                "name",
+                "uscc",
+                "id_number",
+                "id_masked",
+                "region",
+                "status",
+                "score",
+                "matched_on",
+            ]
+            st.dataframe([{c: h.get(c) for c in cols} for h in hits], hide_index=True, width="stretch")
+            labels = {h["entity_id"]: f"{h.get('name') or ''} · {h['entity_id']}" for h in hits}
+            chosen = st.selectbox("打开 Open", list(labels), format_func=labels.get, key="rg_search_pick")
+            b1, b2 = st.columns(2)
+            if b1.button("实体卡片 Entity card", key="rg_open_card"):
+                ui.focus(chosen)
+                st.switch_page("pages/entity.py")
+            if b2.button("关联网络 Network", key="rg_open_net"):
+                ui.focus(chosen)
+                st.switch_page("pages/network.py")

@@ -1,0 +1,147 @@
+"""Streamlit helpers every page shares: sign-in kept in session state, the API client, errors shown
+bilingually, the entity in focus, and the network panel with its exports."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import streamlit as st
+
+from explorer.api_client import ApiClient, ApiError, Credentials
+from explorer.export import edges_csv, nodes_csv
+from explorer.graph_data import Subgraph
+from explorer.network_html import render_html
+
+T = TypeVar("T")
+
+CREDS = "rg_creds"
+ENTITY = "rg_entity"
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+
+
+def default_api_url() -> str:
+    return os.environ.get("RISKGRAPH_EXPLORER_API_URL", DEFAULT_API_URL)
+
+
+def sign_in_panel() -> None:
+    """Sidebar: who is signed in, or the form to sign in with an API key (username/password later)."""
+    with st.sidebar:
+        creds: Credentials | None = st.session_state.get(CREDS)
+        if creds:
+            who = st.session_state.get("rg_whoami") or {}
+            st.caption(
+                f"已登录 Signed in: {who.get('name') or who.get('user_id') or 'API key'} · {', '.join(who.get('scopes') or who.get('roles') or [])}"
+            )
+            purpose = st.text_input(
+                "用途编号 Purpose ref (loan / case no.)", value=creds.purpose_ref, key="rg_purpose_edit"
+            )
+            if purpose != creds.purpose_ref:
+                st.session_state[CREDS] = Credentials(creds.base_url, creds.api_key, purpose)
+            if st.button("退出 Sign out", key="rg_sign_out"):
+                for k in list(st.session_state.keys()):
+                    if str(k).startswith("rg_"):
+                        del st.session_state[k]
+                st.rerun()
+            return
+        with st.form("rg_sign_in"):
+            st.markdown("**登录 Sign in**")
+            url = st.text_input("API 地址 API URL", value=default_api_url())
+            key = st.text_input("API 密钥 API key", type="password")
+            purpose = st.text_input("用途编号 Purpose ref (loan / case no.)")
+            if st.form_submit_button("登录 Sign in") and key:
+                sign_in(url, key, purpose)
+
+
+def sign_in(url: str, key: str, purpose: str = "") -> bool:
+    creds = Credentials(url.strip(), key.strip(), purpose.strip())
+    try:
+        with ApiClient(creds) as c:
+            who = c.whoami()
+    except ApiError as exc:
+        if exc.status != 404:  # 404: an API without /whoami yet; the key is checked on first use
+            show_error(exc)
+            return False
+        who = {}
+    st.session_state[CREDS] = creds
+    st.session_state["rg_whoami"] = who
+    st.rerun()
+    return True
+
+
+def client() -> ApiClient:
+    """The signed-in user's API client; stops the page with a prompt when nobody is signed in."""
+    creds: Credentials | None = st.session_state.get(CREDS)
+    if creds is None:
+        st.info("请先在左侧登录。/ Please sign in (sidebar).")
+        st.stop()
+    return ApiClient(creds)
+
+
+def show_error(exc: ApiError) -> None:
+    if exc.forbidden:
+        st.warning(f"{exc.title} — {exc.detail}\n\n当前角色无权查看此内容。/ Your role may not see this.")
+    elif exc.not_found:
+        st.info(f"{exc.title} — {exc.detail}")
+    else:
+        st.error(f"{exc.title} — {exc.detail}")
+
+
+def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Run one API call; on an API error show it and return None (the page goes on with what it has)."""
+    try:
+        return fn(*args, **kwargs)
+    except ApiError as exc:
+        show_error(exc)
+        return None
+
+
+def entity_picker(label: str = "实体 Entity", key: str = "rg_entity_input") -> str | None:
+    """The entity in focus: typed id, or the one chosen on the search page / clicked in a graph."""
+    current = st.session_state.get(ENTITY, "")
+    value = st.text_input(f"{label} (C:… / P:…)", value=current, key=key).strip()
+    if value and value != current:
+        st.session_state[ENTITY] = value
+    return value or None
+
+
+def focus(entity_id: str) -> None:
+    st.session_state[ENTITY] = entity_id
+    st.session_state.pop("rg_entity_input", None)
+
+
+def draw_network(
+    sg: Subgraph,
+    *,
+    key: str,
+    title: str = "",
+    height: int = 620,
+    warnings: list[str] | None = None,
+    clickable: bool = False,
+    export: bool = True,
+    hierarchical: bool = False,
+) -> str | None:
+    """Draw a subgraph (pyvis page), offer its exports; the clicked node id when ``clickable``."""
+    for w in warnings or []:
+        st.warning(w)
+    html = render_html(sg, title=title, height=f"{height - 40}px", hierarchical=hierarchical)
+    clicked = None
+    if clickable:
+        from explorer.network_component import network_view
+
+        clicked = network_view(html, height=height, key=key)
+    else:
+        st.iframe(html, height=height)
+    if export:
+        c1, c2, c3 = st.columns(3)
+        c1.download_button(
+            "下载交互网页 HTML", html, file_name=f"{key}.html", mime="text/html", key=f"{key}_html"
+        )
+        c2.download_button(
+            "节点 CSV nodes", nodes_csv(sg), file_name=f"{key}-nodes.csv", mime="text/csv", key=f"{key}_ncsv"
+        )
+        c3.download_button(
+            "关系 CSV edges", edges_csv(sg), file_name=f"{key}-edges.csv", mime="text/csv", key=f"{key}_ecsv"
+        )
+    return clicked
