@@ -82,19 +82,20 @@ class IngestResult:
         return {k: asdict(v) for k, v in self.counts.items()}
 
 
-def _parents_first(records: list[Record]) -> list[Record]:
-    """Companies ordered so that a branch follows its parent (BRANCH_OF needs both nodes)."""
-    by_id = {r.record_id: r for r in records}
+def _parents_first(records: list[Record], resolutions: dict[str, Resolution]) -> list[Record]:
+    """Companies ordered so that a branch follows its parent (BRANCH_OF needs both nodes to exist)."""
+    entity = {r.record_key: resolutions[r.record_key].entity_id for r in records}
+    parent_of = {entity[r.record_key]: r.refs.get("parent_ref") for r in records}
 
-    def depth(rec: Record) -> int:
-        d, seen, cur = 0, set(), rec
-        while cur.values.get("parent_ref") in by_id and cur.record_id not in seen:
-            seen.add(cur.record_id)
-            cur = by_id[cur.values["parent_ref"]]
+    def depth(e: str) -> int:
+        d, seen = 0, set()
+        while parent_of.get(e) in parent_of and e not in seen:
+            seen.add(e)
+            e = parent_of[e]  # type: ignore[assignment]
             d += 1
         return d
 
-    return sorted(records, key=depth)
+    return sorted(records, key=lambda r: depth(entity[r.record_key]))
 
 
 def read_and_validate(
@@ -172,7 +173,7 @@ def load(
         counts.updated = sum(1 for r in accepted if status[r.record_key] == CHANGED)
         counts.unchanged = len(accepted) - len(todo)
         if kind == c.COMPANIES:
-            todo = _parents_first(todo)
+            todo = _parents_first(todo, resolutions)
         key = f"load:{kind}"
         progress.start(key, f"load     {kind}", len(todo))
         for i in range(0, len(todo), chunk_size):

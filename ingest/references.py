@@ -107,20 +107,18 @@ def check_references(records_by_kind: dict[str, list[Record]], known: Known, loo
         for rec in recs:
             for col in ref_cols:
                 value = rec.values.get(col.name)
-                if value is None:
-                    continue
                 if col.ref == "loans.loan_id":
-                    if value not in known.loans:
+                    if value is not None and value not in known.loans:
                         want_loans.append(value)
                     continue
                 tk = target_kind(rec, col)
-                if tk is None:
+                strong = _strong_value(rec, col)
+                if tk is None or (value is None and strong is None):
                     continue
-                if (tk, value) not in known.entities:
+                if value is not None and (tk, value) not in known.entities:
                     want_keys.append(record_key(rec.source, tk, value))
-                    strong = _strong_value(rec, col)
-                    if strong and (tk, strong) not in known.strong:
-                        want_strong[tk].append(strong)
+                if strong and (tk, strong) not in known.strong:
+                    want_strong[tk].append(strong)
         graph_records = lookup.record_entities(want_keys)
         graph_strong = {
             c.COMPANIES: lookup.companies_by_uscc(want_strong[c.COMPANIES]),
@@ -131,9 +129,9 @@ def check_references(records_by_kind: dict[str, list[Record]], known: Known, loo
         for rec in recs:
             for col in ref_cols:
                 value = rec.values.get(col.name)
-                if value is None:
-                    continue
                 if col.ref == "loans.loan_id":
+                    if value is None:
+                        continue
                     if value in known.loans or value in graph_loans:
                         rec.refs[col.name] = value
                     else:
@@ -151,12 +149,12 @@ def check_references(records_by_kind: dict[str, list[Record]], known: Known, loo
                         )
                     continue
                 tk = target_kind(rec, col)
-                if tk is None:
-                    continue
                 strong = _strong_value(rec, col)
+                if tk is None or (value is None and strong is None):
+                    continue
                 entity = (
-                    known.entities.get((tk, value))
-                    or graph_records.get(record_key(rec.source, tk, value))
+                    (value is not None and known.entities.get((tk, value)))
+                    or (value is not None and graph_records.get(record_key(rec.source, tk, value)))
                     or (strong and known.strong.get((tk, strong)))
                     or (strong and graph_strong[tk].get(strong))
                 )
@@ -165,13 +163,14 @@ def check_references(records_by_kind: dict[str, list[Record]], known: Known, loo
                     continue
                 rule = "invalid_reference" if (tk, value) in known.rejected else "dangling_reference"
                 detail = f"{tk}.record_id={value}" + (f", {col.strong_id}={strong}" if strong else "")
+                field = col.name if value is not None else (col.strong_id or col.name)
                 rec.issues.append(
                     issue(
                         rule,
                         file=rec.file,
                         row=rec.row,
-                        field=col.name,
-                        value=value,
+                        field=field,
+                        value=value or strong,
                         record_id=rec.record_id,
                         detail=detail,
                     )
