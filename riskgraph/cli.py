@@ -152,6 +152,21 @@ def serve(
     raise typer.Exit(run_serve(get_settings(), console, host=host, port=port, with_explorer=with_explorer))
 
 
+@app.command("explore")
+def explore(
+    port: int = typer.Option(8501, help="port of the explorer"),
+    address: str = typer.Option("127.0.0.1", help="bind address"),
+    api_url: str | None = typer.Option(None, help="riskgraph API base URL (default: settings api_host/api_port)"),
+) -> None:
+    """Run the Streamlit explorer (a client of the API; sign in with an API key) until Ctrl-C."""
+    from explorer.launcher import run_foreground
+
+    s = get_settings()
+    url = api_url or f"http://{s.api_host}:{s.api_port}"
+    console.print(f"explorer: http://{address}:{port}  (API {url})")
+    raise typer.Exit(run_foreground(port, url, address))
+
+
 users_app = typer.Typer(help="API users and keys.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
 
