@@ -15,7 +15,7 @@ from api.audit.log import AuditLog
 from api.errors import install_error_handlers
 from api.middleware import GuardMiddleware
 from api.repositories.registry import Repositories
-from api.routers import entities, health
+from api.routers import checks, entities, health
 from api.security.auth import Authenticator
 from api.security.keys import load_or_create_pepper
 from api.security.ratelimit import TokenBucketLimiter
@@ -81,6 +81,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(GuardMiddleware, max_body_bytes=s.api_max_body_bytes)
-    for module in (health, entities):
+    for module in (health, checks, entities):
         app.include_router(module.router)
     return app

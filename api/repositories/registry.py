@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from neo4j import AsyncDriver
 
+from api.repositories.checks import CheckRepository
 from api.repositories.entities import EntityRepository
 from api.repositories.keys import KeyRepository
 
@@ -13,11 +14,13 @@ from api.repositories.keys import KeyRepository
 @dataclass
 class Repositories:
     entities: EntityRepository
+    checks: CheckRepository
     keys: KeyRepository
 
     @classmethod
     def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
         return cls(
             entities=EntityRepository(driver, database, timeout_s),
+            checks=CheckRepository(driver, database, timeout_s),
             keys=KeyRepository(driver, database, timeout_s),
         )

@@ -1,0 +1,139 @@
+"""The pre-loan check: request and the one response an automated gate or an approver reads."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class ApplicantHints(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    region: str | None = Field(default=None, max_length=50, description="region prefix, e.g. 浙江省杭州市")
+    birth_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="persons")
+
+
+class Applicant(BaseModel):
+    """Who applies: a USCC (company), a resident ID (person), an entity id, or a name with hints."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    uscc: str | None = Field(default=None, min_length=18, max_length=18, examples=["91330106MA2B000013"])
+    resident_id: str | None = Field(default=None, min_length=18, max_length=18)
+    entity_id: str | None = Field(default=None, pattern=r"^[CP]:\S{1,80}$")
+    name: str | None = Field(default=None, min_length=1, max_length=100, examples=["杭州甲科技有限公司"])
+    kind: Literal["company", "person"] | None = None
+    hints: ApplicantHints = Field(default_factory=ApplicantHints)
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Applicant:
+        if not (self.uscc or self.resident_id or self.entity_id or self.name):
+            raise ValueError(
+                "需要 uscc、resident_id、entity_id 或 name 之一 / one of uscc, resident_id, entity_id, name"
+            )
+        return self
+
+
+class PreLoanRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "application_ref": "LA-2026-000123",
+                    "applicant": {"uscc": "91330106MA2B000013"},
+                    "requested_amount": 20000000,
+                    "purpose": "working capital",
+                }
+            ]
+        },
+    )
+
+    application_ref: str = Field(min_length=1, max_length=64, description="loan application number (audited)")
+    applicant: Applicant
+    requested_amount: float = Field(ge=0, le=1e13, description="CNY")
+    requested_kind: Literal["loan", "guarantee"] = "loan"
+    purpose: str | None = Field(default=None, max_length=200)
+
+
+class Reason(BaseModel):
+    code: str = Field(examples=["guarantee_circle"])
+    effect: Literal["decline-suggested", "refer", "info"]
+    message_zh: str
+    message_en: str
+    evidence: dict[str, Any] = Field(default_factory=dict, description="ids, paths, arithmetic")
+
+
+class LimitResult(BaseModel):
+    name: str
+    source: str
+    numerator: float = Field(description="current exposure counted by the limit, CNY")
+    requested: float
+    denominator: float
+    denominator_name: str
+    ratio: float = Field(description="(numerator + requested) / denominator")
+    limit: float
+    breach: bool
+    headroom: float = Field(description="limit × denominator − numerator − requested")
+    members: list[str] = Field(default_factory=list, description="entities whose exposure is counted")
+
+
+class RelatedPartyOut(BaseModel):
+    entity_id: str
+    name: str | None = None
+    kinds: list[str]
+    paths: list[list[dict[str, str]]] = Field(description="relation paths from the applicant")
+
+
+class GroupOut(BaseModel):
+    group_id: str | None
+    source: Literal["rule_run", "computed"]
+    name: str | None = None
+    controller_ids: list[str] = Field(default_factory=list)
+    members: list[str]
+    size: int
+    run_id: str | None = None
+
+
+class GuaranteeStructures(BaseModel):
+    guarantees_given: list[dict[str, Any]]
+    guarantees_received: list[dict[str, Any]]
+    mutual: list[dict[str, Any]]
+    circle: dict[str, Any] | None = Field(
+        description="the circle containing the applicant (members within the "
+        "searched radius) with its shortest cycle through it"
+    )
+    searched_hops: int
+    truncated: bool
+
+
+class BlacklistProximity(BaseModel):
+    source: Literal["snapshot", "on_the_fly", "self_listed", "none"]
+    score: float
+    hops: int | None
+    run_id: str | None = None
+    as_of: str | None = None
+    nearest: list[dict[str, Any]] = Field(description="nearest listed entities with their listings")
+    paths: list[dict[str, Any]]
+    searched_hops: int
+    truncated: bool
+
+
+class PreLoanResponse(BaseModel):
+    check_id: str = Field(description="hash of request and result: equal inputs on equal data give equal ids")
+    application_ref: str
+    checked_at: str = Field(description="the only time-dependent field")
+    verdict: Literal["pass", "refer", "decline-suggested"]
+    reasons: list[Reason]
+    resolution: Literal["resolved", "ambiguous", "not_found"]
+    applicant: dict[str, Any] | None
+    candidates: list[dict[str, Any]]
+    related_parties: list[RelatedPartyOut]
+    group: GroupOut | None
+    exposure: dict[str, Any] | None
+    limits: list[LimitResult]
+    guarantees: GuaranteeStructures | None
+    blacklist: BlacklistProximity | None
+    open_alerts: list[dict[str, Any]]
+    bounds: dict[str, Any] = Field(description="the search limits used (hops, caps) — what was not looked at")

@@ -1,0 +1,193 @@
+"""Bounded graph reads behind the pre-loan check: resolve the applicant, expand balls, fetch facts.
+
+Every expansion is hop-by-hop over a fixed set of relationship types with a supernode cap and a
+node cap, so the work per check is bounded whatever the graph's size.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.repositories.base import Neo4jRepository, jsonable
+from api.repositories.entities import EXACT_NAME, FULLTEXT, lucene_escape
+from api.repositories.graphview import node_public_id, primary_label
+from graph_model import schema as S
+
+ENTITY_BY_KEY = f"""
+CALL () {{
+  MATCH (e:{S.COMPANY}) WHERE ($uscc IS NOT NULL AND e.uscc = $uscc) OR e.entity_id = $entity_id RETURN e
+  UNION
+  MATCH (e:{S.PERSON}) WHERE ($ric IS NOT NULL AND e.id_number = $ric) OR e.entity_id = $entity_id RETURN e
+}}
+RETURN elementId(e) AS eid, e.entity_id AS entity_id, labels(e) AS labels, e.name AS name, e.uscc AS uscc,
+       e.id_number AS id_number, e.region AS region, e.status AS status, e.birth_date AS birth_date
+ORDER BY entity_id LIMIT 10
+"""
+
+ELEMENT_IDS = f"""
+UNWIND $ids AS id
+CALL (id) {{ MATCH (e:{S.COMPANY} {{entity_id: id}}) RETURN e UNION MATCH (e:{S.PERSON} {{entity_id: id}}) RETURN e }}
+RETURN e.entity_id AS entity_id, elementId(e) AS eid
+"""
+
+HOP = """
+UNWIND $frontier AS fid
+MATCH (n) WHERE elementId(n) = fid
+WITH n, COUNT { (n)-[r]-() WHERE type(r) IN $types } AS degree
+OPTIONAL CALL (n, degree) {
+  WITH n, degree WHERE degree <= $cap
+  MATCH (n)-[r]-(m) WHERE type(r) IN $types AND (r.valid_to IS NULL OR r.valid_to >= date())
+  RETURN collect({type: type(r), out: startNode(r) = n, mid: elementId(m), mkey: coalesce(m.entity_id,
+                  m.loan_id, m.entry_id, m.address_key, m.number), mlabels: labels(m), pct: r.pct,
+                  amount: r.amount, role: r.role, relation: r.relation, contract_id: r.contract_id}) AS links
+}
+RETURN elementId(n) AS nid, degree, links
+"""
+
+FACTS = f"""
+UNWIND $eids AS eid
+MATCH (n) WHERE elementId(n) = eid AND (n:{S.COMPANY} OR n:{S.PERSON})
+RETURN n.entity_id AS entity_id, n:{S.COMPANY} AS is_company, n.name AS name, n.status AS status,
+  n.net_assets AS net_assets,
+  COLLECT {{ MATCH (h)-[s:{S.HOLDS_SHARES}]->(n) WHERE s.valid_to IS NULL AND h.entity_id IS NOT NULL
+            RETURN [h.entity_id, s.pct] AS x ORDER BY x[0] }} AS holders,
+  COLLECT {{ MATCH (p:{S.PERSON})-[r:{S.HOLDS_POSITION}]->(n) WHERE r.valid_to IS NULL
+            RETURN [p.entity_id, r.role] AS x ORDER BY x[0], x[1] }} AS officers,
+  COLLECT {{ MATCH (n)-[f:{S.FAMILY_OF}]-(q:{S.PERSON}) RETURN [q.entity_id, f.relation] AS x ORDER BY x[0] }} AS family,
+  COLLECT {{ MATCH (n)-[:{S.BORROWED}]->(l:{S.LOAN}) WHERE coalesce(l.status, 'normal') <> 'closed'
+            RETURN {{loan_id: l.loan_id, balance: coalesce(l.balance, l.amount, 0.0), status: l.status}} AS x
+            ORDER BY x.loan_id }} AS loans,
+  COLLECT {{ MATCH (n)-[:{S.LISTED_AS}]->(b:{S.BLACKLIST_ENTRY}) WHERE b.removal_date IS NULL
+            RETURN {{entry_id: b.entry_id, kind: b.kind, list_date: b.list_date, authority: b.authority}} AS x
+            ORDER BY x.entry_id }} AS listings,
+  COLLECT {{ MATCH (n)-[:{S.MEMBER_OF}]->(g:{S.GROUP}) RETURN g.group_id AS x ORDER BY x }} AS groups
+"""
+
+GROUP = f"""
+MATCH (g:{S.GROUP} {{group_id: $group_id}})
+RETURN g.group_id AS group_id, g.name AS name, g.controller_ids AS controller_ids, g.run_id AS run_id,
+  COLLECT {{ MATCH (m)-[:{S.MEMBER_OF}]->(g) RETURN elementId(m) AS x ORDER BY x LIMIT $cap }} AS member_eids,
+  COUNT {{ (m)-[:{S.MEMBER_OF}]->(g) }} AS size
+"""
+
+LATEST_SCORE = f"""
+MATCH (:{S.RISK_SCORE} {{entity_id: $entity_id}})
+WITH 1 AS any LIMIT 1
+MATCH (rs:{S.RISK_SCORE} {{entity_id: $entity_id}})
+RETURN properties(rs) AS rs ORDER BY rs.as_of DESC, rs.run_id DESC LIMIT 1
+"""
+
+OPEN_ALERTS = f"""
+UNWIND $eids AS eid
+MATCH (e) WHERE elementId(e) = eid
+MATCH (al:{S.ALERT})-[:{S.CONCERNS}]->(e) WHERE al.status = 'open' AND coalesce(al.active, true)
+RETURN DISTINCT al.alert_id AS alert_id, al.rule_id AS rule_id, al.severity AS severity,
+       al.entity_ids AS entity_ids, al.explanation_zh AS explanation_zh, al.explanation_en AS explanation_en
+ORDER BY alert_id LIMIT $limit
+"""
+
+CANDIDATE_FIELDS = (
+    "entity_id",
+    "kind",
+    "name",
+    "uscc",
+    "id_number",
+    "region",
+    "status",
+    "birth_date",
+    "score",
+    "matched_on",
+)
+
+
+def _public_key(label: str, key: object) -> str:
+    """Entities by entity id; contact nodes by a hash (never the phone number itself)."""
+    if label in (S.COMPANY, S.PERSON):
+        return str(key)
+    if label in (S.PHONE, S.ADDRESS):
+        return node_public_id(label, {"number": key, "address_key": key})
+    return str(key)
+
+
+class CheckRepository(Neo4jRepository):
+    async def by_key(
+        self, *, uscc: str | None, ric: str | None, entity_id: str | None
+    ) -> list[dict[str, Any]]:
+        return jsonable(await self.read(ENTITY_BY_KEY, uscc=uscc, ric=ric, entity_id=entity_id))
+
+    async def by_name(
+        self, name: str, kind: str | None, region: str | None, birth_date: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Exact-name hits, else fulltext hits; both filtered by the hints."""
+        rows = await self.read(EXACT_NAME, name=name, limit=limit, region=region, birth_date=birth_date)
+        if not rows:
+            for label, index in ((S.COMPANY, "company_names"), (S.PERSON, "person_names")):
+                if kind and kind != label.lower():
+                    continue
+                rows += await self.read(
+                    FULLTEXT,
+                    index=index,
+                    query=lucene_escape(name),
+                    limit=limit,
+                    region=region,
+                    birth_date=birth_date,
+                )
+        hits = [jsonable(r["hit"]) for r in rows]
+        if kind:
+            hits = [h for h in hits if h["kind"] == kind]
+        best: dict[str, dict[str, Any]] = {}
+        for h in hits:
+            if h["entity_id"] not in best or h["score"] > best[h["entity_id"]]["score"]:
+                best[h["entity_id"]] = {k: h.get(k) for k in CANDIDATE_FIELDS}
+        return sorted(best.values(), key=lambda h: (-round(h["score"], 6), h["entity_id"]))
+
+    async def element_ids(self, entity_ids: list[str]) -> dict[str, str]:
+        rows = await self.read(ELEMENT_IDS, ids=sorted(set(entity_ids)))
+        return {r["entity_id"]: r["eid"] for r in rows}
+
+    async def ball(
+        self, start: dict[str, str], types: list[str], hops: int, cap: int, max_nodes: int
+    ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+        """Nodes (element id → key, labels, hop) within ``hops`` over ``types``; the links seen
+        (from key, to key, type, attributes) and the supernodes left unexpanded."""
+        nodes: dict[str, dict[str, Any]] = {eid: {"hop": 0, "key": key} for eid, key in start.items()}
+        links: list[dict[str, Any]] = []
+        skipped: list[dict[str, Any]] = []
+        frontier = list(start)
+        for hop in range(1, hops + 1):
+            if not frontier:
+                break
+            rows = await self.read(HOP, frontier=sorted(frontier), types=types, cap=cap)
+            nxt: list[str] = []
+            for row in sorted(rows, key=lambda r: r["nid"]):
+                here = nodes[row["nid"]]["key"]
+                if row["degree"] > cap:
+                    skipped.append({"entity": here, "degree": row["degree"]})
+                    continue
+                for lk in row["links"] or []:
+                    mid = lk["mid"]
+                    if mid not in nodes:
+                        if len(nodes) >= max_nodes:
+                            continue
+                        label = primary_label(lk["mlabels"])
+                        key = _public_key(label, lk["mkey"])
+                        nodes[mid] = {"hop": hop, "key": key, "labels": lk["mlabels"]}
+                        nxt.append(mid)
+                    src, dst = (here, nodes[mid]["key"]) if lk["out"] else (nodes[mid]["key"], here)
+                    links.append({**lk, "src": src, "dst": dst})
+            frontier = nxt
+        return nodes, links, skipped
+
+    async def facts(self, eids: list[str]) -> list[dict[str, Any]]:
+        return jsonable(await self.read(FACTS, eids=sorted(set(eids))))
+
+    async def group(self, group_id: str, cap: int) -> dict[str, Any] | None:
+        rows = await self.read(GROUP, group_id=group_id, cap=cap)
+        return jsonable(rows[0]) if rows else None
+
+    async def latest_score(self, entity_id: str) -> dict[str, Any] | None:
+        rows = await self.read(LATEST_SCORE, entity_id=entity_id)
+        return jsonable(rows[0]["rs"]) if rows else None
+
+    async def open_alerts(self, eids: list[str], limit: int = 50) -> list[dict[str, Any]]:
+        return jsonable(await self.read(OPEN_ALERTS, eids=sorted(set(eids)), limit=limit))

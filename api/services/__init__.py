@@ -1,0 +1,1 @@
+"""Logic that composes repository answers and risk_rules algorithms into one API answer."""
