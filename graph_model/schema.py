@@ -15,7 +15,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 
 @dataclass(frozen=True)
@@ -76,6 +76,8 @@ RISK_SCORE = "RiskScore"
 USER = "User"
 API_KEY = "ApiKey"
 REVIEW_JUDGEMENT = "ReviewJudgement"
+DISPUTE = "Dispute"
+AUDIT_FLAG = "AuditFlag"
 ENTITY_LABELS = (COMPANY, PERSON)
 PARTY = (COMPANY, PERSON)
 
@@ -100,6 +102,8 @@ RAISED_IN = "RAISED_IN"
 SCORED = "SCORED"
 HAS_API_KEY = "HAS_API_KEY"
 JUDGES = "JUDGES"
+DISPUTES = "DISPUTES"
+FLAGS = "FLAGS"
 
 POSITION_ROLES = ("legal_representative", "chairman", "director", "supervisor", "senior_manager")
 FAMILY_RELATIONS = ("spouse", "parent", "child", "sibling")
@@ -375,6 +379,19 @@ NODES = (
             Prop("user_id", "string", "login name", required=True),
             Prop("name", "string", "display name"),
             Prop("created_at", "datetime", "when created"),
+            Prop("branch", "string", "bank branch the user belongs to (the head office code = 总行)", indexed=True),
+            Prop("roles", "list<string>", "roles the user may hold (keys and sessions carry a subset)"),
+            Prop("pii", "bool", "may see unmasked resident IDs and phone numbers"),
+            Prop("created_by", "string", "administrator (or cli:<os user>) who created the account"),
+            Prop("password_hash", "string", "argon2id hash of the password (interactive users only)"),
+            Prop("password_history", "list<string>", "argon2id hashes of the previous passwords (no reuse)"),
+            Prop("password_changed_at", "datetime", "last password change; older than the max age = must change"),
+            Prop("must_change_password", "bool", "set on creation and reset: the next sign-in must change it"),
+            Prop("failed_logins", "int", "consecutive failed sign-ins (reset by a successful one)"),
+            Prop("locked", "bool", "locked: no sign-in, no key or session accepted, until an admin unlocks"),
+            Prop("locked_at", "datetime", "when locked"),
+            Prop("locked_reason", "string", "why (failed sign-ins, administrator, audit freeze)"),
+            Prop("last_login_at", "datetime", "last successful sign-in"),
         ),
     ),
     NodeType(
@@ -392,6 +409,9 @@ NODES = (
             Prop("created_at", "datetime", "issued"),
             Prop("expires_at", "datetime", "not accepted after"),
             Prop("revoked_at", "datetime", "not accepted since (null = active)"),
+            Prop("kind", "string", "api (issued key) / session (from a password sign-in); null = api"),
+            Prop("rotated_from", "string", "key this one replaced by rotation"),
+            Prop("replaced_by", "string", "key that replaced this one (it expires after the grace period)"),
         ),
     ),
     NodeType(
@@ -556,6 +576,88 @@ RELATIONSHIPS = (
         "judgement → the source records (pair) or the entity (split) it decides about.",
         zh="复核对象",
     ),
+)
+
+# --- governance of credit data (issue #8): disputes and abnormal-use flags -----------------------
+#: facts that can be disputed carry these while a dispute about them is open
+DISPUTE_MARKS: tuple[Prop, ...] = (
+    Prop("disputed", "bool", "true while a dispute about this fact is open (absent otherwise)"),
+    Prop("dispute_ids", "list<string>", "the open disputes about this fact"),
+)
+DISPUTABLE_RELS = (HOLDS_SHARES, HOLDS_POSITION, GUARANTEES, FAMILY_OF, LISTED_AS)
+DISPUTABLE_NODES = (BLACKLIST_ENTRY, COMPANY, PERSON)
+DISPUTE_STATUSES = ("open", "corrected", "upheld")
+AUDIT_FLAG_STATUSES = ("open", "confirmed", "dismissed")
+
+NODES = (
+    *(replace(nt, properties=(*nt.properties, *DISPUTE_MARKS)) if nt.label in DISPUTABLE_NODES else nt
+      for nt in NODES),
+    NodeType(
+        DISPUTE,
+        "dispute_id",
+        "An objection (异议) to one fact: who raised it and why, and how it was handled. A correction "
+        "keeps the earlier value as a FactVersion (retracted relationships: the whole relationship).",
+        zh="异议",
+        properties=(
+            Prop("dispute_id", "string", "id (D-…)", required=True),
+            Prop("fact_kind", "string", "shareholding / position / guarantee / family / listing / blacklist_entry / "
+                 "company / person", indexed=True),
+            Prop("fact", "string", "JSON: how to find the fact (type, start, end, ident; or label and key)"),
+            Prop("subject", "string", "the fact as FactVersion.subject names it (start-[TYPE:ident]->end or key)"),
+            Prop("entity_ids", "list<string>", "parties the fact concerns"),
+            Prop("status", "string", f"one of {', '.join(DISPUTE_STATUSES)}", indexed=True),
+            Prop("raised_by", "string", "user"),
+            Prop("raised_at", "datetime", "when"),
+            Prop("reason", "string", "why the fact is thought wrong"),
+            Prop("evidence", "string", "reference to supporting documents"),
+            Prop("branch", "string", "branch of the user who raised it"),
+            Prop("handled_by", "string", "user who corrected or upheld it"),
+            Prop("handled_at", "datetime", "when"),
+            Prop("resolution", "string", "the handler's reason"),
+            Prop("correction", "string", "JSON: retract, or the attributes changed (old → new)"),
+            Prop("version_ids", "list<string>", "FactVersions that keep the earlier values"),
+            Prop("rerun", "string", "JSON: rules re-run after the correction (run ids, status)"),
+        ),
+    ),
+    NodeType(
+        AUDIT_FLAG,
+        "flag_id",
+        "An abnormal-use finding over the audit log (riskgraph audit check), for the auditor. Kept apart "
+        "from Alert so that the users it is about (approvers, examiners) never see it in their alert queue.",
+        zh="异常使用标记",
+        properties=(
+            Prop("flag_id", "string", "deterministic: check + user + window", required=True),
+            Prop("check", "string", "audit.volume_spike / audit.off_hours / audit.no_application / "
+                 "audit.dormant_reactivated / audit.repeated_denials", indexed=True),
+            Prop("user_id", "string", "user (or client:<address> for unauthenticated denials)", indexed=True),
+            Prop("window", "string", "the day or period judged"),
+            Prop("severity", "string", "low / medium / high", indexed=True),
+            Prop("status", "string", f"one of {', '.join(AUDIT_FLAG_STATUSES)}", indexed=True),
+            Prop("explanation_zh", "string", "说明"),
+            Prop("explanation_en", "string", "explanation"),
+            Prop("evidence", "string", "JSON: counts, thresholds, audit record seq numbers"),
+            Prop("first_seen_at", "datetime", "first check that raised it"),
+            Prop("last_seen_at", "datetime", "latest check that found it"),
+            Prop("froze_account", "bool", "the account was locked automatically because of it"),
+            Prop("reviewed_by", "string", "auditor"),
+            Prop("review_comment", "string", "comment"),
+            Prop("reviewed_at", "datetime", "when"),
+        ),
+    ),
+)
+
+RELATIONSHIPS = (
+    *(replace(rt, properties=(*rt.properties, *DISPUTE_MARKS)) if rt.type in DISPUTABLE_RELS else rt
+      for rt in RELATIONSHIPS),
+    RelType(
+        DISPUTES,
+        (DISPUTE,),
+        (COMPANY, PERSON, BLACKLIST_ENTRY),
+        "dispute → the node disputed, or both ends of the relationship disputed.",
+        zh="异议对象",
+        properties=(Prop("end", "string", "node / start / end: which part of the fact this node is"),),
+    ),
+    RelType(FLAGS, (AUDIT_FLAG,), (USER,), "audit flag → the user it is about.", zh="标记用户"),
 )
 
 

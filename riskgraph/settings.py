@@ -77,6 +77,53 @@ class Settings(BaseSettings):
         default=0.3, description="blacklist proximity score at which the pre-loan check refers"
     )
 
+    # --- governance (issue #8): users, passwords, sessions, purpose refs, monitoring, disputes ---
+    gov_head_office: str = Field(default="HQ", description="branch code of the head office (总行)")
+    gov_password_min_length: int = Field(default=12, description="minimum password length")
+    gov_password_min_classes: int = Field(
+        default=3, description="of lower case, upper case, digits, symbols: how many a password must use"
+    )
+    gov_password_max_age_days: int = Field(default=90, description="a password older than this must be changed")
+    gov_password_history: int = Field(default=5, description="a new password may not repeat the last N")
+    gov_lockout_threshold: int = Field(default=5, description="consecutive failed sign-ins that lock the account")
+    gov_session_ttl_min: int = Field(default=480, description="lifetime of a sign-in session token, minutes")
+    gov_key_rotation_grace_h: float = Field(
+        default=24.0, description="hours the old key keeps working after a rotation"
+    )
+    gov_purpose_roles: list[str] = Field(
+        default=["approver"], description="roles whose entity queries must carry a purpose reference"
+    )
+    gov_purpose_pattern: str = Field(
+        default=r"^[^\s]{3,128}$", description="a purpose reference must match this (e.g. a loan application no.)"
+    )
+    gov_monitor_interval_min: float = Field(
+        default=60.0, description="the API checks the audit log this often (0 = never; `riskgraph audit check`)"
+    )
+    gov_monitor_window_h: float = Field(default=24.0, description="hours of audit records a check looks at")
+    gov_monitor_timezone: str = Field(default="Asia/Shanghai", description="time zone of working hours")
+    gov_work_start: str = Field(default="08:00", description="working hours start (local time)")
+    gov_work_end: str = Field(default="19:00", description="working hours end (local time)")
+    gov_work_days: list[int] = Field(default=[0, 1, 2, 3, 4], description="working weekdays (0 = Monday)")
+    gov_off_hours_min_queries: int = Field(default=1, description="off-hours queries per user and day that flag")
+    gov_spike_factor: float = Field(default=3.0, description="a day above factor × the user's usual day is a spike")
+    gov_spike_sigma: float = Field(default=3.0, description="… and above mean + sigma × std of the history")
+    gov_spike_min_queries: int = Field(default=50, description="a spike needs at least this many queries")
+    gov_spike_history_days: int = Field(default=30, description="days of a user's own history compared with")
+    gov_spike_min_history_days: int = Field(default=5, description="active days needed before spikes are judged")
+    gov_dormant_days: int = Field(default=30, description="an account silent this long is dormant")
+    gov_denied_threshold: int = Field(default=5, description="denied requests of one user (or client) that flag")
+    gov_application_roles: list[str] = Field(
+        default=["approver"], description="roles whose purpose refs must be applications seen in pre-loan checks"
+    )
+    gov_auto_freeze: bool = Field(default=False, description="lock an account automatically when it is flagged")
+    gov_freeze_checks: list[str] = Field(
+        default=["audit.volume_spike", "audit.dormant_reactivated", "audit.repeated_denials"],
+        description="checks whose flags freeze the account when gov_auto_freeze is on",
+    )
+    gov_dispute_rerun: str = Field(
+        default="background", description="re-run affected rules after a correction: background / sync / off"
+    )
+
     # --- rule jobs (risk_rules) ---
     rules_config: Path | None = Field(
         default=None, description="the bank's YAML overriding risk_rules/defaults.yaml (RISKGRAPH_RULES_CONFIG)"
