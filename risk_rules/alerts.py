@@ -133,7 +133,7 @@ def reconcile(
     for f in findings:
         row = _row(rule_id, rule_version, f)
         rows[row["alert_id"]] = row  # a subject reported twice keeps its last finding
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         existing = {
             r["id"]: (r["hash"], r["active"])
             for r in session.run(
@@ -184,7 +184,7 @@ def triage_alert(
         )
     if not user:
         raise TriageError("必须提供处理人 / a user is required for triage")
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         rec = session.run(
             f"""
             MATCH (a:{S.ALERT} {{alert_id: $alert_id}})

@@ -29,7 +29,7 @@ def _party_match(var: str, scope: str, key: str) -> str:
 def write_controls(driver: Driver, database: str, rows: list[dict[str, Any]], run_id: str) -> dict[str, int]:
     """Reconcile CONTROLS with ``rows`` = [{controller, company, share, basis, chain, votes_pct}]."""
     want = {(r["controller"], r["company"]): r for r in rows}
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         have = {
             (rec["a"], rec["b"]): (rec["share"], rec["basis"], rec["chain"])
             for rec in session.run(
@@ -73,7 +73,7 @@ def write_groups(driver: Driver, database: str, groups: list[dict[str, Any]], ru
     members: [{id, reason}], exposure}]. A group id is a hash of its members, so a changed
     membership is a new group and the old one is removed."""
     want = {g["group_id"]: g for g in groups}
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         have = {
             rec["id"]: rec["exposure"]
             for rec in session.run(f"MATCH (g:{S.GROUP}) RETURN g.group_id AS id, g.exposure AS exposure")
@@ -123,7 +123,7 @@ def write_scores(
         {**r, "score_id": f"{run_id}|{r['entity_id']}", "paths": json.dumps(r["paths"], ensure_ascii=False)}
         for r in rows
     ]
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         for chunk in batches(payload, 10000):
             session.run(
                 f"""

@@ -256,3 +256,119 @@ def ownership(ctx: RuleContext) -> OwnershipData:
 def loan_balances(ctx: RuleContext) -> dict[str, float]:
     """Outstanding loan balance per borrower at as-of (loans not closed)."""
     return entity_facts(ctx).loan_balance
+
+
+# --------------------------------------------------------------------------------------------
+# linkage ball around seeds (contagion)
+
+_LINK_TYPES = f"{S.HOLDS_SHARES}|{S.GUARANTEES}|{S.HOLDS_POSITION}|{S.FAMILY_OF}|{S.CONTROLS}"
+_REL_OF = {
+    S.HOLDS_SHARES: "shareholding",
+    S.GUARANTEES: "guarantee",
+    S.HOLDS_POSITION: "position",
+    S.FAMILY_OF: "family",
+    S.CONTROLS: "control",
+    "SHARED_CONTACT": "shared_contact",
+}
+
+_NEIGHBOURS = f"""
+UNWIND $ids AS id
+CALL (id) {{
+  MATCH (x:{S.COMPANY} {{entity_id: id}}) RETURN x
+  UNION
+  MATCH (x:{S.PERSON} {{entity_id: id}}) RETURN x
+}}
+CALL (x) {{
+  MATCH (x)-[r:{_LINK_TYPES}]-(y)
+  WHERE {valid_at("r")}
+  RETURN y.entity_id AS other, type(r) AS t, startNode(r) = x AS outgoing, r.pct AS pct
+  UNION ALL
+  MATCH (x)-[r1:{S.HAS_PHONE}|{S.HAS_ADDRESS}]->(k)
+  WHERE {valid_at("r1")} AND COUNT {{ (k)<-[:{S.HAS_PHONE}|{S.HAS_ADDRESS}]-() }} <= $max_contact_group
+  MATCH (k)<-[r2:{S.HAS_PHONE}|{S.HAS_ADDRESS}]-(y)
+  WHERE y <> x AND {valid_at("r2")}
+  RETURN DISTINCT y.entity_id AS other, 'SHARED_CONTACT' AS t, true AS outgoing, null AS pct
+}}
+RETURN id, other, t, outgoing, pct
+"""
+
+
+def linkage_ball(
+    ctx: RuleContext, seeds: list[str], hops: int, max_contact_group: int, batch: int = 20000
+) -> nx.MultiDiGraph:
+    """The linkage graph restricted to entities within ``hops`` links of a seed.
+
+    Read breadth-first, one UNWIND query per frontier batch, so the whole graph is never
+    loaded: cost follows the size of the ball, not of the database. One extra round reads the
+    links among the outermost ring, so the ball's internal edges are complete (PageRank inside
+    the ball needs them). Shared phones/addresses become ``shared_contact`` links unless the
+    contact is shared by more than ``max_contact_group`` entities (registered-agent addresses,
+    switchboards: linking through them would glue unrelated firms together).
+    """
+    L = nx.MultiDiGraph()
+    L.add_nodes_from(seeds)
+    dist = dict.fromkeys(seeds, 0)
+    frontier = list(seeds)
+    seen_edges: set[tuple[str, str, str]] = set()
+    for h in range(hops + 1):
+        if not frontier:
+            break
+        nxt: list[str] = []
+        for i in range(0, len(frontier), batch):
+            cols = read_columns(
+                ctx, _NEIGHBOURS, ids=frontier[i : i + batch], max_contact_group=max_contact_group
+            )
+            for a, b, t, out, pct in zip(
+                cols["id"], cols["other"], cols["t"], cols["outgoing"], cols["pct"], strict=True
+            ):
+                if b is None:
+                    continue
+                if b not in dist:
+                    if h == hops:
+                        continue  # the outermost ring: only links inside the ball
+                    dist[b] = h + 1
+                    nxt.append(b)
+                u, v = (a, b) if out else (b, a)
+                rel = _REL_OF[t]
+                key = (u, v, rel) if rel != "shared_contact" else (min(u, v), max(u, v), rel)
+                if key in seen_edges:
+                    continue
+                seen_edges.add(key)
+                attrs = {"rel": rel}
+                if rel == "shareholding":
+                    attrs["pct"] = float(pct) if pct is not None else 0.0  # unknown stake: no link weight
+                L.add_edge(key[0], key[1], **attrs)
+        frontier = nxt
+    return L
+
+
+def shared_contact_records(ctx: RuleContext, max_group: int) -> list[tuple[str, str, str]]:
+    """(company, attribute, value) for phones, addresses and legal representatives that at least
+    two companies share — values held by one company can never link anything, so they stay in
+    the database. Groups larger than ``max_group`` are returned capped (enough to flag them)."""
+    out: list[tuple[str, str, str]] = []
+    for attr, query in (
+        (
+            "phone",
+            f"MATCH (k:{S.PHONE})<-[r:{S.HAS_PHONE}]-(c:{S.COMPANY}) WHERE {valid_at('r')} "
+            "WITH k.number AS value, collect(DISTINCT c.entity_id) AS cs WHERE size(cs) >= 2 "
+            "RETURN value, cs[..$cap] AS cs",
+        ),
+        (
+            "address",
+            f"MATCH (k:{S.ADDRESS})<-[r:{S.HAS_ADDRESS}]-(c:{S.COMPANY}) WHERE {valid_at('r')} "
+            "WITH k.address_key AS value, collect(DISTINCT c.entity_id) AS cs WHERE size(cs) >= 2 "
+            "RETURN value, cs[..$cap] AS cs",
+        ),
+        (
+            "legal_representative",
+            f"MATCH (p:{S.PERSON})-[r:{S.HOLDS_POSITION}]->(c:{S.COMPANY}) "
+            f"WHERE r.role = 'legal_representative' AND {valid_at('r')} "
+            "WITH p.entity_id AS value, collect(DISTINCT c.entity_id) AS cs WHERE size(cs) >= 2 "
+            "RETURN value, cs[..$cap] AS cs",
+        ),
+    ):
+        cols = read_columns(ctx, query, cap=max_group + 1)
+        for value, cs in zip(cols["value"], cols["cs"], strict=True):
+            out.extend((c, attr, value) for c in cs)
+    return out

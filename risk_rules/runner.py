@@ -44,7 +44,7 @@ def new_run_id(rule_id: str) -> str:
 
 
 def _start_run(driver: Driver, database: str, rule: Rule, run_id: str, params: dict, as_of: dt.date) -> None:
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         session.run(
             f"""
             CREATE (r:{S.RULE_RUN} {{run_id: $run_id}})
@@ -62,7 +62,7 @@ def _start_run(driver: Driver, database: str, rule: Rule, run_id: str, params: d
 def _finish_run(
     driver: Driver, database: str, run_id: str, status: str, duration_ms: int, counts: dict[str, Any]
 ) -> None:
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         session.run(
             f"""
             MATCH (r:{S.RULE_RUN} {{run_id: $run_id}})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from risk_rules.rules.actual_controller import ActualControllerRule
 from risk_rules.rules.beneficial_owner import BeneficialOwnerRule
+from risk_rules.rules.blacklist_contagion import BlacklistContagionRule
 from risk_rules.rules.circle_exposure import CircleExposureRule
 from risk_rules.rules.group_concentration import GroupConcentrationRule
 from risk_rules.rules.group_customer import GroupCustomerRule
@@ -14,6 +15,7 @@ from risk_rules.rules.guarantee_leverage import GuaranteeLeverageRule
 from risk_rules.rules.large_exposure import LargeExposureRule
 from risk_rules.rules.mutual_guarantee import MutualGuaranteeRule
 from risk_rules.rules.related_party import RelatedPartyRule
+from risk_rules.rules.shell_linkage import ShellLinkageRule
 
 RULE_CLASSES = [
     MutualGuaranteeRule,
@@ -29,4 +31,6 @@ RULE_CLASSES = [
     GroupConcentrationRule,
     LargeExposureRule,
     RelatedPartyRule,
+    BlacklistContagionRule,
+    ShellLinkageRule,
 ]
