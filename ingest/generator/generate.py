@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -51,11 +52,13 @@ def generate(
     fmt: str = "csv",
     n_companies: int | None = None,
     single_source: str | None = None,
+    workers: int | None = None,
 ) -> GenerateResult:
     """Generate one data set into ``out`` (created; existing files of the same names are replaced)."""
     if scale not in SCALES and n_companies is None:
         raise ValueError(f"未知规模 / unknown scale: {scale} (xs, s, m, l)")
     n = n_companies if n_companies is not None else SCALES[scale]
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     secs: dict[str, float] = {}
@@ -68,10 +71,7 @@ def generate(
     t = time.perf_counter()
     tdir = out / TRUTH_DIR
     tdir.mkdir(exist_ok=True)
-    with (tdir / "record_map.csv").open("w", encoding="utf-8", newline="") as fh:
-        cw = csv.writer(fh, lineterminator="\n")
-        cw.writerow(["source", "system", "kind", "record_id", "true_id", "noise"])
-        stats = emit_all(world, credit, out, fmt, cw.writerow, single_source)
+    stats = emit_all(world, credit, out, fmt, tdir / "record_map.csv", single_source, workers)
     secs["emit"] = time.perf_counter() - t
     t = time.perf_counter()
     write_truth(world, credit, stats, tdir)

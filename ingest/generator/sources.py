@@ -15,7 +15,9 @@ resolves within its own folder. Every true fact is emitted by at least one sourc
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import shutil
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -105,6 +107,27 @@ class EmitStats:
     companies: set[int] = field(default_factory=set)
     phones: set[tuple[str, str]] = field(default_factory=set)  # (party true id, phone key)
     addresses: set[tuple[str, str, str]] = field(default_factory=set)  # (party, address text, kind)
+
+    def plain(self) -> EmitStats:
+        """A picklable copy (no defaultdict factories) to send back from a worker process."""
+        return EmitStats(
+            {k: dict(v) for k, v in self.rows.items()},
+            dict(self.noise),
+            self.persons,
+            self.companies,
+            self.phones,
+            self.addresses,
+        )
+
+    def merge(self, other: EmitStats) -> None:
+        for k, v in other.rows.items():
+            self.rows[k].update(v)
+        for k, v in other.noise.items():
+            self.noise[k] += v
+        self.persons |= other.persons
+        self.companies |= other.companies
+        self.phones |= other.phones
+        self.addresses |= other.addresses
 
 
 class _Source:
@@ -207,33 +230,92 @@ def emit_all(
     cr: Credit,
     out: Path,
     fmt: str,
-    record_map: Callable[[list[str]], None],
+    record_map_path: Path,
     single_source: str | None = None,
+    workers: int = 2,
 ) -> EmitStats:
-    """Write every source folder under ``out``; returns per-source row counts and emitted facts.
+    """Write every source folder under ``out`` and the record map; returns row counts and emitted facts.
 
+    Sources are independent (own folder, own random stream), so they are written by up to
+    ``workers`` forked processes that share the world copy-on-write; each writes its own part of the
+    record map, concatenated afterwards in source order — the output does not depend on ``workers``.
     With ``single_source`` all systems write into ``out`` itself as one source of that name (record
-    ids stay unique: each system has its own prefix), which is what a one-folder ingest wants.
+    ids stay unique: each system has its own prefix), sequentially, as the files are shared.
     """
+    header = ["source", "system", "kind", "record_id", "true_id", "noise"]
+    if single_source:
+        stats = EmitStats()
+        shared: dict[str, RowWriter] = {}
+        with record_map_path.open("w", encoding="utf-8", newline="") as fh:
+            cw = csv.writer(fh, lineterminator="\n")
+            cw.writerow(header)
+            for i in range(len(SOURCES)):
+                _emit_source(w, cr, out, fmt, cw.writerow, i, stats, single_source, shared)
+        for wr in shared.values():
+            wr.close()
+        return stats
+    parts = [record_map_path.with_name(f".{record_map_path.name}.{name}") for name in SOURCES]
+    global _JOB
+    _JOB = (w, cr, out, fmt, parts)
+    try:
+        if workers > 1:
+            import multiprocessing
+
+            with multiprocessing.get_context("fork").Pool(min(workers, len(SOURCES))) as pool:
+                results = pool.map(_emit_part, range(len(SOURCES)), chunksize=1)
+        else:
+            results = [_emit_part(i) for i in range(len(SOURCES))]
+    finally:
+        _JOB = None
     stats = EmitStats()
-    rng = np.random.default_rng(np.random.SeedSequence([w.seed, 3]))
-    shared: dict[str, RowWriter] | None = {} if single_source else None
-    for i, name in enumerate(SOURCES):
-        src = _Source(
-            name,
-            out,
-            fmt,
-            record_map,
-            np.random.default_rng(np.random.SeedSequence([w.seed, 4, i])),
-            stats,
-            single_source,
-            shared,
-        )
-        {"registry": _registry, "core": _core, "credit": _credit, "lists": _lists}[name](w, cr, src, rng)
-        src.close()
-    for wr in (shared or {}).values():
-        wr.close()
+    for r in results:
+        stats.merge(r)
+    with record_map_path.open("wb") as fh:
+        fh.write((",".join(header) + "\n").encode())
+        for part in parts:
+            with part.open("rb") as ph:
+                shutil.copyfileobj(ph, fh, 1 << 20)
+            part.unlink()
     return stats
+
+
+_JOB: tuple | None = None
+
+
+def _emit_part(i: int) -> EmitStats:
+    w, cr, out, fmt, parts = _JOB  # type: ignore[misc]
+    stats = EmitStats()
+    with parts[i].open("w", encoding="utf-8", newline="") as fh:
+        cw = csv.writer(fh, lineterminator="\n")
+        _emit_source(w, cr, out, fmt, cw.writerow, i, stats, None, None)
+    return stats.plain()
+
+
+def _emit_source(
+    w: World,
+    cr: Credit,
+    out: Path,
+    fmt: str,
+    record_map: Callable[[list[str]], None],
+    i: int,
+    stats: EmitStats,
+    single_source: str | None,
+    shared: dict[str, RowWriter] | None,
+) -> None:
+    name = SOURCES[i]
+    rng = np.random.default_rng(np.random.SeedSequence([w.seed, 3, i]))
+    src = _Source(
+        name,
+        out,
+        fmt,
+        record_map,
+        np.random.default_rng(np.random.SeedSequence([w.seed, 4, i])),
+        stats,
+        single_source,
+        shared,
+    )
+    {"registry": _registry, "core": _core, "credit": _credit, "lists": _lists}[name](w, cr, src, rng)
+    src.close()
 
 
 # --- party records ---------------------------------------------------------------------------------
