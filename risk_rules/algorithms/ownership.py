@@ -23,7 +23,7 @@ path. With cross-holdings there are infinitely many walks; their sum is the Neum
 ``S = A + A² + … = (I − A)⁻¹ − I``, which converges whenever every company's recorded holders
 sum to at most 100% and no set of companies is 100% owned within itself. Column y of S solves
 ``(I − A) s = A[:, y]`` and only ancestors of y take part, so each target is solved on its own
-ancestor set (sparse LU). References: Vitali, Glattfelder & Battiston, "The network of global
+ancestor set (path sums in topological order when acyclic, sparse LU otherwise). References: Vitali, Glattfelder & Battiston, "The network of global
 corporate control", PLoS ONE 6(10), 2011 (integrated ownership); Brioschi, Buzzacchi & Colombo,
 "Risk capital financing and the separation of ownership and control in business groups", Journal
 of Banking & Finance 13 (1989) (the (I − A)⁻¹ formulation); 银发〔2018〕164号 and
@@ -40,7 +40,7 @@ from itertools import islice
 import networkx as nx
 import numpy as np
 from scipy.sparse import csc_matrix, identity
-from scipy.sparse.linalg import spsolve
+from scipy.sparse.linalg import splu
 
 from ._common import PCT_EPS, UnionFind, check_choice
 
@@ -63,8 +63,6 @@ __all__ = [
 
 #: Relations counted as 近亲属 (near relatives) when merging a family into one controller.
 NEAR_RELATIVES = frozenset({"spouse", "parent", "child", "sibling"})
-
-_DENSE_LIMIT = 400  # ancestor sets up to this size are solved densely (faster than sparse LU)
 
 
 class OwnershipDataError(ValueError):
@@ -156,6 +154,14 @@ def _is_person(G: nx.Graph, node: Hashable) -> bool:
     return str(node).startswith("P:")
 
 
+def _upstream(G: nx.DiGraph, target: Hashable) -> nx.Graph:
+    """The part of ``G`` that can influence ``target``: its ancestors and itself (a view).
+
+    Everything per-target works on this view so that a query costs O(ancestors), not O(graph).
+    """
+    return G.subgraph(nx.ancestors(G, target) | {target})
+
+
 def _holdings(G: nx.DiGraph, pct_attr: str) -> nx.DiGraph:
     """Collapse to a simple DiGraph with summed pct; drop self-holdings (treasury shares carry no
     vote) and zero edges; reject negative or > 100 values."""
@@ -196,40 +202,53 @@ def ownership_inconsistencies(
     return {str(k): t for k, t in sorted(totals.items(), key=lambda kv: str(kv[0])) if t > 100 + tolerance}
 
 
+def _closed_loop_error(target: Hashable) -> OwnershipDataError:
+    return OwnershipDataError(
+        f"{target} 的持股结构为封闭的 100% 循环，穿透比例无定义 / ownership of {target} contains a closed "
+        "100% loop; integrated shares are undefined"
+    )
+
+
 def _integrated_column(H: nx.DiGraph, target: Hashable) -> dict[Hashable, float]:
-    """Integrated share (fraction) of every ancestor of ``target`` in ``target``."""
+    """Integrated share (fraction) of every ancestor of ``target`` in ``target``.
+
+    Acyclic ancestor sets (the usual case) are summed by dynamic programming in reverse
+    topological order, share(x) = Σ_y A[x, y] · share(y) with share(target) = 1, which is exactly
+    the sum over paths; sets with cross-holdings are solved as (I − A) s = A[:, target] by sparse
+    LU (no dense BLAS, which oversubscribes a busy 2-core machine).
+    """
     anc = nx.ancestors(H, target)
     if not anc:
         return {}
+    sub = nx.DiGraph(H.subgraph(anc | {target}))  # a copy: views are slow to traverse
+    try:
+        order = list(nx.topological_sort(sub))
+    except nx.NetworkXUnfeasible:
+        order = None
+    if order is not None:
+        share: dict[Hashable, float] = {target: 1.0}
+        for x in reversed(order):
+            if x != target:
+                share[x] = sum(
+                    p / 100.0 * share[y] for y, p in ((y, d["pct"]) for y, d in sub._adj[x].items())
+                )
+        return {n: f for n, f in share.items() if n != target and f > 0}
     nodes = sorted(anc | {target}, key=str)
     idx = {n: i for i, n in enumerate(nodes)}
     k = len(nodes)
     rows, cols, vals = [], [], []
-    for v in nodes:
-        j = idx[v]
-        for u, _, p in H.in_edges(v, data="pct"):
-            if u in idx:
-                rows.append(idx[u])
-                cols.append(j)
-                vals.append(p / 100.0)
+    for u, v, p in sub.edges(data="pct"):
+        rows.append(idx[u])
+        cols.append(idx[v])
+        vals.append(p / 100.0)
     A = csc_matrix((vals, (rows, cols)), shape=(k, k))
     col = np.asarray(A[:, idx[target]].todense()).ravel()
-    with np.errstate(all="raise"):
-        try:
-            if k <= _DENSE_LIMIT:
-                s = np.linalg.solve(np.eye(k) - A.toarray(), col)
-            else:
-                s = spsolve((identity(k, format="csc") - A).tocsc(), col)
-        except (np.linalg.LinAlgError, FloatingPointError) as exc:
-            raise OwnershipDataError(
-                f"{target} 的持股结构为封闭的 100% 循环，穿透比例无定义 / ownership of {target} contains a closed "
-                "100% loop; integrated shares are undefined"
-            ) from exc
+    try:
+        s = splu((identity(k, format="csc") - A).tocsc()).solve(col)
+    except RuntimeError as exc:  # "Factor is exactly singular"
+        raise _closed_loop_error(target) from exc
     if not np.all(np.isfinite(s)):
-        raise OwnershipDataError(
-            f"{target} 的持股结构为封闭的 100% 循环，穿透比例无定义 / ownership of {target} contains a closed "
-            "100% loop; integrated shares are undefined"
-        )
+        raise _closed_loop_error(target)
     return {n: float(s[idx[n]]) for n in nodes if n != target and s[idx[n]] > 0}
 
 
@@ -248,7 +267,7 @@ def integrated_ownership(G: nx.DiGraph, target: Hashable, *, pct_attr: str = "pc
     """
     if target not in G:
         return {}
-    H = _holdings(G, pct_attr)
+    H = _holdings(_upstream(G, target), pct_attr)
     col = _integrated_column(H, target)
     return {str(n): 100.0 * f for n, f in sorted(col.items(), key=lambda kv: str(kv[0]))}
 
@@ -275,7 +294,9 @@ def ownership_paths(
         >>> [(p.nodes, round(p.product, 6)) for p in ownership_paths(G, "P", "B")]
         [(('P', 'A', 'B'), 30.0), (('P', 'B'), 10.0)]
     """
-    return _ownership_paths(_holdings(G, pct_attr), holder, target, max_paths, max_hops)
+    if target not in G:
+        return ()
+    return _ownership_paths(_holdings(_upstream(G, target), pct_attr), holder, target, max_paths, max_hops)
 
 
 def _ownership_paths(
@@ -559,8 +580,10 @@ def actual_controller(
         >>> r.controller, r.basis, [(l.controller, l.company, l.votes) for l in r.chain]
         (('P:1',), 'majority', [(('P:1',), 'A', 60.0), (('P:1',), 'B', 55.0)])
     """
+    if company not in G:
+        return ControlResult(str(company), None, None, ())
     solver = _make_solver(
-        G,
+        _upstream(G, company),
         pct_attr=pct_attr,
         majority=majority,
         plurality=plurality,
@@ -569,8 +592,6 @@ def actual_controller(
         family_pairs=family_pairs,
         board_roles=board_roles,
     )
-    if company not in solver.H:
-        return ControlResult(str(company), None, None, ())
     solver.solve([company])
     return solver.memo[company]
 
@@ -654,6 +675,8 @@ def beneficial_owners(
         'control'
     """
     check_choice("comparison", comparison, (">=", ">"))
+    if company in G:
+        G = _upstream(G, company)
     H = _holdings(G, pct_attr)
     shares = {n: 100.0 * f for n, f in _integrated_column(H, company).items()} if company in H else {}
 
