@@ -31,6 +31,7 @@ import math
 from collections import deque
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import networkx as nx
 import numpy as np
@@ -53,14 +54,16 @@ __all__ = [
 ]
 
 #: Per-type link weights (control > guarantee > shareholding by % > family > position > contact).
-DEFAULT_REL_WEIGHTS: Mapping[str, float] = {
-    "control": 1.0,
-    "guarantee": 0.8,
-    "shareholding": 0.6,  # multiplied by pct / 100
-    "family": 0.5,
-    "position": 0.4,
-    "shared_contact": 0.2,
-}
+DEFAULT_REL_WEIGHTS: Mapping[str, float] = MappingProxyType(
+    {
+        "control": 1.0,
+        "guarantee": 0.8,
+        "shareholding": 0.6,  # multiplied by pct / 100
+        "family": 0.5,
+        "position": 0.4,
+        "shared_contact": 0.2,
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ __all__ = [
     "ownership_paths",
     "ownership_inconsistencies",
     "family_clusters",
+    "positions_by_company",
     "actual_controller",
     "all_controllers",
     "beneficial_owners",
