@@ -17,6 +17,13 @@ _HALFWIDTH = str.maketrans("（）", "()")
 
 
 @lru_cache(maxsize=1)
+def _t2s():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
 def _s2t():
     import opencc
 
@@ -107,16 +114,28 @@ def person_name(name: str, rng: np.random.Generator, rates: dict[str, float]) ->
     return name, applied
 
 
-def address(text: str, rng: np.random.Generator, rates: dict[str, float]) -> str:
-    """Only noise that address normalization (NFKC, t2s, no spaces) undoes: the key stays the same."""
+def address(text: str, rng: np.random.Generator, rates: dict[str, float]) -> tuple[str, list[str]]:
+    """Only noise that address normalization (NFKC, t2s, no spaces) undoes: the key stays the same.
+
+    Traditional characters are applied only where t2s gives the original back (s2t → t2s is not an
+    identity for every character), so the true number of addresses stays well defined.
+    """
+    applied = []
     if rng.random() < rates.get("fullwidth", 0):
-        text = full_width(text)
+        new = full_width(text)
+        if new != text:
+            text = new
+            applied.append("fullwidth")
     if rng.random() < rates.get("traditional", 0):
-        text = traditional(text)
+        new = traditional(text)
+        if new != text and _t2s().convert(new) == text:
+            text = new
+            applied.append("traditional")
     if rng.random() < rates.get("space", 0):
         i = int(rng.integers(1, len(text)))
         text = text[:i] + " " + text[i:]
-    return text
+        applied.append("space")
+    return text, applied
 
 
 def phone(number: str, rng: np.random.Generator) -> str:

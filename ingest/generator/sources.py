@@ -476,17 +476,18 @@ def _contact_rows(
         row = _party_cols(src, "party", k, party, rng, p_strong=0.3)
         if akind:
             row["contact_type"] = _code("address", K.CONTACT_TYPES, rng, 0.2)
-            row["value"] = noise.address(value, rng, rates)
+            row["value"], applied = noise.address(value, rng, rates)
             row["address_kind"] = _code(akind, K.ADDRESS_KINDS, rng, 0.3)
             src.stats.addresses.add((tid, value, akind))
             true_id = f"{tid}|address|{akind}|{value}"
         else:
             row["contact_type"] = _code("phone", K.CONTACT_TYPES, rng, 0.2)
             row["value"] = noise.phone(value, rng)
+            applied = []
             key = phone_key(value)
             src.stats.phones.add((tid, key))
             true_id = f"{tid}|phone|{key}"
-        src.write(K.CONTACTS, row, true_id)
+        src.write(K.CONTACTS, row, true_id, applied)
 
 
 # --- the four sources -------------------------------------------------------------------------------

@@ -231,7 +231,7 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
             family.append((sb, boss, "sibling"))
         for pa in rel["parent"]:
             family.append((pa, boss, "parent"))
-        kin = rel["spouse"] + rel["child"] + rel["sibling"]
+        kin = rel["spouse"] + rel["child"] + rel["sibling"] + rel["parent"]
         staff = [pf.any() for _ in range(max(2, size // 3))]
         gtrade = trades[members[0]]
         hold = members[0]
