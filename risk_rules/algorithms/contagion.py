@@ -25,6 +25,7 @@ Caldarelli, "DebtRank: too central to fail?", Scientific Reports 2, 541 (2012).
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
@@ -82,8 +83,9 @@ class ContagionPath:
 
 @dataclass(frozen=True)
 class ContagionScore:
-    """One reached entity: ``score`` (method-specific), ``hops`` to the nearest seed, and its
-    ``paths`` (best first). ``path_strength`` is the best path's strength (0 if none)."""
+    """One reached entity: ``score`` (PPR score, or DebtRank distress h), ``hops`` to the nearest
+    seed (DebtRank: hops of the best explaining path, -1 when none lies within the path bound),
+    and its ``paths`` (best first). ``path_strength`` is the best path's strength (0 if none)."""
 
     entity: str
     score: float
@@ -106,11 +108,17 @@ class ContagionResult:
     scores: tuple[ContagionScore, ...]
     params: tuple[tuple[str, object], ...]
 
+    @functools.cached_property
+    def _by_entity(self) -> dict[str, ContagionScore]:
+        return {s.entity: s for s in self.scores}
+
+    def get(self, entity: Hashable) -> ContagionScore | None:
+        """The entity's score record, or None when it was not reached."""
+        return self._by_entity.get(str(entity))
+
     def score_of(self, entity: Hashable) -> float:
-        for s in self.scores:
-            if s.entity == str(entity):
-                return s.score
-        return 0.0
+        s = self._by_entity.get(str(entity))
+        return s.score if s is not None else 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {s.entity: s.score for s in self.scores}
@@ -128,11 +136,16 @@ class DebtRankResult:
     scores: tuple[ContagionScore, ...]
     missing_equity: tuple[str, ...]
 
+    @functools.cached_property
+    def _by_entity(self) -> dict[str, ContagionScore]:
+        return {s.entity: s for s in self.scores}
+
+    def get(self, entity: Hashable) -> ContagionScore | None:
+        return self._by_entity.get(str(entity))
+
     def h(self, entity: Hashable) -> float:
-        for s in self.scores:
-            if s.entity == str(entity):
-                return s.score
-        return 0.0
+        s = self._by_entity.get(str(entity))
+        return s.score if s is not None else 0.0
 
     def as_dict(self) -> dict[str, float]:
         return {s.entity: s.score for s in self.scores}
