@@ -404,7 +404,7 @@ def _circles_from_codes(
             for a, b in zip(ps.tolist(), pd_.tolist(), strict=True):
                 preds[b].append(a)
             finder = functools.partial(_scipy_cycle, local, preds, max_len=max_cycle_length)
-        for v in order[:budget]:
+        for v in order[:budget] if max_cycles > 0 else ():
             tried += 1
             cyc = finder(v)
             if cyc is not None:
@@ -445,7 +445,8 @@ def guarantee_circles(
     through a natural-person guarantor is still a circle.
 
     Evidence: for members taken in id order, the shortest cycle through that member (BFS),
-    deduplicated (rotation-canonical), until ``max_cycles`` distinct cycles are found or
+    deduplicated (rotation-canonical), until ``max_cycles`` distinct cycles are found
+    (``max_cycles=0``: membership only, no evidence) or
     ``max_sources`` members have been tried (None = all members). ``max_cycle_length`` bounds the
     BFS depth (None = unbounded). ``cycles_truncated`` says whether every member was tried.
 

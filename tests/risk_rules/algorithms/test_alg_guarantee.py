@@ -219,3 +219,11 @@ def test_circle_exposure_counts_loans_and_distress():
     assert e.internal_guarantee_amount == 18.0
     assert e.overdue == ("A",) and e.defaulted == ("B",) and e.blacklisted == ("B",)
     assert e.distressed == ("A", "B")
+
+
+def test_max_cycles_zero_gives_membership_without_evidence():
+    G = nx.DiGraph([("A", "B"), ("B", "A"), ("B", "C"), ("C", "B")])
+    (c,) = guarantee_circles(G, max_cycles=0)
+    assert c.members == ("A", "B", "C") and c.cycles == () and c.cycles_truncated
+    (full,) = guarantee_circles(G)
+    assert full.cycles == (("A", "B", "A"), ("B", "C", "B")) and not full.cycles_truncated
