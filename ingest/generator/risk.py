@@ -171,7 +171,6 @@ def build_credit(w: World) -> Credit:
         ms = sorted(take(int(rng.integers(4, 8))), key=lambda m: rank[m])
         planted["focus_hubs"].append({"borrower": ms[-1], "guarantors": ms[:-1]})
         edges += [(COMPANY, g, ms[-1], "focus_hub") for g in ms[:-1]]
-    in_structure = set(pool[:take_pos])
 
     # intra-group guarantees (up the rank order) and the controller's personal guarantee
     for gr in w.groups:
@@ -279,7 +278,6 @@ def build_credit(w: World) -> Credit:
     cr.planted = planted
     cr.rank = rank
     cr.distressed = distressed
-    cr.planted["_in_structure"] = sorted(in_structure)
     return cr
 
 

@@ -273,8 +273,6 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
         if cross_bp:
             sub = members[int(rng.integers(1, size))]
             holdings.add(COMPANY, sub, hold, cross_bp)
-        # a mutual cross-holding between two sisters: each holds 10% of the other (bought from the
-        # minority staff holder when there is one; else a new 10% slice off the parent's stake)
         groups.append(
             {
                 "group": g,
@@ -306,6 +304,8 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
             positions.append((staff[0], m, "senior_manager", "总经理" if m == hold else "财务负责人"))
 
     # sister cross-holdings: in a third of the groups with ≥ 5 members
+    # a mutual cross-holding between two sisters: each holds 10% of the other (taken from a minority
+    # holder when there is one, else from the majority stake as long as it stays above 50%)
     rows_of: dict[int, list[int]] = {}
     for i, c in enumerate(holdings.company):
         rows_of.setdefault(c, []).append(i)
@@ -473,18 +473,20 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
             sur[pa] = sur[boss]
             p_region[pa] = p_region[boss]
     p_name = [a + b for a, b in zip(sur, given, strict=True)]
-    p_ric = make_rics(rng, p_birth, p_male, regs_for(regs, p_region))
+    p_ric = make_rics(rng, p_birth, p_male, regs)  # birthplace ≠ residence: any county
     p_bank = _bank_branches(regs, p_region)
 
     # ordinary spouses among everyone else: 15% of persons get a spouse tie
     taken = {a for a, _, _ in family} | {b for _, b, _ in family}
     free = np.array([i for i in range(n_used) if i not in taken])
     if len(free) > 10:
-        k = int(len(free) * 0.15) // 2 * 2
-        sel = rng.choice(free, size=k, replace=False)
-        for a, b in zip(sel[0::2], sel[1::2], strict=True):
+        men = free[p_male[free]]
+        women = free[~p_male[free]]
+        k = min(len(men), len(women), int(len(free) * 0.075))
+        for a, b in zip(
+            rng.choice(men, size=k, replace=False), rng.choice(women, size=k, replace=False), strict=True
+        ):
             family.append((int(a), int(b), "spouse"))
-    # sister-company holders from the same person pool may collide with family; that is realistic.
 
     holdings = _merge_holdings(holdings)
     positions = list(
@@ -533,11 +535,6 @@ def _merge_holdings(h: Holding) -> Holding:
     for (k, p, c), bp in merged.items():
         out.add(k, p, c, bp)
     return out
-
-
-def regs_for(regs: tuple[Region, ...], p_region: np.ndarray) -> tuple[Region, ...]:
-    """Resident IDs draw their county from the whole table (birthplace ≠ residence)."""
-    return regs
 
 
 def _move_stake(h: Holding, rows: list[int], company: int, new_holder: int, bp: int) -> bool:
