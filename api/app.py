@@ -13,9 +13,22 @@ from fastapi import FastAPI
 
 from api.audit.log import AuditLog
 from api.errors import install_error_handlers
+from api.governance.install import install_governance
 from api.middleware import GuardMiddleware
 from api.repositories.registry import Repositories
-from api.routers import checks, entities, health
+from api.routers import (
+    alerts,
+    audit,
+    blacklist,
+    checks,
+    circles,
+    entities,
+    health,
+    keys,
+    ownership,
+    review,
+    rule_runs,
+)
 from api.security.auth import Authenticator
 from api.security.keys import load_or_create_pepper
 from api.security.ratelimit import TokenBucketLimiter
@@ -34,6 +47,9 @@ unless the key holds the `pii` scope. Every request is written to a hash-chained
 its answer leaves; send `X-Purpose-Ref` (loan application / case number) with investigative calls.
 Errors are `application/problem+json` (RFC 9457).
 """
+
+
+ROUTERS = (health, checks, entities, ownership, circles, alerts, blacklist, rule_runs, review, audit, keys)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -67,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.audit = None
             audit.close()
             await driver.close()
+            if getattr(app.state, "sync_driver", None) is not None:
+                app.state.sync_driver.close()
+                app.state.sync_driver = None
 
     app = FastAPI(
         title="riskgraph API",
@@ -77,10 +96,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "health", "description": "liveness and readiness (no credentials)"},
             {"name": "checks", "description": "automated pre-loan check"},
             {"name": "entities", "description": "search, detail, neighbourhood, paths"},
+            {
+                "name": "ownership & groups",
+                "description": "ownership/control chains, beneficial owners, groups",
+            },
+            {"name": "guarantee circles", "description": "担保圈 found by the circle rule"},
+            {"name": "alerts", "description": "alert queues and triage"},
+            {"name": "blacklist", "description": "blacklist spread over time"},
+            {"name": "rule runs", "description": "rule executions"},
+            {"name": "entity-resolution review", "description": "grey-zone pairs, judgements, splits"},
+            {"name": "audit", "description": "the audit log (auditors only)"},
+            {"name": "keys", "description": "API keys (admins) and whoami"},
         ],
     )
     install_error_handlers(app)
     app.add_middleware(GuardMiddleware, max_body_bytes=s.api_max_body_bytes)
-    for module in (health, checks, entities):
+    install_governance(app)  # issue #8: sign-in, administration, disputes, statistics, monitoring
+    for module in ROUTERS:
         app.include_router(module.router)
     return app

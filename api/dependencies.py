@@ -15,6 +15,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 
 from api.context import RequestContext
 from api.errors import ApiError
+from api.governance.purpose import enforce_purpose
 from api.security.auth import Principal
 from api.security.roles import PERMISSIONS
 
@@ -75,7 +76,7 @@ def require(permission: str):
     """A dependency that lets the request through only when the key holds a role of ``permission``."""
     allowed = PERMISSIONS[permission]
 
-    async def _check(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+    async def _check(request: Request, principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not allowed & principal.scopes:
             raise ApiError(
                 403,
@@ -83,6 +84,8 @@ def require(permission: str):
                 f"allow this (needs one of: {', '.join(sorted(allowed))}).",
                 permission=permission,
             )
+        # governance (#8): approvers' queries about a person or company carry a purpose reference
+        await enforce_purpose(request, principal.scopes, permission, request_context(request))
         return principal
 
     _check.permission = permission  # type: ignore[attr-defined] — read by the role-matrix test
@@ -91,3 +94,16 @@ def require(permission: str):
 
 def repos(request: Request):
     return request.app.state.repos
+
+
+def sync_driver(request: Request):
+    """A synchronous driver for the rule framework's functions (triage, reach diff), opened on first use."""
+    state = request.app.state
+    if getattr(state, "sync_driver", None) is None:
+        from graph_model.connection import open_driver
+
+        s = state.settings
+        state.sync_driver = open_driver(
+            s.bolt_uri, s.neo4j_user, s.resolved_password(), notifications_min_severity="OFF"
+        )
+    return state.sync_driver

@@ -23,6 +23,7 @@ RETURN k.key_id AS key_id
 FIND_BY_LOOKUP = f"""
 MATCH (k:{API_KEY} {{lookup: $lookup}})
 OPTIONAL MATCH (u:{USER})-[:{HAS_API_KEY}]->(k)
+WITH k, u WHERE NOT coalesce(u.locked, false)  // governance (#8): a locked account's keys and sessions stop
 RETURN k.key_id AS key_id, k.hash AS hash, k.scopes AS scopes, k.expires_at AS expires_at,
        k.revoked_at AS revoked_at, k.user_id AS user_id, u.name AS user_name
 """

@@ -39,4 +39,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit:read": frozenset({Role.auditor}),
     "key:admin": frozenset({Role.admin}),
     "whoami": frozenset(ROLES),
+    # governance (#8): user administration (two-level rules in api.governance.admin_policy), disputes,
+    # statistics, abnormal-use flags
+    "user:admin": frozenset({Role.admin}),
+    "dispute:raise": _INVESTIGATORS,
+    "dispute:read": frozenset({*_INVESTIGATORS, Role.auditor, Role.admin}),
+    "dispute:resolve": frozenset({Role.supervisor, Role.admin}),
+    "statistics:read": frozenset({Role.examiner, Role.supervisor, Role.auditor, Role.admin}),
+    "audit:flags": frozenset({Role.auditor}),
 }

@@ -18,6 +18,8 @@ import json
 from neo4j import Driver
 from stdnum.cn import ric, uscc
 
+from risk_rules.framework import alert_id
+
 
 def make_uscc(body17: str) -> str:
     return body17 + uscc.calc_check_digit(body17)
@@ -37,6 +39,8 @@ RIC_WIFE = make_ric("11010219720202234")
 RIC_WANG1 = make_ric("11010119800303345")
 RIC_WANG2 = make_ric("44030119850404456")
 MOBILE_BOSS = "13912345678"
+CIRCLE_ID = "GC:sample0000000001"
+CIRCLE_ALERT_ID = alert_id("guarantee.circle", CIRCLE_ID)
 
 COMPANIES = [
     {
@@ -170,20 +174,29 @@ def build(driver: Driver) -> None:
         ).consume()
         s.run(
             "MATCH (a:Company {entity_id: 'C:APPLICANT'}), (b:Company {entity_id: 'C:SISTER'}) "
-            "CREATE (run:RuleRun {run_id: 'R-CIRCLE-1', rule_id: 'guarantee_circle', rule_version: '1', "
+            "CREATE (run:RuleRun {run_id: 'R-CIRCLE-1', rule_id: 'guarantee.circle', rule_version: '1', "
             "status: 'completed', as_of: date('2026-11-01'), started_at: datetime('2026-11-01T01:00:00Z'), "
             "finished_at: datetime('2026-11-01T01:00:05Z'), duration_ms: 5000, parameters: '{}', "
             "counts: '{\"new\": 1}'}) "
-            "CREATE (al:Alert {alert_id: 'guarantee_circle:C:APPLICANT,C:SISTER', rule_id: 'guarantee_circle', "
+            "CREATE (al:Alert {alert_id: $alert_id, rule_id: 'guarantee.circle', "
             "rule_version: '1', severity: 'high', status: 'open', active: true, "
             "entity_ids: ['C:APPLICANT', 'C:SISTER'], explanation_zh: '互保', explanation_en: 'mutual guarantee', "
             "evidence: $ev, first_run_id: 'R-CIRCLE-1', last_run_id: 'R-CIRCLE-1'}) "
             "CREATE (al)-[:CONCERNS]->(a) CREATE (al)-[:CONCERNS]->(b) CREATE (al)-[:RAISED_IN]->(run)",
-            ev=json.dumps({"cycle": ["C:APPLICANT", "C:SISTER", "C:APPLICANT"]}),
+            alert_id=CIRCLE_ALERT_ID,
+            ev=json.dumps(
+                {
+                    "circle_id": CIRCLE_ID,
+                    "members": ["C:APPLICANT", "C:SISTER"],
+                    "paths": [["C:APPLICANT", "C:SISTER", "C:APPLICANT"]],
+                    "edge_count": 2,
+                    "internal_amount": 5.0e7,
+                }
+            ),
         ).consume()
         s.run(
             "MATCH (a:Company {entity_id: 'C:APPLICANT'}) "
-            "CREATE (r:RuleRun {run_id: 'R-SCORE-1', rule_id: 'blacklist_contagion', status: 'completed', "
+            "CREATE (r:RuleRun {run_id: 'R-SCORE-1', rule_id: 'contagion.blacklist', status: 'completed', "
             "as_of: date('2026-11-01'), started_at: datetime('2026-11-01T02:00:00Z')}) "
             "CREATE (a)-[:SCORED]->(:RiskScore {score_id: 'R-SCORE-1|C:APPLICANT', run_id: 'R-SCORE-1', "
             "entity_id: 'C:APPLICANT', score: 0.42, hops: 2, as_of: date('2026-11-01'), paths: $paths})",

@@ -45,7 +45,7 @@ def test_applicant_by_uscc_collects_every_kind_of_evidence(client, graph, keys):
         "mutual_guarantee",
         "guarantee_circle",
         "blacklist_proximity",
-        "open_alert:guarantee_circle",
+        "open_alert:guarantee.circle",
     } <= set(c)
     assert c["guarantee_circle"]["evidence"]["cycle"] == ["C:APPLICANT", "C:SISTER", "C:APPLICANT"]
     assert b["verdict"] == "refer"

@@ -1,0 +1,258 @@
+"""What `riskgraph users …` and `riskgraph audit check` do (registered in riskgraph/cli.py).
+
+The command line is the server operator: it is not bound by the two-level administration rules (it
+creates the first head-office administrator) but every action is written to the audit log as
+``kind: cli``. Secrets (temporary passwords, keys) are printed once and never logged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from rich.console import Console
+from rich.table import Table
+
+from api.audit.log import AuditLog, AuditLogError
+from api.governance import accounts
+from api.governance.accounts import Config, GovernanceError
+from api.governance.users import UserStore
+from api.security.keys import load_or_create_pepper
+from graph_model.connection import open_async_driver
+from riskgraph.settings import Settings
+
+T = TypeVar("T")
+
+
+def audit_cli(settings: Settings, console: Console, extra: dict[str, Any]) -> None:
+    """Append a ``cli`` record; when the API holds the log, say so (the API's own log is authoritative)."""
+    log = AuditLog(settings.audit_log_path)
+    try:
+        log.open()
+    except AuditLogError as exc:
+        console.print(f"[yellow]{exc} 本次操作未写入审计日志。/ This action was not audited.[/]")
+        return
+    try:
+        log.append_sync(
+            {
+                "kind": "cli",
+                "ts": datetime.now(UTC).isoformat(),
+                "user_id": f"cli:{os.environ.get('USER', '?')}",
+                **extra,
+            }
+        )
+    finally:
+        log.close()
+
+
+def run_store(settings: Settings, fn: Callable[[UserStore, Config], Awaitable[T]]) -> T:
+    """Run one async store operation from the (synchronous) command line."""
+
+    async def main() -> T:
+        driver = open_async_driver(
+            settings.bolt_uri,
+            settings.neo4j_user,
+            settings.resolved_password(),
+            notifications_min_severity="OFF",
+        )
+        try:
+            store = UserStore(driver, settings.neo4j_database, settings.api_query_timeout_s)
+            pepper = load_or_create_pepper(settings.api_key_pepper, settings.api_dir)
+            return await fn(store, Config.from_settings(settings, pepper))
+        finally:
+            await driver.close()
+
+    return asyncio.run(main())
+
+
+def _fail(console: Console, exc: GovernanceError) -> int:
+    console.print(f"[bold red]错误 / Error:[/] {exc.message}")
+    return 1
+
+
+def create(
+    settings: Settings,
+    console: Console,
+    *,
+    user_id: str,
+    name: str,
+    branch: str | None,
+    roles: list[str],
+    pii: bool,
+    service: bool,
+    with_key: bool,
+) -> int:
+    async def op(store: UserStore, cfg: Config):
+        out = await accounts.create_user(
+            store,
+            cfg,
+            None,
+            user_id=user_id,
+            name=name or user_id,
+            branch=branch,
+            roles=roles,
+            pii=pii,
+            interactive=not service,
+        )
+        key = None
+        if with_key or service:
+            key = await accounts.issue_key(store, cfg, None, user_id, label="cli")
+        return out, key
+
+    try:
+        out, key = run_store(settings, op)
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(
+        settings,
+        console,
+        {
+            "action": "users create",
+            "target": user_id,
+            "roles": out["roles"],
+            "branch": out["branch"],
+            "key_id": key[0]["key_id"] if key else None,
+        },
+    )
+    console.print(
+        f"created {user_id} (branch {out['branch']}, roles {', '.join(out['roles'])}{', pii' if pii else ''})"
+    )
+    if out["temporary_password"]:
+        console.print(
+            f"temporary password (shown once; must be changed at first sign-in): "
+            f"[bold]{out['temporary_password']}[/]"
+        )
+    if key:
+        console.print(
+            f"API key {key[0]['key_id']} (shown once, expires {key[0]['expires_at']}): [bold]{key[1]}[/]"
+        )
+    return 0
+
+
+def list_users(settings: Settings, console: Console, *, branch: str | None) -> int:
+    async def op(store: UserStore, cfg: Config):
+        users = await store.list(branch)
+        return [(accounts.admin_view(u, cfg), await store.keys_of(u["user_id"])) for u in users]
+
+    rows = run_store(settings, op)
+    table = Table(title=f"users{' of ' + branch if branch else ''}")
+    for col in (
+        "user",
+        "name",
+        "branch",
+        "roles",
+        "admin",
+        "locked",
+        "failed",
+        "must change",
+        "pw expired",
+        "active keys",
+    ):
+        table.add_column(col)
+    now = datetime.now(UTC).isoformat()
+    for u, keys in rows:
+        active = [k["key_id"] for k in keys if k["revoked_at"] is None and (k["expires_at"] or "9") > now]
+        table.add_row(
+            u["user_id"],
+            u["name"] or "",
+            u["branch"] or "",
+            ",".join(u["roles"]) + (",pii" if u["pii"] else ""),
+            u["admin_level"] or "",
+            "yes" if u["locked"] else "",
+            str(u["failed_logins"] or ""),
+            "yes" if u["must_change_password"] else "",
+            "yes" if u["password_expired"] else "",
+            ", ".join(active),
+        )
+    console.print(table)
+    return 0
+
+
+def lock(settings: Settings, console: Console, user_id: str, reason: str) -> int:
+    try:
+        run_store(settings, lambda st, cfg: accounts.lock_user(st, cfg, None, user_id, reason))
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(settings, console, {"action": "users lock", "target": user_id, "reason": reason})
+    console.print(f"{user_id} locked; a running API stops accepting its keys within api_auth_cache_s.")
+    return 0
+
+
+def unlock(settings: Settings, console: Console, user_id: str) -> int:
+    try:
+        run_store(settings, lambda st, cfg: accounts.unlock_user(st, cfg, None, user_id))
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(settings, console, {"action": "users unlock", "target": user_id})
+    console.print(f"{user_id} unlocked")
+    return 0
+
+
+def reset_password(settings: Settings, console: Console, user_id: str) -> int:
+    try:
+        out = run_store(settings, lambda st, cfg: accounts.reset_password(st, cfg, None, user_id))
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(settings, console, {"action": "users reset-password", "target": user_id})
+    console.print(
+        f"temporary password for {user_id} (shown once; must be changed at next sign-in): "
+        f"[bold]{out['temporary_password']}[/]"
+    )
+    return 0
+
+
+def issue_key(
+    settings: Settings,
+    console: Console,
+    user_id: str,
+    scopes: list[str] | None,
+    label: str,
+    ttl_days: int | None,
+) -> int:
+    try:
+        record, key = run_store(
+            settings,
+            lambda st, cfg: accounts.issue_key(
+                st, cfg, None, user_id, scopes=scopes or None, label=label, ttl_days=ttl_days
+            ),
+        )
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(settings, console, {"action": "users issue-key", "target": user_id, "key_id": record["key_id"]})
+    console.print(
+        f"API key {record['key_id']} ({', '.join(record['scopes'])}; expires {record['expires_at']}), "
+        f"shown once: [bold]{key}[/]"
+    )
+    return 0
+
+
+def rotate_key(settings: Settings, console: Console, key_id: str, grace_hours: float | None) -> int:
+    grace = timedelta(hours=grace_hours) if grace_hours is not None else None
+    try:
+        record, key, _ = run_store(
+            settings, lambda st, cfg: accounts.rotate_key(st, cfg, None, key_id, grace=grace)
+        )
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(
+        settings, console, {"action": "users rotate-key", "key_id": key_id, "new_key_id": record["key_id"]}
+    )
+    g = grace_hours if grace_hours is not None else settings.gov_key_rotation_grace_h
+    console.print(
+        f"new key {record['key_id']} replaces {key_id} (old key works {g:g} h more), shown once: "
+        f"[bold]{key}[/]"
+    )
+    return 0
+
+
+def revoke_key(settings: Settings, console: Console, key_id: str) -> int:
+    try:
+        run_store(settings, lambda st, cfg: accounts.revoke_key(st, cfg, None, key_id))
+    except GovernanceError as exc:
+        return _fail(console, exc)
+    audit_cli(settings, console, {"action": "users revoke-key", "key_id": key_id})
+    console.print(f"key {key_id} revoked")
+    return 0

@@ -1,0 +1,189 @@
+"""Ownership, groups, guarantee circles, alerts, blacklist spread, rule runs, review, audit, keys."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.models.common import PageInfo
+
+
+class Ownership(BaseModel):
+    entity_id: str
+    direct_holders: list[dict[str, Any]]
+    integrated: list[dict[str, Any]] = Field(description="every holder's integrated share (all layers), pct")
+    controller: dict[str, Any] | None = Field(
+        description="ultimate controller and the control chain proving it"
+    )
+    beneficial_owners: dict[str, Any]
+    rule_controls: list[dict[str, Any]] = Field(description="CONTROLS written by the latest rule run")
+    edges: list[dict[str, Any]] = Field(description="the ownership edges examined (holder, company, pct)")
+    max_hops: int
+    truncated: bool
+
+
+class Group(BaseModel):
+    group_id: str
+    name: str | None = None
+    controller_ids: list[str] = Field(default_factory=list)
+    size: int | None = None
+    exposure: float | None = None
+    run_id: str | None = None
+    members: list[dict[str, Any]]
+
+
+class EntityGroups(BaseModel):
+    entity_id: str
+    groups: list[Group]
+
+
+class CircleSummary(BaseModel):
+    circle_id: str | None
+    alert_id: str
+    members: list[str]
+    size: int
+    edge_count: int | None = None
+    internal_amount: float | None = None
+    severity: str | None = None
+    status: str | None = None
+
+
+class CirclePage(BaseModel):
+    circles: list[CircleSummary]
+    page: PageInfo
+
+
+class CircleDetail(BaseModel):
+    circle: CircleSummary
+    cycles: list[list[str]]
+    edges: list[dict[str, Any]]
+    members: list[dict[str, Any]]
+    exposure: dict[str, Any]
+    alert: dict[str, Any]
+
+
+class Alert(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    alert_id: str
+    rule_id: str | None = None
+    severity: str | None = None
+    status: str | None = None
+    active: bool | None = None
+    entity_ids: list[str] | None = None
+    explanation_zh: str | None = None
+    explanation_en: str | None = None
+
+
+class AlertPage(BaseModel):
+    alerts: list[Alert]
+    page: PageInfo
+
+
+class TriageRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["open", "confirmed", "dismissed"]
+    comment: str | None = Field(default=None, max_length=2000)
+
+
+class TriageResult(BaseModel):
+    alert_id: str
+    status: str
+    comment: str | None = None
+    user: str
+    at: str | None = None
+
+
+class Spread(BaseModel):
+    since: str
+    current_run: dict[str, Any] | None
+    baseline_run: dict[str, Any] | None
+    threshold: float
+    newly_reached: list[dict[str, Any]]
+    no_longer_reached: list[dict[str, Any]]
+    still_reached: int
+    limit: int
+    newly_reached_total: int
+    no_longer_reached_total: int
+
+
+class RuleRunPage(BaseModel):
+    runs: list[dict[str, Any]]
+    page: PageInfo
+
+
+class ReviewPairPage(BaseModel):
+    pairs: list[dict[str, Any]]
+    page: PageInfo
+
+
+class JudgementRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    record_id_a: str = Field(min_length=1, max_length=300)
+    record_id_b: str = Field(min_length=1, max_length=300)
+    verdict: Literal["same", "different", "unsure"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class SplitRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    entity_id: str = Field(pattern=r"^[CP]:\S{1,80}$")
+    parts: list[list[str]] = Field(min_length=2, max_length=50)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class JudgementPage(BaseModel):
+    judgements: list[dict[str, Any]]
+    page: PageInfo
+
+
+class AuditPage(BaseModel):
+    records: list[dict[str, Any]]
+    page: PageInfo
+
+
+class AuditVerification(BaseModel):
+    ok: bool
+    records: int
+    last_seq: int
+    last_hash: str
+    first_bad_line: int | None = None
+    reason: str | None = None
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user_id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")
+    name: str | None = Field(default=None, max_length=100)
+    scopes: list[Literal["approver", "examiner", "supervisor", "auditor", "admin", "service", "pii"]] = Field(
+        min_length=1
+    )
+    label: str = Field(default="", max_length=100)
+    ttl_days: int = Field(default=90, ge=1, le=730)
+
+
+class KeyCreated(BaseModel):
+    key_id: str
+    user_id: str
+    scopes: list[str]
+    label: str
+    expires_at: str
+    key: str = Field(description="shown once; only its hashes are stored")
+
+
+class KeyPage(BaseModel):
+    keys: list[dict[str, Any]]
+    page: PageInfo
+
+
+class Me(BaseModel):
+    user_id: str
+    key_id: str
+    roles: list[str]
+    pii: bool
+    permissions: list[str]

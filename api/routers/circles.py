@@ -1,0 +1,83 @@
+"""Guarantee circles (担保圈) found by the circle rule: list and detail with edges and exposure."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+
+from api.dependencies import repos, require
+from api.errors import ApiError
+from api.models.common import PROBLEM_RESPONSES, PageInfo
+from api.models.investigations import CircleDetail, CirclePage, CircleSummary
+from api.pagination import decode_cursor, encode_cursor
+from api.repositories.alerts import CIRCLE_RULE
+from risk_rules.framework import alert_id as make_alert_id
+
+router = APIRouter(prefix="/v1/guarantee-circles", tags=["guarantee circles"], responses=PROBLEM_RESPONSES)
+
+
+@router.get(
+    "",
+    response_model=CirclePage,
+    summary="Active guarantee circles",
+    dependencies=[Depends(require("entity:read"))],
+)
+async def list_circles(
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    min_size: Annotated[int | None, Query(ge=2, le=100000)] = None,
+    cursor: Annotated[str | None, Query(max_length=400)] = None,
+    r=Depends(repos),
+) -> CirclePage:
+    filters = {"min_size": min_size}
+    after = decode_cursor(cursor, filters)
+    rows = await r.alerts.circles(after, limit + 1, min_size)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return CirclePage(
+        circles=[CircleSummary(**c) for c in rows],
+        page=PageInfo(
+            next_cursor=encode_cursor(rows[-1]["alert_id"], filters) if more else None, limit=limit
+        ),
+    )
+
+
+@router.get(
+    "/{circle_id}",
+    response_model=CircleDetail,
+    summary="One circle: members, edges, cycles, exposure",
+    dependencies=[Depends(require("entity:read"))],
+)
+async def circle_detail(circle_id: str, r=Depends(repos)) -> CircleDetail:
+    alert = await r.alerts.get(make_alert_id(CIRCLE_RULE, circle_id))
+    if alert is None:
+        raise ApiError(404, f"担保圈不存在：{circle_id} / No such guarantee circle: {circle_id}")
+    ev = alert.get("evidence") or {}
+    members = sorted(ev.get("members") or alert.get("entity_ids") or [])
+    facts = await r.alerts.member_facts(members)
+    loans = sum(float(lo.get("balance") or 0.0) for f in facts for lo in f["loans"])
+    distressed = sorted(
+        {
+            f["entity_id"]
+            for f in facts
+            if f["listed"] or any(lo.get("status") in ("overdue", "defaulted") for lo in f["loans"])
+        }
+    )
+    summary = CircleSummary(
+        circle_id=circle_id,
+        alert_id=alert["alert_id"],
+        members=members,
+        size=len(members),
+        edge_count=ev.get("edge_count"),
+        internal_amount=ev.get("internal_amount"),
+        severity=alert.get("severity"),
+        status=alert.get("status"),
+    )
+    return CircleDetail(
+        circle=summary,
+        cycles=ev.get("paths") or [],
+        edges=await r.alerts.circle_edges(members),
+        members=facts,
+        exposure={"loan_balance": loans, "distressed_members": distressed},
+        alert=alert,
+    )
