@@ -165,7 +165,12 @@ class GuaranteeChainReport:
     _pred: np.ndarray = field(repr=False)
     _succ: np.ndarray = field(repr=False)
     _members: list = field(repr=False)
-    _link_of: dict = field(repr=False)
+    _links: tuple = field(repr=False)  # (nodes, n_components, sorted pair keys, guarantor idx, borrower idx)
+
+    def _link(self, a: int, b: int) -> tuple[str, str]:
+        nodes, nc, keys, lsrc, ldst = self._links
+        i = int(np.searchsorted(keys, a * nc + b))
+        return (str(nodes[lsrc[i]]), str(nodes[ldst[i]]))
 
     def depth_of(self, node: Hashable) -> ChainDepth:
         c = self._labels[self._index[node]]
@@ -199,7 +204,7 @@ class GuaranteeChainReport:
             after.append(x)
         comps = list(reversed(before)) + [c] + after
         units = tuple(self._members[k] for k in comps)
-        links = tuple(self._link_of[(a, b)] for a, b in zip(comps, comps[1:], strict=False))
+        links = tuple(self._link(a, b) for a, b in zip(comps, comps[1:], strict=False))
         return GuaranteeChain(units, links)
 
 
@@ -555,6 +560,46 @@ def shortest_cycle_through(
 # chains
 
 
+def _longest_path_layers(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longest path (in edges) ending at each node of the DAG with edges a[i] → b[i], and one
+    predecessor on such a path (-1 for sources).
+
+    Kahn's algorithm frontier by frontier, vectorised: each round processes the out-edges of all
+    nodes whose in-degree dropped to 0, so the number of numpy rounds is the longest path length
+    (short in guarantee networks), and the total work is O(n + m).
+    """
+    order = np.argsort(a, kind="stable")
+    a_s, b_s = a[order], b[order]
+    indptr = np.searchsorted(a_s, np.arange(n + 1))
+    indeg = np.bincount(b, minlength=n).astype(np.int64)
+    depth = np.zeros(n, dtype=np.int64)
+    frontier = np.flatnonzero(indeg == 0)
+    while frontier.size:
+        starts, counts = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
+        total = int(counts.sum())
+        if total == 0:
+            break
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        idx = offsets + np.arange(total)
+        u, v = a_s[idx], b_s[idx]
+        np.maximum.at(depth, v, depth[u] + 1)
+        np.subtract.at(indeg, v, 1)
+        cand = np.unique(v)
+        frontier = cand[indeg[cand] == 0]
+    if (indeg > 0).any():
+        raise ValueError("condensation is not acyclic / 缩点图存在环 (internal error)")
+    pred = np.full(n, -1, dtype=np.int64)
+    on_path = depth[a] + 1 == depth[b]
+    # smallest predecessor index among those on a longest path, for determinism
+    pa, pb = a[on_path], b[on_path]
+    o = np.lexsort((pa, pb))
+    pa, pb = pa[o], pb[o]
+    firsts = np.ones(len(pb), dtype=bool)
+    firsts[1:] = pb[1:] != pb[:-1]
+    pred[pb[firsts]] = pa[firsts]
+    return depth, pred
+
+
 def guarantee_chains(G: nx.DiGraph, *, top_k: int = 10) -> GuaranteeChainReport:
     """Guarantee chains (担保链): longest paths in the condensation DAG.
 
@@ -577,57 +622,31 @@ def guarantee_chains(G: nx.DiGraph, *, top_k: int = 10) -> GuaranteeChainReport:
     index = {v: i for i, v in enumerate(nodes)}
     if n == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return GuaranteeChainReport((), 0, {}, empty, empty, empty, empty, empty, [], {})
+        return GuaranteeChainReport(
+            (), 0, {}, empty, empty, empty, empty, empty, [], ([], 0, empty, empty, empty)
+        )
     adj = csr_matrix((np.ones(len(src), dtype=np.int32), (src, dst)), shape=(n, n))
     nc, labels = connected_components(adj, directed=True, connection="strong")
     labels = labels.astype(np.int64)
     cs, cd = labels[src], labels[dst]
     cross = cs != cd
-    # one concrete link per condensed edge (smallest ids for determinism)
-    link_of: dict[tuple[int, int], tuple[str, str]] = {}
-    for a, b, u, v in zip(
-        cs[cross].tolist(), cd[cross].tolist(), src[cross].tolist(), dst[cross].tolist(), strict=True
-    ):
-        cand = (str(nodes[u]), str(nodes[v]))
-        cur = link_of.get((a, b))
-        if cur is None or cand < cur:
-            link_of[(a, b)] = cand
-    succ: list[list[int]] = [[] for _ in range(nc)]
-    indeg = np.zeros(nc, dtype=np.int64)
-    for a, b in link_of:
-        succ[a].append(b)
-        indeg[b] += 1
-    # Kahn topological order
-    order: list[int] = [int(c) for c in np.flatnonzero(indeg == 0)]
-    indeg_l = indeg.tolist()
-    i = 0
-    while i < len(order):
-        a = order[i]
-        i += 1
-        for b in succ[a]:
-            indeg_l[b] -= 1
-            if indeg_l[b] == 0:
-                order.append(b)
-    up = [0] * nc
-    pred = [-1] * nc
-    for a in order:
-        ua = up[a] + 1
-        for b in succ[a]:
-            if ua > up[b]:
-                up[b] = ua
-                pred[b] = a
-    down = [0] * nc
-    nxt = [-1] * nc
-    for a in reversed(order):
-        for b in succ[a]:
-            if down[b] + 1 > down[a]:
-                down[a] = down[b] + 1
-                nxt[a] = b
+    cs, cd, us, vs = cs[cross], cd[cross], src[cross], dst[cross]
+    # one concrete link per condensed edge: the first by (pair, guarantor index, borrower index)
+    keys = cs * nc + cd
+    order = np.lexsort((vs, us, keys))
+    keys_sorted = keys[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = keys_sorted[1:] != keys_sorted[:-1]
+    sel = order[first]
+    link_keys, link_src, link_dst = keys[sel], us[sel], vs[sel]  # link_keys is sorted
+    ca, cb = link_keys // nc, link_keys % nc
+    up, pred = _longest_path_layers(nc, ca, cb)
+    down, nxt = _longest_path_layers(nc, cb, ca)
     members: list[list[str]] = [[] for _ in range(nc)]
     for v, c in zip(nodes, labels.tolist(), strict=True):
         members[c].append(str(v))
     members_t = [tuple(sorted(m)) for m in members]
-    up_a, down_a = np.asarray(up, dtype=np.int64), np.asarray(down, dtype=np.int64)
+    up_a, down_a = up, down
     report = GuaranteeChainReport(
         longest=(),
         max_depth=int((up_a + down_a).max()) if nc else 0,
@@ -635,16 +654,16 @@ def guarantee_chains(G: nx.DiGraph, *, top_k: int = 10) -> GuaranteeChainReport:
         _labels=labels,
         _up=up_a,
         _down=down_a,
-        _pred=np.asarray(pred, dtype=np.int64),
-        _succ=np.asarray(nxt, dtype=np.int64),
+        _pred=pred,
+        _succ=nxt,
         _members=members_t,
-        _link_of=link_of,
+        _links=(nodes, nc, link_keys, link_src, link_dst),
     )
     # top_k distinct longest chains: start from source units (up == 0) with the largest downstream
     longest: list[GuaranteeChain] = []
     seen: set = set()
     starts = np.flatnonzero((up_a == 0) & (down_a > 0))
-    starts = sorted(starts.tolist(), key=lambda c: (-down[c], members_t[c]))
+    starts = sorted(starts.tolist(), key=lambda c: (-int(down[c]), members_t[c]))
     for c in starts:
         ch = report._chain_through_comp(c)
         if ch.units not in seen:
