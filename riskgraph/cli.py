@@ -185,6 +185,88 @@ def users_demo() -> None:
         raise typer.Exit(demo_users(get_settings(), driver, console))
 
 
+# --- governance (issue #8): users, passwords, keys; abnormal-use check over the audit log ---------
+@users_app.command("create")
+def users_create(
+    user_id: str = typer.Argument(..., help="login name"),
+    name: str = typer.Option("", "--name", help="display name"),
+    branch: str | None = typer.Option(None, "--branch", help="bank branch (default: the head office)"),
+    role: list[str] = typer.Option(..., "--role", help="approver/examiner/supervisor/auditor/admin/service (repeat)"),
+    pii: bool = typer.Option(False, "--pii", help="may see unmasked resident IDs and phone numbers"),
+    service: bool = typer.Option(False, "--service", help="service account: an API key, no password"),
+    key: bool = typer.Option(False, "--key", help="also issue an API key"),
+) -> None:
+    """Create a user; prints a temporary password (to change at first sign-in) and/or a key, once."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.create(get_settings(), console, user_id=user_id, name=name, branch=branch, roles=role,
+                                pii=pii, service=service, with_key=key))
+
+
+@users_app.command("list")
+def users_list(branch: str | None = typer.Option(None, "--branch", help="only this branch")) -> None:
+    """List users with their lock, password and key state."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.list_users(get_settings(), console, branch=branch))
+
+
+@users_app.command("lock")
+def users_lock(user_id: str, reason: str = typer.Option("administrator", "--reason")) -> None:
+    """Lock an account: no sign-in, its keys and sessions stop."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.lock(get_settings(), console, user_id, reason))
+
+
+@users_app.command("unlock")
+def users_unlock(user_id: str) -> None:
+    """Unlock an account and reset its failed sign-in count."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.unlock(get_settings(), console, user_id))
+
+
+@users_app.command("reset-password")
+def users_reset_password(user_id: str) -> None:
+    """Set a new temporary password (printed once) that must be changed at the next sign-in."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.reset_password(get_settings(), console, user_id))
+
+
+@users_app.command("issue-key")
+def users_issue_key(
+    user_id: str,
+    scope: list[str] = typer.Option([], "--scope", help="subset of the user's roles (+pii); default all"),
+    label: str = typer.Option("api", "--label"),
+    ttl_days: int | None = typer.Option(None, "--ttl-days", help="default api_key_ttl_days (also the maximum)"),
+) -> None:
+    """Issue an API key to a user (printed once)."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.issue_key(get_settings(), console, user_id, scope, label, ttl_days))
+
+
+@users_app.command("rotate-key")
+def users_rotate_key(
+    key_id: str,
+    grace_hours: float | None = typer.Option(None, "--grace-hours", help="default gov_key_rotation_grace_h"),
+) -> None:
+    """Replace a key by a new one (printed once); the old key expires after the grace period."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.rotate_key(get_settings(), console, key_id, grace_hours))
+
+
+@users_app.command("revoke-key")
+def users_revoke_key(key_id: str) -> None:
+    """Revoke a key at once."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.revoke_key(get_settings(), console, key_id))
+
+
 @app.command("demo")
 def demo(
     serve: bool = typer.Option(True, help="serve the API and explorer at the end (blocks until Ctrl-C)"),
