@@ -33,11 +33,13 @@ from .ownership import (
     NEAR_RELATIVES,
     ControlLink,
     ControlResult,
+    _ControlSolver,
     _holdings,
     _integrated_column,
     _is_person,
     _ownership_paths,
     all_controllers,
+    family_clusters,
     positions_by_company,
 )
 
@@ -210,7 +212,8 @@ def related_parties(
 
     - "controller": members of the applicant's ultimate controller block; "intermediate_controller":
       companies on its control chain (path: the control chain).
-    - "controlled_entity": entities whose control chain runs through the applicant.
+    - "controlled_entity": entities the applicant controls (directly or through its subsidiaries;
+      computed with the applicant held uncontrolled, so this works when it has a parent too).
     - "shareholder": holders with integrated share ≥ ``shareholder_threshold`` (default 5%) in the
       applicant (path: the best ownership path).
     - "officer": persons holding one of ``officer_roles`` at the applicant.
@@ -238,16 +241,48 @@ def related_parties(
         path = tuple(dict.fromkeys(path))  # joined sub-paths may repeat a step
         found.setdefault(entity, {}).setdefault(kind, []).append(path)
 
-    # entity -> controlled companies whose chain runs through it (as controller or contributor)
-    controls_index: dict[str, list[str]] = {}
-    for company, res in controllers.items():
-        involved: set[str] = set()
-        for link in res.chain:
-            involved.update(link.controller)
-            involved.update(h for h, _ in link.contributions)
-        for e in involved:
-            if e != company:
-                controls_index.setdefault(e, []).append(company)
+    pos_norm = positions_by_company(positions)
+    families = family_clusters(family_pairs)
+    cached: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
+
+    def controlled_by(entity: str) -> dict[str, tuple[ControlLink, ...]]:
+        """Companies that ``entity`` (or its family block) controls, with chains starting at it.
+
+        The entity is held "uncontrolled" so that its own subsidiaries are found even when it is
+        itself controlled by someone else (then the ultimate controller would own the chains).
+        """
+        if entity in cached:
+            return cached[entity]
+        out: dict[str, tuple[ControlLink, ...]] = {}
+        if entity in H:
+            desc = nx.descendants(H, entity)
+            scope = set(desc) | {entity}
+            stack = list(desc)
+            while stack:  # every holder upstream of a descendant can sway its control
+                x = stack.pop()
+                for p in H.predecessors(x):
+                    if p not in scope:
+                        scope.add(p)
+                        stack.append(p)
+            solver = _ControlSolver(
+                H=nx.DiGraph(H.subgraph(scope)),
+                positions=pos_norm,
+                families=families,
+                majority=float(control_kwargs.get("majority", 50.0)),
+                plurality=float(control_kwargs.get("plurality", 30.0)),
+                margin=float(control_kwargs.get("margin", 0.0)),
+                board_roles=frozenset(
+                    r.lower() for r in control_kwargs.get("board_roles", ("chairman", "director"))
+                ),
+            )
+            solver.memo[entity] = ControlResult(entity, None, None, ())
+            solver.solve(sorted(desc, key=str))
+            for x in desc:
+                r = solver.memo.get(x)
+                if r is not None and r.controller is not None and entity in r.controller and str(x) != entity:
+                    out[str(x)] = r.chain
+        cached[entity] = out
+        return out
 
     # 1. controllers
     own = controllers.get(app)
@@ -258,12 +293,8 @@ def related_parties(
         for link in own.chain[:-1]:
             add(link.company, "intermediate_controller", steps)
     # 2. controlled entities
-    for c in controls_index.get(app, []):
-        add(
-            c,
-            "controlled_entity",
-            _membership(app, controllers[c].chain) + _chain_steps(controllers[c].chain),
-        )
+    for c, chain in controlled_by(app).items():
+        add(c, "controlled_entity", _membership(app, chain) + _chain_steps(chain))
     # 3. shareholders ≥ threshold (integrated)
     if app in H:
         for holder, frac in _integrated_column(H, app).items():
@@ -296,8 +327,7 @@ def related_parties(
     # 6. entities controlled by any related party (incl. the applicant's controller: sister companies)
     for party in list(found):
         base = min((p for paths in found[party].values() for p in paths), key=len)
-        for c in controls_index.get(party, []):
-            chain = controllers[c].chain
+        for c, chain in controlled_by(party).items():
             add(c, "controlled_by_related", base + _membership(party, chain) + _chain_steps(chain))
 
     out = []

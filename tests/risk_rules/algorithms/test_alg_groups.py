@@ -194,3 +194,22 @@ def test_concentration_arithmetic_and_boundaries():
     assert sb3.breach
     with pytest.raises(ValueError):
         concentration_checks(net_capital=0.0, tier1_capital=80.0, borrower=borrower)
+
+
+def test_minority_stake_in_a_sister_company_is_not_control_by_the_applicant():
+    G = nx.DiGraph(
+        [
+            ("P:1", "A", {"pct": 60}),
+            ("P:1", "X", {"pct": 50}),
+            ("A", "X", {"pct": 5}),  # A's 5% only adds to its parent's block in X
+            ("A", "S", {"pct": 51}),  # A's own subsidiary, although A itself has a parent
+            ("S", "S2", {"pct": 80}),
+        ]
+    )
+    res = {r.entity: r for r in related_parties(G, "A")}
+    assert res["X"].kinds == ("controlled_by_related",)
+    assert "controlled_entity" in res["S"].kinds and "controlled_entity" in res["S2"].kinds
+    paths = [[(s.source, s.relation, s.target) for s in p] for p in res["S2"].reasons]
+    assert [("A", "controls", "S"), ("A", "controls", "S2")] in paths  # A's own control chain
+    x_steps = res["X"].reasons[0]
+    assert x_steps[-1].source == "P:1" and x_steps[-1].detail == "majority 55%"  # the parent's block
