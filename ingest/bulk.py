@@ -1,0 +1,418 @@
+"""The bulk path for a first load: the same pipeline, written as CSV for ``neo4j-admin database import full``.
+
+Why: through the driver every node and relationship costs a transaction-state entry, an index update
+and a lock; on a small machine that caps a first load at a few thousand entities per second. The
+offline importer writes the store files directly. It needs an empty database and a stopped server,
+so it serves first loads only (later batches go through the driver path, which keeps history).
+
+Reading, validation, resolution, reference checks and the merging of records into facts are the very
+same code as the driver path (references to earlier sources are checked against an in-memory view of
+what this bulk load holds instead of the graph), so both paths end in the same graph — a test
+compares their fingerprints.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import subprocess
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver
+
+from graph_model import schema as s
+from graph_model.constraints import apply_schema
+from ingest import contract as c
+from ingest.batch import COMPLETED, input_hash
+from ingest.facts import RecordFacts, RelFact
+from ingest.pipeline import (
+    IngestResult,
+    KindCounts,
+    NoProgress,
+    ProgressSink,
+    _parents_first,
+    build_facts,
+    read_and_validate,
+    resolve_parties,
+)
+from ingest.references import check_references
+from ingest.resolver import Resolution, Resolver, StrongKeyResolver
+from ingest.validate import Record, check_shareholding_sums
+from ingest.writer import BatchInfo, _apply, _Merged, _native
+
+ARRAY_DELIMITER = "\u001f"  # unit separator: cannot occur in validated text values
+_TYPES = {
+    "string": "string",
+    "float": "double",
+    "int": "long",
+    "bool": "boolean",
+    "date": "date",
+    "datetime": "datetime",
+    "list<string>": "string[]",
+}
+
+
+class MemoryLookup:
+    """GraphLookup's interface over what earlier sources of this bulk load hold (the graph is empty)."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, str] = {}
+        self.uscc: dict[str, str] = {}
+        self.ids: dict[str, str] = {}
+        self.loan_ids: set[str] = set()
+
+    def record_entities(self, keys: list[str]) -> dict[str, str]:
+        return {k: self.records[k] for k in keys if k in self.records}
+
+    def companies_by_uscc(self, ids: list[str]) -> dict[str, str]:
+        return {k: self.uscc[k] for k in ids if k in self.uscc}
+
+    def persons_by_id(self, ids: list[str]) -> dict[str, str]:
+        return {k: self.ids[k] for k in ids if k in self.ids}
+
+    def loans(self, ids: list[str]) -> dict[str, str]:
+        return {k: k for k in ids if k in self.loan_ids}
+
+
+@dataclass
+class _Graph:
+    """The graph being built in memory, in the same shape the driver path writes."""
+
+    nodes: dict[tuple[str, str], _Merged] = field(default_factory=dict)
+    shared: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    rels: dict[tuple, tuple[RelFact, _Merged]] = field(default_factory=dict)
+    versions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # owner label, id, props
+    source_records: list[dict[str, Any]] = field(default_factory=list)
+    derived: list[tuple[str, str, str, str]] = field(default_factory=list)  # label, id, record key, evidence
+    batches: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, rf: RecordFacts, batch: BatchInfo, now: dt.datetime) -> None:
+        rec = rf.record
+        for nf in rf.nodes:
+            key = (nf.ref.label, nf.ref.id)
+            state = self.nodes.get(key)
+            if state is None:
+                state = self.nodes[key] = _Merged(None)
+            before = len(state.versions)
+            _apply(state, nf.props, rec, batch, nf.ref.id, accumulate=nf.accumulate)
+            self.versions.extend((nf.ref.label, nf.ref.id, v) for v in state.versions[before:])
+            self.derived.append(
+                (nf.ref.label, nf.ref.id, rec.record_key, json.dumps(nf.evidence or {}, ensure_ascii=False))
+            )
+        for sn in rf.shared:
+            self.shared.setdefault((sn.ref.label, sn.ref.id), sn.props)
+        for rel in rf.rels:
+            entry = self.rels.get(rel.identity)
+            if entry is None:
+                entry = self.rels[rel.identity] = (rel, _Merged(None))
+            before = len(entry[1].versions)
+            _apply(entry[1], {**rel.ident, **rel.props}, rec, batch, rel.subject, attr_prefix=f"{rel.type}.")
+            self.versions.extend((rel.start.label, rel.start.id, v) for v in entry[1].versions[before:])
+        self.source_records.append(
+            {
+                "record_key": rec.record_key,
+                "source": rec.source,
+                "kind": rec.kind,
+                "source_record_id": rec.record_id,
+                "batch_id": batch.batch_id,
+                "source_file": rec.file,
+                "source_row": rec.row,
+                "content_hash": rec.content_hash,
+                "payload": rec.payload,
+                "ingested_at": now,
+            }
+        )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return ARRAY_DELIMITER.join(str(v) for v in value)
+    return str(value)
+
+
+def _prop_types(props: tuple[s.Prop, ...]) -> dict[str, str]:
+    return {p.name: _TYPES[p.type] for p in props}
+
+
+class _CsvSet:
+    """The import files: one node file per label, one relationship file per (type, start, end label)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.nodes: list[tuple[str, Path]] = []
+        self.rels: list[tuple[str, Path]] = []
+
+    def write_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+        nt = s.node_type(label)
+        types = _prop_types(nt.properties)
+        cols = [p.name for p in nt.properties]
+        extra = sorted({k for r in rows for k in r} - set(cols))
+        if extra:
+            raise ValueError(f"{label}: properties not in the schema: {extra}")
+        # a named ID column is also stored as a property of that name
+        header = [f"{nt.key}:ID({label})" if col == nt.key else f"{col}:{types[col]}" for col in cols]
+        path = self.folder / f"nodes_{label}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            for r in rows:
+                w.writerow([_cell(r.get(col)) for col in cols])
+        self.nodes.append((label, path))
+
+    def write_rels(
+        self, rtype: str, start: str, end: str, rows: list[tuple[str, str, dict[str, Any]]]
+    ) -> None:
+        rt = s.rel_type(rtype)
+        types = _prop_types(rt.properties)
+        cols = [p.name for p in rt.properties]
+        extra = sorted({k for _a, _b, p in rows for k in p} - set(cols))
+        if extra:
+            raise ValueError(f"{rtype}: properties not in the schema: {extra}")
+        path = self.folder / f"rels_{rtype}_{start}_{end}.csv"
+        with open(path, "w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow([f":START_ID({start})", f":END_ID({end})", *(f"{col}:{types[col]}" for col in cols)])
+            for a, b, props in rows:
+                w.writerow([a, b, *(_cell(props.get(col)) for col in cols)])
+        self.rels.append((rtype, path))
+
+
+def _node_rows(state: _Merged) -> dict[str, Any]:
+    return _native({k: v for k, v in (state.current or {}).items()})
+
+
+def write_import_files(graph: _Graph, folder: Path) -> _CsvSet:
+    folder.mkdir(parents=True, exist_ok=True)
+    files = _CsvSet(folder)
+    by_label: dict[str, list[dict]] = defaultdict(list)
+    for (label, _id), state in graph.nodes.items():
+        by_label[label].append(_node_rows(state))
+    for (label, _id), props in graph.shared.items():
+        by_label[label].append(props)
+    by_label[s.SOURCE_RECORD] = graph.source_records
+    by_label[s.BATCH] = graph.batches
+    by_label[s.FACT_VERSION] = [_native(v) for _l, _i, v in graph.versions]
+    for label, rows in by_label.items():
+        files.write_nodes(label, rows)
+    rels: dict[tuple[str, str, str], list] = defaultdict(list)
+    for rel, state in graph.rels.values():
+        props = {k: v for k, v in _node_rows(state).items()}
+        rels[(rel.type, rel.start.label, rel.end.label)].append((rel.start.id, rel.end.id, props))
+    for label, node_id, rk, ev in graph.derived:
+        rels[(s.DERIVED_FROM, label, s.SOURCE_RECORD)].append((node_id, rk, {"match_evidence": ev}))
+    for sr in graph.source_records:
+        rels[(s.IN_BATCH, s.SOURCE_RECORD, s.BATCH)].append((sr["record_key"], sr["batch_id"], {}))
+    for label, node_id, v in graph.versions:
+        rels[(s.HAS_VERSION, label, s.FACT_VERSION)].append((node_id, v["version_id"], {}))
+    for (rtype, start, end), rows in rels.items():
+        files.write_rels(rtype, start, end, rows)
+    return files
+
+
+def _dedupe_derived(graph: _Graph) -> None:
+    """A changed record re-derives its node (driver path: old DERIVED_FROM deleted); keep one per record."""
+    seen: dict[str, int] = {}
+    for i, (_l, _n, rk, _e) in enumerate(graph.derived):
+        seen[rk] = i
+    graph.derived = [d for i, d in enumerate(graph.derived) if seen[d[2]] == i]
+
+
+@dataclass
+class BulkResult:
+    results: list[IngestResult]
+    files: _CsvSet | None
+    seconds: dict[str, float]
+    nodes: int = 0
+    relationships: int = 0
+    importer_output: str = ""
+
+
+def build_bulk(
+    sources: Sequence[tuple[str, Sequence[Path]]],
+    folder: Path,
+    *,
+    resolver: Resolver | None = None,
+    progress: ProgressSink | None = None,
+) -> tuple[BulkResult, _Graph]:
+    """Run read → validate → resolve → check → merge for every source in order; write the import CSVs."""
+    progress = progress or NoProgress()
+    resolver = resolver or StrongKeyResolver()
+    lookup = MemoryLookup()
+    graph = _Graph()
+    results: list[IngestResult] = []
+    t0 = time.perf_counter()
+    for source, paths in sources:
+        result = IngestResult(source=source)
+        by_kind = read_and_validate(paths, source, result, progress)
+        known, resolutions = resolve_parties(by_kind, resolver)
+        check_references(by_kind, known, lookup)  # type: ignore[arg-type]
+        result.issues.extend(check_shareholding_sums(by_kind.get(c.SHAREHOLDINGS, [])))
+        loaded = [Path(f) for f in result.files if not any(r.file == Path(f).name for r in result.refused)]
+        now = dt.datetime.now(dt.UTC)
+        batch = BatchInfo(f"{source}-{now:%Y%m%dT%H%M%S%f}-bulk", source, now)
+        result.batch_id = batch.batch_id
+        for kind in c.LOAD_ORDER:
+            recs = by_kind.get(kind, [])
+            kc = result.counts.setdefault(kind, KindCounts()) if recs else None
+            if kc is None:
+                continue
+            kc.read = len(recs)
+            kc.rejected = sum(1 for r in recs if r.issues)
+            kc.accepted = kc.created = kc.read - kc.rejected
+            accepted = [r for r in recs if not r.issues]
+            if kind == c.COMPANIES:
+                accepted = _parents_first(accepted, resolutions)
+            progress.start(f"merge:{source}:{kind}", f"merge    {source}/{kind}", len(accepted))
+            for rec in accepted:
+                graph.add(build_facts(rec, resolutions), batch, now)
+                _remember(lookup, rec, resolutions)
+            progress.advance(f"merge:{source}:{kind}", len(accepted))
+        for recs in by_kind.values():
+            for r in recs:
+                result.issues.extend(r.issues)
+        graph.batches.append(
+            {
+                "batch_id": batch.batch_id,
+                "source": source,
+                "started_at": now,
+                "finished_at": dt.datetime.now(dt.UTC),
+                "status": COMPLETED,
+                "input_hash": input_hash(source, loaded),
+                "counts": json.dumps(
+                    {k: vars(v) for k, v in result.counts.items()}
+                    | {"_refused_files": [r.file for r in result.refused]},
+                    ensure_ascii=False,
+                    sort_keys=True,
+                ),
+            }
+        )
+        results.append(result)
+    _dedupe_derived(graph)
+    t1 = time.perf_counter()
+    files = write_import_files(graph, folder)
+    t2 = time.perf_counter()
+    res = BulkResult(results, files, {"prepare": t1 - t0, "write_csv": t2 - t1})
+    return res, graph
+
+
+def _remember(lookup: MemoryLookup, rec: Record, resolutions: dict[str, Resolution]) -> None:
+    if rec.kind in (c.COMPANIES, c.PERSONS):
+        entity = resolutions[rec.record_key].entity_id
+        lookup.records[rec.record_key] = entity
+        if rec.values.get("uscc"):
+            lookup.uscc.setdefault(rec.values["uscc"], entity)
+        if rec.values.get("id_number"):
+            lookup.ids.setdefault(rec.values["id_number"], entity)
+    elif rec.kind == c.LOANS:
+        lookup.loan_ids.add(rec.values["loan_id"])
+
+
+def importer_command(
+    java: str,
+    classpath: str,
+    admin_entry_point: str,
+    files: _CsvSet,
+    database: str,
+    report: Path,
+    heap: str = "2g",
+) -> list[str]:
+    cmd = [
+        java,
+        f"-Xmx{heap}",
+        "-cp",
+        classpath,
+        admin_entry_point,
+        "database",
+        "import",
+        "full",
+        database,  # first: the file-list options take every following plain argument
+        "--overwrite-destination=true",
+        f"--array-delimiter=U+{ord(ARRAY_DELIMITER):04X}",
+        "--multiline-fields=true",
+        f"--report-file={report}",
+        "--skip-bad-relationships=false",
+        "--skip-duplicate-nodes=false",
+    ]
+    cmd += [f"--nodes={label}={path}" for label, path in files.nodes]
+    cmd += [f"--relationships={rtype}={path}" for rtype, path in files.rels]
+    return cmd
+
+
+def import_files(cmd: list[str], env: dict[str, str], cwd: Path) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=cwd)
+    out = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        raise RuntimeError(
+            f"neo4j-admin import 失败。/ neo4j-admin import failed (code {proc.returncode}):\n{out[-4000:]}"
+        )
+    return out
+
+
+@dataclass(frozen=True)
+class AdminTool:
+    """How to run neo4j-admin (supplied by the composition root, which knows the server's installation)."""
+
+    java: str
+    classpath: str
+    entry_point: str
+    env: dict[str, str]
+    cwd: Path
+    heap: str = "2g"
+
+
+def bulk_load(
+    sources: Sequence[tuple[str, Sequence[Path]]],
+    work_dir: Path,
+    admin: AdminTool,
+    stop_server: Callable[[], object],
+    start_server: Callable[[], object],
+    driver_factory: Callable[[], Driver],
+    *,
+    database: str = "neo4j",
+    resolver: Resolver | None = None,
+    progress: ProgressSink | None = None,
+) -> BulkResult:
+    """First load of several sources (in order) into an empty database via neo4j-admin; replaces the database."""
+    res, _graph = build_bulk(sources, work_dir, resolver=resolver, progress=progress)
+    assert res.files is not None
+    t = time.perf_counter()
+    stop_server()
+    res.seconds["stop"] = time.perf_counter() - t
+    t = time.perf_counter()
+    cmd = importer_command(
+        admin.java,
+        admin.classpath,
+        admin.entry_point,
+        res.files,
+        database,
+        work_dir / "import.report",
+        admin.heap,
+    )
+    res.importer_output = import_files(cmd, admin.env, admin.cwd)
+    res.seconds["import"] = time.perf_counter() - t
+    t = time.perf_counter()
+    start_server()
+    res.seconds["start"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with driver_factory() as driver:
+        apply_schema(driver, database)
+        records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=database)
+        res.nodes = records[0]["n"]
+        records, _, _ = driver.execute_query("MATCH ()-[r]->() RETURN count(r) AS n", database_=database)
+        res.relationships = records[0]["n"]
+    res.seconds["constraints"] = time.perf_counter() - t
+    return res
