@@ -35,12 +35,20 @@ def command(port: int, address: str = "127.0.0.1") -> list[str]:
 
 
 def environment(api_url: str) -> dict[str, str]:
-    return {**os.environ, "RISKGRAPH_EXPLORER_API_URL": api_url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
+    return {
+        **os.environ,
+        "RISKGRAPH_EXPLORER_API_URL": api_url,
+        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+    }
 
 
-def start(port: int, api_url: str, address: str = "127.0.0.1", timeout: float = 60) -> subprocess.Popen[bytes]:
+def start(
+    port: int, api_url: str, address: str = "127.0.0.1", timeout: float = 60
+) -> subprocess.Popen[bytes]:
     """Start the app and return once it answers its health check (the caller stops the process)."""
-    proc = subprocess.Popen(command(port, address), env=environment(api_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        command(port, address), env=environment(api_url), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -53,7 +61,9 @@ def start(port: int, api_url: str, address: str = "127.0.0.1", timeout: float = 
         except OSError:
             time.sleep(0.2)
     proc.terminate()
-    raise RuntimeError(f"探索器未在 {timeout:.0f} 秒内就绪 / The explorer was not ready within {timeout:.0f} s")
+    raise RuntimeError(
+        f"探索器未在 {timeout:.0f} 秒内就绪 / The explorer was not ready within {timeout:.0f} s"
+    )
 
 
 def run_foreground(port: int, api_url: str, address: str = "127.0.0.1") -> int:

@@ -22,7 +22,9 @@ DEFAULT_API_URL = "http://127.0.0.1:8000"
 
 
 def default_api_url() -> str:
-    return os.environ.get("RISKGRAPH_EXPLORER_API_URL") or os.environ.get("RISKGRAPH_API_URL") or DEFAULT_API_URL
+    return (
+        os.environ.get("RISKGRAPH_EXPLORER_API_URL") or os.environ.get("RISKGRAPH_API_URL") or DEFAULT_API_URL
+    )
 
 
 def sign_in_panel() -> None:

@@ -53,18 +53,16 @@ class LiveApi:
 
 @pytest.fixture(scope="module")
 def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi]:
-    """uvicorn serving api.app on a free port in a thread; the graph is tests/api/sample_graph.py's."""
+    """uvicorn serving api.app on a free port in a thread, over tests/explorer/graph_fixture.py's graph."""
     import uvicorn
 
     from api.app import create_app
     from api.repositories.keys import create_key_sync
     from api.security.roles import ROLES
     from riskgraph.neo4j_server import free_port
-    from tests.api import sample_graph
+    from tests.explorer import graph_fixture
 
-    with neo4j_driver.session() as session:
-        session.run("MATCH (n) WHERE NOT n:ApiKey AND NOT n:User DETACH DELETE n").consume()
-    sample_graph.build(neo4j_driver)
+    graph_fixture.build(neo4j_driver)
     keys = {
         role: create_key_sync(
             neo4j_driver,

@@ -47,7 +47,7 @@ def test_search_finds_a_company_by_name_and_opens_its_card(app_as):
 
 
 def test_search_by_resident_id_shows_it_masked_without_pii_scope(app_as):
-    from tests.api.sample_graph import RIC_BOSS
+    from tests.explorer.graph_fixture import RIC_BOSS
 
     at = app_as("examiner", "search")
     at.text_input(key="rg_q").input(RIC_BOSS).run()
@@ -67,7 +67,7 @@ def test_entity_card_shows_provenance_and_er_evidence(app_as):
     assert "persons.csv" in "\n".join(e.label for e in at.expander)
     jsons = [j.value for j in at.json]
     assert any("same valid id_number" in str(j) for j in jsons)  # ER evidence
-    from tests.api.sample_graph import MOBILE_BOSS, RIC_BOSS
+    from tests.explorer.graph_fixture import MOBILE_BOSS, RIC_BOSS
 
     shown = body + str(jsons) + str([d.value.to_dict() for d in at.dataframe])
     assert RIC_BOSS not in shown and MOBILE_BOSS not in shown  # masked for an examiner without pii
