@@ -69,11 +69,13 @@ def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
                    collect(r.contract_id)[..5] AS contracts
             """,
         )
+        # sorted by (guarantor, borrower): evidence must not depend on the database's row order
+        order = sorted(range(len(cols["g"])), key=lambda i: (cols["g"][i], cols["b"][i]))
         return GuaranteeEdges(
-            np.asarray(cols["g"], dtype=object),
-            np.asarray(cols["b"], dtype=object),
-            np.asarray(cols["amount"], dtype=np.float64),
-            cols["contracts"],
+            np.asarray([cols["g"][i] for i in order], dtype=object),
+            np.asarray([cols["b"][i] for i in order], dtype=object),
+            np.asarray([cols["amount"][i] for i in order], dtype=np.float64),
+            [cols["contracts"][i] for i in order],
         )
 
     return ctx.cached("guarantee_edges", load)
@@ -225,7 +227,8 @@ def ownership(ctx: RuleContext) -> OwnershipData:
         )
         G = nx.DiGraph()
         persons = {h for h, p in zip(cols["h"], cols["person"], strict=True) if p}
-        G.add_weighted_edges_from(zip(cols["h"], cols["c"], cols["pct"], strict=True), weight="pct")
+        # sorted: results must not depend on the order the database happens to return rows in
+        G.add_weighted_edges_from(sorted(zip(cols["h"], cols["c"], cols["pct"], strict=True)), weight="pct")
         for n, attrs in G.nodes(data=True):
             attrs["kind"] = "person" if n in persons else "company"
         pos = read_columns(
@@ -246,8 +249,8 @@ def ownership(ctx: RuleContext) -> OwnershipData:
         )
         return OwnershipData(
             G,
-            list(zip(pos["p"], pos["c"], pos["role"], strict=True)),
-            list(zip(fam["a"], fam["b"], fam["relation"], strict=True)),
+            sorted(zip(pos["p"], pos["c"], pos["role"], strict=True)),
+            sorted(zip(fam["a"], fam["b"], fam["relation"], strict=True)),
         )
 
     return ctx.cached("ownership", load)
@@ -305,11 +308,9 @@ def linkage_ball(
     contact is shared by more than ``max_contact_group`` entities (registered-agent addresses,
     switchboards: linking through them would glue unrelated firms together).
     """
-    L = nx.MultiDiGraph()
-    L.add_nodes_from(seeds)
     dist = dict.fromkeys(seeds, 0)
     frontier = list(seeds)
-    seen_edges: set[tuple[str, str, str]] = set()
+    edges: dict[tuple[str, str, str], float | None] = {}
     for h in range(hops + 1):
         if not frontier:
             break
@@ -331,14 +332,19 @@ def linkage_ball(
                 u, v = (a, b) if out else (b, a)
                 rel = _REL_OF[t]
                 key = (u, v, rel) if rel != "shared_contact" else (min(u, v), max(u, v), rel)
-                if key in seen_edges:
-                    continue
-                seen_edges.add(key)
-                attrs = {"rel": rel}
-                if rel == "shareholding":
-                    attrs["pct"] = float(pct) if pct is not None else 0.0  # unknown stake: no link weight
-                L.add_edge(key[0], key[1], **attrs)
-        frontier = nxt
+                if key not in edges:
+                    edges[key] = float(pct) if pct is not None else None
+        frontier = sorted(nxt)
+    # Built in sorted order: the database returns rows in no fixed order, and ties between equally
+    # strong explaining paths are broken by insertion order — sorting keeps evidence identical
+    # between runs on unchanged data.
+    L = nx.MultiDiGraph()
+    L.add_nodes_from(sorted(dist))
+    for (u, v, rel), pct in sorted(edges.items()):
+        attrs: dict[str, Any] = {"rel": rel}
+        if rel == "shareholding":
+            attrs["pct"] = pct if pct is not None else 0.0  # unknown stake: no link weight
+        L.add_edge(u, v, **attrs)
     return L
 
 

@@ -1,0 +1,279 @@
+"""Rule jobs at scale: time and peak memory of every rule at scales m and l, into docs/benchmarks.md.
+
+    .venv/bin/python bench/rules/run.py --scale m --scale l
+
+For each scale a fresh Neo4j (its own folder under var/rules-bench/<scale>, its own port) is
+started, the generator's true world of that scale is loaded directly with UNWIND batches
+(bench/rules/world_loader.py — *not* through `riskgraph ingest`, whose row-by-row validation and
+resolution would take hours at scale l on this machine and is benchmarked separately), then the
+whole `rules run` is executed in a child process exactly as the CLI does it (one process, shared
+per-run cache), twice: on fresh data and again on unchanged data. Per rule: wall time (RuleRun
+duration) and the process's peak RSS up to the end of that rule (projections cached by earlier
+rules are included: the figure is what the run needs, not the rule alone). Neo4j's own memory
+(heap + page cache, fixed) is listed separately.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+BENCH_MD = ROOT / "docs" / "benchmarks.md"
+BEGIN = "<!-- BEGIN bench/rules/run.py -->"
+END = "<!-- END bench/rules/run.py -->"
+SCALES = {"xs": 1_000, "s": 10_000, "m": 100_000, "l": 1_000_000}
+AS_OF = "2025-12-31"
+
+
+def _settings(scale: str, heap: str, pagecache: str):
+    from riskgraph import neo4j_server
+    from riskgraph.settings import Settings
+
+    return Settings(
+        neo4j_data_dir=ROOT / "var" / "rules-bench" / scale / "home",
+        neo4j_bolt_port=neo4j_server.free_port(),
+        neo4j_heap=heap,
+        neo4j_pagecache=pagecache,
+        neo4j_start_timeout_s=600,
+    )
+
+
+def _child_env(settings) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEO4J_URI": settings.bolt_uri,
+        "NEO4J_USER": settings.neo4j_user,
+        "NEO4J_PASSWORD": settings.resolved_password(),
+    }
+
+
+def load_main(scale: str, seed: int) -> None:
+    """Child process: build the true world and load it (prints a JSON line of timings)."""
+    from world_loader import build, load_world
+
+    from graph_model.constraints import apply_schema
+    from riskgraph.graph import driver_from_settings
+
+    t0 = time.perf_counter()
+    w, cr = build(seed, SCALES[scale])
+    t_build = time.perf_counter() - t0
+    driver = driver_from_settings()
+    apply_schema(driver)
+    with driver.session() as s:
+        s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
+    secs = load_world(driver, w, cr, progress=lambda m: print(m, file=sys.stderr, flush=True))
+    with driver.session() as s:
+        nodes = s.run("MATCH (n) RETURN count(n) AS n").single()["n"]
+        rels = s.run("MATCH ()-[r]->() RETURN count(r) AS n").single()["n"]
+    print(
+        json.dumps(
+            {
+                "build_s": t_build,
+                "load_s": sum(secs.values()),
+                "stages": secs,
+                "nodes": nodes,
+                "rels": rels,
+                "companies": w.n_companies,
+                "persons": w.n_persons,
+                "guarantees": len(cr.g_id),
+                "loans": len(cr.l_id),
+            }
+        )
+    )
+
+
+def rules_main() -> None:
+    """Child process: one `rules run` with per-rule timing and peak RSS (prints a JSON line)."""
+    from risk_rules.config import load_config
+    from risk_rules.runner import run_rules
+    from riskgraph.graph import driver_from_settings
+
+    proc = psutil.Process()
+    peak = {"v": proc.memory_info().rss}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            peak["v"] = max(peak["v"], proc.memory_info().rss)
+            time.sleep(0.1)
+
+    threading.Thread(target=sample, daemon=True).start()
+    rows = []
+    t0 = time.perf_counter()
+
+    def done(s) -> None:
+        peak["v"] = max(peak["v"], proc.memory_info().rss)
+        rows.append(
+            {
+                "rule": s.rule_id,
+                "status": s.status,
+                "seconds": s.duration_s,
+                "peak_rss_mb": peak["v"] / 2**20,
+                "counts": s.counts.as_dict() if s.counts else None,
+                "derived": s.derived,
+                "stats": {k: v for k, v in s.stats.items() if isinstance(v, int | float | str)},
+                "error": s.error,
+            }
+        )
+        print(
+            f"{s.rule_id}: {s.status} {s.duration_s:.1f} s, peak {peak['v'] / 2**20:.0f} MB",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    driver = driver_from_settings()
+    run_rules(driver, load_config(), as_of=dt.date.fromisoformat(AS_OF), on_done=done)
+    stop.set()
+    print(json.dumps({"total_s": time.perf_counter() - t0, "rules": rows}))
+
+
+def _child(args: list[str], env: dict[str, str]) -> dict:
+    p = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True)
+    sys.stderr.write(p.stderr[-4000:])
+    if p.returncode != 0:
+        raise RuntimeError(f"child {args} failed ({p.returncode}):\n{p.stderr[-4000:]}")
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def machine_facts() -> str:
+    vm = psutil.virtual_memory()
+    cpu = platform.processor() or platform.machine()
+    return f"{cpu}, {os.cpu_count()} cores, {vm.total / 2**30:.0f} GB RAM, Python {platform.python_version()}"
+
+
+def bench_scale(scale: str, seed: int, heap: str, pagecache: str) -> dict:
+    from riskgraph import neo4j_server
+
+    settings = _settings(scale, heap, pagecache)
+    print(f"[{scale}] starting Neo4j at {settings.server_home} …", file=sys.stderr, flush=True)
+    neo4j_server.start(settings)
+    try:
+        env = _child_env(settings)
+        started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        load = _child(["--child-load", scale, "--seed", str(seed)], env)
+        la_before = os.getloadavg()
+        first = _child(["--child-rules"], env)
+        la_first = os.getloadavg()
+        second = _child(["--child-rules"], env)
+        la_second = os.getloadavg()
+        return {
+            "scale": scale,
+            "seed": seed,
+            "when": started,
+            "heap": heap,
+            "pagecache": pagecache,
+            "load": load,
+            "first": first,
+            "second": second,
+            "loadavg": {"before": la_before, "after_first": la_first, "after_second": la_second},
+        }
+    finally:
+        neo4j_server.stop(settings)
+
+
+def render(results: list[dict]) -> str:
+    lines = [
+        "## Rule jobs — `bench/rules/run.py`",
+        "",
+        "Whole `rules run` (every rule, one process, shared per-run cache of projections) on the generator's "
+        "true world loaded straight into Neo4j with UNWIND batches (bench/rules/world_loader.py, not through "
+        "`riskgraph ingest`). First run = fresh data (every alert new, CONTROLS and groups created); second "
+        "run = unchanged data (no alert changes; reconciliation only). Peak RSS = the rule-run process's high-water "
+        "mark up to the end of that rule (includes projections cached by earlier rules). Neo4j runs on the same "
+        "machine with the heap and page cache given.",
+        "",
+        f"Machine: {machine_facts()}. Other engineers' jobs shared the 2 cores during these runs: figures taken "
+        "with a load average above ~2 are pessimistic.",
+        "",
+    ]
+    for r in results:
+        ld = r["load"]
+        la = r["loadavg"]
+        lines += [
+            f"### scale {r['scale']} (seed {r['seed']}, measured {r['when']}; Neo4j heap {r['heap']}, page cache {r['pagecache']})",
+            "",
+            f"Graph: {ld['companies']:,} companies, {ld['persons']:,} persons, {ld['guarantees']:,} guarantee contracts, "
+            f"{ld['loans']:,} loans — {ld['nodes']:,} nodes, {ld['rels']:,} relationships; world built in "
+            f"{ld['build_s']:.0f} s, loaded in {ld['load_s']:.0f} s.",
+            "",
+            f"Whole run: **{r['first']['total_s']:.0f} s** on fresh data (load average 1/5 min after: "
+            f"{la['after_first'][0]:.2f}/{la['after_first'][1]:.2f}), **{r['second']['total_s']:.0f} s** on unchanged data "
+            f"(after: {la['after_second'][0]:.2f}/{la['after_second'][1]:.2f}); load average before: {la['before'][0]:.2f}.",
+            "",
+            "| rule | 1st run s | peak RSS MB | active alerts | 2nd run s | 2nd: new / changed / resolved |",
+            "|---|---:|---:|---:|---:|---|",
+        ]
+        second = {x["rule"]: x for x in r["second"]["rules"]}
+        for x in r["first"]["rules"]:
+            y = second.get(x["rule"], {})
+            c1 = x["counts"] or {}
+            c2 = y.get("counts") or {}
+            status = "" if x["status"] == "completed" else f" ({x['status']}: {x['error']})"
+            lines.append(
+                f"| {x['rule']}{status} | {x['seconds']:.1f} | {x['peak_rss_mb']:.0f} | {c1.get('active', '')} | "
+                f"{y.get('seconds', float('nan')):.1f} | {c2.get('new', '')} / {c2.get('changed', '')} / {c2.get('resolved', '')} |"
+            )
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_section(text: str) -> None:
+    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
+    current = BENCH_MD.read_text(encoding="utf-8") if BENCH_MD.exists() else "# Benchmarks\n\n"
+    if BEGIN in current and END in current:
+        head, rest = current.split(BEGIN, 1)
+        tail = rest.split(END, 1)[1].lstrip("\n")
+        current = head + block + ("\n" + tail if tail else "")
+    else:
+        current = current.rstrip("\n") + "\n\n" + block
+    BENCH_MD.write_text(current, encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", action="append", choices=sorted(SCALES), help="repeatable; default m and l")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--heap", default="4g")
+    ap.add_argument("--pagecache", default="4g")
+    ap.add_argument("--no-write", action="store_true", help="print, do not touch docs/benchmarks.md")
+    ap.add_argument("--child-load", help=argparse.SUPPRESS)
+    ap.add_argument("--child-rules", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child_load:
+        load_main(args.child_load, args.seed)
+        return
+    if args.child_rules:
+        rules_main()
+        return
+    results = []
+    raw = ROOT / "var" / "rules-bench" / "results.json"
+    raw.parent.mkdir(parents=True, exist_ok=True)
+    previous = json.loads(raw.read_text()) if raw.exists() else {}
+    for scale in args.scale or ["m", "l"]:
+        res = bench_scale(scale, args.seed, args.heap, args.pagecache)
+        previous[scale] = res
+        raw.write_text(json.dumps(previous, indent=1))
+        results.append(res)
+    ordered = [previous[s] for s in ("xs", "s", "m", "l") if s in previous]
+    text = render(ordered)
+    print(text)
+    if not args.no_write:
+        write_section(text)
+
+
+if __name__ == "__main__":
+    main()

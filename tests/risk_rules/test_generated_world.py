@@ -1,0 +1,141 @@
+"""Rules on generated data against the generator's ground truth.
+
+Two paths:
+- the true world loaded directly (bench/rules/world_loader.py, true ids): every planted circle,
+  mutual pair, group and beneficial owner must be found — this isolates the rules from entity
+  resolution;
+- ``riskgraph generate`` → ``riskgraph ingest`` → ``riskgraph rules run``, the way a user runs it:
+  circles, mutual pairs and beneficial owners must be found; groups depend on resolving registry
+  persons (masked ids) with core persons (family ties), which the strong-key ingest resolver does
+  not do yet — that check is an expected failure (strict, so it flips once resolution lands).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rulekit import run
+from truthkit import (
+    alert_sets,
+    entity_to_true,
+    found_groups,
+    found_owners,
+    groups_truth,
+    structures,
+    truth_owners,
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "rules"))
+from world_loader import build, load_world  # noqa: E402
+
+from ingest.generator import truth  # noqa: E402
+from ingest.generator.sources import true_company_id, true_person_id  # noqa: E402
+
+pytestmark = pytest.mark.neo4j
+AS_OF = dt.date(2025, 12, 31)
+BO_ALL = {"scope": "all", "report_identified": True}
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build(seed=11, n_companies=1000)
+
+
+def test_true_world_every_planted_structure_found(clean_graph, world):
+    w, cr = world
+    load_world(clean_graph, w, cr, progress=lambda _m: None)
+    run(
+        clean_graph,
+        "guarantee.mutual",
+        "guarantee.circle",
+        "group.customer",
+        "ownership.beneficial_owner",
+        ownership__beneficial_owner=BO_ALL,
+    )
+    ident = {}  # true ids are the entity ids here
+    circles = set(alert_sets(clean_graph, "guarantee.circle", ident))
+    true_circles = {frozenset(true_company_id(c) for c in comp) for comp in truth.guarantee_sccs(w, cr)}
+    assert true_circles and circles == true_circles  # every circle, and no spurious one
+    mutual = set(alert_sets(clean_graph, "guarantee.mutual", ident))
+    planted_pairs = {frozenset(true_company_id(c) for c in p) for p in cr.planted["mutual_pairs"]}
+    assert planted_pairs and planted_pairs <= mutual
+    groups = found_groups(clean_graph, ident)
+    true_groups = truth.family_groups(w, truth.actual_controllers(w))
+    assert true_groups
+    for g in true_groups:
+        members = {true_company_id(c) for c in g["members"]}
+        assert any(members <= fg for fg in groups), g
+    shares = truth.integrated_person_shares(w)
+    want: dict[str, set[str]] = {}
+    for (p, c), s in shares.items():
+        if s >= 0.25 - 1e-9:
+            want.setdefault(true_company_id(c), set()).add(true_person_id(p))
+    got = found_owners(clean_graph, ident)
+    assert want
+    wrong = {c: (o, got.get(c)) for c, o in want.items() if got.get(c) != ("ownership", o)}
+    assert not wrong
+    spurious = {c for c, (kind, _) in got.items() if kind == "ownership" and c not in want}
+    assert not spurious
+
+
+def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_env, tmp_path):
+    out = tmp_path / "xs"
+    env = {**neo4j_env, "COLUMNS": "200"}
+    cli = [sys.executable, "-m", "riskgraph"]
+    subprocess.run(
+        [*cli, "generate", str(out), "--scale", "xs", "--seed", "7", "--single-source", "demo"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    ing = subprocess.run(
+        [*cli, "ingest", str(out), "--source", "demo"], env=env, capture_output=True, text=True
+    )
+    assert ing.returncode in (0, 1), ing.stderr[-2000:]
+    r = subprocess.run(
+        [*cli, "rules", "run", "--as-of", AS_OF.isoformat()], env=env, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
+    run(clean_graph, "ownership.beneficial_owner", ownership__beneficial_owner=BO_ALL)
+    to_true = entity_to_true(clean_graph, out)
+    st = structures(out)
+    assert set(alert_sets(clean_graph, "guarantee.circle", to_true)) == {
+        frozenset(c) for c in st["all_circles"]
+    }
+    assert {frozenset(p) for p in st["planted"]["mutual_pairs"]} <= set(
+        alert_sets(clean_graph, "guarantee.mutual", to_true)
+    )
+    want = truth_owners(out)
+    got = found_owners(clean_graph, to_true)
+    assert want and {c: o for c, o in want.items() if got.get(c) != ("ownership", o)} == {}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ingest resolves persons by full resident id only: registry shareholders (masked ids) and core "
+    "family ties stay on different Person nodes, so family-controlled groups split (issue #3/#4)",
+)
+def test_generate_ingest_every_planted_group_found(clean_graph, neo4j_env, tmp_path):
+    out = tmp_path / "xs"
+    env = {**neo4j_env, "COLUMNS": "200"}
+    cli = [sys.executable, "-m", "riskgraph"]
+    subprocess.run(
+        [*cli, "generate", str(out), "--scale", "xs", "--seed", "7", "--single-source", "demo"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run([*cli, "ingest", str(out), "--source", "demo"], env=env, capture_output=True)
+    subprocess.run(
+        [*cli, "rules", "run", "--rule", "group.customer", "--as-of", AS_OF.isoformat()],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    groups = found_groups(clean_graph, entity_to_true(clean_graph, out))
+    planted = groups_truth(out)["planted"]
+    assert planted and all(any(set(g["members"]) <= fg for fg in groups) for g in planted)
