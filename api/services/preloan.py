@@ -25,6 +25,7 @@ from typing import Any
 
 import networkx as nx
 
+from api.governance.disputes import disputed_fact_reasons
 from api.models.checks import PreLoanRequest
 from api.repositories.base import parse_json
 from api.repositories.checks import CheckRepository
@@ -255,11 +256,10 @@ class PreLoanCheck:
             }
             result["applicant"]["kind"] = "company" if S.COMPANY in app["labels"] else "person"
             reasons += self._own_state(app, me)
-            rp, group, ctrl_reasons = await self._related_and_group(app_id, facts)
-            reasons += ctrl_reasons
+            rp, group, group_facts = await self._related_and_group(app_id, facts)
             result["related_parties"] = rp
             result["group"] = group
-            reasons += self._limits(req, app_id, facts, rp, group, result)
+            reasons += self._limits(req, app_id, {**facts, **group_facts}, rp, group, result)
             result["guarantees"], g_reasons = self._guarantees(app_id, guarantees)
             reasons += g_reasons
             result["blacklist"], b_reasons = self._blacklist(app_id, me, contagion, score)
@@ -271,6 +271,14 @@ class PreLoanCheck:
             ]
             result["open_alerts"] = await self.repo.open_alerts(alert_eids)
             reasons += self._alerts(app_id, result["open_alerts"])
+            # governance (#8): say when a fact in the check's view is under dispute (it still counts)
+            seen = {app_id} | {
+                n["key"]
+                for ball in (control, guarantees, contagion)
+                for n in ball[0].values()
+                if n.get("key")
+            }
+            reasons += await disputed_fact_reasons(self.repo, sorted(seen))
         reasons.sort(
             key=lambda r: (
                 EFFECT_ORDER[r["effect"]],
@@ -341,7 +349,10 @@ class PreLoanCheck:
 
     async def _related_and_group(
         self, app_id: str, facts: dict[str, dict[str, Any]]
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, list[dict[str, Any]]]:
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, dict[str, Any]]]:
+        """Related parties (risk_rules.related_parties on the control ball) and the group: the
+        rule-written Group when the applicant has one, else the control group computed on the ball;
+        plus the facts (loans) of group members, which may lie outside the ball."""
         G = nx.DiGraph()
         positions, family = [], []
         for eid, f in facts.items():
@@ -393,11 +404,13 @@ class PreLoanCheck:
             for r in rps
         ]
         group = None
+        group_facts: dict[str, dict[str, Any]] = {}
         me = facts.get(app_id, {})
         if me.get("groups"):
             g = await self.repo.group(me["groups"][0], cap=2000)
             if g:
-                keys = await self._keys_of(g["member_eids"])
+                group_facts = {r["entity_id"]: r for r in await self.repo.facts(g["member_eids"])}
+                keys = list(group_facts)
                 group = {
                     "group_id": g["group_id"],
                     "source": "rule_run",
@@ -419,12 +432,7 @@ class PreLoanCheck:
                         "size": len(cg.members),
                         "run_id": None,
                     }
-        return related, group, []
-
-    async def _keys_of(self, eids: list[str]) -> list[str]:
-        rows = await self.repo.facts(eids)
-        self._group_facts = {r["entity_id"]: r for r in rows}
-        return [r["entity_id"] for r in rows]
+        return related, group, group_facts
 
     def _limits(
         self,
@@ -435,7 +443,7 @@ class PreLoanCheck:
         group: dict[str, Any] | None,
         result: dict[str, Any],
     ) -> list[dict[str, Any]]:
-        all_facts = {**facts, **getattr(self, "_group_facts", {})}
+        all_facts = facts
         loans = {
             e: sum(float(lo["balance"] or 0.0) for lo in f["loans"])
             for e, f in all_facts.items()

@@ -83,8 +83,9 @@ def make_user(
 
 
 def key_for(driver: Driver, user_id: str, scopes: list[str], ttl_days: int = 1) -> str:
-    return create_key_sync(driver, "neo4j", PEPPER, user_id=user_id, name=user_id, scopes=scopes, label="test",
-                           ttl_days=ttl_days)[1]
+    return create_key_sync(
+        driver, "neo4j", PEPPER, user_id=user_id, name=user_id, scopes=scopes, label="test", ttl_days=ttl_days
+    )[1]
 
 
 def bearer(token: str, purpose: str | None = None) -> dict[str, str]:

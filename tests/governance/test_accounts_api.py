@@ -63,8 +63,9 @@ def test_locked_out_user_stays_locked_even_with_the_right_password(gov_client, n
     assert gov_client.get("/v1/me", headers={"X-API-Key": api_key}).status_code == 401
     # still locked later, still with the right password
     assert login(gov_client, user, GOOD_PASSWORD).status_code == 403
-    row = neo4j_driver.execute_query("MATCH (u:User {user_id: $u}) RETURN u.locked AS l, u.locked_reason AS r",
-                                     {"u": user}).records[0]
+    row = neo4j_driver.execute_query(
+        "MATCH (u:User {user_id: $u}) RETURN u.locked AS l, u.locked_reason AS r", {"u": user}
+    ).records[0]
     assert row["l"] is True and "failed" in row["r"]
     # until an administrator unlocks it
     r = gov_client.post(f"/v1/admin/users/{user}/unlock", headers={"X-API-Key": admin_key})
@@ -87,24 +88,31 @@ def test_first_sign_in_forces_a_password_change_that_follows_the_policy(gov_clie
     hz_admin = make_user(neo4j_driver, uid("hzadmin"), branch="杭州分行", roles=("admin",))
     headers = {"X-API-Key": key_for(neo4j_driver, hz_admin, ["admin"])}
     new = uid("hz.staff")
-    r = gov_client.post("/v1/admin/users", headers=headers,
-                        json={"user_id": new, "name": "张三", "branch": "杭州分行", "roles": ["approver"]})
+    r = gov_client.post(
+        "/v1/admin/users",
+        headers=headers,
+        json={"user_id": new, "name": "张三", "branch": "杭州分行", "roles": ["approver"]},
+    )
     assert r.status_code == 201, r.text
     temp = r.json()["temporary_password"]
     assert r.json()["must_change_password"] is True
-    stored = neo4j_driver.execute_query("MATCH (u:User {user_id: $u}) RETURN u.password_hash AS h",
-                                        {"u": new}).records[0]["h"]
+    stored = neo4j_driver.execute_query(
+        "MATCH (u:User {user_id: $u}) RETURN u.password_hash AS h", {"u": new}
+    ).records[0]["h"]
     assert stored.startswith("$argon2id$") and temp not in stored
     r = login(gov_client, new, temp)
     assert r.status_code == 403 and r.json()["type"].endswith("password-change-required")
-    weak = gov_client.post("/v1/auth/password",
-                           json={"username": new, "current_password": temp, "new_password": "password"})
+    weak = gov_client.post(
+        "/v1/auth/password", json={"username": new, "current_password": temp, "new_password": "password"}
+    )
     assert weak.status_code == 422 and weak.json()["violations"]
-    same = gov_client.post("/v1/auth/password",
-                           json={"username": new, "current_password": temp, "new_password": temp})
+    same = gov_client.post(
+        "/v1/auth/password", json={"username": new, "current_password": temp, "new_password": temp}
+    )
     assert same.status_code == 422
-    ok = gov_client.post("/v1/auth/password",
-                         json={"username": new, "current_password": temp, "new_password": GOOD_PASSWORD})
+    ok = gov_client.post(
+        "/v1/auth/password", json={"username": new, "current_password": temp, "new_password": GOOD_PASSWORD}
+    )
     assert ok.status_code == 200, ok.text
     assert login(gov_client, new, temp).status_code == 401
     assert login(gov_client, new).status_code == 200
@@ -117,8 +125,13 @@ def test_password_older_than_the_max_age_must_be_changed(gov_client, neo4j_drive
     assert r.status_code == 403 and r.json()["type"].endswith("password-change-required")
     assert login(gov_client, fresh).status_code == 200
     new_pw = "Another#Strong9Pw"
-    assert gov_client.post("/v1/auth/password", json={
-        "username": old, "current_password": GOOD_PASSWORD, "new_password": new_pw}).status_code == 200
+    assert (
+        gov_client.post(
+            "/v1/auth/password",
+            json={"username": old, "current_password": GOOD_PASSWORD, "new_password": new_pw},
+        ).status_code
+        == 200
+    )
     assert login(gov_client, old, new_pw).status_code == 200
 
 
@@ -128,25 +141,45 @@ def test_branch_administrator_cannot_touch_another_branch(gov_client, neo4j_driv
     nb_staff = make_user(neo4j_driver, uid("nb"), branch="宁波分行", roles=("approver",))
     hz_staff = make_user(neo4j_driver, uid("hz"), branch="杭州分行", roles=("approver",))
     nb_key = key_for(neo4j_driver, nb_staff, ["approver"])
-    for path in (f"/v1/admin/users/{nb_staff}/lock", f"/v1/admin/users/{nb_staff}/reset-password",
-                 f"/v1/admin/users/{nb_staff}/unlock"):
+    for path in (
+        f"/v1/admin/users/{nb_staff}/lock",
+        f"/v1/admin/users/{nb_staff}/reset-password",
+        f"/v1/admin/users/{nb_staff}/unlock",
+    ):
         r = gov_client.post(path, headers=h, json={} if path.endswith("lock") else None)
         assert r.status_code == 403, (path, r.text)
         assert r.json()["type"].endswith("not-your-branch")
     assert gov_client.post(f"/v1/admin/users/{nb_staff}/keys", headers=h, json={}).status_code == 403
     nb_key_id = nb_key.split("_")[1]
     assert gov_client.post(f"/v1/admin/keys/{nb_key_id}/revoke", headers=h).status_code == 403
-    assert gov_client.post("/v1/admin/users", headers=h, json={
-        "user_id": uid("x"), "name": "x", "branch": "宁波分行", "roles": ["approver"]}).status_code == 403
-    assert gov_client.post("/v1/admin/users", headers=h, json={
-        "user_id": uid("x"), "name": "x", "branch": "杭州分行", "roles": ["admin"]}).status_code == 403
+    assert (
+        gov_client.post(
+            "/v1/admin/users",
+            headers=h,
+            json={"user_id": uid("x"), "name": "x", "branch": "宁波分行", "roles": ["approver"]},
+        ).status_code
+        == 403
+    )
+    assert (
+        gov_client.post(
+            "/v1/admin/users",
+            headers=h,
+            json={"user_id": uid("x"), "name": "x", "branch": "杭州分行", "roles": ["admin"]},
+        ).status_code
+        == 403
+    )
     assert gov_client.get("/v1/admin/users", headers=h, params={"branch": "宁波分行"}).status_code == 403
     # nothing happened to the other branch's user
-    row = neo4j_driver.execute_query("MATCH (u:User {user_id: $u}) RETURN u.locked AS l", {"u": nb_staff}).records[0]
+    row = neo4j_driver.execute_query(
+        "MATCH (u:User {user_id: $u}) RETURN u.locked AS l", {"u": nb_staff}
+    ).records[0]
     assert row["l"] is False
     assert gov_client.get("/v1/me", headers={"X-API-Key": nb_key}).status_code == 200
     # own branch: allowed, and the listing shows only the own branch
-    assert gov_client.post(f"/v1/admin/users/{hz_staff}/lock", headers=h, json={"reason": "test"}).status_code == 200
+    assert (
+        gov_client.post(f"/v1/admin/users/{hz_staff}/lock", headers=h, json={"reason": "test"}).status_code
+        == 200
+    )
     listed = gov_client.get("/v1/admin/users", headers=h).json()["users"]
     assert listed and {u["branch"] for u in listed} == {"杭州分行"}
     assert all("password_hash" not in u for u in listed)
@@ -156,8 +189,11 @@ def test_head_office_administrator_manages_branch_administrators(gov_client, neo
     hq_admin = make_user(neo4j_driver, uid("hqadmin"), branch="HQ", roles=("admin",))
     h = {"X-API-Key": key_for(neo4j_driver, hq_admin, ["admin"])}
     new_admin = uid("wz.admin")
-    r = gov_client.post("/v1/admin/users", headers=h,
-                        json={"user_id": new_admin, "name": "温州管理员", "branch": "温州分行", "roles": ["admin"]})
+    r = gov_client.post(
+        "/v1/admin/users",
+        headers=h,
+        json={"user_id": new_admin, "name": "温州管理员", "branch": "温州分行", "roles": ["admin"]},
+    )
     assert r.status_code == 201, r.text
     assert gov_client.post(f"/v1/admin/users/{new_admin}/lock", headers=h, json={}).status_code == 200
     wz_staff = make_user(neo4j_driver, uid("wz"), branch="温州分行", roles=("examiner",))
@@ -179,8 +215,13 @@ def test_key_rotation_revocation_and_expiry(gov_client, neo4j_driver):
     assert r.json()["scopes"] == ["service"]
     assert gov_client.get("/v1/me", headers={"X-API-Key": k1}).status_code == 200
     # scopes beyond the user's roles are refused, and so are lifetimes beyond the maximum
-    assert gov_client.post(f"/v1/admin/users/{svc}/keys", headers=h, json={"scopes": ["admin"]}).status_code == 422
-    assert gov_client.post(f"/v1/admin/users/{svc}/keys", headers=h, json={"ttl_days": 3650}).status_code == 422
+    assert (
+        gov_client.post(f"/v1/admin/users/{svc}/keys", headers=h, json={"scopes": ["admin"]}).status_code
+        == 422
+    )
+    assert (
+        gov_client.post(f"/v1/admin/users/{svc}/keys", headers=h, json={"ttl_days": 3650}).status_code == 422
+    )
     # rotation with a grace period: both work; the old one's expiry is the end of the grace
     r = gov_client.post(f"/v1/admin/keys/{k1_id}/rotate", headers=h, json={"grace_hours": 1})
     assert r.status_code == 200, r.text
@@ -191,7 +232,8 @@ def test_key_rotation_revocation_and_expiry(gov_client, neo4j_driver):
     row = neo4j_driver.execute_query(
         "MATCH (o:ApiKey {key_id: $o}), (n:ApiKey {key_id: $n}) "
         "RETURN o.replaced_by AS rb, n.rotated_from AS rf, duration.inSeconds(datetime(), o.expires_at).seconds AS s",
-        {"o": k1_id, "n": k2_id}).records[0]
+        {"o": k1_id, "n": k2_id},
+    ).records[0]
     assert row["rb"] == k2_id and row["rf"] == k1_id and 3500 < row["s"] <= 3600
     # rotation without grace: the old key stops at once
     r = gov_client.post(f"/v1/admin/keys/{k2_id}/rotate", headers=h, json={"grace_hours": 0})
@@ -210,36 +252,69 @@ def test_key_rotation_revocation_and_expiry(gov_client, neo4j_driver):
 
 
 def test_users_cli(neo4j_env, tmp_path, neo4j_driver):
-    env = {**neo4j_env, "RISKGRAPH_API_KEY_PEPPER": PEPPER, "RISKGRAPH_VAR_DIR": str(tmp_path), "COLUMNS": "300"}
+    env = {
+        **neo4j_env,
+        "RISKGRAPH_API_KEY_PEPPER": PEPPER,
+        "RISKGRAPH_VAR_DIR": str(tmp_path),
+        "COLUMNS": "300",
+    }
     user = uid("cli.user")
 
     def rg(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "riskgraph", "users", *args], env=env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "riskgraph", "users", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
-    r = rg("create", user, "--name", "李四", "--branch", "杭州分行", "--role", "approver", "--role", "examiner",
-           "--key")
+    r = rg(
+        "create",
+        user,
+        "--name",
+        "李四",
+        "--branch",
+        "杭州分行",
+        "--role",
+        "approver",
+        "--role",
+        "examiner",
+        "--key",
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert "temporary password" in r.stdout and "API key" in r.stdout
     assert rg("create", user, "--role", "approver").returncode == 1  # exists
     assert rg("create", uid("bad"), "--role", "superuser").returncode == 1
     listed = rg("list", "--branch", "杭州分行")
     assert listed.returncode == 0 and user[:10] in listed.stdout
-    key_id = neo4j_driver.execute_query("MATCH (k:ApiKey {user_id: $u}) RETURN k.key_id AS k",
-                                        {"u": user}).records[0]["k"]
+    key_id = neo4j_driver.execute_query(
+        "MATCH (k:ApiKey {user_id: $u}) RETURN k.key_id AS k", {"u": user}
+    ).records[0]["k"]
     assert rg("lock", user, "--reason", "test").returncode == 0
-    assert neo4j_driver.execute_query("MATCH (u:User {user_id: $u}) RETURN u.locked AS l",
-                                      {"u": user}).records[0]["l"] is True
+    assert (
+        neo4j_driver.execute_query("MATCH (u:User {user_id: $u}) RETURN u.locked AS l", {"u": user}).records[
+            0
+        ]["l"]
+        is True
+    )
     assert rg("unlock", user).returncode == 0
     assert rg("reset-password", user).returncode == 0
     rot = rg("rotate-key", key_id, "--grace-hours", "0")
     assert rot.returncode == 0 and "replaces" in rot.stdout
-    new_id = neo4j_driver.execute_query("MATCH (k:ApiKey {rotated_from: $k}) RETURN k.key_id AS k",
-                                        {"k": key_id}).records[0]["k"]
+    new_id = neo4j_driver.execute_query(
+        "MATCH (k:ApiKey {rotated_from: $k}) RETURN k.key_id AS k", {"k": key_id}
+    ).records[0]["k"]
     assert rg("revoke-key", new_id).returncode == 0
     assert rg("revoke-key", "no-such-key").returncode == 1
     records = [r for r in read_records(tmp_path / "api" / "audit.jsonl") if r.get("kind") == "cli"]
     actions = [r["action"] for r in records]
-    assert actions == ["users create", "users lock", "users unlock", "users reset-password", "users rotate-key",
-                       "users revoke-key"]
+    assert actions == [
+        "users create",
+        "users lock",
+        "users unlock",
+        "users reset-password",
+        "users rotate-key",
+        "users revoke-key",
+    ]
     assert "temporary" not in json.dumps(records)

@@ -60,7 +60,9 @@ def test_hash_is_argon2id_and_verifies_only_the_right_password():
 
 
 def test_reuse_of_current_and_recent_passwords_is_detected():
-    old1, old2, old3, cur = (hash_password(p) for p in ("Old-one-11A", "Old-two-22B", "Old-three-33C", "Cur-pw-44D"))
+    old1, old2, old3, cur = (
+        hash_password(p) for p in ("Old-one-11A", "Old-two-22B", "Old-three-33C", "Cur-pw-44D")
+    )
     history = [old1, old2, old3]
     assert reuses_previous("Cur-pw-44D", cur, history, keep=2)
     assert reuses_previous("Old-three-33C", cur, history, keep=2)
