@@ -8,6 +8,7 @@ Every comparator returns a similarity in [0, 1] per pair (NaN where either side 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
@@ -18,9 +19,7 @@ WORKERS = 2
 
 
 def _present(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    return np.fromiter((v is not None for v in x), bool, len(x)) & np.fromiter(
-        (v is not None for v in y), bool, len(y)
-    )
+    return pd.notna(x) & pd.notna(y)
 
 
 def _cpdist(x: np.ndarray, y: np.ndarray, scorer, **kw) -> np.ndarray:
@@ -35,7 +34,9 @@ def _id_similarity(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     Where either side is masked the best possible level is "masked-compatible": two identical
     masks (3301**********1234) only say that 8 characters agree, never that the ids are equal."""
     sim = np.zeros(len(x), np.float32)
-    masked = np.array(["*" in v or "*" in w for v, w in zip(x, y, strict=True)], dtype=bool)
+    masked = pd.Series(x, dtype=object).str.contains("*", regex=False).to_numpy(bool) | pd.Series(
+        y, dtype=object
+    ).str.contains("*", regex=False).to_numpy(bool)
     full = np.flatnonzero(~masked)
     if len(full):
         eq = x[full] == y[full]

@@ -58,11 +58,11 @@ def assign_ids(
         winners = best.drop_duplicates("prior", keep="first")
         label_to_id = dict(zip(winners["label"], winners["prior"], strict=True))
 
-    taken = set(issued)
+    taken = set(issued) | set(label_to_id.values())
     for label, rid in min_rid.sort_values().items():
         if label in label_to_id:
             continue
-        eid = new_entity_id(kind, rid, taken | set(label_to_id.values()))
+        eid = new_entity_id(kind, rid, taken)
         label_to_id[label] = eid
         taken.add(eid)
 

@@ -8,11 +8,12 @@ digit) is ordinary evidence, and a masked one (``3301**********1234``) is blocki
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Callable
 from functools import lru_cache
 
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric
 
 MASK_CHARS = "*"
 
@@ -21,26 +22,47 @@ def is_masked(code: str | None) -> bool:
     return isinstance(code, str) and MASK_CHARS in code
 
 
-@lru_cache(maxsize=1_000_000)
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUE = {ch: i for i, ch in enumerate(USCC_ALPHABET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_RE = re.compile(r"^\d{8}[0-9A-HJ-NPQRTUWXY]{10}$")
+_RIC_RE = re.compile(r"^\d{17}[\dX]$")
+
+
 def valid_uscc(code: str | None) -> str | None:
-    """The compact USCC if it passes stdnum's length/format/check-digit validation, else None."""
-    if not isinstance(code, str) or not code or is_masked(code):
+    """The USCC if it passes the checks of ``stdnum.cn.uscc.validate`` (length 18, 8 digits, then
+    the USCC alphabet, mod-31 check character), else None.  Re-implemented because stdnum's
+    generic ``clean`` costs ~50 µs per call, 150 s on 3M codes; tests check both agree."""
+    if not isinstance(code, str) or not _USCC_RE.match(code):
         return None
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(code, _USCC_WEIGHTS, strict=False))
+    return code if USCC_ALPHABET[(31 - total) % 31] == code[17] else None
+
+
+@lru_cache(maxsize=100_000)
+def _region_valid(region: str, birth_year: str) -> bool:
+    """stdnum's region check (county code known and assigned in the birth year), cached."""
+    body = f"{region}{birth_year}0101001"
     try:
-        return uscc.validate(code)
-    except Exception:  # stdnum raises ValidationError subclasses (and ValueError on odd input)
-        return None
+        ric.get_birth_place(body + "0")
+        return True
+    except Exception:  # stdnum raises InvalidComponent for unknown/expired regions
+        return False
 
 
-@lru_cache(maxsize=1_000_000)
 def valid_ric(code: str | None) -> str | None:
-    """The compact resident ID if valid (check digit, birth date, region), else None."""
-    if not isinstance(code, str) or not code or is_masked(code):
+    """The resident ID if it passes the checks of ``stdnum.cn.ric.validate`` (18 characters,
+    mod-11 check with X, a real birth date, a region valid in the birth year), else None."""
+    if not isinstance(code, str) or not _RIC_RE.match(code):
+        return None
+    check = (1 - 2 * int(code[:-1], 13)) % 11
+    if ("X" if check == 10 else str(check)) != code[17]:
         return None
     try:
-        return ric.validate(code)
-    except Exception:
+        datetime.date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    except ValueError:
         return None
+    return code if _region_valid(code[:6], code[6:10]) else None
 
 
 def any_nonempty(code: str | None) -> str | None:
@@ -117,17 +139,28 @@ def _sorted_chars(v: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _pinyin():
-    import pypinyin
+def _pinyin_table() -> dict[int, str]:
+    """Character → toneless first reading, from pypinyin's dictionary, built once.
 
-    return pypinyin
+    A table lookup instead of ``pypinyin.lazy_pinyin`` (≈1 ms per name, with word segmentation
+    we do not need for a blocking key) makes the key cheap enough for millions of names."""
+    import unicodedata
+
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    table = {}
+    for code, readings in pinyin_dict.items():
+        first = readings.split(",", 1)[0]
+        plain = "".join(ch for ch in unicodedata.normalize("NFKD", first) if not unicodedata.combining(ch))
+        table[code] = plain.replace("ü", "v")
+    return table
 
 
 def _pinyin_key(v: str | None) -> str | None:
-    """Toneless pinyin: catches homophone typos (张伟/章伟) in Chinese names."""
+    """Toneless pinyin: catches homophone typos (张伟/章伟, 华盛/华晟) in Chinese names."""
     if not v:
         return None
-    return "".join(_pinyin().lazy_pinyin(v.replace("|", ""), errors="default"))
+    return v.replace("|", "").translate(_pinyin_table())
 
 
 def _year(v: str | None) -> str | None:

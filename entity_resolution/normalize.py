@@ -51,9 +51,12 @@ def base_text(value: object) -> str | None:
     if is_missing(value):
         return None
     text = unicodedata.normalize("NFKC", str(value)).strip()
-    if any("\u3400" <= ch <= "\u9fff" for ch in text):
+    if _CJK_RE.search(text):
         text = _t2s().convert(text)
     return text.lower()
+
+
+_CJK_RE = re.compile(r"[\u3400-\u9fff]")
 
 
 _PUNCT_RE = re.compile(r"[\s\.,，。、;；:：'\"“”‘’`!！?？_\-—–~～/\\|@#\$%\^&\*\+=<>《》【】\[\]{}「」『』]+")

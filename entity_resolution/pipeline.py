@@ -236,9 +236,7 @@ def _strong_anchors(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = np.full(len(a), -1, np.int8)
     for keyarr in prep.strong.values():
         ka, kb = keyarr[a], keyarr[b]
-        both = np.fromiter(
-            (x is not None and y is not None for x, y in zip(ka, kb, strict=True)), bool, len(a)
-        )
+        both = pd.notna(ka) & pd.notna(kb)
         out[both & (ka == kb)] = 1
         out[both & (ka != kb)] = 0
     return out

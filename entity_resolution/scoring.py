@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from entity_resolution.comparators import compare
 from entity_resolution.fellegi_sunter import FSModel, partial_weights
@@ -96,7 +97,7 @@ def score_pairs(
     same_strong = np.zeros(n_pairs, bool)
     for name, keyarr in prep.strong.items():
         ka, kb = keyarr[a], keyarr[b]
-        same = (ka == kb) & np.fromiter((k is not None for k in ka), bool, n_pairs)
+        same = (ka == kb) & pd.notna(ka)
         decision[same] = MATCH
         rule[same] = f"same valid {name}"
         same_strong |= same
@@ -119,9 +120,7 @@ def score_pairs(
     # hard no-merge rules last: they override everything, reviewer "same" included
     for name, keyarr in prep.strong.items():
         ka, kb = keyarr[a], keyarr[b]
-        both = np.fromiter(
-            (x is not None and y is not None for x, y in zip(ka, kb, strict=True)), bool, n_pairs
-        )
+        both = pd.notna(ka) & pd.notna(kb)
         differ = both & (ka != kb)
         decision[differ] = HARD_NO
         rule[differ] = f"different valid {name}"

@@ -108,7 +108,7 @@ class EMSettings(BaseModel):
     estimate_u: bool = True
     max_iter: int = 60
     tol: float = 1e-5
-    u_sample_pairs: int = 1_000_000
+    u_sample_pairs: int = 300_000
     min_pairs: int = 200
     seed: int = 42
 

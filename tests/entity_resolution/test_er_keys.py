@@ -26,3 +26,26 @@ def test_masked_compatibility_and_blocking_key():
     key = transform("prefix4_suffix4")
     assert key(mask(code)) == key(code)
     assert transform("prefix4_suffix4")("**************1234") is None
+
+
+def test_fast_validators_agree_with_stdnum():
+    import random
+
+    from stdnum.cn import ric, uscc
+
+    rng = random.Random(5)
+    codes = []
+    for i in range(3000):
+        u = make_uscc(rng.randrange(31**9), rng.choice(["110105", "330100", "440300", "999999"]))
+        r = make_ric(
+            f"{rng.randint(1930, 2030)}{rng.randint(0, 13):02d}{rng.randint(0, 32):02d}",
+            i,
+            rng.choice(["110105", "330106", "330100", "000000"]),
+        )
+        for code in (u, r):
+            codes.append(code)
+            pos = rng.randrange(18)
+            codes.append(code[:pos] + rng.choice("0123456789AXZ") + code[pos + 1 :])
+    for code in codes:
+        assert (valid_uscc(code) is not None) == uscc.is_valid(code), code
+        assert (valid_ric(code) is not None) == ric.is_valid(code), code
