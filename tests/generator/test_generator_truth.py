@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 
 import networkx as nx
-import numpy as np
 from stdnum.cn import ric, uscc
 
 from ingest import contract as K
@@ -72,34 +71,39 @@ def test_holdings_sum_to_one_hundred_percent(xs) -> None:
 
 def test_beneficial_owners_match_a_power_series_over_the_emitted_holdings(xs) -> None:
     """Σ_k A^k by iteration (not the matrix inverse the generator uses), from the files' rows."""
+    from scipy.sparse import csr_matrix
+
     h = _holdings(xs)
     companies = sorted({c for _, c in h} | {x for x, _ in h if x.startswith("TC")})
     idx = {c: i for i, c in enumerate(companies)}
-    n = len(companies)
-    a = np.zeros((n, n))
     persons = sorted({x for x, _ in h if x.startswith("TP")})
     pidx = {p: i for i, p in enumerate(persons)}
-    p = np.zeros((len(persons), n))
-    for (x, c), f in h.items():
-        if x.startswith("TC"):
-            a[idx[x], idx[c]] += f
-        else:
-            p[pidx[x], idx[c]] += f
+    cc = [(idx[x], idx[c], f) for (x, c), f in h.items() if x.startswith("TC")]
+    pc = [(pidx[x], idx[c], f) for (x, c), f in h.items() if x.startswith("TP")]
+    n = len(companies)
+    a = csr_matrix(([f for *_, f in cc], ([i for i, _, _ in cc], [j for _, j, _ in cc])), shape=(n, n))
+    p = csr_matrix(
+        ([f for *_, f in pc], ([i for i, _, _ in pc], [j for _, j, _ in pc])), shape=(len(persons), n)
+    )
     total = p.copy()
     term = p.copy()
     for _ in range(200):
         term = term @ a
-        total += term
-        if term.max() < 1e-13:
+        term.data[term.data < 1e-15] = 0.0
+        term.eliminate_zeros()
+        total = total + term
+        if term.nnz == 0 or term.max() < 1e-13:
             break
+    total = total.tocoo()
     truth = {
         (r["company_true_id"], r["person_true_id"]): float(r["integrated_share"])
         for r in xs.truth_csv("beneficial_owners.csv")
         if r["basis"] == "ownership_ge_25pct"
     }
     expected = {
-        (companies[j], persons[i]): total[i, j]
-        for i, j in zip(*np.nonzero(total >= 0.25 - 1e-9), strict=True)
+        (companies[j], persons[i]): v
+        for i, j, v in zip(total.row, total.col, total.data, strict=True)
+        if v >= 0.25 - 1e-9
     }
     assert truth.keys() == expected.keys()
     assert all(abs(truth[k] - expected[k]) < 1e-7 for k in truth)
