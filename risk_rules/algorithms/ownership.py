@@ -492,12 +492,16 @@ class _ControlSolver:
         answers stop changing (at most ``max_rounds`` rounds), so the result does not depend on
         the order nodes were asked for.
         """
-        todo: set[Hashable] = set()
-        for n in nodes:
-            if n in self.memo or n not in self.H:
-                continue
-            todo.add(n)
-            todo |= {a for a in nx.ancestors(self.H, n) if a not in self.memo}
+        # one reverse BFS from all requested nodes, stopping at nodes already known: O(n + m)
+        todo: set[Hashable] = {n for n in nodes if n not in self.memo and n in self.H}
+        stack = list(todo)
+        pred = self.H._pred
+        while stack:
+            x = stack.pop()
+            for h in pred[x]:
+                if h not in todo and h not in self.memo:
+                    todo.add(h)
+                    stack.append(h)
         if not todo:
             return
         sub = self.H.subgraph(todo)
