@@ -362,6 +362,10 @@ def import_files(cmd: list[str], env: dict[str, str], cwd: Path) -> str:
     return out
 
 
+class BulkRefused(RuntimeError):
+    """The bulk path would replace a database that already holds data."""
+
+
 @dataclass(frozen=True)
 class AdminTool:
     """How to run neo4j-admin (supplied by the composition root, which knows the server's installation)."""
@@ -385,8 +389,17 @@ def bulk_load(
     database: str = "neo4j",
     resolver: Resolver | None = None,
     progress: ProgressSink | None = None,
+    replace: bool = False,
 ) -> BulkResult:
     """First load of several sources (in order) into an empty database via neo4j-admin; replaces the database."""
+    with driver_factory() as driver:
+        records, _, _ = driver.execute_query("MATCH (n) RETURN count(n) AS n", database_=database)
+    if records[0]["n"] and not replace:
+        raise BulkRefused(
+            f"数据库 {database} 不为空（{records[0]['n']} 个节点）：批量导入只用于首次加载，会替换整个数据库。/ "
+            f"The database {database} is not empty ({records[0]['n']} nodes): the bulk path is for a first load "
+            "and replaces the whole database; use the driver path (without --bulk) to add batches."
+        )
     res, _graph = build_bulk(sources, work_dir, resolver=resolver, progress=progress)
     assert res.files is not None
     t = time.perf_counter()

@@ -7,6 +7,8 @@ load failed (nothing after the failing chunk is loaded; rerun to resume).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,8 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ingest.bulk import AdminTool, BulkRefused, bulk_load
 from ingest.contract import LOAD_ORDER
 from ingest.pipeline import IngestResult, run_ingest
+from ingest.rejects import write_rejects
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
 
@@ -120,3 +124,67 @@ def run_ingest_command(
         )
         return EXIT_REJECTED
     return EXIT_OK
+
+
+def run_bulk_command(
+    console: Console,
+    admin: AdminTool,
+    stop: Callable[[], object],
+    start: Callable[[], object],
+    driver_factory: Callable[[], Driver],
+    paths: list[Path],
+    sources: list[str],
+    rejects: Path | None,
+    database: str,
+) -> int:
+    """``riskgraph ingest --bulk``: one source for all paths, or one source per path (in order)."""
+    if len(sources) == 1:
+        pairs = [(sources[0], list(paths))]
+    elif len(sources) == len(paths):
+        pairs = [(src, [p]) for src, p in zip(sources, paths, strict=True)]
+    else:
+        console.print(
+            "[bold red]错误 / Error:[/] --source 的个数应为 1 或与路径个数相同。/ "
+            "Give one --source, or one per PATH."
+        )
+        return EXIT_FAILED
+    work = Path(tempfile.mkdtemp(prefix="riskgraph-bulk-"))
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    try:
+        with Progress(*columns, console=console) as progress:
+            res = bulk_load(
+                pairs,
+                work,
+                admin,
+                stop,
+                start,
+                driver_factory,
+                database=database,
+                progress=RichProgress(progress),
+            )
+    except BulkRefused as exc:
+        console.print(f"[bold red]错误 / Error:[/] {exc}")
+        return EXIT_FAILED
+    except Exception as exc:  # noqa: BLE001 — shown to the user
+        console.print(f"[bold red]批量导入失败 / Bulk load failed:[/] {type(exc).__name__}: {exc}")
+        return EXIT_FAILED
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    code = EXIT_OK
+    for result in res.results:
+        console.print(summary_table(result))
+        if result.issues or result.refused:
+            path = (
+                rejects.with_name(f"{rejects.stem}-{result.source}{rejects.suffix}")
+                if rejects
+                else Path(f"rejects-{result.batch_id}.csv")
+            )
+            result.rejects_path = write_rejects(path, result)
+            console.print(f"rejects and warnings: {result.rejects_path}")
+        if not result.ok:
+            code = EXIT_REJECTED
+    secs = ", ".join(f"{k} {v:.1f} s" for k, v in res.seconds.items())
+    console.print(
+        f"bulk: {res.nodes:,} nodes and {res.relationships:,} relationships in the database; {secs}"
+    )
+    return code
