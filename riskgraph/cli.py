@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -137,24 +136,147 @@ def ingest(
                                       driver_from_settings, paths, source, rejects, s.neo4j_database))
 
 
-audit_app = typer.Typer(help="The audit log: abnormal-use monitoring.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
+def _rules_app() -> typer.Typer:
+    from risk_rules.cli import make_rules_app
+    from riskgraph.graph import driver_from_settings
+
+    return make_rules_app(
+        open_driver=driver_from_settings,
+        database=lambda: get_settings().neo4j_database,
+        config_path=lambda: get_settings().rules_config,
+        console=console,
+        fail=_fail,
+    )
 
 
-@audit_app.command("check")
-def audit_check(
-    hours: float | None = typer.Option(None, "--hours", help="window to judge (default gov_monitor_window_h)"),
-    until: datetime | None = typer.Option(None, "--until", help="end of the window (default now, UTC)"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="report only; write no flags, freeze nobody"),
-    freeze: bool | None = typer.Option(None, "--freeze/--no-freeze", help="override gov_auto_freeze"),
+app.add_typer(_rules_app(), name="rules")
+
+
+@app.command("serve")
+def serve(
+    with_explorer: bool = typer.Option(False, "--with-explorer", help="also start the Streamlit explorer"),
+    host: str | None = typer.Option(None, help="bind address (default: settings api_host)"),
+    port: int | None = typer.Option(None, help="port (default: settings api_port)"),
 ) -> None:
-    """Verify the hash chain and flag abnormal use (spikes, off-hours, no application, dormant, denials)."""
+    """Serve the HTTP API (FastAPI under uvicorn) until Ctrl-C / SIGTERM."""
+    from api.cli import serve as run_serve
+
+    raise typer.Exit(run_serve(get_settings(), console, host=host, port=port, with_explorer=with_explorer))
+
+
+@app.command("explore")
+def explore(
+    port: int = typer.Option(8501, help="port of the explorer"),
+    address: str = typer.Option("127.0.0.1", help="bind address"),
+    api_url: str | None = typer.Option(None, help="riskgraph API base URL (default: settings api_host/api_port)"),
+) -> None:
+    """Run the Streamlit explorer (a client of the API; sign in with an API key) until Ctrl-C."""
+    from explorer.launcher import run_foreground
+
+    s = get_settings()
+    url = api_url or f"http://{s.api_host}:{s.api_port}"
+    console.print(f"explorer: http://{address}:{port}  (API {url})")
+    raise typer.Exit(run_foreground(port, url, address))
+
+
+users_app = typer.Typer(help="API users and keys.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("demo")
+def users_demo() -> None:
+    """Create a demo API key for every role and print them (also saved to var/api/demo-keys.json)."""
+    from api.cli import demo_users
+    from riskgraph.graph import driver_from_settings
+
+    try:
+        driver = driver_from_settings()
+    except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
+        _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
+    with driver:
+        raise typer.Exit(demo_users(get_settings(), driver, console))
+
+
+# --- governance (issue #8): users, passwords, keys; abnormal-use check over the audit log ---------
+@users_app.command("create")
+def users_create(
+    user_id: str = typer.Argument(..., help="login name"),
+    name: str = typer.Option("", "--name", help="display name"),
+    branch: str | None = typer.Option(None, "--branch", help="bank branch (default: the head office)"),
+    role: list[str] = typer.Option(..., "--role", help="approver/examiner/supervisor/auditor/admin/service (repeat)"),
+    pii: bool = typer.Option(False, "--pii", help="may see unmasked resident IDs and phone numbers"),
+    service: bool = typer.Option(False, "--service", help="service account: an API key, no password"),
+    key: bool = typer.Option(False, "--key", help="also issue an API key"),
+) -> None:
+    """Create a user; prints a temporary password (to change at first sign-in) and/or a key, once."""
     from api.governance import cli as gov
 
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    raise typer.Exit(gov.audit_check(get_settings(), console, hours=hours, until=until, dry_run=dry_run,
-                                     freeze=freeze))
+    raise typer.Exit(gov.create(get_settings(), console, user_id=user_id, name=name, branch=branch, roles=role,
+                                pii=pii, service=service, with_key=key))
+
+
+@users_app.command("list")
+def users_list(branch: str | None = typer.Option(None, "--branch", help="only this branch")) -> None:
+    """List users with their lock, password and key state."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.list_users(get_settings(), console, branch=branch))
+
+
+@users_app.command("lock")
+def users_lock(user_id: str, reason: str = typer.Option("administrator", "--reason")) -> None:
+    """Lock an account: no sign-in, its keys and sessions stop."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.lock(get_settings(), console, user_id, reason))
+
+
+@users_app.command("unlock")
+def users_unlock(user_id: str) -> None:
+    """Unlock an account and reset its failed sign-in count."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.unlock(get_settings(), console, user_id))
+
+
+@users_app.command("reset-password")
+def users_reset_password(user_id: str) -> None:
+    """Set a new temporary password (printed once) that must be changed at the next sign-in."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.reset_password(get_settings(), console, user_id))
+
+
+@users_app.command("issue-key")
+def users_issue_key(
+    user_id: str,
+    scope: list[str] = typer.Option([], "--scope", help="subset of the user's roles (+pii); default all"),
+    label: str = typer.Option("api", "--label"),
+    ttl_days: int | None = typer.Option(None, "--ttl-days", help="default api_key_ttl_days (also the maximum)"),
+) -> None:
+    """Issue an API key to a user (printed once)."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.issue_key(get_settings(), console, user_id, scope, label, ttl_days))
+
+
+@users_app.command("rotate-key")
+def users_rotate_key(
+    key_id: str,
+    grace_hours: float | None = typer.Option(None, "--grace-hours", help="default gov_key_rotation_grace_h"),
+) -> None:
+    """Replace a key by a new one (printed once); the old key expires after the grace period."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.rotate_key(get_settings(), console, key_id, grace_hours))
+
+
+@users_app.command("revoke-key")
+def users_revoke_key(key_id: str) -> None:
+    """Revoke a key at once."""
+    from api.governance import cli as gov
+
+    raise typer.Exit(gov.revoke_key(get_settings(), console, key_id))
 
 
 @app.command("demo")
