@@ -146,6 +146,39 @@ def render() -> str:
         "Text is data: names containing quotes, braces, Cypher or HTML are stored exactly as received; "
         "values only ever reach Neo4j as query parameters.",
         "",
+        "The command exits with 0 when everything loaded, 1 when rows were rejected or files refused (all "
+        "other rows are loaded), 2 when the load failed (rerun the same command to resume).",
+        "",
+        "## What loading does",
+        "",
+        "- **Provenance.** Every accepted row becomes a `SourceRecord` (key `source|kind|record_id`, the row "
+        "as received in `payload`, its `content_hash`) linked `IN_BATCH` to the run's `Batch`. Golden nodes "
+        "(Company, Person, Loan, BlacklistEntry) link `DERIVED_FROM` each record they were built from, with the "
+        "resolver's evidence. Every node and relationship written from data carries `source`, `batch_id`, "
+        "`source_file`, `source_row` of its latest supporting record and `record_keys` of all of them.",
+        "- **Idempotence.** A record whose content hash is already in the graph is skipped (`unchanged`); "
+        "ingesting the same files again writes nothing but a new completed `Batch`.",
+        "- **History.** When a later record changes an attribute, the earlier value is kept as a "
+        "`FactVersion` (`attribute`, `value` as JSON, `valid_from`, `valid_to` = the new record's "
+        "`valid_from` or the batch date, `batch_id` of the earlier value, `superseded_by_batch`) linked "
+        "`HAS_VERSION` from the entity; a relationship attribute (`HOLDS_SHARES.pct` …) hangs off the "
+        "relationship's start node with `subject` naming the relationship. Company names also accumulate in "
+        "`name_variants`. A value left empty by a later record does not erase the known one.",
+        "- **Resume.** Each chunk of rows (default 10,000) is one transaction holding the facts and their "
+        "SourceRecords together. A run killed at any point (process or database) leaves its `Batch` "
+        "`running`; the same command again resumes that batch, skips the committed records and ends in the "
+        "same graph as an uninterrupted run.",
+        "- **Resolution.** Parties are keyed by the `Resolver` step: the default strong-key resolver "
+        "(USCC / full resident ID, else provisional per record). Entity resolution plugs in at this step.",
+        "- **Bulk first load.** `riskgraph ingest --bulk PATH... --source NAME...` runs the same reading, "
+        "validation, resolution and merging, writes CSV files for `neo4j-admin database import full`, stops "
+        "the local server, imports, restarts it and creates the constraints. It refuses a database that "
+        "holds data (it would replace it); later batches use the normal path.",
+        "",
+        "Known limits: a changed relationship record that now names other parties leaves the relationship "
+        "it supported before in place (its `record_keys` still name the record); two sources disagreeing on "
+        "an attribute alternate it, each change kept as a FactVersion.",
+        "",
     ]
     return "\n".join(out)
 
