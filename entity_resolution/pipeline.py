@@ -159,7 +159,7 @@ def resolve(
     prio = np.where(
         scored.decision[pos] == "reviewer-judged",
         np.inf,
-        np.where(np.char.startswith(scored.rule[pos].astype(str), "same valid"), 1e6, scored.score[pos]),
+        np.where(scored.by_strong_key[pos], 1e6, scored.score[pos]),
     )
     prio = np.r_[prio, np.full(len(must_a), np.inf)]
     labels = constrained_clusters(

@@ -41,6 +41,7 @@ class ScoredPairs:
     positive: np.ndarray
     cannot: np.ndarray
     blocking_rule: np.ndarray
+    by_strong_key: np.ndarray
 
 
 def pair_codes(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -159,6 +160,7 @@ def score_pairs(
         positive=positive,
         cannot=cannot,
         blocking_rule=blocking_rule,
+        by_strong_key=same_strong & (decision == MATCH),
     )
 
 
