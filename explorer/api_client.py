@@ -37,11 +37,17 @@ class ApiError(Exception):
 
 @dataclass(frozen=True)
 class Credentials:
-    """What the user signed in with (an API key for now; username/password once governance lands)."""
+    """What the user signed in with: an API key (``rg_…``) or the session token of a password sign-in."""
 
     base_url: str
     api_key: str
     purpose_ref: str = ""
+
+    @property
+    def auth_headers(self) -> dict[str, str]:
+        if self.api_key.startswith("rg_"):
+            return {"X-API-Key": self.api_key}
+        return {"Authorization": f"Bearer {self.api_key}"}
 
 
 class ApiClient:
@@ -54,7 +60,7 @@ class ApiClient:
         timeout: float = DEFAULT_TIMEOUT_S,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        headers = {"X-API-Key": creds.api_key, "Accept": "application/json"}
+        headers = {**creds.auth_headers, "Accept": "application/json"}
         if creds.purpose_ref:
             headers["X-Purpose-Ref"] = creds.purpose_ref
         self.creds = creds
@@ -101,7 +107,8 @@ class ApiClient:
         return self.get("/readyz")
 
     def whoami(self) -> dict[str, Any]:
-        return self.get("/v1/whoami")
+        """user_id, key_id, roles, pii, permissions."""
+        return self.get("/v1/me")
 
     # --- entities ---
     def search(
@@ -130,33 +137,24 @@ class ApiClient:
     ) -> dict[str, Any]:
         return self.get(f"/v1/entities/{a}/paths/{b}", max_hops=max_hops, types=types, limit=limit)
 
-    def ownership(self, entity_id: str) -> dict[str, Any]:
-        return self.get(f"/v1/entities/{entity_id}/ownership")
+    def ownership(self, entity_id: str, *, max_hops: int = 6) -> dict[str, Any]:
+        """Direct holders, integrated shares, controller with its chain, beneficial owners, ownership edges."""
+        return self.get(f"/v1/entities/{entity_id}/ownership", max_hops=max_hops)
 
-    def entity_group(self, entity_id: str) -> dict[str, Any]:
-        return self.get(f"/v1/entities/{entity_id}/group")
+    def entity_groups(self, entity_id: str) -> dict[str, Any]:
+        return self.get(f"/v1/entities/{entity_id}/groups")
 
     def entity_alerts(self, entity_id: str) -> dict[str, Any]:
-        return self.get("/v1/alerts", entity_id=entity_id, limit=100)
+        return self.alerts(entity_id=entity_id, limit=200)
 
     # --- groups and guarantee circles ---
-    def groups(self, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
-        return self.get("/v1/groups", limit=limit, cursor=cursor)
-
     def group(self, group_id: str) -> dict[str, Any]:
         return self.get(f"/v1/groups/{group_id}")
 
     def circles(
-        self,
-        *,
-        min_size: int | None = None,
-        entity_id: str | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
+        self, *, min_size: int | None = None, limit: int = 50, cursor: str | None = None
     ) -> dict[str, Any]:
-        return self.get(
-            "/v1/guarantee-circles", min_size=min_size, entity_id=entity_id, limit=limit, cursor=cursor
-        )
+        return self.get("/v1/guarantee-circles", min_size=min_size, limit=limit, cursor=cursor)
 
     def circle(self, circle_id: str) -> dict[str, Any]:
         return self.get(f"/v1/guarantee-circles/{circle_id}")
@@ -168,38 +166,88 @@ class ApiClient:
         status: str | None = None,
         severity: str | None = None,
         rule_id: str | None = None,
+        entity_id: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> dict[str, Any]:
         return self.get(
-            "/v1/alerts", status=status, severity=severity, rule_id=rule_id, limit=limit, cursor=cursor
+            "/v1/alerts",
+            status=status,
+            severity=severity,
+            rule_id=rule_id,
+            entity_id=entity_id,
+            limit=limit,
+            cursor=cursor,
         )
 
     def triage(self, alert_id: str, status: str, comment: str) -> dict[str, Any]:
         return self.post(f"/v1/alerts/{alert_id}/triage", {"status": status, "comment": comment})
 
     # --- supervision ---
-    def blacklist_spread(self, since: str, *, max_hops: int | None = None) -> dict[str, Any]:
-        return self.get("/v1/blacklist/spread", since=since, max_hops=max_hops)
+    def blacklist_spread(self, since: str, *, threshold: float = 0.0, limit: int = 200) -> dict[str, Any]:
+        return self.get("/v1/blacklist/spread", since=since, threshold=threshold, limit=limit)
 
-    def rule_runs(self, *, rule_id: str | None = None, limit: int = 50) -> dict[str, Any]:
-        return self.get("/v1/rules/runs", rule_id=rule_id, limit=limit)
+    def rule_runs(
+        self, *, rule_id: str | None = None, status: str | None = None, limit: int = 50
+    ) -> dict[str, Any]:
+        return self.get("/v1/rule-runs", rule_id=rule_id, status=status, limit=limit)
 
     # --- entity-resolution review ---
-    def review_queue(self, *, limit: int = 20, cursor: str | None = None) -> dict[str, Any]:
+    def review_queue(self, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
         return self.get("/v1/review/pairs", limit=limit, cursor=cursor)
 
-    def judge(self, pair_id: str, decision: str, comment: str = "") -> dict[str, Any]:
-        return self.post(f"/v1/review/pairs/{pair_id}/judgement", {"decision": decision, "comment": comment})
-
-    def split(self, entity_id: str, record_keys: list[str], comment: str = "") -> dict[str, Any]:
+    def judge(self, record_id_a: str, record_id_b: str, verdict: str, note: str = "") -> dict[str, Any]:
+        """verdict: same / different / unsure."""
         return self.post(
-            f"/v1/review/entities/{entity_id}/split", {"record_keys": record_keys, "comment": comment}
+            "/v1/review/judgements",
+            {
+                "record_id_a": record_id_a,
+                "record_id_b": record_id_b,
+                "verdict": verdict,
+                "note": note or None,
+            },
         )
 
+    def split(self, entity_id: str, parts: list[list[str]], note: str = "") -> dict[str, Any]:
+        """Split an entity's source records into parts (each part becomes one entity at the next ingest)."""
+        return self.post("/v1/review/splits", {"entity_id": entity_id, "parts": parts, "note": note or None})
+
     # --- pre-loan check ---
-    def preloan_check(self, applicant: Mapping[str, Any]) -> dict[str, Any]:
-        return self.post("/v1/checks/pre-loan", dict(applicant))
+    def preloan_check(
+        self,
+        applicant: Mapping[str, Any],
+        *,
+        application_ref: str,
+        requested_amount: float,
+        requested_kind: str = "loan",
+        purpose: str | None = None,
+    ) -> dict[str, Any]:
+        return self.post(
+            "/v1/checks/pre-loan",
+            {
+                "application_ref": application_ref,
+                "applicant": dict(applicant),
+                "requested_amount": requested_amount,
+                "requested_kind": requested_kind,
+                "purpose": purpose,
+            },
+        )
+
+
+def login(
+    base_url: str, username: str, password: str, *, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
+    """Password sign-in → the session (``access_token`` is then used like an API key)."""
+    with httpx.Client(base_url=base_url.rstrip("/"), timeout=DEFAULT_TIMEOUT_S, transport=transport) as http:
+        try:
+            resp = http.post("/v1/auth/login", json={"username": username, "password": password})
+        except httpx.HTTPError as exc:
+            raise ApiError(
+                0, "无法连接 API / Cannot reach the API", f"{base_url}: {type(exc).__name__}"
+            ) from exc
+    if resp.status_code >= 400:
+        raise _problem(resp)
+    return resp.json()
 
 
 def _problem(resp: httpx.Response) -> ApiError:

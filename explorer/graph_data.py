@@ -250,3 +250,101 @@ def mark_path(sg: Subgraph, path_nodes: Iterable[str]) -> Subgraph:
             chosen.add(e.key)
             covered.add(pair)
     return replace(sg, highlight_nodes=frozenset(ids), highlight_edges=frozenset(chosen))
+
+
+# --- other API answers drawn as networks ---------------------------------------------------------
+
+
+def _party(entity_id: str, name: str | None = None, **extra: Any) -> GNode:
+    kind = schema.PERSON if entity_id.startswith("P:") else schema.COMPANY
+    return GNode(
+        id=entity_id, kind=kind, name=name or entity_id, props={"name": name} if name else {}, **extra
+    )
+
+
+def subgraph_from_ownership(payload: Mapping[str, Any], names: Mapping[str, str] | None = None) -> Subgraph:
+    """The ownership answer (``edges``: holder, company, pct) as a tree; the controller's chain marked.
+
+    Names come from ``direct_holders`` and the caller (the entity's own name); other ids show as ids.
+    """
+    root = str(payload.get("entity_id"))
+    known = dict(names or {})
+    for h in payload.get("direct_holders") or []:
+        if h.get("name"):
+            known[str(h["holder"])] = str(h["name"])
+    for o in (payload.get("beneficial_owners") or {}).get("owners") or []:
+        if o.get("name"):
+            known[str(o["person"])] = str(o["name"])
+    ids: dict[str, None] = {root: None}
+    edges = []
+    for e in payload.get("edges") or []:
+        h, c = str(e["holder"]), str(e["company"])
+        ids.setdefault(h, None)
+        ids.setdefault(c, None)
+        edges.append(GEdge(source=h, target=c, type=schema.HOLDS_SHARES, props={"pct": e.get("pct")}))
+    bo = {str(o["person"]) for o in (payload.get("beneficial_owners") or {}).get("owners") or []}
+    nodes = tuple(_party(i, known.get(i), risk=None) for i in ids)
+    sg = Subgraph(nodes=nodes, edges=tuple(edges), center=root)
+    controller = payload.get("controller") or {}
+    chain: list[str] = []
+    for link in controller.get("chain") or []:
+        for c in link.get("controller") or []:
+            chain.append(str(c))
+        chain.append(str(link.get("company")))
+    if chain:
+        sg = mark_path(sg, list(dict.fromkeys(chain)))
+    elif bo:
+        sg = replace(sg, highlight_nodes=frozenset(bo | {root}))
+    return sg
+
+
+def subgraph_from_circle(detail: Mapping[str, Any]) -> Subgraph:
+    """A guarantee circle (``members`` with facts, ``edges`` guarantor → borrower) with its first cycle marked."""
+    nodes = tuple(
+        _party(str(m["entity_id"]), m.get("name"), listed=bool(m.get("listed")))
+        if isinstance(m, Mapping)
+        else _party(str(m))
+        for m in detail.get("members") or []
+    )
+    edges = tuple(
+        GEdge(
+            source=str(e["guarantor"]),
+            target=str(e["borrower"]),
+            type=schema.GUARANTEES,
+            props={k: e.get(k) for k in ("amount", "contract_id", "loan_id") if e.get(k) is not None},
+        )
+        for e in detail.get("edges") or []
+    )
+    sg = Subgraph(nodes=nodes, edges=edges)
+    cycles = detail.get("cycles") or []
+    if cycles and isinstance(cycles[0], list):
+        sg = mark_path(sg, [str(x) for x in cycles[0]])
+    return sg
+
+
+def subgraph_from_reach(rows: Iterable[Mapping[str, Any]]) -> Subgraph:
+    """Newly reached entities and the explaining paths from the listed seeds (``nodes``/``rels`` lists).
+
+    The first node of each path is a listed seed; edges are drawn seed → … → entity with the
+    relationship type of each hop (the snapshot does not keep directions).
+    """
+    names: dict[str, str] = {}
+    seeds: set[str] = set()
+    order: dict[str, None] = {}
+    edges: dict[str, GEdge] = {}
+    for row in rows:
+        names[str(row["entity_id"])] = str(row.get("name") or row["entity_id"])
+        order.setdefault(str(row["entity_id"]), None)
+        for p in row.get("paths") or []:
+            ids = [str(x) for x in (p.get("nodes") if isinstance(p, Mapping) else p) or []]
+            rels = list(p.get("rels") or []) if isinstance(p, Mapping) else []
+            if ids:
+                seeds.add(ids[0])
+            for i, (a, b) in enumerate(zip(ids, ids[1:], strict=False)):
+                order.setdefault(a, None)
+                order.setdefault(b, None)
+                rel = str(rels[i]) if i < len(rels) else "RELATED"
+                edge = GEdge(source=a, target=b, type=rel)
+                edges.setdefault(edge.key, edge)
+    nodes = tuple(_party(i, names.get(i), listed=i in seeds) for i in order)
+    return Subgraph(nodes=nodes, edges=tuple(edges.values()))

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from explorer.api_client import ApiClient, ApiError, Credentials
+from explorer.api_client import ApiClient, ApiError, Credentials, login
 from explorer.export import edges_csv, nodes_csv
 from explorer.graph_data import Subgraph
 from explorer.network_html import render_html
@@ -28,13 +28,14 @@ def default_api_url() -> str:
 
 
 def sign_in_panel() -> None:
-    """Sidebar: who is signed in, or the form to sign in with an API key (username/password later)."""
+    """Sidebar: who is signed in, or the forms to sign in (API key, or user name and password)."""
     with st.sidebar:
         creds: Credentials | None = st.session_state.get(CREDS)
         if creds:
             who = st.session_state.get("rg_whoami") or {}
+            roles = ", ".join(who.get("roles") or [])
             st.caption(
-                f"已登录 Signed in: {who.get('name') or who.get('user_id') or 'API key'} · {', '.join(who.get('scopes') or who.get('roles') or [])}"
+                f"已登录 Signed in: {who.get('user_id') or 'API key'} · {roles}{' · pii' if who.get('pii') else ''}"
             )
             purpose = st.text_input(
                 "用途编号 Purpose ref (loan / case no.)", value=creds.purpose_ref, key="rg_purpose_edit"
@@ -47,25 +48,35 @@ def sign_in_panel() -> None:
                         del st.session_state[k]
                 st.rerun()
             return
-        with st.form("rg_sign_in"):
-            st.markdown("**登录 Sign in**")
-            url = st.text_input("API 地址 API URL", value=default_api_url())
+        st.markdown("**登录 Sign in**")
+        url = st.text_input("API 地址 API URL", value=default_api_url(), key="rg_login_url")
+        purpose = st.text_input("用途编号 Purpose ref (loan / case no.)", key="rg_login_purpose")
+        by_key, by_password = st.tabs(["API 密钥 key", "用户名密码 password"])
+        with by_key, st.form("rg_sign_in"):
             key = st.text_input("API 密钥 API key", type="password")
-            purpose = st.text_input("用途编号 Purpose ref (loan / case no.)")
             if st.form_submit_button("登录 Sign in") and key:
                 sign_in(url, key, purpose)
+        with by_password, st.form("rg_sign_in_pw"):
+            user = st.text_input("用户名 User name")
+            password = st.text_input("密码 Password", type="password")
+            if st.form_submit_button("登录 Sign in (password)") and user and password:
+                try:
+                    session = login(url, user, password)
+                except ApiError as exc:
+                    show_error(exc)
+                else:
+                    sign_in(url, session["access_token"], purpose)
 
 
 def sign_in(url: str, key: str, purpose: str = "") -> bool:
+    """Check the credentials with /v1/me and keep them (and who they are) in the session state."""
     creds = Credentials(url.strip(), key.strip(), purpose.strip())
     try:
         with ApiClient(creds) as c:
             who = c.whoami()
     except ApiError as exc:
-        if exc.status != 404:  # 404: an API without /whoami yet; the key is checked on first use
-            show_error(exc)
-            return False
-        who = {}
+        show_error(exc)
+        return False
     st.session_state[CREDS] = creds
     st.session_state["rg_whoami"] = who
     st.rerun()

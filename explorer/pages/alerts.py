@@ -10,6 +10,9 @@ from explorer import ui
 
 st.header("预警 Alerts")
 api = ui.client()
+if st.session_state.get("rg_triaged"):
+    aid, dec = st.session_state["rg_triaged"]
+    st.success(f"已处理 Triaged {aid}: {dec}")
 c1, c2, c3 = st.columns(3)
 status = c1.selectbox("状态 Status", ["open", "confirmed", "dismissed", ""], key="rg_alert_status")
 severity = c2.selectbox("级别 Severity", ["", "critical", "high", "medium", "low"], key="rg_alert_sev")
@@ -17,7 +20,7 @@ rule = c3.text_input("规则 Rule id", key="rg_alert_rule")
 res = ui.call(api.alerts, status=status or None, severity=severity or None, rule_id=rule or None, limit=100)
 if res is None:
     st.stop()
-items = res.get("items") or res.get("alerts") or res.get("results") or []
+items = res.get("alerts") or []
 st.caption(f"{len(items)} 条预警 alerts")
 if not items:
     st.info("队列为空 The queue is empty.")
@@ -54,6 +57,3 @@ if decision:
         if done is not None:
             st.session_state["rg_triaged"] = (chosen, decision)
             st.rerun()
-if st.session_state.get("rg_triaged"):
-    aid, dec = st.session_state["rg_triaged"]
-    st.success(f"已处理 Triaged {aid}: {dec}")

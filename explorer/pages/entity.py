@@ -84,7 +84,7 @@ with tab_prov:
 
 with tab_alerts:
     alerts = ui.call(api.entity_alerts, entity_id)
-    items = (alerts or {}).get("items") or (alerts or {}).get("alerts") or []
+    items = (alerts or {}).get("alerts") or []
     if alerts is not None and not items:
         st.info("无预警 No alerts.")
     for a in items:
@@ -93,19 +93,51 @@ with tab_alerts:
         )
 
 with tab_check:
+    amount = st.number_input(
+        "申请金额 Requested amount (CNY)", min_value=0.0, value=0.0, step=1e6, key="rg_check_amount"
+    )
+    kind = st.radio("品种 Kind", ["loan", "guarantee"], horizontal=True, key="rg_check_kind")
     if st.button("运行贷前检查 Run pre-loan check", key="rg_run_check"):
-        body = {"entity_id": entity_id}
-        for k in ("uscc", "id_number", "name"):
-            if props.get(k) and "*" not in str(props.get(k)):
-                body[k] = props[k]
-        st.session_state["rg_check"] = (entity_id, ui.call(api.preloan_check, body))
+        ref = api.creds.purpose_ref or f"EXPLORER-{entity_id}"
+        verdict = ui.call(
+            api.preloan_check,
+            {"entity_id": entity_id},
+            application_ref=ref,
+            requested_amount=amount,
+            requested_kind=kind,
+        )
+        st.session_state["rg_check"] = (entity_id, verdict)
     check = st.session_state.get("rg_check")
     if check and check[0] == entity_id and check[1] is not None:
         verdict = check[1]
-        st.subheader(f"结论 Verdict: {verdict.get('verdict') or verdict.get('decision')}")
+        v = verdict.get("verdict")
+        {"pass": st.success, "refer": st.warning}.get(v, st.error)(
+            f"结论 Verdict: {v}  ·  {verdict.get('check_id', '')}"
+        )
         for r in verdict.get("reasons", []):
             st.markdown(
-                f"- **{r.get('code') or r.get('rule_id') or ''}** {r.get('message_zh') or ''} / {r.get('message_en') or r.get('message') or ''}"
+                f"- **{r.get('code')}** ({r.get('effect')}) {r.get('message_zh', '')} / {r.get('message_en', '')}"
+            )
+        if verdict.get("limits"):
+            st.dataframe(
+                [
+                    {
+                        k: lim.get(k)
+                        for k in (
+                            "name",
+                            "numerator",
+                            "requested",
+                            "denominator",
+                            "ratio",
+                            "limit",
+                            "breach",
+                            "headroom",
+                        )
+                    }
+                    for lim in verdict["limits"]
+                ],
+                hide_index=True,
+                width="stretch",
             )
         with st.expander("完整回答 Full answer"):
             st.json(verdict)
@@ -129,8 +161,14 @@ with tab_report:
         creds = api.creds
         network = ui.call(api.neighbourhood, entity_id, hops=1)
         ownership = ui.call(api.ownership, entity_id)
-        group = ui.call(api.entity_group, entity_id)
-        circles = ui.call(api.circles, entity_id=entity_id)
+        groups = ui.call(api.entity_groups, entity_id)
+        group = (groups or {}).get("groups", [None])[0] if groups and groups.get("groups") else None
+        all_circles = ui.call(api.circles, limit=200)
+        circles = (
+            None
+            if all_circles is None
+            else [c for c in all_circles.get("circles", []) if entity_id in (c.get("members") or [])]
+        )
         alerts = ui.call(api.entity_alerts, entity_id)
         check = st.session_state.get("rg_check")
         html = report_html(

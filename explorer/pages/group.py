@@ -1,4 +1,5 @@
-"""Group customer view: members, aggregated exposure, and the concentration limits it is held against."""
+"""Group customer view (集团客户): members, aggregated exposure, and where the group stands against the
+concentration limits (from the API's pre-loan check arithmetic, requested amount 0 unless given)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ import pandas as pd
 import streamlit as st
 
 from explorer import ui
-from explorer.graph_data import subgraph_from_api
 from explorer.network_html import format_amount
 
 st.header("集团 Group")
@@ -17,56 +17,60 @@ if not entity_id and not group_id:
     st.info("输入成员实体或集团编号。/ Enter a member entity or a group id.")
     st.stop()
 
-res = ui.call(api.group, group_id) if group_id else ui.call(api.entity_group, entity_id)
-if res is None:
+if group_id:
+    group = ui.call(api.group, group_id)
+else:
+    found = ui.call(api.entity_groups, entity_id)
+    groups = (found or {}).get("groups") or []
+    if found is not None and not groups:
+        st.info(f"{entity_id} 不属于任何集团 is not a member of a group customer.")
+    group = groups[0] if groups else None
+if not group:
     st.stop()
-group = res.get("group") if isinstance(res.get("group"), dict) else res
 
-st.subheader(f"{group.get('name') or group.get('group_id')} · {group.get('group_id', '')}")
+st.subheader(f"{group.get('name') or group['group_id']} · {group['group_id']}")
+members = group.get("members") or []
 m1, m2, m3 = st.columns(3)
-members = group.get("members") or res.get("members") or []
 m1.metric("成员 Members", group.get("size") or len(members))
 m2.metric("合计敞口 Aggregated exposure", format_amount(group.get("exposure")) or "—")
-m3.metric("控制人 Controller(s)", ", ".join(map(str, group.get("controller_ids") or [])) or "—")
+m3.metric("控制人 Controller(s)", ", ".join(group.get("controller_ids") or []) or "—")
+st.caption(f"规则运行 computed by run {group.get('run_id', '—')}")
+st.dataframe(members, hide_index=True, width="stretch")
 
-limits = group.get("limits") or res.get("limits") or []
-if limits:
-    st.markdown("**集中度限额 Concentration limits**")
-    df = pd.DataFrame(
-        [
-            {
-                "limit": str(lim.get("name") or lim.get("limit") or lim.get("rule")),
-                "敞口 exposure": float(lim.get("exposure") or 0),
-                "上限 cap": float(lim.get("cap") or lim.get("limit_amount") or lim.get("threshold") or 0),
-                "breached": bool(lim.get("breached")),
-            }
-            for lim in limits
-        ]
-    )
-    st.bar_chart(df.set_index("limit")[["敞口 exposure", "上限 cap"]], stack=False, horizontal=True)
-    st.dataframe(df, hide_index=True, width="stretch")
-    if df["breached"].any():
-        st.error("超限 Limit breached: " + ", ".join(df.loc[df["breached"], "limit"]))
-
-if members:
-    st.markdown("**成员 Members**")
-    st.dataframe(
-        [
-            {k: m.get(k) for k in ("entity_id", "name", "exposure", "reason", "kind") if k in m}
-            if isinstance(m, dict)
-            else {"entity_id": m}
-            for m in members
-        ],
-        hide_index=True,
-        width="stretch",
-    )
-    member_exp = [
-        (m.get("name") or m.get("entity_id"), float(m.get("exposure") or 0))
-        for m in members
-        if isinstance(m, dict) and m.get("exposure") is not None
-    ]
-    if member_exp:
-        st.bar_chart(pd.DataFrame(member_exp, columns=["member", "exposure"]).set_index("member"))
-
-if res.get("nodes"):
-    ui.draw_network(subgraph_from_api(res), key="group", title=str(group.get("name") or ""), height=520)
+st.markdown("**集中度限额 Concentration limits**")
+member = entity_id or (members[0]["entity_id"] if members else None)
+requested = st.number_input(
+    "拟新增授信 Requested amount (CNY)", min_value=0.0, value=0.0, step=1e6, key="rg_group_req"
+)
+if member:
+    ref = api.creds.purpose_ref or f"EXPLORER-GROUP-{group['group_id']}"
+    check = ui.call(api.preloan_check, {"entity_id": member}, application_ref=ref, requested_amount=requested)
+    limits = (check or {}).get("limits") or []
+    if check is not None and not limits:
+        st.info("无适用限额 No limit applies (capital figures missing?).")
+    if limits:
+        df = pd.DataFrame(
+            [
+                {
+                    "limit": lim["name"],
+                    "现有 current %": 100 * (lim["numerator"] / lim["denominator"])
+                    if lim.get("denominator")
+                    else 0.0,
+                    "含申请 with request %": 100 * lim["ratio"],
+                    "上限 limit %": 100 * lim["limit"],
+                    "breach": lim["breach"],
+                    "headroom": lim["headroom"],
+                }
+                for lim in limits
+            ]
+        )
+        st.bar_chart(
+            df.set_index("limit")[["现有 current %", "含申请 with request %", "上限 limit %"]],
+            stack=False,
+            horizontal=True,
+        )
+        st.dataframe(df, hide_index=True, width="stretch")
+        if df["breach"].any():
+            st.error("超限 Limit breached: " + ", ".join(df.loc[df["breach"], "limit"]))
+        else:
+            st.success("均在限额内 Within all limits.")

@@ -1,5 +1,6 @@
-"""Supervisor dashboard: blacklist spread since a date (trend chart, newly reached entities as a list and
-a graph, date slider) and the history of rule runs."""
+"""Supervisor dashboard: what came within reach of blacklisted entities since a date (trend over the
+contagion runs, the newly reached as a list and as a graph of their explaining paths, date slider),
+and the history of rule runs."""
 
 from __future__ import annotations
 
@@ -9,48 +10,125 @@ import pandas as pd
 import streamlit as st
 
 from explorer import ui
-from explorer.graph_data import subgraph_from_api
+from explorer.graph_data import subgraph_from_reach
+
+CONTAGION_RULE = "contagion.blacklist"
 
 st.header("监管 Supervisor dashboard")
 api = ui.client()
+runs_res = ui.call(api.rule_runs, limit=200)
+runs = (runs_res or {}).get("runs") or []
+contagion = sorted(
+    (r for r in runs if r.get("rule_id") == CONTAGION_RULE and r.get("as_of")), key=lambda r: str(r["as_of"])
+)
 today = dt.date.today()
+first = (
+    dt.date.fromisoformat(str(contagion[0]["as_of"])[:10]) if contagion else today - dt.timedelta(days=365)
+)
 since = st.slider(
     "自 Since",
-    min_value=today - dt.timedelta(days=730),
+    min_value=min(first - dt.timedelta(days=30), today - dt.timedelta(days=30)),
     max_value=today,
-    value=today - dt.timedelta(days=90),
+    value=max(first, today - dt.timedelta(days=90)),
     format="YYYY-MM-DD",
     key="rg_since",
 )
+threshold = st.slider("最低传染强度 Min contagion score", 0.0, 1.0, 0.0, 0.01, key="rg_spread_threshold")
 tab_spread, tab_runs = st.tabs(["名单扩散 Blacklist spread", "规则运行 Rule runs"])
 with tab_spread:
-    res = ui.call(api.blacklist_spread, since.isoformat())
+    res = ui.call(api.blacklist_spread, since.isoformat(), threshold=threshold)
     if res is not None:
-        reached = res.get("newly_reached") or res.get("items") or res.get("entities") or []
-        timeline = res.get("timeline") or res.get("series") or []
-        m1, m2 = st.columns(2)
-        m1.metric("新增可达实体 Newly reached", len(reached))
-        m2.metric(
-            "新增名单 New listings", res.get("new_listings") if res.get("new_listings") is not None else "—"
+        base, cur = res.get("baseline_run"), res.get("current_run")
+        st.caption(
+            f"对比 comparing run {cur and cur.get('run_id')} (as of {cur and cur.get('as_of')}) with "
+            + (
+                f"{base.get('run_id')} (as of {base.get('as_of')})"
+                if base
+                else "无更早运行 no earlier run: everything reached counts as new"
+            )
         )
-        if timeline:
-            df = pd.DataFrame(timeline)
-            date_col = next((c for c in ("date", "day", "week", "month") if c in df.columns), df.columns[0])
-            st.line_chart(df.set_index(date_col))
+        m1, m2, m3 = st.columns(3)
+        m1.metric("新进入范围 Newly reached", res.get("newly_reached_total", 0))
+        m2.metric("离开范围 No longer reached", res.get("no_longer_reached_total", 0))
+        m3.metric("持续在范围内 Still reached", res.get("still_reached", 0))
+        # the trend: how many were newly reached since each earlier contagion run's date
+        if len(contagion) > 1:
+            points = []
+            for r in contagion[-12:]:
+                d = str(r["as_of"])[:10]
+                p = ui.call(api.blacklist_spread, d, threshold=threshold, limit=1)
+                if p is not None:
+                    points.append(
+                        {
+                            "since": d,
+                            "新进入 newly reached": p.get("newly_reached_total", 0),
+                            "离开 no longer": p.get("no_longer_reached_total", 0),
+                        }
+                    )
+            if points:
+                st.markdown("**扩散趋势 Spread over time** (reached since each run date, vs the latest run)")
+                st.line_chart(pd.DataFrame(points).set_index("since"))
+        reached = res.get("newly_reached") or []
         if reached:
-            st.dataframe(reached, hide_index=True, width="stretch")
+            st.dataframe(
+                [
+                    {
+                        "entity_id": r["entity_id"],
+                        "name": r.get("name"),
+                        "score": r.get("score"),
+                        "hops": r.get("hops"),
+                    }
+                    for r in reached
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+            ui.draw_network(
+                subgraph_from_reach(reached),
+                key="spread",
+                title=f"自 {since} 新进入范围 newly reached since {since}",
+                height=520,
+            )
         else:
             st.info("此期间无新增可达实体 Nothing newly within reach since that date.")
-        if res.get("nodes"):
-            ui.draw_network(subgraph_from_api(res), key="spread", title=f"自 since {since}", height=560)
+        if res.get("no_longer_reached"):
+            with st.expander("离开范围 No longer reached"):
+                st.dataframe(
+                    [
+                        {"entity_id": r["entity_id"], "name": r.get("name"), "score": r.get("score")}
+                        for r in res["no_longer_reached"]
+                    ],
+                    hide_index=True,
+                    width="stretch",
+                )
 with tab_runs:
-    runs = ui.call(api.rule_runs, limit=100)
-    if runs is not None:
-        items = runs.get("items") or runs.get("runs") or runs.get("results") or []
-        if not items:
+    if runs_res is not None:
+        if not runs:
             st.info("无运行记录 No rule runs yet.")
         else:
-            st.dataframe(items, hide_index=True, width="stretch")
-            df = pd.DataFrame(items)
-            if {"started_at", "duration_ms"} <= set(df.columns):
-                st.bar_chart(df.set_index("started_at")["duration_ms"])
+            cols = [
+                "run_id",
+                "rule_id",
+                "rule_version",
+                "status",
+                "as_of",
+                "started_at",
+                "duration_ms",
+                "counts",
+            ]
+            st.dataframe(
+                [{c: (str(r.get(c)) if c == "counts" else r.get(c)) for c in cols} for r in runs],
+                hide_index=True,
+                width="stretch",
+            )
+            df = pd.DataFrame(
+                [
+                    {
+                        "rule": r.get("rule_id"),
+                        "started_at": str(r.get("started_at"))[:19],
+                        "duration_ms": r.get("duration_ms") or 0,
+                    }
+                    for r in runs
+                ]
+            )
+            st.bar_chart(df, x="started_at", y="duration_ms", color="rule")

@@ -18,6 +18,8 @@ import json
 from neo4j import Driver
 from stdnum.cn import ric, uscc
 
+from risk_rules.framework import alert_id
+
 
 def _uscc(body17: str) -> str:
     return body17 + uscc.calc_check_digit(body17)
@@ -27,6 +29,7 @@ def _ric(body17: str) -> str:
     return body17 + ric.calc_check_digit(body17 + "0")
 
 
+CIRCLE_ALERT = alert_id("guarantee.circle", "GC-1")
 RIC_BOSS = _ric("11010119700101123")
 RIC_WIFE = _ric("11010119720202234")
 MOBILE_BOSS = "13912345678"
@@ -54,6 +57,25 @@ GUARANTEES = [
     ("C:THIRD", "C:APPLICANT", "G-4", 1.2e7),
     ("C:OUTSIDER", "C:APPLICANT", "G-5", 1.0e7),
 ]
+_P_OUT = json.dumps([{"nodes": ["C:LISTED", "C:OUTSIDER"], "rels": ["HOLDS_SHARES"], "strength": 0.3}])
+_P_APP = json.dumps(
+    [
+        {
+            "nodes": ["C:LISTED", "C:OUTSIDER", "C:APPLICANT"],
+            "rels": ["HOLDS_SHARES", "GUARANTEES"],
+            "strength": 0.12,
+        }
+    ]
+)
+#: contagion snapshots: in September only the old listing's neighbour was reached; in November the new
+#: listing reaches OUTSIDER and, through its guarantee, the APPLICANT
+SCORES = [
+    {"run_id": "R-CONT-0", "entity_id": "C:THIRD", "score": 0.2, "hops": 1, "as_of": "2026-09-01", "seed": False,
+     "paths": json.dumps([{"nodes": ["C:OLDLISTED", "C:THIRD"], "rels": ["HOLDS_SHARES"], "strength": 0.2}])},
+    {"run_id": "R-CONT-1", "entity_id": "C:LISTED", "score": 1.0, "hops": 0, "as_of": "2026-11-01", "seed": True, "paths": "[]"},
+    {"run_id": "R-CONT-1", "entity_id": "C:OUTSIDER", "score": 0.3, "hops": 1, "as_of": "2026-11-01", "seed": False, "paths": _P_OUT},
+    {"run_id": "R-CONT-1", "entity_id": "C:APPLICANT", "score": 0.12, "hops": 2, "as_of": "2026-11-01", "seed": False, "paths": _P_APP},
+]  # fmt: skip
 LOANS = [
     ("C:APPLICANT", "L-1", 6.0e7, 5.0e7, "normal"),
     ("C:SISTER", "L-2", 3.0e7, 3.0e7, "normal"),
@@ -119,7 +141,7 @@ def build(driver: Driver) -> None:
             "CREATE (run2:RuleRun {run_id: 'R-CIRCLE-0', rule_id: 'guarantee_circle', rule_version: '1', status: 'completed', "
             "as_of: date('2026-10-01'), started_at: datetime('2026-10-01T01:00:00Z'), finished_at: datetime('2026-10-01T01:00:04Z'), "
             "duration_ms: 4000, parameters: '{}', counts: '{\"new\": 1}'}) "
-            "CREATE (al:Alert {alert_id: 'guarantee_circle:C:APPLICANT,C:SISTER,C:THIRD', rule_id: 'guarantee_circle', "
+            "CREATE (al:Alert {alert_id: $circle_alert, rule_id: 'guarantee.circle', "
             "rule_version: '1', severity: 'high', status: 'open', active: true, entity_ids: ['C:APPLICANT', 'C:SISTER', 'C:THIRD'], "
             "explanation_zh: '担保圈：三家企业循环担保', explanation_en: 'guarantee circle of three companies', evidence: $ev, "
             "first_run_id: 'R-CIRCLE-1', last_run_id: 'R-CIRCLE-1'}) "
@@ -129,15 +151,31 @@ def build(driver: Driver) -> None:
             "explanation_zh: '互保', explanation_en: 'mutual guarantee', evidence: '{}', first_run_id: 'R-CIRCLE-0', "
             "last_run_id: 'R-CIRCLE-1', triaged_by: 'examiner-x', triage_comment: '已知 known', triaged_at: datetime('2026-10-02T00:00:00Z')}) "
             "CREATE (old)-[:CONCERNS]->(a) CREATE (old)-[:CONCERNS]->(b) CREATE (old)-[:RAISED_IN]->(run2)",
-            ev=json.dumps({"cycle": ["C:APPLICANT", "C:SISTER", "C:THIRD", "C:APPLICANT"]}),
+            ev=json.dumps(
+                {
+                    "circle_id": "GC-1",
+                    "members": ["C:APPLICANT", "C:SISTER", "C:THIRD"],
+                    "edge_count": 4,
+                    "internal_amount": 7.7e7,
+                    "paths": [
+                        ["C:APPLICANT", "C:SISTER", "C:APPLICANT"],
+                        ["C:APPLICANT", "C:SISTER", "C:THIRD", "C:APPLICANT"],
+                    ],
+                }
+            ),
+            circle_alert=CIRCLE_ALERT,
         ).consume()
         s.run(
-            "MATCH (a:Company {entity_id: 'C:APPLICANT'}) "
-            "CREATE (:RuleRun {run_id: 'R-SCORE-1', rule_id: 'blacklist_contagion', status: 'completed', as_of: date('2026-11-01'), "
-            "started_at: datetime('2026-11-01T02:00:00Z'), duration_ms: 900}) "
-            "CREATE (a)-[:SCORED]->(:RiskScore {score_id: 'R-SCORE-1|C:APPLICANT', run_id: 'R-SCORE-1', entity_id: 'C:APPLICANT', "
-            "score: 0.42, hops: 2, as_of: date('2026-11-01'), paths: $paths})",
-            paths=json.dumps([["C:APPLICANT", "C:OUTSIDER", "C:LISTED"]]),
+            "CREATE (:RuleRun {run_id: 'R-CONT-0', rule_id: 'contagion.blacklist', rule_version: '1', status: 'completed', "
+            "as_of: date('2026-09-01'), started_at: datetime('2026-09-01T02:00:00Z'), duration_ms: 700, counts: '{}'}) "
+            "CREATE (:RuleRun {run_id: 'R-CONT-1', rule_id: 'contagion.blacklist', rule_version: '1', status: 'completed', "
+            "as_of: date('2026-11-01'), started_at: datetime('2026-11-01T02:00:00Z'), duration_ms: 900, counts: '{}'})"
+        ).consume()
+        s.run(
+            "UNWIND $rows AS r MATCH (e {entity_id: r.entity_id}) "
+            "CREATE (e)-[:SCORED]->(:RiskScore {score_id: r.run_id + '|' + r.entity_id, run_id: r.run_id, entity_id: r.entity_id, "
+            "score: r.score, hops: r.hops, as_of: date(r.as_of), paths: r.paths, is_seed: r.seed})",
+            rows=SCORES,
         ).consume()
         payload = json.dumps(
             {"person_id": "src-1", "name": "王建国", "id_number": RIC_BOSS, "phone": MOBILE_BOSS},
@@ -157,5 +195,19 @@ def build(driver: Driver) -> None:
                 ensure_ascii=False,
             ),
             ev=json.dumps({"rule": "same valid id_number", "weight": 12.5}),
-            ev2=json.dumps({"rule": "name t2s + masked id + region", "match_probability": 0.97}),
+            ev2=json.dumps(
+                {
+                    "record_id_a": "test|persons|src-1",
+                    "record_id_b": "crm|persons|77",
+                    "decision": "review",
+                    "probability": 0.81,
+                    "total_weight": 2.1,
+                    "steps": [
+                        {"comparison": "name", "level": "t2s exact", "weight": 6.2},
+                        {"comparison": "id_number", "level": "masked agrees", "weight": 1.4},
+                        {"comparison": "phone", "level": "missing", "weight": 0.0},
+                    ],
+                    "rule": None,
+                }
+            ),
         ).consume()

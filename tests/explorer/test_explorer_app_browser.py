@@ -60,8 +60,9 @@ def _signed_in(browser: Browser, url: str, key: str):
     page.enable_network_log()
     page.set_viewport(1500, 1000)
     page.navigate(url)
+    type_into(page, "用途编号 Purpose ref (loan / case no.)", "LOAN-2026-0042", enter=True)
+    wait_idle(page)
     type_into(page, "API 密钥 API key", key, enter=False)
-    type_into(page, "用途编号 Purpose ref (loan / case no.)", "LOAN-2026-0042", enter=False)
     click_text(page, "button", "登录 Sign in")
     page.wait_for("document.body.innerText.includes('已登录 Signed in')", timeout=60)
     return page

@@ -186,3 +186,86 @@ def test_mark_path_highlights_one_edge_per_hop_in_either_direction():
     assert marked.highlight_nodes == {"P:1", "C:1", "B:1"}
     assert marked.highlight_edges == {e.key for e in sg.edges}
     assert mark_path(sg, ["B:1", "P:1"]).highlight_edges == frozenset()  # not adjacent: no edge
+
+
+def test_ownership_answer_becomes_a_tree_with_the_control_chain_marked():
+    from explorer.graph_data import subgraph_from_ownership
+
+    payload = {
+        "entity_id": "C:A",
+        "direct_holders": [
+            {"holder": "C:H", "name": "控股公司", "pct": 80.0},
+            {"holder": "P:X", "name": "张三", "pct": 20.0},
+        ],
+        "edges": [
+            {"holder": "C:H", "company": "C:A", "pct": 80.0},
+            {"holder": "P:X", "company": "C:A", "pct": 20.0},
+            {"holder": "P:B", "company": "C:H", "pct": 90.0},
+        ],
+        "controller": {
+            "controller": ["P:B"],
+            "basis": "majority",
+            "chain": [{"controller": ["P:B"], "company": "C:H"}, {"controller": ["C:H"], "company": "C:A"}],
+        },
+        "beneficial_owners": {
+            "basis": "ownership",
+            "owners": [{"person": "P:B", "share_pct": 72.0, "paths": []}],
+        },
+    }
+    sg = subgraph_from_ownership(payload, names={"C:A": "甲公司"})
+    assert sg.center == "C:A"
+    assert {(e.source, e.target, e.props["pct"]) for e in sg.edges} == {
+        ("C:H", "C:A", 80.0),
+        ("P:X", "C:A", 20.0),
+        ("P:B", "C:H", 90.0),
+    }
+    assert (
+        sg.node("C:H").name == "控股公司" and sg.node("C:A").name == "甲公司" and sg.node("P:B").name == "P:B"
+    )
+    assert sg.node("P:B").kind == "Person" and sg.node("C:H").kind == "Company"
+    assert sg.highlight_nodes == {"P:B", "C:H", "C:A"}
+    assert len(sg.highlight_edges) == 2  # P:B→C:H and C:H→C:A, not the 20 % holder
+
+
+def test_circle_detail_is_drawn_with_its_first_cycle_marked():
+    from explorer.graph_data import subgraph_from_circle
+
+    detail = {
+        "members": [
+            {"entity_id": "C:1", "name": "甲", "listed": False},
+            {"entity_id": "C:2", "name": "乙", "listed": True},
+            {"entity_id": "C:3", "name": "丙"},
+        ],
+        "edges": [
+            {"guarantor": "C:1", "borrower": "C:2", "amount": 1e7, "contract_id": "G1"},
+            {"guarantor": "C:2", "borrower": "C:1", "amount": 2e7, "contract_id": "G2"},
+            {"guarantor": "C:2", "borrower": "C:3", "amount": 3e7, "contract_id": "G3"},
+        ],
+        "cycles": [["C:1", "C:2", "C:1"]],
+    }
+    sg = subgraph_from_circle(detail)
+    assert [n.name for n in sg.nodes] == ["甲", "乙", "丙"] and sg.node("C:2").listed
+    assert all(e.type == "GUARANTEES" for e in sg.edges) and sg.edges[2].props["amount"] == 3e7
+    assert sg.highlight_nodes == {"C:1", "C:2"}
+    assert len(sg.highlight_edges) == 1  # one edge per hop of the marked cycle
+
+
+def test_reach_rows_become_paths_from_the_listed_seeds():
+    from explorer.graph_data import subgraph_from_reach
+
+    rows = [
+        {"entity_id": "C:O", "name": "丙", "paths": [{"nodes": ["C:L", "C:O"], "rels": ["HOLDS_SHARES"]}]},
+        {
+            "entity_id": "C:A",
+            "name": "甲",
+            "paths": [{"nodes": ["C:L", "C:O", "C:A"], "rels": ["HOLDS_SHARES", "GUARANTEES"]}],
+        },
+    ]
+    sg = subgraph_from_reach(rows)
+    assert {n.id for n in sg.nodes} == {"C:O", "C:A", "C:L"}
+    assert sg.node("C:L").listed and not sg.node("C:A").listed
+    assert sg.node("C:A").name == "甲" and sg.node("C:L").name == "C:L"
+    assert sorted((e.source, e.target, e.type) for e in sg.edges) == [
+        ("C:L", "C:O", "HOLDS_SHARES"),
+        ("C:O", "C:A", "GUARANTEES"),
+    ]
