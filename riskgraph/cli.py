@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -277,6 +278,26 @@ def users_revoke_key(key_id: str) -> None:
     from api.governance import cli as gov
 
     raise typer.Exit(gov.revoke_key(get_settings(), console, key_id))
+
+
+audit_app = typer.Typer(help="The audit log: abnormal-use monitoring.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("check")
+def audit_check(
+    hours: float | None = typer.Option(None, "--hours", help="window to judge (default gov_monitor_window_h)"),
+    until: datetime | None = typer.Option(None, "--until", help="end of the window (default now, UTC)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="report only; write no flags, freeze nobody"),
+    freeze: bool | None = typer.Option(None, "--freeze/--no-freeze", help="override gov_auto_freeze"),
+) -> None:
+    """Verify the hash chain and flag abnormal use (spikes, off-hours, no application, dormant, denials)."""
+    from api.governance import cli as gov
+
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=UTC)
+    raise typer.Exit(gov.audit_check(get_settings(), console, hours=hours, until=until, dry_run=dry_run,
+                                     freeze=freeze))
 
 
 @app.command("demo")

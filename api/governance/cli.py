@@ -256,3 +256,69 @@ def revoke_key(settings: Settings, console: Console, key_id: str) -> int:
     audit_cli(settings, console, {"action": "users revoke-key", "key_id": key_id})
     console.print(f"key {key_id} revoked")
     return 0
+
+
+def audit_check(
+    settings: Settings,
+    console: Console,
+    *,
+    hours: float | None,
+    until: datetime | None,
+    dry_run: bool,
+    freeze: bool | None,
+) -> int:
+    """Verify the audit chain and flag abnormal use; exit 4 when the chain is broken."""
+    from api.governance.flags import FlagStore, run_check
+    from api.governance.monitoring import MonitorParams
+
+    async def main():
+        driver = open_async_driver(
+            settings.bolt_uri,
+            settings.neo4j_user,
+            settings.resolved_password(),
+            notifications_min_severity="OFF",
+        )
+        try:
+            return await run_check(
+                FlagStore(driver, settings.neo4j_database),
+                settings.audit_log_path,
+                MonitorParams.from_settings(settings),
+                until=until,
+                window=timedelta(hours=hours if hours is not None else settings.gov_monitor_window_h),
+                auto_freeze=settings.gov_auto_freeze if freeze is None else freeze,
+                freeze_checks=tuple(settings.gov_freeze_checks),
+                write=not dry_run,
+            )
+        finally:
+            await driver.close()
+
+    summary = asyncio.run(main())
+    chain = "ok" if summary.chain_ok else f"[bold red]BROKEN: {summary.chain_problem}[/]"
+    console.print(
+        f"audit log {settings.audit_log_path}: {summary.records} request records, hash chain {chain}"
+    )
+    console.print(
+        f"window {summary.since} … {summary.until}: {len(summary.flags)} flags"
+        f"{'' if dry_run else f' ({summary.new_flags} new)'}"
+        f"{', frozen: ' + ', '.join(summary.frozen) if summary.frozen else ''}"
+    )
+    if summary.flags:
+        table = Table()
+        for col in ("check", "user", "window", "severity", "explanation"):
+            table.add_column(col)
+        for f in summary.flags:
+            table.add_row(f["check"], f["user_id"], f["window"], f["severity"], f["explanation_en"])
+        console.print(table)
+    if not dry_run:
+        audit_cli(
+            settings,
+            console,
+            {
+                "action": "audit check",
+                "flags": len(summary.flags),
+                "new_flags": summary.new_flags,
+                "frozen": summary.frozen,
+                "chain_ok": summary.chain_ok,
+            },
+        )
+    return 0 if summary.chain_ok else 4
