@@ -4,7 +4,11 @@
 - B-cubed precision/recall/F1 (per record: share of its predicted cluster that is truly its
   entity, and share of its true entity that it was clustered with), which weighs big and small
   entities per record rather than per pair;
-- blocking recall: share of true same-entity pairs that blocking made candidates.
+- blocking recall: share of true same-entity pairs that blocking made candidates;
+- the same two recalls restricted to *linkable* true pairs: pairs whose records have at least one
+  field besides the name filled in on both sides.  A pair with nothing but a name in common can
+  never be merged (persons are never merged on name alone), and a name shared by thousands is not
+  a usable block, so these figures show what the method does with the evidence there is.
 """
 
 from __future__ import annotations
@@ -53,11 +57,64 @@ def blocking_recall(candidates: pd.DataFrame, truth: pd.Series) -> dict[str, flo
     }
 
 
-def score(res_entities: pd.DataFrame, pairs: pd.DataFrame, truth: pd.Series) -> dict[str, float]:
+def true_pairs(truth: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """All same-entity record pairs as positions into ``truth.index``."""
+    codes, _ = pd.factorize(truth.to_numpy())
+    order = np.argsort(codes, kind="stable")
+    sc = codes[order]
+    starts = np.flatnonzero(np.r_[True, sc[1:] != sc[:-1]])
+    sizes = np.diff(np.r_[starts, len(sc)])
+    out_a, out_b = [], []
+    for size in np.unique(sizes[sizes >= 2]):
+        bs = starts[sizes == size]
+        i, j = np.triu_indices(int(size), k=1)
+        out_a.append(order[bs[:, None] + i[None, :]].ravel())
+        out_b.append(order[bs[:, None] + j[None, :]].ravel())
+    if not out_a:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    return np.concatenate(out_a), np.concatenate(out_b)
+
+
+def linkable_recalls(
+    records: pd.DataFrame, truth: pd.Series, candidates: pd.DataFrame, pred: pd.Series, ignore: list[str]
+) -> dict[str, float]:
+    """Blocking and pairwise recall over true pairs sharing a filled field besides ``ignore``."""
+    truth = truth.reindex(records["record_id"].astype(str))
+    a, b = true_pairs(truth)
+    fields = [c for c in records.columns if c not in set(ignore) | {"record_id", "source"}]
+    filled = records[fields].notna().to_numpy()
+    linkable = (filled[a] & filled[b]).any(axis=1)
+    rid = truth.index.to_numpy()
+    n = len(rid)
+    pos = pd.Series(np.arange(n), index=rid)
+    ca = pos.reindex(candidates["record_id_a"].astype(str)).to_numpy()
+    cb = pos.reindex(candidates["record_id_b"].astype(str)).to_numpy()
+    cand = np.minimum(ca, cb).astype(np.int64) * n + np.maximum(ca, cb)
+    tcode = np.minimum(a, b).astype(np.int64) * n + np.maximum(a, b)
+    blocked = np.isin(tcode, cand)
+    p = pred.reindex(rid).to_numpy()
+    together = p[a] == p[b]
+    la = linkable.sum()
+    return {
+        "linkable_share": float(la / max(len(a), 1)),
+        "blocking_recall_linkable": float((blocked & linkable).sum() / max(la, 1)),
+        "pair_recall_linkable": float((together & linkable).sum() / max(la, 1)),
+    }
+
+
+def score(
+    res_entities: pd.DataFrame,
+    pairs: pd.DataFrame,
+    truth: pd.Series,
+    records: pd.DataFrame | None = None,
+    name_columns: list[str] | None = None,
+) -> dict[str, float]:
     pred = res_entities.set_index("record_id")["entity_id"]
     pred.index = pred.index.astype(str)
     out = {f"pair_{k}": v for k, v in pairwise(pred, truth).items()}
     out.update({f"b3_{k}": v for k, v in bcubed(pred, truth).items()})
     blocked = pairs[~pairs["blocking_rule"].isin(["cluster check", "judgement"])]
     out.update(blocking_recall(blocked, truth))
+    if records is not None:
+        out.update(linkable_recalls(records, truth, blocked, pred, name_columns or ["name"]))
     return out

@@ -46,14 +46,15 @@ def _peak_rss_during(fn):
     t = threading.Thread(target=sample, daemon=True)
     base = proc.memory_info().rss
     t.start()
-    start = time.perf_counter()
+    start, cpu0 = time.perf_counter(), time.process_time()
     try:
         out = fn()
     finally:
         elapsed = time.perf_counter() - start
+        cpu = time.process_time() - cpu0
         stop.set()
         t.join()
-    return out, elapsed, base, peak[0]
+    return out, elapsed, cpu, base, peak[0]
 
 
 def run_one(kind: str, n_records: int, seed: int) -> dict:
@@ -65,14 +66,16 @@ def run_one(kind: str, n_records: int, seed: int) -> dict:
     df = synth.companies(n_entities, seed=seed) if kind == "company" else synth.persons(n_entities, seed=seed)
     records, truth = synth.split_truth(df)
     spec = ResolutionSpec.from_yaml(f"{kind}_cn")
-    res, elapsed, base, peak = _peak_rss_during(lambda: resolve(records, spec))
-    m = metrics.score(res.entities, res.pairs, truth)
+    res, elapsed, cpu, base, peak = _peak_rss_during(lambda: resolve(records, spec))
+    m = metrics.score(res.entities, res.pairs, truth, records, ["name"])
     out = {
         "kind": kind,
         "records": len(records),
         "true_entities": int(truth.nunique()),
         "entities": int(res.entities["entity_id"].nunique()),
         "seconds": elapsed,
+        "cpu_seconds": cpu,
+        "loadavg_1m": os.getloadavg()[0],
         "records_per_s": len(records) / elapsed,
         "rss_before_mb": base / 2**20,
         "peak_rss_mb": peak / 2**20,
@@ -138,13 +141,14 @@ def render(results: list[dict], facts: dict) -> str:
         "masked/mistyped/missing IDs, common names shared by different people). Time and peak RSS cover `resolve` only "
         "(one subprocess per row; RSS includes the input table).",
         "",
-        "| kind | records | seconds | records/s | peak RSS MB | candidate pairs | blocking recall | pair P | pair R | pair F1 | B³ P | B³ R | B³ F1 | review pairs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| kind | records | wall s | CPU s | records/s (wall) | peak RSS MB | candidate pairs | blocking recall (all / linkable) | pair P | pair R (all / linkable) | pair F1 | B³ P | B³ R | B³ F1 | review pairs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['kind']} | {r['records']:,} | {r['seconds']:.1f} | {r['records_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | "
-            f"{r['candidate_pairs']:,} | {r['blocking_recall']:.4f} | {r['pair_precision']:.4f} | {r['pair_recall']:.4f} | "
+            f"| {r['kind']} | {r['records']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['records_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | "
+            f"{r['candidate_pairs']:,} | {r['blocking_recall']:.4f} / {r['blocking_recall_linkable']:.4f} | {r['pair_precision']:.4f} | "
+            f"{r['pair_recall']:.4f} / {r['pair_recall_linkable']:.4f} | "
             f"{r['pair_f1']:.4f} | {r['b3_precision']:.4f} | {r['b3_recall']:.4f} | {r['b3_f1']:.4f} | {r['review_pairs']:,} |"
         )
     lines.append("")
@@ -216,8 +220,8 @@ def main() -> None:
             results.append(r)
             print(
                 f"{kind:8s} {r['records']:>9,} rec  {r['seconds']:7.1f}s  {r['records_per_s']:>8,.0f} rec/s  "
-                f"peak {r['peak_rss_mb']:,.0f} MB  blocking {r['blocking_recall']:.4f}  "
-                f"P {r['pair_precision']:.4f} R {r['pair_recall']:.4f} F1 {r['pair_f1']:.4f}  B3-F1 {r['b3_f1']:.4f}",
+                f"cpu {r['cpu_seconds']:.1f}s  peak {r['peak_rss_mb']:,.0f} MB  blocking {r['blocking_recall']:.4f}/{r['blocking_recall_linkable']:.4f}  "
+                f"P {r['pair_precision']:.4f} R {r['pair_recall']:.4f}/{r['pair_recall_linkable']:.4f} F1 {r['pair_f1']:.4f}  B3-F1 {r['b3_f1']:.4f}  load {r['loadavg_1m']:.1f}",
                 flush=True,
             )
     text = render(results, facts)
