@@ -19,6 +19,7 @@ _PII_KEY = re.compile(
 _RIC_SHAPE = re.compile(r"^\d{17}[\dXx]$")
 _MOBILE = re.compile(r"^(\+?86[- ]?)?1[3-9]\d{9}$")
 _PHONE_LIKE = re.compile(r"^[+\d][\d\- ]{6,}$")
+_DIGIT_RUN = re.compile(r"\d{11}")
 
 
 def mask_resident_id(value: str) -> str:
@@ -53,6 +54,12 @@ def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
         if _looks_like_ric(value):
             return mask_resident_id(value)
+        if value[:2] == "P:" and _looks_like_ric(value[2:]):
+            # ingest's strong-key person ids embed the resident ID (P:<id>); without pii the id is
+            # masked too, so such persons are reachable by search, not by id (see docs/api.md)
+            return "P:" + mask_resident_id(value[2:])
+        if len(value) > 11 and _DIGIT_RUN.search(value):
+            return mask_text(value)
         if _MOBILE.match(value):
             return mask_phone(value)
     return value
@@ -76,14 +83,16 @@ def mask_pii(data: Any, *, under_pii_key: bool = False) -> Any:
     return data
 
 
+_TOKEN = re.compile(r"(?<!\d)(?:\d{17}[\dXx]|1[3-9]\d{9})(?![\dXx])")
+
+
 def mask_text(text: str) -> str:
-    """Mask ID/phone-looking tokens inside free text (e.g. an audited query string)."""
-    return re.sub(
-        r"[\dXx+][\d\-Xx]{6,}",
-        lambda m: (
-            str(_mask_value(m.group(0)))
-            if _looks_like_ric(m.group(0)) or _MOBILE.match(m.group(0))
-            else m.group(0)
-        ),
-        text,
-    )
+    """Mask resident IDs and mobile numbers inside free text (query strings, explanations, notes)."""
+
+    def one(m: re.Match[str]) -> str:
+        tok = m.group(0)
+        if len(tok) == 18:
+            return mask_resident_id(tok) if _looks_like_ric(tok) else tok
+        return mask_phone(tok)
+
+    return _TOKEN.sub(one, text)

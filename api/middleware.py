@@ -28,7 +28,7 @@ log = logging.getLogger("riskgraph.api")
 
 UNAUDITED_PATHS = frozenset({"/livez", "/readyz"})
 READ_ONLY_POSTS = frozenset({"/v1/checks/pre-loan"})
-_ENTITY_ID = re.compile(rb'"([CP]:[^"\\]{1,80})"')
+_ENTITY_ID = re.compile(rb'"([CP][:\-][^"\\/\s]{1,100})"')
 MAX_ENTITY_IDS = 2000
 
 

@@ -6,6 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from api.models.common import ENTITY_ID_PATTERN
+
 
 class ApplicantHints(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -21,7 +23,7 @@ class Applicant(BaseModel):
 
     uscc: str | None = Field(default=None, min_length=18, max_length=18, examples=["91330106MA2B000013"])
     resident_id: str | None = Field(default=None, min_length=18, max_length=18)
-    entity_id: str | None = Field(default=None, pattern=r"^[CP]:\S{1,80}$")
+    entity_id: str | None = Field(default=None, pattern=ENTITY_ID_PATTERN)
     name: str | None = Field(default=None, min_length=1, max_length=100, examples=["杭州甲科技有限公司"])
     kind: Literal["company", "person"] | None = None
     hints: ApplicantHints = Field(default_factory=ApplicantHints)

@@ -6,6 +6,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+#: riskgraph entity ids: ``C:…``/``P:…`` (ingest's strong-key and provisional ids) or ``C-…``/``P-…``
+#: (entity_resolution's stable ids)
+ENTITY_ID_PATTERN = r"^[CP][:\-][^/\s]{1,100}$"
+
 
 class Problem(BaseModel):
     """RFC 9457 problem details."""

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models.common import PageInfo
+from api.models.common import ENTITY_ID_PATTERN, PageInfo
 
 
 class Ownership(BaseModel):
@@ -131,7 +131,7 @@ class JudgementRequest(BaseModel):
 class SplitRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    entity_id: str = Field(pattern=r"^[CP]:\S{1,80}$")
+    entity_id: str = Field(pattern=ENTITY_ID_PATTERN)
     parts: list[list[str]] = Field(min_length=2, max_length=50)
     note: str | None = Field(default=None, max_length=2000)
 

@@ -30,19 +30,40 @@ CALL (id) {{ MATCH (e:{S.COMPANY} {{entity_id: id}}) RETURN e UNION MATCH (e:{S.
 RETURN e.entity_id AS entity_id, elementId(e) AS eid
 """
 
-HOP = """
-UNWIND $frontier AS fid
-MATCH (n) WHERE elementId(n) = fid
-WITH n, COUNT { (n)-[r]-() WHERE type(r) IN $types } AS degree
-OPTIONAL CALL (n, degree) {
-  WITH n, degree WHERE degree <= $cap
-  MATCH (n)-[r]-(m) WHERE type(r) IN $types AND (r.valid_to IS NULL OR r.valid_to >= date())
-  RETURN collect({type: type(r), out: startNode(r) = n, mid: elementId(m), mkey: coalesce(m.entity_id,
-                  m.loan_id, m.entry_id, m.address_key, m.number), mlabels: labels(m), pct: r.pct,
-                  amount: r.amount, role: r.role, relation: r.relation, contract_id: r.contract_id}) AS links
-}
-RETURN elementId(n) AS nid, degree, links
+_BALL_HEAD = """
+UNWIND $start AS sid
+MATCH (s) WHERE elementId(s) = sid
+WITH collect(s) AS frontier
+WITH frontier, frontier AS seen, [] AS links, [] AS skipped
 """
+_BALL_STEP = """
+CALL (frontier, seen) {
+  UNWIND frontier AS n
+  WITH n, COUNT { (n)-[r]-() WHERE type(r) IN $types } AS degree
+  OPTIONAL CALL (n, degree) {
+    WITH n, degree WHERE degree <= $cap
+    MATCH (n)-[r]-(m) WHERE type(r) IN $types AND (r.valid_to IS NULL OR r.valid_to >= date())
+    RETURN r, m
+  }
+  WITH n, degree, r, m ORDER BY elementId(n), elementId(m), elementId(r)
+  RETURN collect(DISTINCT CASE WHEN degree > $cap THEN {nid: elementId(n), degree: degree} END) AS sk,
+         collect(CASE WHEN r IS NOT NULL THEN {nid: elementId(n), type: type(r), out: startNode(r) = n,
+                 mid: elementId(m), pct: r.pct, amount: r.amount, role: r.role, relation: r.relation,
+                 contract_id: r.contract_id} END) AS ls,
+         collect(DISTINCT m) AS ms
+}
+WITH [m IN ms WHERE NOT m IN seen] AS fresh, seen, links + ls AS links, skipped + sk AS skipped
+WITH fresh[..CASE WHEN $max_nodes > size(seen) THEN $max_nodes - size(seen) ELSE 0 END] AS frontier,
+     seen, links, skipped
+WITH frontier, seen + frontier AS seen, links, skipped
+"""
+_BALL_TAIL = """
+RETURN [n IN seen | {eid: elementId(n), labels: labels(n),
+        key: coalesce(n.entity_id, n.loan_id, n.entry_id, n.address_key, n.number, n.group_id)}] AS nodes,
+       links, skipped
+"""
+#: one query per hop count (from a fixed range, never from request text): the whole ball in one trip
+BALL_QUERIES = {h: _BALL_HEAD + _BALL_STEP * h + _BALL_TAIL for h in range(1, 7)}
 
 FACTS = f"""
 UNWIND $eids AS eid
@@ -148,34 +169,47 @@ class CheckRepository(Neo4jRepository):
     async def ball(
         self, start: dict[str, str], types: list[str], hops: int, cap: int, max_nodes: int
     ) -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-        """Nodes (element id → key, labels, hop) within ``hops`` over ``types``; the links seen
-        (from key, to key, type, attributes) and the supernodes left unexpanded."""
-        nodes: dict[str, dict[str, Any]] = {eid: {"hop": 0, "key": key} for eid, key in start.items()}
+        """Breadth-first ball of ``hops`` over ``types`` in one round trip: nodes (element id →
+        public key, labels, hop), the links of every expanded node (src/dst public keys, type,
+        attributes) and the supernodes left unexpanded (degree > ``cap``). At most ``max_nodes``
+        nodes; nearer nodes first."""
+        rows = await self.read(
+            BALL_QUERIES[hops], start=sorted(start), types=types, cap=cap, max_nodes=max_nodes
+        )
+        row = rows[0] if rows else {"nodes": [], "links": [], "skipped": []}
+        nodes: dict[str, dict[str, Any]] = {}
+        for n in row["nodes"]:
+            key = start.get(n["eid"]) or _public_key(primary_label(n["labels"]), n["key"])
+            nodes[n["eid"]] = {"key": key, "labels": n["labels"]}
         links: list[dict[str, Any]] = []
-        skipped: list[dict[str, Any]] = []
-        frontier = list(start)
-        for hop in range(1, hops + 1):
-            if not frontier:
-                break
-            rows = await self.read(HOP, frontier=sorted(frontier), types=types, cap=cap)
-            nxt: list[str] = []
-            for row in sorted(rows, key=lambda r: r["nid"]):
-                here = nodes[row["nid"]]["key"]
-                if row["degree"] > cap:
-                    skipped.append({"entity": here, "degree": row["degree"]})
-                    continue
-                for lk in row["links"] or []:
-                    mid = lk["mid"]
-                    if mid not in nodes:
-                        if len(nodes) >= max_nodes:
-                            continue
-                        label = primary_label(lk["mlabels"])
-                        key = _public_key(label, lk["mkey"])
-                        nodes[mid] = {"hop": hop, "key": key, "labels": lk["mlabels"]}
-                        nxt.append(mid)
-                    src, dst = (here, nodes[mid]["key"]) if lk["out"] else (nodes[mid]["key"], here)
-                    links.append({**lk, "src": src, "dst": dst})
+        adjacency: dict[str, list[str]] = {}
+        for lk in row["links"]:
+            if lk["nid"] not in nodes or lk["mid"] not in nodes:
+                continue  # a neighbour dropped by the node cap
+            here, there = nodes[lk["nid"]]["key"], nodes[lk["mid"]]["key"]
+            src, dst = (here, there) if lk["out"] else (there, here)
+            links.append({**lk, "src": src, "dst": dst})
+            adjacency.setdefault(lk["nid"], []).append(lk["mid"])
+        # hop = breadth-first distance over the links returned
+        for eid in start:
+            if eid in nodes:
+                nodes[eid]["hop"] = 0
+        frontier = [e for e in start if e in nodes]
+        hop = 0
+        while frontier:
+            hop += 1
+            nxt = []
+            for e in frontier:
+                for m in adjacency.get(e, ()):
+                    if "hop" not in nodes[m]:
+                        nodes[m]["hop"] = hop
+                        nxt.append(m)
             frontier = nxt
+        skipped = [
+            {"entity": nodes[s["nid"]]["key"], "degree": s["degree"]}
+            for s in row["skipped"]
+            if s["nid"] in nodes
+        ]
         return nodes, links, skipped
 
     async def facts(self, eids: list[str]) -> list[dict[str, Any]]:

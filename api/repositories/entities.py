@@ -9,6 +9,7 @@ from typing import Any
 
 from stdnum.cn import ric, uscc
 
+from api.models.common import ENTITY_ID_PATTERN
 from api.repositories.base import Neo4jRepository, jsonable, parse_json
 from api.repositories.graphview import edge_view, node_view
 from graph_model import schema as S
@@ -54,7 +55,7 @@ def lucene_escape(text: str) -> str:
 def classify_query(q: str) -> tuple[str, str]:
     """('uscc' | 'id_number' | 'entity_id' | 'name', normalized value)."""
     raw = unicodedata.normalize("NFKC", q).strip().upper().replace(" ", "")
-    if re.fullmatch(r"[CP]:\S+", q.strip()):
+    if re.fullmatch(ENTITY_ID_PATTERN, q.strip()):
         return "entity_id", q.strip()
     # a resident ID (digits + birth date + mod-11) can also pass the USCC mod-31 check: test it first
     if len(raw) == 18 and ric.is_valid(raw):

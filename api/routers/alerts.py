@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.dependencies import repos, require, sync_driver
 from api.errors import ApiError
-from api.models.common import PROBLEM_RESPONSES, PageInfo
+from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import Alert, AlertPage, TriageRequest, TriageResult
 from api.pagination import decode_cursor, encode_cursor
 from api.security.auth import Principal
@@ -27,7 +27,7 @@ async def list_alerts(
     status: Literal["open", "confirmed", "dismissed"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
-    entity_id: Annotated[str | None, Query(pattern=r"^[CP]:\S{1,80}$")] = None,
+    entity_id: Annotated[str | None, Query(pattern=ENTITY_ID_PATTERN)] = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 
 from api.dependencies import repos, request_context, require
 from api.errors import ApiError
-from api.models.common import PROBLEM_RESPONSES, PageInfo
+from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResults
 from api.pagination import decode_cursor, encode_cursor
 from api.repositories.entities import LINK_TYPES, MAX_PATH_HOPS
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_R
 EntityId = Annotated[
     str,
     Path(
-        pattern=r"^[CP]:[^/\s]{1,80}$",
+        pattern=ENTITY_ID_PATTERN,
         examples=["C:000123"],
         description="riskgraph entity id (C:… company, P:… person)",
     ),

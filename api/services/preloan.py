@@ -48,6 +48,18 @@ from risk_rules.algorithms.ownership import all_controllers
 from risk_rules.config import RulesConfig, load_config
 
 CONTROL_TYPES = [S.HOLDS_SHARES, S.HOLDS_POSITION, S.FAMILY_OF, S.CONTROLS]
+ALL_TYPES = sorted(
+    {
+        S.HOLDS_SHARES,
+        S.HOLDS_POSITION,
+        S.GUARANTEES,
+        S.FAMILY_OF,
+        S.CONTROLS,
+        S.HAS_PHONE,
+        S.HAS_ADDRESS,
+        S.LISTED_AS,
+    }
+)
 CONTAGION_TYPES = [
     S.HOLDS_SHARES,
     S.HOLDS_POSITION,
@@ -77,7 +89,13 @@ class CheckBounds:
     guarantee_hops: int = 4
     blacklist_hops: int = 3
     supernode_degree: int = 100
-    max_nodes: int = 400
+    max_nodes: int = 1000
+
+    @property
+    def ball_hops(self) -> int:
+        """One ball serves all three views: control, guarantees, contagion (+1 hop for listings)."""
+        return max(self.control_hops, self.guarantee_hops, self.blacklist_hops + 1)
+
     max_candidates: int = 5
     refer_score: float = 0.3
 
@@ -96,6 +114,7 @@ class PreLoanCheck:
         self.repo = repo
         self.cfg = config
         self.b = bounds
+        self._capped = False
 
     # --- resolution --------------------------------------------------------------------------
     async def resolve(
@@ -222,30 +241,16 @@ class PreLoanCheck:
         }
         if app is not None:
             eid, app_id = app["eid"], app["entity_id"]
-            control, guarantees, contagion, score = await asyncio.gather(
+            ball, score = await asyncio.gather(
                 self.repo.ball(
-                    {eid: app_id},
-                    CONTROL_TYPES,
-                    self.b.control_hops,
-                    self.b.supernode_degree,
-                    self.b.max_nodes,
-                ),
-                self.repo.ball(
-                    {eid: app_id},
-                    [S.GUARANTEES],
-                    self.b.guarantee_hops,
-                    self.b.supernode_degree,
-                    self.b.max_nodes,
-                ),
-                self.repo.ball(
-                    {eid: app_id},
-                    CONTAGION_TYPES,
-                    self.b.blacklist_hops + 1,
-                    self.b.supernode_degree,
-                    self.b.max_nodes,
+                    {eid: app_id}, ALL_TYPES, self.b.ball_hops, self.b.supernode_degree, self.b.max_nodes
                 ),
                 self.repo.latest_score(app_id),
             )
+            self._capped = len(ball[0]) >= self.b.max_nodes  # the node cap cut the ball: views may be partial
+            control = sub_ball(ball, eid, set(CONTROL_TYPES), self.b.control_hops)
+            guarantees = sub_ball(ball, eid, {S.GUARANTEES}, self.b.guarantee_hops)
+            contagion = sub_ball(ball, eid, set(CONTAGION_TYPES), self.b.blacklist_hops + 1)
             entity_eids = [e for e, n in control[0].items() if _is_entity(n)]
             facts_rows = await self.repo.facts(entity_eids)
             facts = {f["entity_id"]: f for f in facts_rows}
@@ -269,16 +274,13 @@ class PreLoanCheck:
                 for e, n in control[0].items()
                 if n.get("key") in {r["entity_id"] for r in rp} and _is_entity(n)
             ]
-            result["open_alerts"] = await self.repo.open_alerts(alert_eids)
+            seen = {app_id} | {n["key"] for n in ball[0].values() if n.get("key")}
+            result["open_alerts"], disputed = await asyncio.gather(
+                self.repo.open_alerts(alert_eids), disputed_fact_reasons(self.repo, sorted(seen))
+            )
             reasons += self._alerts(app_id, result["open_alerts"])
             # governance (#8): say when a fact in the check's view is under dispute (it still counts)
-            seen = {app_id} | {
-                n["key"]
-                for ball in (control, guarantees, contagion)
-                for n in ball[0].values()
-                if n.get("key")
-            }
-            reasons += await disputed_fact_reasons(self.repo, sorted(seen))
+            reasons += disputed
         reasons.sort(
             key=lambda r: (
                 EFFECT_ORDER[r["effect"]],
@@ -630,7 +632,7 @@ class PreLoanCheck:
             "mutual": mutual,
             "circle": circle,
             "searched_hops": self.b.guarantee_hops,
-            "truncated": bool(skipped) or len(nodes) >= self.b.max_nodes,
+            "truncated": bool(skipped) or self._capped,
         }
         return structures, reasons
 
@@ -638,7 +640,7 @@ class PreLoanCheck:
         self, app_id: str, me: dict[str, Any], ball: tuple, snapshot: dict[str, Any] | None
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         nodes, links, skipped = ball
-        truncated = bool(skipped) or len(nodes) >= self.b.max_nodes
+        truncated = bool(skipped) or self._capped
         if me.get("listings"):
             bl = {
                 "source": "self_listed",
@@ -759,6 +761,31 @@ class PreLoanCheck:
                 )
             )
         return out
+
+
+def sub_ball(ball: tuple, root: str, types: set[str], hops: int) -> tuple:
+    """The part of ``ball`` reachable from ``root`` within ``hops`` over ``types`` only — the same
+    answer a separate query over those types would give, as long as the ball's caps did not cut it
+    (the ball has at least as many hops and every type)."""
+    nodes, links, skipped = ball
+    adjacency: dict[str, list[tuple[str, dict[str, Any]]]] = {}
+    for lk in links:
+        if lk["type"] in types:
+            adjacency.setdefault(lk["nid"], []).append((lk["mid"], lk))
+    sub = {root: {**nodes[root], "hop": 0}} if root in nodes else {}
+    kept: list[dict[str, Any]] = []
+    frontier = list(sub)
+    for hop in range(1, hops + 1):
+        nxt = []
+        for e in frontier:
+            for m, lk in adjacency.get(e, ()):
+                kept.append(lk)
+                if m not in sub:
+                    sub[m] = {**nodes[m], "hop": hop}
+                    nxt.append(m)
+        frontier = nxt
+    keys = {n["key"] for n in sub.values()}
+    return sub, kept, [s for s in skipped if s["entity"] in keys]
 
 
 def _is_entity(node: dict[str, Any]) -> bool:

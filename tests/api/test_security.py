@@ -106,10 +106,15 @@ def test_mask_pii_by_key_and_by_value():
         "amount": 123,
         "name": "王伟",
         "uscc": g.USCC_APPLICANT,
+        "person": "P:" + g.RIC_BOSS,
+        "company": "C:" + g.USCC_APPLICANT,
     }
     out = mask_pii(data)
     assert out["id_number"] == mask_resident_id(g.RIC_BOSS) == g.RIC_BOSS[:4] + "*" * 10 + g.RIC_BOSS[-4:]
     assert out["phone"] == "057******6666"
     assert out["nested"][0]["anything"] == mask_resident_id(g.RIC_WIFE)
     assert out["nested"][1]["mobile_no"] == "138****1111"
+    assert out["note"] == "x " + mask_resident_id(g.RIC_BOSS)
+    assert out["person"] == "P:" + mask_resident_id(g.RIC_BOSS)  # strong-key person ids embed the ID
+    assert out["company"] == "C:" + g.USCC_APPLICANT
     assert out["amount"] == 123 and out["name"] == "王伟" and out["uscc"] == g.USCC_APPLICANT

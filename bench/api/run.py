@@ -1,0 +1,312 @@
+"""Pre-loan check latency/throughput under concurrent load.
+
+Starts an isolated Neo4j (own folder, free port), loads a synthetic graph shaped like the scale-m
+world (``--companies`` companies, as many persons, ~1.5 shareholdings and ~0.5 guarantees per company,
+loans, a blacklist) with UNWIND batches — a synthetic loader, not the generator + ingest, so the
+benchmark depends only on the graph model — then serves the API with uvicorn on loopback and drives
+``POST /v1/checks/pre-loan`` with an async load generator (bounded request count and duration).
+Writes p50/p95/p99, throughput and errors, with machine facts and load average, to
+docs/benchmarks.md (its own section, replaced on each run).
+
+    .venv/bin/python bench/api/run.py --companies 100000 --requests 3000 --concurrency 16
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import psutil
+from stdnum.cn import uscc
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from api.repositories.keys import create_key_sync  # noqa: E402
+from graph_model.connection import open_driver  # noqa: E402
+from graph_model.constraints import apply_schema  # noqa: E402
+from riskgraph import neo4j_server  # noqa: E402
+from riskgraph.settings import Settings  # noqa: E402
+
+SECTION = "## API: pre-loan check under load (bench/api/run.py)"
+PEPPER = "bench-pepper"
+
+
+def make_uscc(i: int) -> str:
+    body = f"91330106MA{i:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def load_graph(driver, n: int, seed: int = 7) -> dict[str, int]:
+    rng = random.Random(seed)
+    batch = 10_000
+
+    def run(q: str, rows: list) -> None:
+        for i in range(0, len(rows), batch):
+            driver.execute_query(q, {"rows": rows[i : i + batch]})
+
+    companies = [
+        {
+            "entity_id": f"C:{i:07d}",
+            "uscc": make_uscc(i),
+            "name": f"合成企业{i}有限公司",
+            "name_norm": f"合成企业{i}",
+            "net_assets": float(rng.randint(1, 500) * 1e6),
+            "region": rng.choice(["浙江省杭州市", "浙江省宁波市", "江苏省南京市"]),
+            "status": "存续",
+        }
+        for i in range(n)
+    ]
+    run("UNWIND $rows AS r CREATE (c:Company) SET c = r", companies)
+    run(
+        "UNWIND $rows AS r CREATE (p:Person) SET p = r",
+        [{"entity_id": f"P:{i:07d}", "name": f"自然人{i}"} for i in range(n)],
+    )
+    shares = []
+    for i in range(n):
+        shares.append((f"P:{rng.randrange(n):07d}", f"C:{i:07d}", float(rng.choice([51, 60, 70, 100]))))
+        if rng.random() < 0.5:
+            shares.append((f"C:{rng.randrange(n):07d}", f"C:{i:07d}", float(rng.choice([10, 20, 30]))))
+    run(
+        "UNWIND $rows AS r MATCH (h:Person {entity_id: r[0]}), (c:Company {entity_id: r[1]}) "
+        "CREATE (h)-[:HOLDS_SHARES {pct: r[2]}]->(c)",
+        [s for s in shares if s[0].startswith("P")],
+    )
+    run(
+        "UNWIND $rows AS r MATCH (h:Company {entity_id: r[0]}), (c:Company {entity_id: r[1]}) "
+        "CREATE (h)-[:HOLDS_SHARES {pct: r[2]}]->(c)",
+        [s for s in shares if s[0].startswith("C")],
+    )
+    guar = []
+    for k in range(n // 2):
+        a, b = rng.randrange(n), rng.randrange(n)
+        if a != b:
+            guar.append((f"C:{a:07d}", f"C:{b:07d}", f"G-{k}", float(rng.randint(1, 50) * 1e6)))
+            if rng.random() < 0.1:
+                guar.append((f"C:{b:07d}", f"C:{a:07d}", f"G-{k}r", float(rng.randint(1, 50) * 1e6)))
+    run(
+        "UNWIND $rows AS r MATCH (a:Company {entity_id: r[0]}), (b:Company {entity_id: r[1]}) "
+        "CREATE (a)-[:GUARANTEES {contract_id: r[2], amount: r[3]}]->(b)",
+        guar,
+    )
+    run(
+        "UNWIND $rows AS r MATCH (c:Company {entity_id: r[0]}) "
+        "CREATE (c)-[:BORROWED]->(:Loan {loan_id: r[1], balance: r[2], amount: r[2], status: r[3]})",
+        [
+            (
+                f"C:{i:07d}",
+                f"L-{i}",
+                float(rng.randint(1, 100) * 1e6),
+                rng.choice(["normal"] * 20 + ["overdue"]),
+            )
+            for i in range(0, n, 1)
+            if rng.random() < 0.8
+        ],
+    )
+    run(
+        "UNWIND $rows AS r MATCH (c:Company {entity_id: r[0]}) "
+        "CREATE (c)-[:LISTED_AS]->(:BlacklistEntry {entry_id: r[1], kind: 'dishonest_judgment_debtor'})",
+        [(f"C:{rng.randrange(n):07d}", f"BL-{k}") for k in range(max(1, n // 50))],
+    )
+    return {"companies": n, "persons": n, "shareholdings": len(shares), "guarantees": len(guar)}
+
+
+async def drive(
+    base: str, key: str, n_companies: int, total: int, concurrency: int, max_s: float
+) -> tuple[list[float], int, float, dict[int, int]]:
+    lat: list[float] = []
+    errors = 0
+    statuses: dict[int, int] = {}
+    rng = random.Random(11)
+    queue = [make_uscc(rng.randrange(n_companies)) for _ in range(total)]
+    t_end = time.perf_counter() + max_s
+    async with httpx.AsyncClient(
+        base_url=base,
+        headers={"X-API-Key": key},
+        timeout=30,
+        limits=httpx.Limits(max_connections=concurrency),
+    ) as client:
+        for w in range(20):  # warm-up
+            await client.post(
+                "/v1/checks/pre-loan",
+                json={
+                    "application_ref": f"W{w}",
+                    "applicant": {"uscc": queue[w % len(queue)]},
+                    "requested_amount": 1e6,
+                },
+            )
+
+        async def worker(wid: int) -> None:
+            nonlocal errors
+            i = wid
+            while i < len(queue) and time.perf_counter() < t_end:
+                t0 = time.perf_counter()
+                try:
+                    r = await client.post(
+                        "/v1/checks/pre-loan",
+                        json={
+                            "application_ref": f"B{i}",
+                            "applicant": {"uscc": queue[i]},
+                            "requested_amount": 5e6,
+                        },
+                    )
+                    statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+                    if r.status_code != 200:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                lat.append((time.perf_counter() - t0) * 1000)
+                i += concurrency
+
+        t0 = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(concurrency)))
+        elapsed = time.perf_counter() - t0
+    return lat, errors, elapsed, statuses
+
+
+def pct(values: list[float], p: float) -> float:
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+    )
+
+
+def write_section(text: str) -> None:
+    path = ROOT / "docs" / "benchmarks.md"
+    doc = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(SECTION) + r".*?(?=\n## |\Z)", re.S)
+    doc = pattern.sub(text.rstrip() + "\n", doc) if SECTION in doc else doc.rstrip() + "\n\n" + text
+    path.write_text(doc, encoding="utf-8")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--companies", type=int, default=100_000)
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--concurrency", type=int, default=16)
+    ap.add_argument("--max-seconds", type=float, default=120)
+    ap.add_argument("--no-write", action="store_true")
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="rg-bench-api-"))
+    # jars stay in the project's var/ (default var_dir); the server home and the audit log are temporary
+    settings = Settings(
+        neo4j_data_dir=work / "neo4j",
+        neo4j_bolt_port=neo4j_server.free_port(),
+        neo4j_heap="2g",
+        neo4j_pagecache="1g",
+        api_key_pepper=PEPPER,
+        api_audit_log=work / "audit.jsonl",
+    )
+    neo4j_server.start(settings)
+    server = None
+    try:
+        driver = open_driver(settings.bolt_uri, settings.neo4j_user, settings.resolved_password())
+        apply_schema(driver)
+        t0 = time.perf_counter()
+        counts = load_graph(driver, args.companies)
+        load_s = time.perf_counter() - t0
+        key = create_key_sync(
+            driver,
+            "neo4j",
+            PEPPER,
+            user_id="bench",
+            name="bench",
+            scopes=["service"],
+            label="bench",
+            ttl_days=1,
+        )[1]
+        driver.close()
+        port = neo4j_server.free_port()
+        env = {
+            **os.environ,
+            "NEO4J_URI": settings.bolt_uri,
+            "NEO4J_PASSWORD": settings.resolved_password(),
+            "RISKGRAPH_API_AUDIT_LOG": str(work / "audit.jsonl"),
+            "RISKGRAPH_API_KEY_PEPPER": PEPPER,
+            "RISKGRAPH_API_RATE_PER_S": "100000",
+            "RISKGRAPH_API_RATE_BURST": "100000",
+        }
+        # what `riskgraph serve` runs: one uvicorn process with the app factory
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(base + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        load_before = os.getloadavg()
+        lat, errors, elapsed, statuses = asyncio.run(
+            drive(base, key, args.companies, args.requests, args.concurrency, args.max_seconds)
+        )
+        load_after = os.getloadavg()
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        neo4j_server.stop(settings)
+        shutil.rmtree(work, ignore_errors=True)
+    n = len(lat)
+    facts = (
+        f"{platform.processor() or platform.machine()}, {psutil.cpu_count()} logical CPUs, "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}"
+    )
+    text = f"""{SECTION}
+
+Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {facts}. Load average before/after:
+{load_before[0]:.2f}/{load_after[0]:.2f} (1 min). Other engineers share this 2-core machine, so
+figures taken under load are pessimistic. Neo4j (heap 2g, page cache 1g), the API (one uvicorn
+process) and the load generator all run on the same two cores.
+
+Graph: synthetic loader (not generator + ingest): {counts["companies"]:,} companies,
+{counts["persons"]:,} persons, {counts["shareholdings"]:,} shareholdings, {counts["guarantees"]:,}
+guarantees, loans for ~80% of companies, {max(1, args.companies // 50):,} blacklist listings; loaded in
+{load_s:.0f} s. Requests: `POST /v1/checks/pre-loan` by USCC of a random company, service key
+(masking and the fsync'd audit log on), concurrency {args.concurrency}, 20 warm-up requests.
+
+| requests | errors | duration s | throughput rps | p50 ms | p95 ms | p99 ms | max ms |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+| {n} | {errors} | {elapsed:.1f} | {n / elapsed:.1f} | {pct(lat, 50):.1f} | {pct(lat, 95):.1f} | {pct(lat, 99):.1f} | {max(lat):.1f} |
+
+Status codes: {dict(sorted(statuses.items()))}. Target (issue #6): p95 ≤ 50 ms at ≥ 100 rps.
+"""
+    print(text)
+    if not args.no_write:
+        write_section(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
