@@ -114,28 +114,34 @@ def main() -> None:
             print(proc.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"scale {scale} failed")
         r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r["load"] = os.getloadavg()[0]
         results.append(r)
         print(
             f"{scale}: {r['companies']:,} companies, {r['rows']:,} rows in {r['seconds']:.1f} s "
             f"(peak {r['peak_rss_mb']:,.0f} MB) {r['phases']}",
             flush=True,
         )
+        if not args.no_write:  # after every scale: a long run that is cut short still leaves its figures
+            write_section(render(results, args, facts))
+
+
+def render(results: list[dict], args: argparse.Namespace, facts: str) -> str:
     lines = [
         "## Data generator (`bench/generator/bench_generate.py`)",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `riskgraph generate --format {args.format} --seed {args.seed}`, "
-        f"the sources written by 2 forked processes. Machine: {facts}.",
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `riskgraph generate --format {args.format} "
+        f"--seed {args.seed}`, the sources written by 2 forked processes. Machine: {facts}.",
         "",
         "| scale | true companies | true persons | source rows (all files) | party rows (companies + persons) | "
-        "wall time | world / credit / emit / truth (s) | peak RSS | on disk |",
-        "|---|---:|---:|---:|---:|---:|---|---:|---:|",
+        "wall time | world / credit / emit / truth (s) | peak RSS | on disk | load avg at end |",
+        "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
     for r in results:
         ph = r["phases"]
         lines.append(
             f"| {r['scale']} | {r['companies']:,} | {r['persons']:,} | {r['rows']:,} | {r['party_rows']:,} | "
             f"{r['seconds']:.1f} s | {ph['world']} / {ph['credit']} / {ph['emit']} / {ph['truth']} | "
-            f"{r['peak_rss_mb']:,.0f} MB | {r['mb_on_disk']:,.0f} MB |"
+            f"{r['peak_rss_mb']:,.0f} MB | {r['mb_on_disk']:,.0f} MB | {r['load']:.1f} |"
         )
     lines += [
         "",
@@ -143,8 +149,7 @@ def main() -> None:
         "folder (record map, entity tables) is in the on-disk size but not in the row count. Peak RSS is the "
         "largest single process (main or one forked writer); the writers share the world copy-on-write.",
     ]
-    if not args.no_write:
-        write_section("\n".join(lines))
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

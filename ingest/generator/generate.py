@@ -261,6 +261,7 @@ def write_truth(w: World, cr: Credit, stats: EmitStats, tdir: Path) -> None:
             ],
             "all_focus_hubs": [{"borrower": cid(b), "distinct_guarantors": d} for b, d in focus.items()],
             "contract_tags": dict(Counter(cr.g_tag)),
+            "longest_chain_edges": truth.longest_chain(w, cr),
         },
     )
     _dump(

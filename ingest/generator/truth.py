@@ -143,3 +143,31 @@ def degree_hubs(cr: Credit, minimum: int = 3) -> tuple[dict[tuple[int, int], int
     cross = {key: len(v) for key, v in sorted(outs.items()) if len(v) >= minimum}
     focus = {key: len(v) for key, v in sorted(ins.items()) if len(v) >= minimum}
     return cross, focus
+
+
+def longest_chain(w: World, cr: Credit) -> int:
+    """Edges on the longest path of the condensation (circles collapsed) of the guarantee graph.
+
+    Every edge outside a circle goes strictly up the generator's rank order and circle members share
+    one rank, so relaxing the edges in increasing rank of their guarantor is a topological pass.
+    """
+    rank = cr.rank
+    depth: dict[float, int] = {}
+    order = sorted(
+        range(len(cr.g_id)),
+        key=lambda i: -1.0 if cr.g_kind[i] == PERSON else float(rank[cr.g_guarantor[i]]),
+    )
+    best = 0
+    for i in order:
+        b = float(rank[cr.g_borrower[i]])
+        if cr.g_kind[i] == PERSON:
+            d = 1
+        else:
+            g = float(rank[cr.g_guarantor[i]])
+            if g == b:  # inside one circle
+                continue
+            d = depth.get(g, 0) + 1
+        if d > depth.get(b, 0):
+            depth[b] = d
+            best = max(best, d)
+    return best

@@ -49,6 +49,9 @@ def test_planted_guarantee_structures_are_in_the_emitted_edges(xs) -> None:
     # hub lists agree with the distinct-counterparty degrees of the emitted graph
     assert {h["guarantor"] for h in st["all_cross_hubs"]} == {n for n in g if g.out_degree(n) >= 3}
     assert {h["borrower"] for h in st["all_focus_hubs"]} == {n for n in g if g.in_degree(n) >= 3}
+    # chain depth: the longest path of the condensation (persons included as guarantors)
+    assert st["longest_chain_edges"] == nx.dag_longest_path_length(nx.condensation(g))
+    assert st["longest_chain_edges"] >= max(len(c) - 1 for c in planted["chains"])
     # plenty of ordinary acyclic guarantees besides the planted ones
     assert st["contract_tags"]["ordinary"] > len(planted["circles"]) * 5
 
