@@ -13,6 +13,7 @@ from tests.generator.conftest import load
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(3600)
 def test_scale_s_truth_agrees_with_files(tmp_path: Path) -> None:
     generate(tmp_path / "s", scale="s", seed=21)
     s = load(tmp_path / "s")
