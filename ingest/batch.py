@@ -32,7 +32,7 @@ def input_hash(source: str, files: list[Path]) -> str:
 def start_batch(driver: Driver, database: str, source: str, in_hash: str) -> tuple[BatchInfo, bool]:
     """(batch, resumed): an unfinished batch of the same input is resumed, else a new one starts."""
     now = dt.datetime.now(dt.UTC)
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         rec = session.run(
             f"MATCH (b:{BATCH} {{source: $source, input_hash: $h}}) WHERE b.status IN $open "
             "RETURN b.batch_id AS id, b.started_at AS started ORDER BY b.started_at DESC LIMIT 1",
@@ -61,7 +61,7 @@ def start_batch(driver: Driver, database: str, source: str, in_hash: str) -> tup
 
 
 def finish_batch(driver: Driver, database: str, batch: BatchInfo, status: str, counts: dict) -> None:
-    with driver.session(database=database) as session:
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
         session.run(
             f"MATCH (b:{BATCH} {{batch_id: $id}}) SET b.status = $status, b.finished_at = $now, b.counts = $counts",
             id=batch.batch_id,

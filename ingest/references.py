@@ -60,7 +60,7 @@ class GraphLookup:
         found: dict[str, str] = {}
         if not self.driver or not items:
             return found
-        with self.driver.session(database=self.database) as session:
+        with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
             for part in _chunks(sorted(set(items))):
                 for rec in session.run(query, keys=part):
                     found[rec["k"]] = rec["v"]

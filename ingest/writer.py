@@ -179,7 +179,7 @@ class GraphWriter:
     def classify(self, records: list[Record], chunk: int = 20_000) -> dict[str, str]:
         """new / changed / unchanged per record key, by the content hash of its SourceRecord."""
         status: dict[str, str] = {}
-        with self.driver.session(database=self.database) as session:
+        with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
             for i in range(0, len(records), chunk):
                 part = records[i : i + chunk]
                 found = {
@@ -198,7 +198,7 @@ class GraphWriter:
 
     # --- one chunk ------------------------------------------------------------------------------
     def write_chunk(self, facts: list[RecordFacts], status: dict[str, str]) -> WriteCounts:
-        with self.driver.session(database=self.database) as session:
+        with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
             return session.execute_write(self._write_chunk, facts, status)
 
     def _write_chunk(
