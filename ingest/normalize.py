@@ -27,6 +27,7 @@ def simplify(text: str) -> str:
     return _SPACE.sub("", _t2s().convert(unicodedata.normalize("NFKC", text)))
 
 
+@lru_cache(maxsize=1 << 16)
 def company_name_norm(name: str) -> str:
     text = _GROUP.sub("", simplify(name))
     for suffix in SUFFIXES:

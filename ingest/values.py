@@ -55,6 +55,7 @@ def as_text(value: Any) -> str:
     return str(value).strip()
 
 
+@lru_cache(maxsize=1 << 18)  # the same USCC recurs in every relationship file: check it once
 def parse_uscc(value: Any) -> str:
     text = uscc.compact(as_text(value)).upper()
     if not uscc.is_valid(text):
@@ -62,6 +63,7 @@ def parse_uscc(value: Any) -> str:
     return text
 
 
+@lru_cache(maxsize=1 << 18)
 def parse_resident_id(value: Any) -> tuple[str | None, str | None]:
     """(full id, masked id): exactly one is set. Masked ids are checked for shape only."""
     text = as_text(value).replace(" ", "").upper()
