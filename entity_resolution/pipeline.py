@@ -170,6 +170,10 @@ def resolve(
         np.r_[scored.a[scored.cannot], split_a],
         np.r_[scored.b[scored.cannot], split_b],
         prep.strong,
+        weight_a=scored.a,
+        weight_b=scored.b,
+        weight=np.where(scored.judgement == "same", np.inf, scored.score).astype(float),
+        cannot_link=spec.thresholds.cannot_link,
         group=prep.prior_entity if incremental else None,
         max_unchecked=spec.max_cluster_check,
     )

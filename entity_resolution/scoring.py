@@ -141,11 +141,11 @@ def score_pairs(
             decision[idx] = HARD_NO
             rule[idx] = "different branch units"
 
-    judged_same = judgement == "same"
     judged_diff = judgement == "different"
     hard = decision == HARD_NO
     positive = ((decision == MATCH) | (decision == JUDGED)) & ~judged_diff & ~hard
-    cannot = hard | judged_diff | ((score < th.cannot_link) & ~judged_same & (decision != MATCH))
+    # absolute cannot-links; clear non-matches are weighed by the clustering instead
+    cannot = hard | judged_diff
     return ScoredPairs(
         a=a,
         b=b,
