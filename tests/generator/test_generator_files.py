@@ -289,3 +289,18 @@ def test_cli_command_generates(tmp_path: Path) -> None:
     assert (tmp_path / "cli" / "registry" / "companies.csv").exists()
     bad = CliRunner().invoke(app, ["generate", str(tmp_path / "bad"), "--scale", "xxl"])
     assert bad.exit_code != 0
+
+
+def test_every_row_passes_the_ingest_validation(xs) -> None:
+    """The ingest's own reader and validator (ingest.pipeline) accept every emitted row."""
+    from ingest.pipeline import IngestResult, NoProgress, read_and_validate
+
+    total = 0
+    for s in SOURCES:
+        result = IngestResult(source=s)
+        by_kind = read_and_validate([xs.out / s], s, result, NoProgress())
+        assert not result.refused and not result.ignored
+        problems = [(r.kind, r.row, i) for recs in by_kind.values() for r in recs for i in r.issues]
+        assert problems == [], problems[:5]
+        total += sum(len(v) for v in by_kind.values())
+    assert total == sum(len(v) for s in SOURCES for v in xs.rows[s].values())
