@@ -89,3 +89,43 @@ class UnionFind:
         for x in list(self.parent):
             out.setdefault(self.find(x), []).append(x)
         return out
+
+
+def longest_path_layers(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Longest path (in edges) ending at each node of the DAG with edges a[i] → b[i], and one
+    predecessor on such a path (-1 for sources).
+
+    Kahn's algorithm frontier by frontier, vectorised: each round processes the out-edges of all
+    nodes whose in-degree dropped to 0, so the number of numpy rounds is the longest path length
+    (short in guarantee networks), and the total work is O(n + m).
+    """
+    order = np.argsort(a, kind="stable")
+    a_s, b_s = a[order], b[order]
+    indptr = np.searchsorted(a_s, np.arange(n + 1))
+    indeg = np.bincount(b, minlength=n).astype(np.int64)
+    depth = np.zeros(n, dtype=np.int64)
+    frontier = np.flatnonzero(indeg == 0)
+    while frontier.size:
+        starts, counts = indptr[frontier], indptr[frontier + 1] - indptr[frontier]
+        total = int(counts.sum())
+        if total == 0:
+            break
+        offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(counts)[:-1])), counts)
+        idx = offsets + np.arange(total)
+        u, v = a_s[idx], b_s[idx]
+        np.maximum.at(depth, v, depth[u] + 1)
+        np.subtract.at(indeg, v, 1)
+        cand = np.unique(v)
+        frontier = cand[indeg[cand] == 0]
+    if (indeg > 0).any():
+        raise ValueError("condensation is not acyclic / 缩点图存在环 (internal error)")
+    pred = np.full(n, -1, dtype=np.int64)
+    on_path = depth[a] + 1 == depth[b]
+    # smallest predecessor index among those on a longest path, for determinism
+    pa, pb = a[on_path], b[on_path]
+    o = np.lexsort((pa, pb))
+    pa, pb = pa[o], pb[o]
+    firsts = np.ones(len(pb), dtype=bool)
+    firsts[1:] = pb[1:] != pb[:-1]
+    pred[pb[firsts]] = pa[firsts]
+    return depth, pred

@@ -39,10 +39,11 @@ from itertools import islice
 
 import networkx as nx
 import numpy as np
-from scipy.sparse import csc_matrix, identity
+from scipy.sparse import csc_matrix, csr_matrix, identity
+from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import splu
 
-from ._common import PCT_EPS, UnionFind, check_choice
+from ._common import PCT_EPS, UnionFind, check_choice, longest_path_layers
 
 __all__ = [
     "NEAR_RELATIVES",
@@ -407,7 +408,8 @@ class _ControlSolver:
         votes: dict[tuple[str, ...], float] = {}
         contrib: dict[tuple[str, ...], list[tuple[str, float]]] = {}
         holder_block: dict[str, tuple[str, ...]] = {}
-        for h, _, p in self.H.in_edges(c, data="pct"):
+        for h, d in self.H._pred[c].items():
+            p = d["pct"]
             b = self.block_of(h)
             if str(c) in b:
                 # h is itself controlled by c (cross-holding): c cannot control itself, so h's
@@ -504,10 +506,7 @@ class _ControlSolver:
                     stack.append(h)
         if not todo:
             return
-        sub = self.H.subgraph(todo)
-        cond = nx.condensation(sub)
-        for comp in nx.topological_sort(cond):
-            members = sorted(cond.nodes[comp]["members"], key=str)
+        for members in self._components_in_order(todo):
             if len(members) == 1:
                 self.memo[members[0]] = self.evaluate(members[0])
                 continue
@@ -522,6 +521,34 @@ class _ControlSolver:
                         changed = True
                 if not changed:
                     break
+
+    def _components_in_order(self, todo: set[Hashable]) -> list[list[Hashable]]:
+        """Strongly connected components of H restricted to ``todo``, holders before holdings
+        (scipy SCC + longest-path layering of the condensation; no networkx views)."""
+        order_nodes = sorted(todo, key=str)
+        idx = {n: i for i, n in enumerate(order_nodes)}
+        src, dst = [], []
+        pred = self.H._pred
+        for v in order_nodes:
+            j = idx[v]
+            for h in pred[v]:
+                i = idx.get(h)
+                if i is not None:
+                    src.append(i)
+                    dst.append(j)
+        n = len(order_nodes)
+        a, b = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+        adj = csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+        nc, labels = connected_components(adj, directed=True, connection="strong")
+        labels = labels.astype(np.int64)
+        la, lb = labels[a], labels[b]
+        cross = la != lb
+        keys = np.unique(la[cross] * nc + lb[cross])
+        depth, _ = longest_path_layers(nc, keys // nc, keys % nc)
+        comps: list[list[Hashable]] = [[] for _ in range(nc)]
+        for node, lab in zip(order_nodes, labels.tolist(), strict=True):
+            comps[lab].append(node)
+        return [comps[c] for c in np.lexsort((np.arange(nc), depth)).tolist()]
 
 
 def _make_solver(
@@ -626,7 +653,7 @@ def all_controllers(
         family_pairs=family_pairs,
         board_roles=board_roles,
     )
-    solver.solve([n for n in solver.H if solver.H.in_degree(n) > 0])
+    solver.solve([n for n, holders in solver.H._pred.items() if holders])
     return {
         str(k): v
         for k, v in sorted(solver.memo.items(), key=lambda kv: str(kv[0]))
