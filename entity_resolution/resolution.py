@@ -113,6 +113,23 @@ class Resolution:
             "same_entity": self.same_entity(record_id_a, record_id_b),
         }
 
+    def waterfall_text(self, record_id_a: str, record_id_b: str) -> str:
+        """The waterfall of :meth:`explain` as plain text (for terminals, logs, loan files)."""
+        ev = self.explain(record_id_a, record_id_b)
+        lines = [f"{ev['record_id_a']} ~ {ev['record_id_b']}"]
+        for st in ev["steps"]:
+            if st["step"] == "prior":
+                lines.append(f"  {'prior':<12}{'':<36}{st['weight']:>+8.2f}   lambda={st['lambda']:.3f}")
+                continue
+            vals = f"{st['value_a']} | {st['value_b']}"
+            tf = " tf" if st["tf_adjusted"] else ""
+            lines.append(f"  {st['step']:<12}{vals[:34]:<36}{st['weight']:>+8.2f}   {st['level']}{tf}")
+        lines.append(
+            f"  {'total':<12}{'':<36}{ev['total_weight']:>+8.2f}   p={ev['probability']:.4f}  "
+            f"decision={ev['decision']}  rule={ev['rule']}"
+        )
+        return "\n".join(lines)
+
     def why_same(self, record_id_a: str, record_id_b: str) -> list[dict]:
         """Why two records are one entity: the shortest chain of positive links inside the
         entity joining them, each link with its waterfall.  Empty if they are not one entity."""
