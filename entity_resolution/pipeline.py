@@ -43,6 +43,8 @@ def judgement_index(prep: Prepared, judgements: list[Judgement]):
 
 def _split_cannot(prep: Prepared, splits: list[Split]) -> tuple[np.ndarray, np.ndarray]:
     """Cannot-link pairs between the parts of every split (records present in this run only)."""
+    if not splits:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
     pos = {rid: i for i, rid in enumerate(prep.record_ids)}
     ca, cb = [], []
     for s in splits:
