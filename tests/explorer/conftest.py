@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 import threading
@@ -51,8 +52,8 @@ class LiveApi:
         return Credentials(self.url, self.keys[who], purpose)
 
 
-@pytest.fixture(scope="module")
-def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi]:
+@contextlib.contextmanager
+def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[LiveApi]:
     """uvicorn serving api.app on a free port in a thread, over tests/explorer/graph_fixture.py's graph."""
     import uvicorn
 
@@ -63,42 +64,17 @@ def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi
     from tests.explorer import graph_fixture
 
     graph_fixture.build(neo4j_driver)
-    keys = {
-        role: create_key_sync(
-            neo4j_driver,
-            "neo4j",
-            PEPPER,
-            user_id=f"explorer-{role}",
-            name=role,
-            scopes=[role],
-            label="test",
-            ttl_days=1,
+
+    def key(user: str, scopes: list[str]) -> str:
+        return create_key_sync(
+            neo4j_driver, "neo4j", PEPPER, user_id=user, name=user, scopes=scopes, label="test", ttl_days=1
         )[1]
-        for role in ROLES
-    }
-    keys["examiner+pii"] = create_key_sync(
-        neo4j_driver,
-        "neo4j",
-        PEPPER,
-        user_id="explorer-pii",
-        name="pii",
-        scopes=["examiner", "approver", "pii"],
-        label="test",
-        ttl_days=1,
-    )[1]
-    keys["all"] = create_key_sync(
-        neo4j_driver,
-        "neo4j",
-        PEPPER,
-        user_id="explorer-all",
-        name="all",
-        scopes=["examiner", "approver", "supervisor", "admin"],
-        label="test",
-        ttl_days=1,
-    )[1]
-    var = tmp_path_factory.mktemp("explorer-api")
+
+    keys = {role: key(f"explorer-{role}", [role]) for role in ROLES}
+    keys["examiner+pii"] = key("explorer-pii", ["examiner", "approver", "pii"])
+    keys["all"] = key("explorer-all", ["examiner", "approver", "supervisor", "admin"])
     settings = neo4j_settings.model_copy(
-        update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl"}
+        update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl", **overrides}
     )
     port = free_port()
     server = uvicorn.Server(
@@ -116,6 +92,12 @@ def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi
     finally:
         server.should_exit = True
         thread.join(15)
+
+
+@pytest.fixture(scope="module")
+def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi]:
+    with serve_api(neo4j_settings, neo4j_driver, tmp_path_factory.mktemp("explorer-api")) as api:
+        yield api
 
 
 @pytest.fixture

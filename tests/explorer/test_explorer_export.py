@@ -127,3 +127,15 @@ def test_pdf_is_made_offline_and_keeps_the_chinese_text(tmp_path):
     assert data[:5] == b"%PDF-" and out.read_bytes() == data
     text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
     assert "甲纺织有限公司" in text and "关联风险报告" in text and "处于担保圈" in text
+
+
+def test_pdf_fallback_through_headless_chromium(chromium_installed, tmp_path):
+    """The second offline PDF path (used when WeasyPrint's pango libraries are missing) works too."""
+    from explorer.export import _chromium_pdf
+
+    data = _chromium_pdf(_report())
+    out = tmp_path / "c.pdf"
+    out.write_bytes(data)
+    assert data[:5] == b"%PDF-"
+    text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
+    assert "甲纺织有限公司" in text and "处于担保圈" in text
