@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import Depends, Request
 
+from api.dependencies import authenticated
 from api.errors import ApiError
 from api.governance.accounts import Config, GovernanceError
 from api.governance.users import UserStore
+from api.security.auth import Principal
 
 
 def user_store(request: Request) -> UserStore:
@@ -37,3 +39,18 @@ def forget_credentials(request: Request, lookups: list[str] | None = None) -> No
         auth.forget()
     for lookup in lookups or []:
         auth.forget(lookup)
+
+
+async def head_office_only(request: Request, principal: Principal = Depends(authenticated)) -> None:
+    """For the flat key endpoints (``/v1/keys``), which know no branches: head-office administrators
+    only; branch administrators use ``/v1/admin/…``, where the two-level rules apply."""
+    from api.governance.admin_policy import is_head_office
+
+    user = await user_store(request).get(principal.user_id)
+    if user is not None and not is_head_office(user["branch"], gov_config(request).head_office):
+        raise ApiError(
+            403,
+            "分行管理员请使用 /v1/admin/ 下的接口（按分行授权）。/ Branch administrators manage keys through "
+            "/v1/admin/… (branch-scoped).",
+            code="not-your-branch",
+        )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from api.dependencies import authenticated, repos, require
 from api.errors import ApiError
+from api.governance.deps import head_office_only  # governance (#8): two-level administration
 from api.models.common import PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import KeyCreate, KeyCreated, KeyPage, Me
 from api.pagination import decode_cursor, encode_cursor
@@ -60,7 +61,7 @@ async def list_keys(
     response_model=KeyCreated,
     status_code=201,
     summary="Issue an API key (shown once)",
-    dependencies=[Depends(require("key:admin"))],
+    dependencies=[Depends(require("key:admin")), Depends(head_office_only)],
 )
 async def create_key(body: KeyCreate, request: Request, r=Depends(repos)) -> KeyCreated:
     info, key = await r.keys.create(
@@ -78,7 +79,7 @@ async def create_key(body: KeyCreate, request: Request, r=Depends(repos)) -> Key
     "/keys/{key_id}/revoke",
     response_model=dict,
     summary="Revoke an API key at once",
-    dependencies=[Depends(require("key:admin"))],
+    dependencies=[Depends(require("key:admin")), Depends(head_office_only)],
 )
 async def revoke_key(key_id: str, request: Request, r=Depends(repos)) -> dict:
     row = await r.keys.revoke(key_id)
