@@ -96,7 +96,75 @@ def load_main(scale: str, seed: int) -> None:
     )
 
 
-def rules_main() -> None:
+def csv_main(scale: str, seed: int, folder: str) -> None:
+    """Child process: build the true world and write neo4j-admin import files (prints JSON)."""
+    from world_loader import build, write_import_csvs
+
+    t0 = time.perf_counter()
+    w, cr = build(seed, SCALES[scale])
+    t_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    nodes, rels = write_import_csvs(w, cr, folder)
+    print(
+        json.dumps(
+            {
+                "build_s": t_build,
+                "csv_s": time.perf_counter() - t0,
+                "nodes_files": nodes,
+                "rels_files": rels,
+                "companies": w.n_companies,
+                "persons": w.n_persons,
+                "guarantees": len(cr.g_id),
+                "loans": len(cr.l_id),
+            }
+        )
+    )
+
+
+def bulk_load(scale: str, seed: int, settings) -> dict:
+    """Stop the server, import the true world with neo4j-admin, start again, apply the schema."""
+    from types import SimpleNamespace
+
+    from graph_model.connection import open_driver
+    from graph_model.constraints import apply_schema
+    from ingest.bulk import import_files, importer_command
+    from riskgraph import neo4j_server
+
+    folder = ROOT / "var" / "rules-bench" / f"{scale}-import"
+    info = _child(["--child-csv", scale, "--seed", str(seed), "--folder", str(folder)], dict(os.environ))
+    t0 = time.perf_counter()
+    neo4j_server.stop(settings)
+    files = SimpleNamespace(nodes=info["nodes_files"], rels=info["rels_files"])
+    cmd = importer_command(
+        settings.java_bin,
+        str(neo4j_server.fetch_jars(settings) / "*"),
+        neo4j_server.ADMIN_ENTRY_POINT,
+        files,
+        "neo4j",
+        folder / "import.report",
+        "4g",
+    )
+    import_files(cmd, neo4j_server._env(settings), settings.server_home)
+    t_import = time.perf_counter() - t0
+    neo4j_server.start(settings)
+    t0 = time.perf_counter()
+    driver = open_driver(settings.bolt_uri, settings.neo4j_user, settings.resolved_password())
+    with driver:
+        apply_schema(driver)
+        with driver.session() as s:
+            nodes = s.run("MATCH (n) RETURN count(n) AS n").single()["n"]
+            rels = s.run("MATCH ()-[r]->() RETURN count(r) AS n").single()["n"]
+    return {
+        **{k: info[k] for k in ("build_s", "companies", "persons", "guarantees", "loans")},
+        "load_s": info["csv_s"] + t_import + (time.perf_counter() - t0),
+        "method": "neo4j-admin import (CSV written from the true world)",
+        "stages": {"csv": info["csv_s"], "import": t_import, "schema": time.perf_counter() - t0},
+        "nodes": nodes,
+        "rels": rels,
+    }
+
+
+def rules_main(partial: str | None = None) -> None:
     """Child process: one `rules run` with per-rule timing and peak RSS (prints a JSON line)."""
     from risk_rules.config import load_config
     from risk_rules.runner import run_rules
@@ -155,7 +223,7 @@ def machine_facts() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {vm.total / 2**30:.0f} GB RAM, Python {platform.python_version()}"
 
 
-def bench_scale(scale: str, seed: int, heap: str, pagecache: str) -> dict:
+def bench_scale(scale: str, seed: int, heap: str, pagecache: str, bulk: bool = False) -> dict:
     from riskgraph import neo4j_server
 
     settings = _settings(scale, heap, pagecache)
@@ -164,9 +232,14 @@ def bench_scale(scale: str, seed: int, heap: str, pagecache: str) -> dict:
     try:
         env = _child_env(settings)
         started = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
-        load = _child(["--child-load", scale, "--seed", str(seed)], env)
+        if bulk:
+            load = bulk_load(scale, seed, settings)
+        else:
+            load = _child(["--child-load", scale, "--seed", str(seed)], env)
+            load["method"] = "UNWIND batches through the driver"
         la_before = os.getloadavg()
-        first = _child(["--child-rules"], env)
+        partial = ROOT / "var" / "rules-bench" / f"{scale}-first-partial.json"
+        first = _child(["--child-rules", "--partial", str(partial)], env)
         la_first = os.getloadavg()
         second = _child(["--child-rules"], env)
         la_second = os.getloadavg()
@@ -208,7 +281,7 @@ def render(results: list[dict]) -> str:
             "",
             f"Graph: {ld['companies']:,} companies, {ld['persons']:,} persons, {ld['guarantees']:,} guarantee contracts, "
             f"{ld['loans']:,} loans — {ld['nodes']:,} nodes, {ld['rels']:,} relationships; world built in "
-            f"{ld['build_s']:.0f} s, loaded in {ld['load_s']:.0f} s.",
+            f"{ld['build_s']:.0f} s, loaded in {ld['load_s']:.0f} s ({ld.get('method', 'UNWIND batches')}).",
             "",
             f"Whole run: **{r['first']['total_s']:.0f} s** on fresh data (load average 1/5 min after: "
             f"{la['after_first'][0]:.2f}/{la['after_first'][1]:.2f}), **{r['second']['total_s']:.0f} s** on unchanged data "
@@ -217,7 +290,7 @@ def render(results: list[dict]) -> str:
             "| rule | 1st run s | peak RSS MB | active alerts | 2nd run s | 2nd: new / changed / resolved |",
             "|---|---:|---:|---:|---:|---|",
         ]
-        second = {x["rule"]: x for x in r["second"]["rules"]}
+        second = {x["rule"]: x for x in (r.get("second") or {"rules": []})["rules"]}
         for x in r["first"]["rules"]:
             y = second.get(x["rule"], {})
             c1 = x["counts"] or {}
@@ -252,19 +325,28 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help="print, do not touch docs/benchmarks.md")
     ap.add_argument("--child-load", help=argparse.SUPPRESS)
     ap.add_argument("--child-rules", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--partial", help=argparse.SUPPRESS)
+    ap.add_argument("--child-csv", help=argparse.SUPPRESS)
+    ap.add_argument("--folder", help=argparse.SUPPRESS)
+    ap.add_argument(
+        "--bulk", action="append", default=[], help="scales loaded with neo4j-admin import (default: l)"
+    )
     args = ap.parse_args()
     if args.child_load:
         load_main(args.child_load, args.seed)
         return
+    if args.child_csv:
+        csv_main(args.child_csv, args.seed, args.folder)
+        return
     if args.child_rules:
-        rules_main()
+        rules_main(args.partial)
         return
     results = []
     raw = ROOT / "var" / "rules-bench" / "results.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(raw.read_text()) if raw.exists() else {}
     for scale in args.scale or ["m", "l"]:
-        res = bench_scale(scale, args.seed, args.heap, args.pagecache)
+        res = bench_scale(scale, args.seed, args.heap, args.pagecache, bulk=scale in (args.bulk or ["l"]))
         previous[scale] = res
         raw.write_text(json.dumps(previous, indent=1))
         results.append(res)

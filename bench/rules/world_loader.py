@@ -264,3 +264,153 @@ def load_world(
 
     stage("contacts", contacts)
     return secs
+
+
+# --------------------------------------------------------------------------------------------
+# bulk path (scale l): CSV files for `neo4j-admin database import full`
+
+
+def _csv(path, header: list[str], rows: Iterable[Iterable]) -> int:
+    import csv
+
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for row in rows:
+            w.writerow(["" if v is None else v for v in row])
+            n += 1
+    return n
+
+
+def write_import_csvs(w: World, cr: Credit, folder) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The same graph as :func:`load_world`, as neo4j-admin import files (one id space for parties).
+
+    Returns (nodes, relationships) as (label or type, file path) pairs for the importer command.
+    """
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    iso = lambda o: "" if o is None or o < 0 else dt.date.fromordinal(int(o)).isoformat()  # noqa: E731
+    nodes: list[tuple[str, str]] = []
+    rels: list[tuple[str, str]] = []
+
+    def node(label: str, name: str, header: list[str], rows: Iterable[Iterable]) -> None:
+        _csv(folder / name, header, rows)
+        nodes.append((label, str(folder / name)))
+
+    def rel(rtype: str, name: str, header: list[str], rows: Iterable[Iterable]) -> None:
+        _csv(folder / name, header, rows)
+        rels.append((rtype, str(folder / name)))
+
+    node(
+        "Company",
+        "companies.csv",
+        [
+            "entity_id:ID(Party)",
+            "name",
+            "uscc",
+            "net_assets:double",
+            "registered_capital:double",
+            "is_branch:boolean",
+            "status",
+            "bank_branch",
+        ],
+        (
+            (
+                true_company_id(c),
+                w.c_name[c],
+                str(w.c_uscc[c]),
+                float(w.c_net_assets[c]),
+                float(w.c_capital[c]),
+                "true" if w.c_parent[c] >= 0 else "false",
+                w.c_status[c],
+                w.c_branch_bank[c],
+            )
+            for c in range(w.n_companies)
+        ),
+    )
+    node(
+        "Person",
+        "persons.csv",
+        ["entity_id:ID(Party)", "name"],
+        ((true_person_id(p), w.p_name[p]) for p in range(w.n_persons)),
+    )
+    node(
+        "Loan",
+        "loans.csv",
+        ["loan_id:ID(Loan)", "amount:double", "balance:double", "status", "start_date:date"],
+        (
+            (lid, float(a), float(b), st, iso(s))
+            for lid, a, b, st, s in zip(
+                cr.l_id, cr.l_amount, cr.l_balance, cr.l_status, cr.l_start, strict=True
+            )
+        ),
+    )
+    node(
+        "BlacklistEntry",
+        "entries.csv",
+        ["entry_id:ID(Entry)", "kind", "list_date:date", "removal_date:date"],
+        (
+            (e, k, iso(ld), iso(rm))
+            for e, k, ld, rm in zip(cr.b_id, cr.b_kind, cr.b_list, cr.b_removal, strict=True)
+        ),
+    )
+    phone_pairs = sorted({(true_party_id(k, p), phone_key(v)) for k, p, v in w.phones if phone_key(v)})
+    addr_pairs = sorted({(true_party_id(k, p), t, ak) for k, p, t, ak in w.addresses})
+    node("Phone", "phones.csv", ["number:ID(Phone)"], ((n,) for n in sorted({n for _, n in phone_pairs})))
+    node(
+        "Address",
+        "addresses.csv",
+        ["address_key:ID(Address)", "text"],
+        ((a, a) for a in sorted({t for _, t, _ in addr_pairs})),
+    )
+    h = w.holdings
+    rel(
+        "HOLDS_SHARES",
+        "holds.csv",
+        [":START_ID(Party)", ":END_ID(Party)", "pct:double"],
+        (
+            (true_party_id(k, p), true_company_id(c), bp / 100.0)
+            for k, p, c, bp in zip(h.holder_kind, h.holder, h.company, h.bp, strict=True)
+        ),
+    )
+    rel(
+        "HOLDS_POSITION",
+        "positions.csv",
+        [":START_ID(Party)", ":END_ID(Party)", "role", "title"],
+        ((true_person_id(p), true_company_id(c), r, t) for p, c, r, t in w.positions),
+    )
+    rel(
+        "FAMILY_OF",
+        "family.csv",
+        [":START_ID(Party)", ":END_ID(Party)", "relation"],
+        ((true_person_id(a), true_person_id(b), r) for a, b, r in w.family),
+    )
+    rel(
+        "GUARANTEES",
+        "guarantees.csv",
+        [":START_ID(Party)", ":END_ID(Party)", "contract_id", "amount:double", "valid_from:date"],
+        (
+            (true_party_id(k, g), true_company_id(b), cid, float(a), iso(s))
+            for cid, k, g, b, a, s in zip(
+                cr.g_id, cr.g_kind, cr.g_guarantor, cr.g_borrower, cr.g_amount, cr.g_start, strict=True
+            )
+        ),
+    )
+    rel(
+        "BORROWED",
+        "borrowed.csv",
+        [":START_ID(Party)", ":END_ID(Loan)"],
+        ((true_party_id(k, p), lid) for lid, k, p in zip(cr.l_id, cr.l_kind, cr.l_party, strict=True)),
+    )
+    rel(
+        "LISTED_AS",
+        "listed.csv",
+        [":START_ID(Party)", ":END_ID(Entry)"],
+        ((true_party_id(k, p), e) for e, k, p in zip(cr.b_id, cr.b_kind_party, cr.b_party, strict=True)),
+    )
+    rel("HAS_PHONE", "has_phone.csv", [":START_ID(Party)", ":END_ID(Phone)"], phone_pairs)
+    rel("HAS_ADDRESS", "has_address.csv", [":START_ID(Party)", ":END_ID(Address)", "kind"], addr_pairs)
+    return nodes, rels

@@ -49,6 +49,8 @@ class ActualControllerRule(Rule):
         ctrl = controllers(ctx)
         rows = []
         findings = []
+        layered = [res for res in ctrl.values() if len(res.chain) - 1 >= params.min_layers]
+        names_of(ctx, {x for res in layered for x in chain_ids(res)})  # one batched read
         for company, res in ctrl.items():
             assert res.controller is not None
             last = res.chain[-1] if res.chain else None

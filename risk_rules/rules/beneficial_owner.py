@@ -77,6 +77,7 @@ class BeneficialOwnerRule(Rule):
             fam_index.setdefault(pair[0], []).append(pair)
             fam_index.setdefault(pair[1], []).append(pair)
         findings = []
+        results: list[BeneficialOwnership] = []
         counts = {"ownership": 0, "control": 0, "senior_manager": 0, "none": 0}
         for company in sorted(companies):
             # Only the company's ownership ancestors matter: solve on that small subgraph.
@@ -98,6 +99,10 @@ class BeneficialOwnerRule(Rule):
                 control_kwargs=control_kwargs,
             )
             counts[bo.basis] += 1
+            if bo.basis != "ownership" or params.report_identified:
+                results.append(bo)
+        names_of(ctx, {x for bo in results for x in (bo.company, *(o.person for o in bo.owners))})  # batched
+        for bo in results:
             f = self._finding(ctx, bo, params)
             if f is not None:
                 findings.append(f)

@@ -39,6 +39,9 @@ class GroupConcentrationRule(Rule):
         empty = aggregate_exposure([], {})
         findings = []
         grps = groups(ctx, params.min_members)
+        names_of(
+            ctx, {x for g in grps for ids in (*g.controllers, g.members) for x in ids}
+        )  # one batched read
         for g in grps:
             exp = aggregate_exposure(g.members, loans, label=g.group_id)
             checks = [

@@ -44,6 +44,9 @@ class GroupCustomerRule(Rule):
         grps = groups(ctx, params.min_members)
         loans = loan_balances(ctx)
         rows, findings = [], []
+        names_of(
+            ctx, {x for g in grps for ids in (*g.controllers, g.members) for x in ids}
+        )  # one batched read
         for g in grps:
             controller_ids = sorted({x for block in g.controllers for x in block})
             names = names_of(ctx, [*controller_ids, *g.members])

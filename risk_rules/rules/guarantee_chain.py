@@ -41,6 +41,7 @@ class GuaranteeChainRule(Rule):
         G = guarantee_graph(ctx)
         report = guarantee_chains(G, top_k=1)
         findings = []
+        names_of(ctx, G.nodes)  # one batched read (most are cached facts already)
         seen_heads: set[tuple[str, ...]] = set()
         for node in sorted(G.nodes):
             d = report.depth_of(node)

@@ -25,6 +25,7 @@ class Params(RuleParams):
 def _findings(ctx: RuleContext, fans: tuple[GuaranteeFan, ...], params: Params, out: bool) -> list[Finding]:
     facts = entity_facts(ctx)
     findings = []
+    names_of(ctx, {x for f in fans for x in (f.node, *f.counterparties)})  # one batched read
     for f in fans:
         names = names_of(ctx, (f.node, *f.counterparties))
         sev = params.severity_high if f.degree >= params.high_degree else params.severity

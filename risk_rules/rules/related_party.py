@@ -100,6 +100,7 @@ class RelatedPartyRule(Rule):
                     found.setdefault(rp.entity, []).extend(prefix + _steps(p) for p in rp.reasons)
             reasons[insider] = found
         all_related = sorted({e for found in reasons.values() for e in found})
+        names_of(ctx, all_related)  # one batched read
         all_exp = aggregate_exposure(all_related, loans, label="all")
         findings: list[Finding] = []
         nc, t1 = ctx.bank.net_capital, ctx.bank.tier1_capital

@@ -60,6 +60,7 @@ class ShellLinkageRule(Rule):
         listed = blacklist(ctx)
         status = entity_facts(ctx).loan_status
         findings = []
+        names_of(ctx, {m for c in clusters for m in c.companies})  # one batched read
         for c in clusters:
             names = names_of(ctx, c.companies)
             bad = {

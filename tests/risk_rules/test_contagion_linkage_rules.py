@@ -41,6 +41,13 @@ def test_contagion_hop_bound_and_paths(graph, clean_graph):
     assert c3["evidence"]["score"] == pytest.approx((0.85 * 0.8) ** 3, rel=1e-4)
     assert c3["entity_ids"] == ["BAD", "C3"] and c3["concerns"] == ["BAD", "C3"]
     assert got["C1"]["severity"] == "high" and got["C3"]["severity"] == "medium"
+    # unchanged data: the rerun changes no alert (paths and scores are deterministic)
+    (again,) = run(
+        clean_graph,
+        "contagion.blacklist",
+        contagion__blacklist={"threshold": 0.05, "snapshot_min_score": 0.05},
+    )
+    assert (again.counts.new, again.counts.changed, again.counts.resolved) == (0, 0, 0)
     # a wider bound reaches it
     run(clean_graph, "contagion.blacklist", contagion__blacklist={"threshold": 0.05, "max_hops": 4})
     assert "C4" in {a["subject_key"] for a in alerts(clean_graph, "contagion.blacklist")}

@@ -219,13 +219,11 @@ def test_related_party_through_insiders_wife(graph, clean_graph):
     assert set(got) == {"single", "group"}
     single = got["single"]
     assert "CQ" in single["entity_ids"] and "CZ" not in single["entity_ids"]
-    path = single["evidence"]["relation_paths"]["I"][0]
-    # I and his wife control CQ as one family block: the path names the block and ends at CQ
-    assert (
-        path[0]["from"] == "I"
-        and path[0]["relation"] == "member_of_controlling_family"
-        and path[0]["to"] == "I+W"
+    paths = single["evidence"]["relation_paths"]["I"]
+    # every explanation starts at the insider, passes through his wife, and ends at CQ
+    assert paths and all(p[0]["from"] == "I" and p[-1]["to"] == "CQ" for p in paths)
+    assert all(
+        any("W" in (step["from"], step["to"]) or "W" in step["to"].split("+") for step in p) for p in paths
     )
-    assert path[-1]["to"] == "CQ" and path[-1]["relation"] == "controls"
     assert single["evidence"]["checks"][0]["ratio"] == pytest.approx(0.12)
     assert got["group"]["severity"] == "medium"  # 12% of 15%: near the limit
