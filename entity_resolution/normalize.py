@@ -273,7 +273,17 @@ def plain(value: object) -> str | None:
     return strip_punct(text) or None
 
 
+_GENDER = {"m": "m", "male": "m", "男": "m", "1": "m", "f": "f", "female": "f", "女": "f", "2": "f"}
+
+
+def gender(value: object) -> str | None:
+    """M/F from the usual spellings (M, male, 男, 1 / F, female, 女, 2); anything else is missing."""
+    text = base_text(value)
+    return _GENDER.get(text) if text else None
+
+
 NORMALIZERS: dict[str, Callable[[object], str | None]] = {
+    "gender": gender,
     "company_name_cn": company_name,
     "person_name_cn": person_name_cn,
     "latin": latin_text,

@@ -83,8 +83,11 @@ def resolve(
     t = time.perf_counter()
     all_judgements = list(prior.judgements if prior else []) + list(judgements or [])
     all_splits = list(prior.splits if prior else []) + list(splits or [])
-    cols = spec_columns(spec)
     records = records.reset_index(drop=True)
+    missing = [c for c in spec_columns(spec) if c not in records.columns]
+    if missing and spec.record_id not in missing:
+        records = records.assign(**{c: None for c in missing})
+    cols = spec_columns(spec)
     rids = records[spec.record_id].astype(str) if spec.record_id in records.columns else None
     prior_map = prior.record_entity() if prior else {}
     incremental = bool(prior) and rids is not None and not bool(set(rids) & set(prior_map))
@@ -212,6 +215,7 @@ def resolve(
         "records": int(len(records)),
         "working_set": int(prep.n),
         "incremental": incremental,
+        "missing_columns": missing,
         "candidate_pairs": int(n_candidates),
         "cluster_check_pairs": int(len(extra[0])),
         "entities": int(entities["entity_id"].nunique()),

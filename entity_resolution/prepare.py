@@ -45,8 +45,12 @@ class Prepared:
         return self.codes[name]
 
 
-def _column(records: pd.DataFrame, col: str) -> pd.Series:
+def _column(records: pd.DataFrame, col: str, optional: bool = False) -> pd.Series:
+    """A column of the records; an optional one that is absent reads as all-missing (a source
+    without phones simply contributes no phone evidence)."""
     if col not in records.columns:
+        if optional:
+            return pd.Series([None] * len(records), index=records.index, dtype=object)
         raise SpecColumnError(f"缺少列 / missing column {col!r} (have: {list(records.columns)})")
     return records[col]
 
@@ -71,16 +75,17 @@ def prepare(
     codes: dict[str, np.ndarray] = {}
     strong: dict[str, np.ndarray] = {}
     for sid in spec.strong_ids:
-        code = map_unique(_column(records, sid.column), id_code)
+        code = map_unique(_column(records, sid.column, optional=True), id_code)
         codes[sid.name] = code.to_numpy(dtype=object)
         strong[sid.name] = map_unique(code, keys.VALIDATORS[sid.validator]).to_numpy(dtype=object)
 
     values: dict[str, np.ndarray] = {}
     for comp in spec.comparisons:
-        col = map_unique(_column(records, comp.column), NORMALIZERS[comp.normalizer])
+        optional = comp.name != spec.branch_field
+        col = map_unique(_column(records, comp.column, optional=optional), NORMALIZERS[comp.normalizer])
         if comp.fill_birth_date_from:
             sid = next(s for s in spec.strong_ids if s.name == comp.fill_birth_date_from)
-            from_id = map_unique(map_unique(records[sid.column], id_code), keys.birth_date_from_ric)
+            from_id = map_unique(pd.Series(codes[sid.name], index=records.index), keys.birth_date_from_ric)
             col = col.where(col.notna(), from_id)
         values[comp.name] = col.to_numpy(dtype=object)
 

@@ -285,7 +285,7 @@ def _company_record(e: dict, rng: random.Random) -> dict:
         addr = _typo(addr, rng)
     phone = _phone_variant(e["phone"], rng) if rng.random() < 0.5 else None
     reg = _date_variant(e["reg_date"], rng) if rng.random() < 0.6 else None
-    return dict(name=name, uscc=code, legal_rep=rep, address=addr, phone=phone, reg_date=reg)
+    return dict(name=name, uscc=code, legal_rep=rep, address=addr, phone=phone, established=reg)
 
 
 def _person_entities(n: int, rng: random.Random) -> list[dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from stdnum.cn import ric, uscc
 
-COMPANY_COLS = ["record_id", "name", "uscc", "legal_rep", "address", "phone", "reg_date"]
+COMPANY_COLS = ["record_id", "name", "uscc", "legal_rep", "address", "phone", "established"]
 PERSON_COLS = ["record_id", "name", "id_number", "birth_date", "phone", "address"]
 
 

@@ -56,7 +56,7 @@ def test_link_only_mode_pairs_only_across_sources():
             "legal_rep": None,
             "address": None,
             "phone": None,
-            "reg_date": None,
+            "established": None,
         },
         {
             "record_id": "a2",
@@ -66,7 +66,7 @@ def test_link_only_mode_pairs_only_across_sources():
             "legal_rep": None,
             "address": None,
             "phone": None,
-            "reg_date": None,
+            "established": None,
         },
         {
             "record_id": "b1",
@@ -76,7 +76,7 @@ def test_link_only_mode_pairs_only_across_sources():
             "legal_rep": None,
             "address": None,
             "phone": None,
-            "reg_date": None,
+            "established": None,
         },
     ]
     res = resolve(pd.DataFrame(rows), spec)
@@ -86,3 +86,22 @@ def test_link_only_mode_pairs_only_across_sources():
     assert res.same_entity("a1", "b1")
     text = res.waterfall_text("a1", "b1")
     assert "same valid uscc" in text and "total" in text
+
+
+def test_ingest_contract_columns_are_enough(company_background):
+    """The ingest contract has no legal_rep/address/phone: absent columns read as no evidence."""
+    from er_helpers import make_uscc
+
+    u = make_uscc(31337)
+    rows = company_background[["record_id", "name", "uscc", "established"]].copy()
+    extra = pd.DataFrame(
+        [
+            {"record_id": "q1", "name": "合肥科大讯飞信息科技股份有限公司", "uscc": u, "established": "1999-12-30"},
+            {"record_id": "q2", "name": "合肥科大讯飞信息科技有限公司", "uscc": None, "established": "1999/12/30"},
+            {"record_id": "q3", "name": "合肥科大讯飞信息科技有限公司上海分公司", "uscc": None, "established": None},
+        ]
+    )
+    res = resolve(pd.concat([rows, extra], ignore_index=True), ResolutionSpec.from_yaml("company_cn"))
+    assert set(res.stats["missing_columns"]) == {"legal_rep", "address", "phone"}
+    assert res.same_entity("q1", "q2") and not res.same_entity("q1", "q3")
+    assert res.branch_links.set_index("record_id").loc["q3", "parent_entity_id"] == res.entity_of("q1")

@@ -15,7 +15,9 @@ def spec() -> ResolutionSpec:
 
 
 def co(rid, name, uscc=None, rep=None, addr=None, phone=None, reg=None):
-    return dict(record_id=rid, name=name, uscc=uscc, legal_rep=rep, address=addr, phone=phone, reg_date=reg)
+    return dict(
+        record_id=rid, name=name, uscc=uscc, legal_rep=rep, address=addr, phone=phone, established=reg
+    )
 
 
 ROWS = [
