@@ -105,8 +105,9 @@ class EmitStats:
     # true facts emitted somewhere (for the counts of the true graph)
     persons: set[int] = field(default_factory=set)
     companies: set[int] = field(default_factory=set)
-    phones: set[tuple[str, str]] = field(default_factory=set)  # (party true id, phone key)
-    addresses: set[tuple[str, str, str]] = field(default_factory=set)  # (party, address text, kind)
+    # emitted contacts as indices into World.phones / World.addresses (ints keep worker results small)
+    phones: set[int] = field(default_factory=set)
+    addresses: set[int] = field(default_factory=set)
 
     def plain(self) -> EmitStats:
         """A picklable copy (no defaultdict factories) to send back from a worker process."""
@@ -460,32 +461,32 @@ def _contact_rows(
         if src.name != "registry"
         else {"fullwidth": 0.02}
     )
-    rows: list[tuple[int, int, str, str]] = []
-    for k, party, value, akind in w.addresses:
+    rows: list[tuple[int, int, str, str, int]] = []
+    for i, (k, party, value, akind) in enumerate(w.addresses):
         if (k == COMPANY and not companies) or (k == PERSON and not persons) or akind not in address_kinds:
             continue
         if src.has(k, party):
-            rows.append((k, party, value, akind))
+            rows.append((k, party, value, akind, i))
     if phones:
-        for k, party, value in w.phones:
+        for i, (k, party, value) in enumerate(w.phones):
             if ((k == COMPANY and companies) or (k == PERSON and persons)) and src.has(k, party):
-                rows.append((k, party, value, ""))
+                rows.append((k, party, value, "", i))
     for j in rng.permutation(len(rows)):
-        k, party, value, akind = rows[int(j)]
+        k, party, value, akind, index = rows[int(j)]
         tid = true_party_id(k, party)
         row = _party_cols(src, "party", k, party, rng, p_strong=0.3)
         if akind:
             row["contact_type"] = _code("address", K.CONTACT_TYPES, rng, 0.2)
             row["value"], applied = noise.address(value, rng, rates)
             row["address_kind"] = _code(akind, K.ADDRESS_KINDS, rng, 0.3)
-            src.stats.addresses.add((tid, value, akind))
+            src.stats.addresses.add(index)
             true_id = f"{tid}|address|{akind}|{value}"
         else:
             row["contact_type"] = _code("phone", K.CONTACT_TYPES, rng, 0.2)
             row["value"] = noise.phone(value, rng)
             applied = []
             key = phone_key(value)
-            src.stats.phones.add((tid, key))
+            src.stats.phones.add(index)
             true_id = f"{tid}|phone|{key}"
         src.write(K.CONTACTS, row, true_id, applied)
 
