@@ -57,18 +57,30 @@ def _peak_rss_during(fn):
     return out, elapsed, cpu, base, peak[0]
 
 
-def run_one(kind: str, n_records: int, seed: int) -> dict:
+def run_one(kind: str, n_records: int, seed: int, generated_dir: str | None = None) -> dict:
     sys.path.insert(0, str(ROOT))
     from bench.er import metrics, synth
     from entity_resolution import ResolutionSpec, resolve
 
-    n_entities = max(10, int(n_records / RECORDS_PER_ENTITY))
-    df = synth.companies(n_entities, seed=seed) if kind == "company" else synth.persons(n_entities, seed=seed)
-    records, truth = synth.split_truth(df)
+    if generated_dir:
+        from bench.er import generated
+
+        records, truth, truth_branch = generated.load(generated_dir, kind)
+    else:
+        n_entities = max(10, int(n_records / RECORDS_PER_ENTITY))
+        df = (
+            synth.companies(n_entities, seed=seed)
+            if kind == "company"
+            else synth.persons(n_entities, seed=seed)
+        )
+        records, truth = synth.split_truth(df)
+        truth_branch = df.attrs.get("branch_of", {})
     spec = ResolutionSpec.from_yaml(f"{kind}_cn")
     res, elapsed, cpu, base, peak = _peak_rss_during(lambda: resolve(records, spec))
-    m = metrics.score(res.entities, res.pairs, truth, records, ["name"])
+    # gender is not identifying: a pair sharing only name and gender is not linkable
+    m = metrics.score(res.entities, res.pairs, truth, records, ["name", "gender"])
     out = {
+        "data": f"generator {Path(generated_dir).name}" if generated_dir else "synth",
         "kind": kind,
         "records": len(records),
         "true_entities": int(truth.nunique()),
@@ -88,11 +100,9 @@ def run_one(kind: str, n_records: int, seed: int) -> dict:
         **m,
     }
     if kind == "company":
-        truth_branch = df.attrs.get("branch_of", {})
         bl = res.branch_links
         if len(truth_branch) and len(bl):
             ent_truth = truth.to_dict()
-            rep = res.entities.set_index("record_id")["entity_id"]
             # a link is right if the parent entity holds a record of the true parent
             parent_members = (
                 res.entities.assign(t=res.entities["record_id"].map(ent_truth))
@@ -106,7 +116,6 @@ def run_one(kind: str, n_records: int, seed: int) -> dict:
             branch_records = sum(1 for r in records["record_id"] if ent_truth[r] in truth_branch)
             out["branch_link_precision"] = sum(ok) / len(ok)
             out["branch_link_recall"] = sum(ok) / max(branch_records, 1)
-            del rep
     return out
 
 
@@ -134,28 +143,38 @@ def render(results: list[dict], facts: dict) -> str:
     lines = [
         "## Entity resolution",
         "",
-        f"`bench/er/run.py`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {facts['nproc']} cores ({facts['cpu']}), "
-        f"{facts['ram_gb']} GB RAM, Python {facts['python']}, load average at start {facts['loadavg'][0]:.2f}.",
-        "Data: `bench/er/synth.py` (noisy Chinese companies/persons with ground truth: traditional characters, "
-        "suffix variants, full-width brackets, spaces, typos, branches, near-identical names of different companies, "
-        "masked/mistyped/missing IDs, common names shared by different people). Time and peak RSS cover `resolve` only "
-        "(one subprocess per row; RSS includes the input table).",
+        f"`bench/er/run.py`, last run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Machine: {facts['nproc']} cores "
+        f"({facts['cpu']}), {facts['ram_gb']} GB RAM, Python {facts['python']}. Rows are kept in "
+        "`bench/er/results.json` (`--append` re-runs only some of them).",
         "",
-        "| kind | records | wall s | CPU s | records/s (wall) | peak RSS MB | candidate pairs | blocking recall (all / linkable) | pair P | pair R (all / linkable) | pair F1 | B³ P | B³ R | B³ F1 | review pairs |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "Data: *synth* = `bench/er/synth.py` (noisy Chinese companies/persons with ground truth: traditional "
+        "characters, suffix variants, full-width brackets, spaces, typos, branches, near-identical names of "
+        "different companies, masked/mistyped/missing IDs, common names shared by different people); "
+        "*generator* = the project's `riskgraph generate` output with its `record_map.csv` truth (phones and "
+        "addresses joined from each source's contacts). Time, CPU and peak RSS cover `resolve` only, one "
+        "subprocess per row (RSS includes the input table). **Wall time depends on the load**: the machine was "
+        "shared with other jobs (load column = 1-minute load average at the end of the row on 2 cores); CPU "
+        "seconds (all threads) are the load-independent figure.",
+        "",
+        "| data | kind | records | wall s | CPU s | records/s (wall) | records/s (CPU) | peak RSS MB | load | candidate pairs "
+        "| blocking recall (all / linkable) | pair P | pair R (all / linkable) | pair F1 | B³ P | B³ R | B³ F1 | review pairs |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         lines.append(
-            f"| {r['kind']} | {r['records']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | {r['records_per_s']:,.0f} | {r['peak_rss_mb']:,.0f} | "
-            f"{r['candidate_pairs']:,} | {r['blocking_recall']:.4f} / {r['blocking_recall_linkable']:.4f} | {r['pair_precision']:.4f} | "
-            f"{r['pair_recall']:.4f} / {r['pair_recall_linkable']:.4f} | "
-            f"{r['pair_f1']:.4f} | {r['b3_precision']:.4f} | {r['b3_recall']:.4f} | {r['b3_f1']:.4f} | {r['review_pairs']:,} |"
+            f"| {r.get('data', 'synth')} | {r['kind']} | {r['records']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+            f"{r['records_per_s']:,.0f} | {r['records'] / max(r['cpu_seconds'], 1e-9):,.0f} | {r['peak_rss_mb']:,.0f} | "
+            f"{r.get('loadavg_1m', float('nan')):.1f} | {r['candidate_pairs']:,} | "
+            f"{r['blocking_recall']:.4f} / {r['blocking_recall_linkable']:.4f} | {r['pair_precision']:.4f} | "
+            f"{r['pair_recall']:.4f} / {r['pair_recall_linkable']:.4f} | {r['pair_f1']:.4f} | {r['b3_precision']:.4f} | "
+            f"{r['b3_recall']:.4f} | {r['b3_f1']:.4f} | {r['review_pairs']:,} |"
         )
     lines.append("")
     lines.append(
-        "Stage times (s): "
+        "Stage times, wall s: "
         + "; ".join(
-            f"{r['kind']} {r['records']:,}: " + ", ".join(f"{k[:-2]} {v:.1f}" for k, v in r["stages"].items())
+            f"{r.get('data', 'synth')} {r['kind']} {r['records']:,}: "
+            + ", ".join(f"{k[:-2]} {v:.1f}" for k, v in r["stages"].items())
             for r in results
         )
         + "."
@@ -165,17 +184,19 @@ def render(results: list[dict], facts: dict) -> str:
         lines.append(
             "Branch-of links (company): "
             + "; ".join(
-                f"{r['records']:,} records: precision {r['branch_link_precision']:.3f}, recall {r['branch_link_recall']:.3f}"
+                f"{r.get('data', 'synth')} {r['records']:,} records: precision {r['branch_link_precision']:.3f}, "
+                f"recall {r['branch_link_recall']:.3f}"
                 for r in br
             )
             + "."
         )
     lines += [
         "",
-        "Reading: person recall is bounded by the data, not the method — a person is never merged on name alone, and "
-        "the synthesizer gives some records nothing but a name in common with their duplicates (those pairs end in "
-        "the review queue or stay apart by design). Anchor for speed: Splink links about a million records in about "
-        "a minute on a laptop.",
+        "Reading: *linkable* true pairs are those whose two records share at least one filled field besides name "
+        "and gender. A pair with nothing but a name in common is never merged (persons are never merged on name "
+        "alone; a name shared by thousands is no usable block), so person recall over all pairs is bounded by the "
+        "data, not the method; such pairs end in the review queue or stay apart by design. Anchor for speed: "
+        "Splink links about a million records in about a minute on a laptop.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -192,44 +213,66 @@ def write_section(text: str) -> None:
     BENCH_MD.write_text(new, encoding="utf-8")
 
 
+RESULTS_JSON = Path(__file__).with_name("results.json")
+
+
+def _row_key(r: dict) -> tuple:
+    return (r.get("data", "synth"), r["kind"], r["records"] if r.get("data", "synth") == "synth" else 0)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--records", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--records", type=int, nargs="*", default=[10_000, 100_000], help="synth sizes (records)")
+    ap.add_argument("--generated", nargs="*", default=[], help="output folders of `riskgraph generate`")
     ap.add_argument("--kinds", nargs="+", default=["company", "person"])
     ap.add_argument("--seed", type=int, default=20261123)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--append", action="store_true", help="keep other rows of bench/er/results.json")
     ap.add_argument("--single", nargs=2, metavar=("KIND", "RECORDS"), help=argparse.SUPPRESS)
+    ap.add_argument("--single-dir", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.single:
-        print(json.dumps(run_one(args.single[0], int(args.single[1]), args.seed)))
+        print(json.dumps(run_one(args.single[0], int(args.single[1]), args.seed, args.single_dir)))
         return
     facts = machine_facts()
+    jobs = [(kind, n, None) for n in args.records for kind in args.kinds]
+    jobs += [(kind, 0, d) for d in args.generated for kind in args.kinds]
     results = []
-    for n in args.records:
-        for kind in args.kinds:
-            proc = subprocess.run(
-                [sys.executable, __file__, "--single", kind, str(n), "--seed", str(args.seed)],
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            if proc.returncode != 0:
-                print(proc.stderr[-3000:], file=sys.stderr)
-                raise SystemExit(f"{kind} {n} failed")
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            results.append(r)
-            print(
-                f"{kind:8s} {r['records']:>9,} rec  {r['seconds']:7.1f}s  {r['records_per_s']:>8,.0f} rec/s  "
-                f"cpu {r['cpu_seconds']:.1f}s  peak {r['peak_rss_mb']:,.0f} MB  blocking {r['blocking_recall']:.4f}/{r['blocking_recall_linkable']:.4f}  "
-                f"P {r['pair_precision']:.4f} R {r['pair_recall']:.4f}/{r['pair_recall_linkable']:.4f} F1 {r['pair_f1']:.4f}  B3-F1 {r['b3_f1']:.4f}  load {r['loadavg_1m']:.1f}",
-                flush=True,
-            )
-    text = render(results, facts)
+    for kind, n, d in jobs:
+        cmd = [sys.executable, __file__, "--single", kind, str(n), "--seed", str(args.seed)]
+        if d:
+            cmd += ["--single-dir", str(d)]
+        proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            print(proc.stderr[-3000:], file=sys.stderr)
+            raise SystemExit(f"{kind} {n or d} failed")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r["machine"] = facts
+        results.append(r)
+        print(
+            f"{r['data']:>14s} {kind:8s} {r['records']:>9,} rec  {r['seconds']:7.1f}s  {r['records_per_s']:>8,.0f} rec/s  "
+            f"cpu {r['cpu_seconds']:.1f}s  peak {r['peak_rss_mb']:,.0f} MB  "
+            f"blocking {r['blocking_recall']:.4f}/{r['blocking_recall_linkable']:.4f}  "
+            f"P {r['pair_precision']:.4f} R {r['pair_recall']:.4f}/{r['pair_recall_linkable']:.4f} "
+            f"F1 {r['pair_f1']:.4f}  B3-F1 {r['b3_f1']:.4f}  load {r['loadavg_1m']:.1f}",
+            flush=True,
+        )
     if args.no_write:
-        print(text)
-    else:
-        write_section(text)
-        print(f"wrote section to {BENCH_MD}")
+        print(render(results, facts))
+        return
+    if args.append and RESULTS_JSON.exists():
+        old = [
+            r
+            for r in json.loads(RESULTS_JSON.read_text())
+            if _row_key(r) not in {_row_key(x) for x in results}
+        ]
+        results = old + results
+    results.sort(
+        key=lambda r: (r.get("data", "synth") != "synth", r.get("data", ""), r["records"], r["kind"])
+    )
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False))
+    write_section(render(results, facts))
+    print(f"wrote section to {BENCH_MD} and {RESULTS_JSON}")
 
 
 if __name__ == "__main__":
