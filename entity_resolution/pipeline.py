@@ -29,6 +29,15 @@ from entity_resolution.scoring import ScoredPairs, concat, judged_pairs, pair_co
 from entity_resolution.spec import ResolutionSpec
 
 
+def _peak_rss_mb() -> float:
+    """Peak resident memory of the process so far (MB), to see which stage sets it."""
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
+
+
 def spec_columns(spec: ResolutionSpec) -> list[str]:
     cols = [spec.record_id]
     if spec.source_column:
@@ -80,6 +89,7 @@ def resolve(
 ) -> Resolution:
     """Resolve ``records`` into entities (dedupe one table or link several, per ``spec.mode``)."""
     timings: dict[str, float] = {}
+    peaks: dict[str, float] = {}
     t = time.perf_counter()
     all_judgements = list(prior.judgements if prior else []) + list(judgements or [])
     all_splits = list(prior.splits if prior else []) + list(splits or [])
@@ -104,6 +114,7 @@ def resolve(
         work = records
         prep = prepare(work, spec)
     timings["prepare_s"] = time.perf_counter() - t
+    peaks["prepare"] = _peak_rss_mb()
 
     t = time.perf_counter()
     cands = block(prep, spec)
@@ -117,6 +128,7 @@ def resolve(
         b = np.r_[b, judged[1][missing]]
         brule = np.r_[brule, np.full(int(missing.sum()), "judgement", object)]
     timings["blocking_s"] = time.perf_counter() - t
+    peaks["blocking"] = _peak_rss_mb()
     n_candidates = len(cands)
 
     # ---- model: u from random pairs, m and λ by EM on the candidates (or the prior's model) ----
@@ -138,10 +150,12 @@ def resolve(
         model = run_em(levels, spec, u, anchors=_strong_anchors(prep, a, b))
     model.tf, model.tf_total = tf, tf_total
     timings["model_s"] = time.perf_counter() - t
+    peaks["model"] = _peak_rss_mb()
 
     t = time.perf_counter()
     scored = score_pairs(prep, spec, model, a, b, brule, judged, precomputed=(sims, levels))
     timings["scoring_s"] = time.perf_counter() - t
+    peaks["scoring"] = _peak_rss_mb()
 
     # ---- clustering ---------------------------------------------------------------------------
     t = time.perf_counter()
@@ -183,6 +197,7 @@ def resolve(
         max_unchecked=spec.max_cluster_check,
     )
     timings["clustering_s"] = time.perf_counter() - t
+    peaks["clustering"] = _peak_rss_mb()
 
     # ---- ids, outputs, state --------------------------------------------------------------------
     t = time.perf_counter()
@@ -211,6 +226,7 @@ def resolve(
         issued_ids=issued | set(entity_arr.tolist()),
     )
     timings["output_s"] = time.perf_counter() - t
+    peaks["output"] = _peak_rss_mb()
     stats = {
         "records": int(len(records)),
         "working_set": int(prep.n),
@@ -225,6 +241,7 @@ def resolve(
         "em_fallback": model.em_fallback,
         "lambda": model.lam,
         **{k: round(v, 3) for k, v in timings.items()},
+        "peak_rss_mb_after": peaks,
     }
     return Resolution(
         spec=spec,
