@@ -220,3 +220,17 @@ def test_board_control_via_positions():
     assert r.controller == ("K",) and r.basis == "board"
     assert r.chain[-1].board_seats == (2, 4)
     assert actual_controller(G, "X").controller is None
+
+
+def test_multigraph_stakes_are_summed_and_positions_may_be_a_graph():
+    G = nx.MultiDiGraph()
+    G.add_edge("P:1", "A", pct=30)
+    G.add_edge("P:1", "A", pct=25)  # a second share class / later purchase
+    G.add_edge("A", "B", pct=40)
+    assert integrated_ownership(G, "B") == pytest.approx({"A": 40.0, "P:1": 22.0})
+    assert actual_controller(G, "A").basis == "majority"
+    pos = nx.MultiDiGraph()
+    pos.add_edge("P:9", "B", role="chairman")
+    pos.add_edge("P:9", "A", role="director")
+    r = actual_controller(G, "B", positions=pos, plurality=60.0)
+    assert r.basis == "board" and r.controller == ("P:1",) and r.chain[-1].board_seats == (1, 1)
