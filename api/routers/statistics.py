@@ -16,7 +16,13 @@ from api.models.common import PROBLEM_RESPONSES
 router = APIRouter(
     prefix="/v1/statistics",
     tags=["statistics"],
-    responses=PROBLEM_RESPONSES,
+    responses={
+        **PROBLEM_RESPONSES,
+        200: {
+            "description": "rows as JSON, or with ?format=csv a CSV download",
+            "content": {"application/json": {}, "text/csv": {"schema": {"type": "string"}}},
+        },
+    },
     dependencies=[Depends(require("statistics:read"))],
 )
 By = Annotated[Literal["branch", "industry", "region"], Query(description="bank branch, industry or region")]
