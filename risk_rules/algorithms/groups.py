@@ -204,6 +204,7 @@ def related_parties(
     officer_roles: tuple[str, ...] = ("legal_representative", "chairman", "director", "senior_manager"),
     max_reasons: int = 3,
     controllers: Mapping[str, ControlResult] | None = None,
+    family_as_one_controller: bool = True,
     **control_kwargs,
 ) -> tuple[RelatedParty, ...]:
     """Related parties (关联方) of ``applicant``, each with the paths explaining the relation.
@@ -222,6 +223,10 @@ def related_parties(
     - "controlled_by_related": entities controlled (through any chain) by any related party above,
       e.g. sister companies, companies of directors and of their relatives.
 
+    ``family_pairs`` always supply the near relatives; with ``family_as_one_controller`` (default)
+    they also merge a family into one controlling block, as in :func:`control_groups`. Pass the
+    same setting that produced a precomputed ``controllers`` mapping.
+
     The applicant itself is not listed. Results are sorted by entity id.
 
     Example:
@@ -230,8 +235,9 @@ def related_parties(
         [('P:1', ('controller', 'shareholder')), ('S', ('controlled_by_related',))]
     """
     app = str(applicant)
+    control_families = family_pairs if family_as_one_controller else None
     if controllers is None:
-        controllers = all_controllers(G, positions=positions, family_pairs=family_pairs, **control_kwargs)
+        controllers = all_controllers(G, positions=positions, family_pairs=control_families, **control_kwargs)
     H = _holdings(G, control_kwargs.get("pct_attr", "pct"))
     found: dict[str, dict[str, list[tuple[RelationStep, ...]]]] = {}
 
@@ -242,7 +248,7 @@ def related_parties(
         found.setdefault(entity, {}).setdefault(kind, []).append(path)
 
     pos_norm = positions_by_company(positions)
-    families = family_clusters(family_pairs)
+    families = family_clusters(control_families)
     cached: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
 
     def controlled_by(entity: str) -> dict[str, tuple[ControlLink, ...]]:

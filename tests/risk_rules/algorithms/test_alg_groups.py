@@ -213,3 +213,16 @@ def test_minority_stake_in_a_sister_company_is_not_control_by_the_applicant():
     assert [("A", "controls", "S"), ("A", "controls", "S2")] in paths  # A's own control chain
     x_steps = res["X"].reasons[0]
     assert x_steps[-1].source == "P:1" and x_steps[-1].detail == "majority 55%"  # the parent's block
+
+
+def test_family_as_one_controller_can_be_switched_off():
+    G = nx.DiGraph([("P:h", "A", {"pct": 30}), ("P:w", "A", {"pct": 25}), ("P:o", "A", {"pct": 45})])
+    family = [("P:h", "P:w", "spouse")]
+    joint = {r.entity: r.kinds for r in related_parties(G, "A", family_pairs=family)}
+    assert "controller" in joint["P:h"] and "controller" in joint["P:w"]
+    apart = {
+        r.entity: r.kinds
+        for r in related_parties(G, "A", family_pairs=family, family_as_one_controller=False)
+    }
+    assert "controller" in apart["P:o"] and "controller" not in apart["P:h"]
+    assert apart["P:h"] == ("near_relative", "shareholder")  # 30% holder and the 25% holder's spouse
