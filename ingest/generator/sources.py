@@ -357,7 +357,9 @@ def _company_rows(
             applied = [*applied, "missing_uscc"]
         branch = w.c_parent[c] >= 0
         if full or rng.random() < 0.7:
-            row["legal_form"] = w.c_form[c] + ("分公司" if branch else "")
+            row["legal_form"] = (w.c_form[c] if w.c_form[c] != "有限公司" else "有限责任公司") + (
+                "分公司" if branch else ""
+            )
             row["established"] = _fmt_date(w.c_est[c], rng, messy)
             row["status"] = w.c_status[c]
             row["industry"] = w.c_industry[c]

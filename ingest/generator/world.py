@@ -404,7 +404,9 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
         forms[b] = forms[p]
         c_group[b] = c_group[p]
         capital[b] = 0.0
-        est[b] = max(int(est[p]) + int(rng.integers(100, 3000)), int(est[b]))
+        # a branch opens after its parent, and before the as-of date
+        est[b] = min(max(int(est[p]) + int(rng.integers(100, 3000)), int(est[b])), AS_OF.toordinal() - 30)
+        ind[b] = ind[p]
         head = pf.any()
         positions.append((head, int(b), "senior_manager", "负责人"))
 
