@@ -31,6 +31,7 @@ from ingest.generator.sources import (
     true_person_id,
 )
 from ingest.generator.world import AS_OF, COMPANY, PERSON, World, build_world
+from ingest.generator.writers import XLSX_MAX_ROWS
 
 SCALES: dict[str, int] = {"xs": 1_000, "s": 10_000, "m": 100_000, "l": 1_000_000}
 TRUTH_DIR = "ground_truth"
@@ -60,6 +61,11 @@ def generate(
         raise ValueError(f"未知规模 / unknown scale: {scale} (xs, s, m, l)")
     n = n_companies if n_companies is not None else SCALES[scale]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if fmt == "xlsx" and n > 250_000:  # registry positions alone pass the sheet limit (~4 rows per company)
+        raise ValueError(
+            f"XLSX 每个工作表最多 {XLSX_MAX_ROWS} 行，{n} 家企业会超出；请用 csv 或 jsonl。 / "
+            f"an XLSX sheet holds at most {XLSX_MAX_ROWS} rows, {n} companies exceed it: use csv or jsonl."
+        )
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     secs: dict[str, float] = {}

@@ -304,3 +304,11 @@ def test_every_row_passes_the_ingest_validation(xs) -> None:
         assert problems == [], problems[:5]
         total += sum(len(v) for v in by_kind.values())
     assert total == sum(len(v) for s in SOURCES for v in xs.rows[s].values())
+
+
+def test_xlsx_refused_up_front_when_a_sheet_would_overflow(tmp_path: Path) -> None:
+    import pytest
+
+    with pytest.raises(ValueError, match="XLSX"):
+        generate(tmp_path / "big", scale="l", fmt="xlsx")
+    assert not (tmp_path / "big").exists()
