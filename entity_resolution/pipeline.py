@@ -123,10 +123,10 @@ def resolve(
     rule_names = np.array(cands.rule_names + ["judgement", "cluster check"], object)
     brule = rule_names[cands.rule]
     if len(judged[0]):
-        missing = ~np.isin(pair_codes(prep.n, judged[0], judged[1]), pair_codes(prep.n, a, b))
-        a = np.r_[a, judged[0][missing]]
-        b = np.r_[b, judged[1][missing]]
-        brule = np.r_[brule, np.full(int(missing.sum()), "judgement", object)]
+        unblocked = ~np.isin(pair_codes(prep.n, judged[0], judged[1]), pair_codes(prep.n, a, b))
+        a = np.r_[a, judged[0][unblocked]]
+        b = np.r_[b, judged[1][unblocked]]
+        brule = np.r_[brule, np.full(int(unblocked.sum()), "judgement", object)]
     timings["blocking_s"] = time.perf_counter() - t
     peaks["blocking"] = _peak_rss_mb()
     n_candidates = len(cands)
