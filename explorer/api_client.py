@@ -20,11 +20,12 @@ DEFAULT_TIMEOUT_S = 30.0
 class ApiError(Exception):
     """An answer other than 2xx, or no answer at all, described for the user in Chinese and English."""
 
-    def __init__(self, status: int, title: str, detail: str) -> None:
+    def __init__(self, status: int, title: str, detail: str, code: str = "") -> None:
         super().__init__(f"{title}: {detail}" if detail else title)
         self.status = status
         self.title = title
         self.detail = detail
+        self.code = code  # the problem type's last segment, e.g. password-change-required
 
     @property
     def not_found(self) -> bool:
@@ -234,6 +235,25 @@ class ApiClient:
         )
 
 
+def change_password(
+    base_url: str, username: str, current: str, new: str, *, transport: httpx.BaseTransport | None = None
+) -> dict[str, Any]:
+    """Self-service password change (required at first sign-in and after a reset)."""
+    with httpx.Client(base_url=base_url.rstrip("/"), timeout=DEFAULT_TIMEOUT_S, transport=transport) as http:
+        try:
+            resp = http.post(
+                "/v1/auth/password",
+                json={"username": username, "current_password": current, "new_password": new},
+            )
+        except httpx.HTTPError as exc:
+            raise ApiError(
+                0, "无法连接 API / Cannot reach the API", f"{base_url}: {type(exc).__name__}"
+            ) from exc
+    if resp.status_code >= 400:
+        raise _problem(resp)
+    return resp.json()
+
+
 def login(
     base_url: str, username: str, password: str, *, transport: httpx.BaseTransport | None = None
 ) -> dict[str, Any]:
@@ -257,7 +277,11 @@ def _problem(resp: httpx.Response) -> ApiError:
     except ValueError:
         body = {}
     if isinstance(body, dict) and ("title" in body or "detail" in body):
+        code = str(body.get("type") or "").rstrip("/").rsplit("/", 1)[-1]
         return ApiError(
-            resp.status_code, str(body.get("title") or resp.reason_phrase), str(body.get("detail") or "")
+            resp.status_code,
+            str(body.get("title") or resp.reason_phrase),
+            str(body.get("detail") or ""),
+            code,
         )
     return ApiError(resp.status_code, f"请求失败 / Request failed ({resp.status_code})", resp.text[:200])

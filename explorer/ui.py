@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
-from explorer.api_client import ApiClient, ApiError, Credentials, login
+from explorer.api_client import ApiClient, ApiError, Credentials, change_password, login
 from explorer.export import edges_csv, nodes_csv
 from explorer.graph_data import Subgraph
 from explorer.network_html import render_html
@@ -28,7 +28,7 @@ def default_api_url() -> str:
 
 
 def sign_in_panel() -> None:
-    """Sidebar: who is signed in, or the forms to sign in (API key, or user name and password)."""
+    """Sidebar: who is signed in (the sign-in forms are on the page itself, see `client`)."""
     with st.sidebar:
         creds: Credentials | None = st.session_state.get(CREDS)
         if creds:
@@ -48,24 +48,59 @@ def sign_in_panel() -> None:
                         del st.session_state[k]
                 st.rerun()
             return
-        st.markdown("**登录 Sign in**")
-        url = st.text_input("API 地址 API URL", value=default_api_url(), key="rg_login_url")
-        purpose = st.text_input("用途编号 Purpose ref (loan / case no.)", key="rg_login_purpose")
-        by_key, by_password = st.tabs(["API 密钥 key", "用户名密码 password"])
-        with by_key, st.form("rg_sign_in"):
-            key = st.text_input("API 密钥 API key", type="password")
-            if st.form_submit_button("登录 Sign in") and key:
-                sign_in(url, key, purpose)
-        with by_password, st.form("rg_sign_in_pw"):
-            user = st.text_input("用户名 User name")
-            password = st.text_input("密码 Password", type="password")
-            if st.form_submit_button("登录 Sign in (password)") and user and password:
+        st.caption("未登录 Not signed in")
+
+
+def sign_in_forms() -> None:
+    """Sign in with an API key, or with user name and password (a session token)."""
+    st.subheader("登录 Sign in")
+    url = st.text_input("API 地址 API URL", value=default_api_url(), key="rg_login_url")
+    purpose = st.text_input("用途编号 Purpose ref (loan / case no.)", key="rg_login_purpose")
+    by_key, by_password = st.tabs(["API 密钥 key", "用户名密码 password"])
+    with by_key, st.form("rg_sign_in"):
+        key = st.text_input("API 密钥 API key", type="password", key="rg_key")
+        if st.form_submit_button("登录 Sign in", key="rg_key_submit") and key:
+            sign_in(url, key, purpose)
+    with by_password:
+        password_sign_in(url, purpose)
+
+
+def password_sign_in(url: str, purpose: str) -> None:
+    """User name and password; when the API demands it (first sign-in, after a reset), a new password first."""
+    pending = st.session_state.get("rg_pw_change")
+    if pending:
+        with st.form("rg_change_pw"):
+            st.caption(f"{pending}: 须先修改密码 The password must be changed first.")
+            new = st.text_input("新密码 New password", type="password", key="rg_pw_new")
+            again = st.text_input("确认 Confirm", type="password", key="rg_pw_again")
+            if st.form_submit_button("修改并登录 Change and sign in", key="rg_pw_change_submit"):
+                if new != again:
+                    st.error("两次输入不一致 The two entries differ.")
+                    return
                 try:
-                    session = login(url, user, password)
+                    change_password(url, pending, st.session_state["rg_pw_current"], new)
+                    session = login(url, pending, new)
                 except ApiError as exc:
                     show_error(exc)
-                else:
-                    sign_in(url, session["access_token"], purpose)
+                    return
+                st.session_state.pop("rg_pw_change", None)
+                st.session_state.pop("rg_pw_current", None)
+                sign_in(url, session["access_token"], purpose)
+        return
+    with st.form("rg_sign_in_pw"):
+        user = st.text_input("用户名 User name", key="rg_pw_user")
+        password = st.text_input("密码 Password", type="password", key="rg_pw_password")
+        if st.form_submit_button("登录 Sign in (password)", key="rg_pw_submit") and user and password:
+            try:
+                session = login(url, user, password)
+            except ApiError as exc:
+                if exc.code == "password-change-required":
+                    st.session_state["rg_pw_change"] = user
+                    st.session_state["rg_pw_current"] = password
+                    st.rerun()
+                show_error(exc)
+            else:
+                sign_in(url, session["access_token"], purpose)
 
 
 def sign_in(url: str, key: str, purpose: str = "") -> bool:
@@ -87,7 +122,8 @@ def client() -> ApiClient:
     """The signed-in user's API client; stops the page with a prompt when nobody is signed in."""
     creds: Credentials | None = st.session_state.get(CREDS)
     if creds is None:
-        st.info("请先在左侧登录。/ Please sign in (sidebar).")
+        st.info("请先登录。/ Please sign in.")
+        sign_in_forms()
         st.stop()
     return ApiClient(creds)
 

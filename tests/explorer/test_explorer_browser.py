@@ -18,6 +18,7 @@ def _open(browser: Browser, html: str, tmp_path: Path, name: str = "net.html"):
     page = browser.new_page()
     page.enable_network_log()
     page.set_viewport(1400, 900)
+    page.send("Page.bringToFront")
     page.navigate(src.as_uri())
     page.wait_for("window.rgTiming && window.rgTiming.stabilized !== null", timeout=60)
     return page
@@ -37,7 +38,7 @@ def test_network_is_drawn_and_settles_with_physics_off(browser, tmp_path):
         assert page.evaluate("network.physics.physicsEnabled") is False
         # something was painted on vis-network's canvas: count non-blank pixels
         painted = page.evaluate(
-            """(() => { const c = document.querySelector('#rg-network canvas');
+            """(() => { network.redraw(); const c = document.querySelector('#rg-network canvas');
                  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
                  let n = 0; for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; } return n; })()"""
         )

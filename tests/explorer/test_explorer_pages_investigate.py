@@ -30,8 +30,8 @@ def test_pages_ask_for_sign_in_first(live_api):
 
     at = AppTest.from_file(str(APP), default_timeout=60).run()
     assert not at.exception
-    assert "请先在左侧登录" in texts(at)
-    assert any(t.label.startswith("API 密钥") for t in at.sidebar.text_input)
+    assert "请先登录" in texts(at)
+    assert any(t.label.startswith("API 密钥") for t in at.text_input)
 
 
 def test_search_finds_a_company_by_name_and_opens_its_card(app_as):
@@ -131,3 +131,38 @@ def test_network_warns_when_the_node_cap_is_reached(app_as):
     assert not at.exception
     # with a cap of 10 the 3-hop neighbourhood of the sample graph does not fit
     assert "已达节点上限" in texts(at) or "超级节点" in texts(at)
+
+
+def test_password_sign_in_with_the_forced_first_change(live_api):
+    """A user created by an administrator signs in with the temporary password, must change it, and is
+    then signed in with a session token (no API key involved)."""
+    import httpx
+    from streamlit.testing.v1 import AppTest
+
+    from tests.explorer.conftest import APP
+
+    created = httpx.post(
+        f"{live_api.url}/v1/admin/users",
+        json={"user_id": "li.si", "name": "李四", "roles": ["examiner"]},
+        headers={"X-API-Key": live_api.keys["admin"], "X-Purpose-Ref": "USER-ADMIN-1"},
+    )
+    assert created.status_code == 201, created.text
+    temp = created.json()["temporary_password"]
+    at = AppTest.from_file(str(APP), default_timeout=60).run()
+    at.text_input(key="rg_login_url").set_value(live_api.url)
+    at.text_input(key="rg_pw_user").set_value("li.si")
+    at.text_input(key="rg_pw_password").set_value(temp)
+    at.button(key="rg_pw_submit").click().run()
+    assert not at.exception
+    assert at.session_state["rg_pw_change"] == "li.si"
+    at.text_input(key="rg_pw_new").set_value("Neu-Passw0rd-2026!")
+    at.text_input(key="rg_pw_again").set_value("Neu-Passw0rd-2026!")
+    at.button(key="rg_pw_change_submit").click().run()
+    assert not at.exception
+    creds = at.session_state["rg_creds"]
+    assert creds.api_key not in live_api.keys.values()  # the session token of the sign-in, not a key
+    assert at.session_state["rg_whoami"]["user_id"] == "li.si"
+    assert at.session_state["rg_whoami"]["roles"] == ["examiner"]
+    at.switch_page("pages/search.py").run()
+    at.text_input(key="rg_q").input("杭州甲科技").run()
+    assert "C:APPLICANT" in list(at.dataframe[0].value["entity_id"])  # the session token works for the API
