@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -13,7 +14,7 @@ class ApplicantHints(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     region: str | None = Field(default=None, max_length=50, description="region prefix, e.g. 浙江省杭州市")
-    birth_date: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$", description="persons")
+    birth_date: dt.date | None = Field(default=None, description="persons: date of birth")
 
 
 class Applicant(BaseModel):

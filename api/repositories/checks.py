@@ -13,14 +13,17 @@ from api.repositories.entities import EXACT_NAME, FULLTEXT, lucene_escape
 from api.repositories.graphview import node_public_id, primary_label
 from graph_model import schema as S
 
+# one indexed seek per branch (an OR across properties would scan the label); null parameters match nothing
 ENTITY_BY_KEY = f"""
 CALL () {{
-  MATCH (e:{S.COMPANY}) WHERE ($uscc IS NOT NULL AND e.uscc = $uscc) OR e.entity_id = $entity_id RETURN e
-  UNION
-  MATCH (e:{S.PERSON}) WHERE ($ric IS NOT NULL AND e.id_number = $ric) OR e.entity_id = $entity_id RETURN e
+  MATCH (e:{S.COMPANY} {{uscc: $uscc}}) RETURN e
+  UNION MATCH (e:{S.COMPANY} {{entity_id: $entity_id}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{id_number: $ric}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{entity_id: $entity_id}}) RETURN e
 }}
 RETURN elementId(e) AS eid, e.entity_id AS entity_id, labels(e) AS labels, e.name AS name, e.uscc AS uscc,
-       e.id_number AS id_number, e.region AS region, e.status AS status, e.birth_date AS birth_date
+       e.id_number AS id_number, e.region AS region, e.status AS status, e.birth_date AS birth_date,
+       COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP}) RETURN g.group_id AS x ORDER BY x }} AS groups
 ORDER BY entity_id LIMIT 10
 """
 
@@ -34,7 +37,20 @@ _BALL_HEAD = """
 UNWIND $start AS sid
 MATCH (s) WHERE elementId(s) = sid
 WITH collect(s) AS frontier
-WITH frontier, frontier AS seen, [] AS links, [] AS skipped
+WITH frontier, frontier AS seen, [] AS links, [] AS skipped, frontier AS starts
+"""
+# resolve the applicant by its keys and expand from it in the same query (only when exactly one matches)
+_BALL_HEAD_KEYS = f"""
+CALL () {{
+  MATCH (e:{S.COMPANY} {{uscc: $uscc}}) RETURN e
+  UNION MATCH (e:{S.COMPANY} {{entity_id: $entity_id}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{id_number: $ric}}) RETURN e
+  UNION MATCH (e:{S.PERSON} {{entity_id: $entity_id}}) RETURN e
+}}
+WITH e ORDER BY e.entity_id LIMIT 10
+WITH collect(e) AS starts
+WITH starts, CASE WHEN size(starts) = 1 THEN starts ELSE [] END AS frontier
+WITH frontier, frontier AS seen, [] AS links, [] AS skipped, starts
 """
 _BALL_STEP = """
 CALL (frontier, seen) {
@@ -52,18 +68,25 @@ CALL (frontier, seen) {
                  contract_id: r.contract_id} END) AS ls,
          collect(DISTINCT m) AS ms
 }
-WITH [m IN ms WHERE NOT m IN seen] AS fresh, seen, links + ls AS links, skipped + sk AS skipped
+WITH [m IN ms WHERE NOT m IN seen] AS fresh, seen, links + ls AS links, skipped + sk AS skipped, starts
 WITH fresh[..CASE WHEN $max_nodes > size(seen) THEN $max_nodes - size(seen) ELSE 0 END] AS frontier,
-     seen, links, skipped
-WITH frontier, seen + frontier AS seen, links, skipped
+     seen, links, skipped, starts
+WITH frontier, seen + frontier AS seen, links, skipped, starts
 """
-_BALL_TAIL = """
-RETURN [n IN seen | {eid: elementId(n), labels: labels(n),
-        key: coalesce(n.entity_id, n.loan_id, n.entry_id, n.address_key, n.number, n.group_id)}] AS nodes,
-       links, skipped
+_BALL_TAIL = f"""
+RETURN [n IN seen | {{eid: elementId(n), labels: labels(n),
+        key: coalesce(n.entity_id, n.loan_id, n.entry_id, n.address_key, n.number, n.group_id)}}] AS nodes,
+       links, skipped,
+       [e IN starts | {{eid: elementId(e), entity_id: e.entity_id, labels: labels(e), name: e.name, uscc: e.uscc,
+         id_number: e.id_number, region: e.region, status: e.status, birth_date: e.birth_date,
+         groups: COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP}) RETURN g.group_id AS x ORDER BY x }},
+         score: COLLECT {{ MATCH (rs:{S.RISK_SCORE} {{entity_id: e.entity_id}})
+                          RETURN properties(rs) AS p ORDER BY p.as_of DESC, p.run_id DESC LIMIT 1 }} }}] AS starts
 """
 #: one query per hop count (from a fixed range, never from request text): the whole ball in one trip
 BALL_QUERIES = {h: _BALL_HEAD + _BALL_STEP * h + _BALL_TAIL for h in range(1, 7)}
+#: the same, starting from the applicant's keys: resolution, ball, latest score and groups in one trip
+BALL_BY_KEY_QUERIES = {h: _BALL_HEAD_KEYS + _BALL_STEP * h + _BALL_TAIL for h in range(1, 7)}
 
 FACTS = f"""
 UNWIND $eids AS eid
@@ -80,20 +103,21 @@ RETURN n.entity_id AS entity_id, n:{S.COMPANY} AS is_company, n.name AS name, n.
             ORDER BY x.loan_id }} AS loans,
   COLLECT {{ MATCH (n)-[:{S.LISTED_AS}]->(b:{S.BLACKLIST_ENTRY}) WHERE b.removal_date IS NULL
             RETURN {{entry_id: b.entry_id, kind: b.kind, list_date: b.list_date, authority: b.authority}} AS x
-            ORDER BY x.entry_id }} AS listings,
-  COLLECT {{ MATCH (n)-[:{S.MEMBER_OF}]->(g:{S.GROUP}) RETURN g.group_id AS x ORDER BY x }} AS groups
+            ORDER BY x.entry_id }} AS listings
 """
 
 GROUP = f"""
 MATCH (g:{S.GROUP} {{group_id: $group_id}})
 RETURN g.group_id AS group_id, g.name AS name, g.controller_ids AS controller_ids, g.run_id AS run_id,
-  COLLECT {{ MATCH (m)-[:{S.MEMBER_OF}]->(g) RETURN elementId(m) AS x ORDER BY x LIMIT $cap }} AS member_eids,
-  COUNT {{ (m)-[:{S.MEMBER_OF}]->(g) }} AS size
+  COUNT {{ (m)-[:{S.MEMBER_OF}]->(g) }} AS size,
+  COLLECT {{ MATCH (m)-[:{S.MEMBER_OF}]->(g) WITH m ORDER BY m.entity_id LIMIT $cap
+            RETURN {{entity_id: m.entity_id, loans: COLLECT {{
+              MATCH (m)-[:{S.BORROWED}]->(l:{S.LOAN}) WHERE coalesce(l.status, 'normal') <> 'closed'
+              RETURN {{loan_id: l.loan_id, balance: coalesce(l.balance, l.amount, 0.0), status: l.status}} AS y
+              ORDER BY y.loan_id }} }} AS x }} AS members
 """
 
 LATEST_SCORE = f"""
-MATCH (:{S.RISK_SCORE} {{entity_id: $entity_id}})
-WITH 1 AS any LIMIT 1
 MATCH (rs:{S.RISK_SCORE} {{entity_id: $entity_id}})
 RETURN properties(rs) AS rs ORDER BY rs.as_of DESC, rs.run_id DESC LIMIT 1
 """
@@ -119,6 +143,42 @@ CANDIDATE_FIELDS = (
     "score",
     "matched_on",
 )
+
+
+def _ball(row: Any, start: dict[str, str]) -> tuple[dict[str, dict[str, Any]], list, list]:
+    """Nodes with public keys and breadth-first hops, links with src/dst keys, supernodes skipped."""
+    if row is None:
+        return {}, [], []
+    nodes: dict[str, dict[str, Any]] = {}
+    for n in row["nodes"]:
+        key = start.get(n["eid"]) or _public_key(primary_label(n["labels"]), n["key"])
+        nodes[n["eid"]] = {"key": key, "labels": n["labels"]}
+    links: list[dict[str, Any]] = []
+    adjacency: dict[str, list[str]] = {}
+    for lk in row["links"]:
+        if lk["nid"] not in nodes or lk["mid"] not in nodes:
+            continue  # a neighbour dropped by the node cap
+        here, there = nodes[lk["nid"]]["key"], nodes[lk["mid"]]["key"]
+        src, dst = (here, there) if lk["out"] else (there, here)
+        links.append({**lk, "src": src, "dst": dst})
+        adjacency.setdefault(lk["nid"], []).append(lk["mid"])
+    frontier = [e for e in start if e in nodes]
+    for e in frontier:
+        nodes[e]["hop"] = 0
+    hop = 0
+    while frontier:
+        hop += 1
+        nxt = []
+        for e in frontier:
+            for m in adjacency.get(e, ()):
+                if "hop" not in nodes[m]:
+                    nodes[m]["hop"] = hop
+                    nxt.append(m)
+        frontier = nxt
+    skipped = [
+        {"entity": nodes[s["nid"]]["key"], "degree": s["degree"]} for s in row["skipped"] if s["nid"] in nodes
+    ]
+    return nodes, links, skipped
 
 
 def _public_key(label: str, key: object) -> str:
@@ -173,44 +233,40 @@ class CheckRepository(Neo4jRepository):
         public key, labels, hop), the links of every expanded node (src/dst public keys, type,
         attributes) and the supernodes left unexpanded (degree > ``cap``). At most ``max_nodes``
         nodes; nearer nodes first."""
-        rows = await self.read(
+        # raw records: the nested lists are plain Python already, Record.data() would walk them again
+        rows = await self.read_raw(
             BALL_QUERIES[hops], start=sorted(start), types=types, cap=cap, max_nodes=max_nodes
         )
-        row = rows[0] if rows else {"nodes": [], "links": [], "skipped": []}
-        nodes: dict[str, dict[str, Any]] = {}
-        for n in row["nodes"]:
-            key = start.get(n["eid"]) or _public_key(primary_label(n["labels"]), n["key"])
-            nodes[n["eid"]] = {"key": key, "labels": n["labels"]}
-        links: list[dict[str, Any]] = []
-        adjacency: dict[str, list[str]] = {}
-        for lk in row["links"]:
-            if lk["nid"] not in nodes or lk["mid"] not in nodes:
-                continue  # a neighbour dropped by the node cap
-            here, there = nodes[lk["nid"]]["key"], nodes[lk["mid"]]["key"]
-            src, dst = (here, there) if lk["out"] else (there, here)
-            links.append({**lk, "src": src, "dst": dst})
-            adjacency.setdefault(lk["nid"], []).append(lk["mid"])
-        # hop = breadth-first distance over the links returned
-        for eid in start:
-            if eid in nodes:
-                nodes[eid]["hop"] = 0
-        frontier = [e for e in start if e in nodes]
-        hop = 0
-        while frontier:
-            hop += 1
-            nxt = []
-            for e in frontier:
-                for m in adjacency.get(e, ()):
-                    if "hop" not in nodes[m]:
-                        nodes[m]["hop"] = hop
-                        nxt.append(m)
-            frontier = nxt
-        skipped = [
-            {"entity": nodes[s["nid"]]["key"], "degree": s["degree"]}
-            for s in row["skipped"]
-            if s["nid"] in nodes
-        ]
-        return nodes, links, skipped
+        return _ball(rows[0] if rows else None, start)
+
+    async def ball_by_key(
+        self,
+        *,
+        uscc: str | None,
+        ric: str | None,
+        entity_id: str | None,
+        types: list[str],
+        hops: int,
+        cap: int,
+        max_nodes: int,
+    ) -> tuple[list[dict[str, Any]], tuple]:
+        """(entities matching the keys — with groups and latest RiskScore —, the ball around the one
+        match; empty when zero or several match), in one round trip."""
+        rows = await self.read_raw(
+            BALL_BY_KEY_QUERIES[hops],
+            uscc=uscc,
+            ric=ric,
+            entity_id=entity_id,
+            types=types,
+            cap=cap,
+            max_nodes=max_nodes,
+        )
+        row = rows[0] if rows else None
+        starts = jsonable(list(row["starts"])) if row else []
+        for st in starts:
+            st["score"] = st["score"][0] if st["score"] else None
+        start = {st["eid"]: st["entity_id"] for st in starts} if len(starts) == 1 else {}
+        return starts, _ball(row if start else None, start)
 
     async def facts(self, eids: list[str]) -> list[dict[str, Any]]:
         return jsonable(await self.read(FACTS, eids=sorted(set(eids))))

@@ -117,10 +117,22 @@ class PreLoanCheck:
         self._capped = False
 
     # --- resolution --------------------------------------------------------------------------
+    async def _by_key(self, **keys: str | None) -> tuple[list[dict[str, Any]], tuple]:
+        return await self.repo.ball_by_key(
+            **keys,
+            types=ALL_TYPES,
+            hops=self.b.ball_hops,
+            cap=self.b.supernode_degree,
+            max_nodes=self.b.max_nodes,
+        )
+
     async def resolve(
         self, req: PreLoanRequest
-    ) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]]]:
+    ) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]], tuple]:
+        """(resolution, applicant, candidates, reasons, the ball around the applicant). Key lookups
+        come back with the ball in the same round trip."""
         a = req.applicant
+        empty: tuple = ({}, [], [])
         reasons: list[dict[str, Any]] = []
         uscc = ric = None
         if a.uscc:
@@ -150,9 +162,9 @@ class PreLoanCheck:
                 )
             ric = value if kind == "id_number" else a.resident_id.upper()
         if uscc or ric or a.entity_id:
-            rows = await self.repo.by_key(uscc=uscc, ric=ric, entity_id=a.entity_id)
+            rows, ball = await self._by_key(uscc=uscc, ric=ric, entity_id=a.entity_id)
             if len(rows) == 1:
-                return "resolved", rows[0], [], reasons
+                return "resolved", rows[0], [], reasons, ball
             if len(rows) > 1:
                 cands = [_candidate(r) for r in rows]
                 reasons.append(
@@ -164,7 +176,7 @@ class PreLoanCheck:
                         candidates=[c["entity_id"] for c in cands],
                     )
                 )
-                return "ambiguous", None, cands, reasons
+                return "ambiguous", None, cands, reasons, empty
             if not a.name:
                 reasons.append(
                     _reason(
@@ -175,11 +187,10 @@ class PreLoanCheck:
                         identifiers=sorted(k for k in ("uscc", "resident_id", "entity_id") if getattr(a, k)),
                     )
                 )
-                return "not_found", None, [], reasons
+                return "not_found", None, [], reasons, empty
         name = normalize_name(a.name or "")
-        cands = await self.repo.by_name(
-            name, a.kind, a.hints.region, a.hints.birth_date, self.b.max_candidates + 1
-        )
+        birth = a.hints.birth_date.isoformat() if a.hints.birth_date else None
+        cands = await self.repo.by_name(name, a.kind, a.hints.region, birth, self.b.max_candidates + 1)
         exact = [c for c in cands if c["matched_on"] == "name_exact"]
         # a name resolves only when exactly one entity carries it exactly (persons: only with a birth date hint)
         if (
@@ -187,7 +198,7 @@ class PreLoanCheck:
             and (exact[0]["kind"] == "company" or a.hints.birth_date)
             and len([c for c in cands if c["matched_on"] == "name_exact"]) == 1
         ):
-            rows = await self.repo.by_key(uscc=None, ric=None, entity_id=exact[0]["entity_id"])
+            rows, ball = await self._by_key(uscc=None, ric=None, entity_id=exact[0]["entity_id"])
             reasons.append(
                 _reason(
                     "resolved_by_name",
@@ -195,10 +206,10 @@ class PreLoanCheck:
                     "申请人仅按名称（及提示）确定。",
                     "The applicant was resolved by name (and hints) only.",
                     name=name,
-                    hints=a.hints.model_dump(exclude_none=True),
+                    hints=a.hints.model_dump(mode="json", exclude_none=True),
                 )
             )
-            return "resolved", rows[0], [], reasons
+            return "resolved", rows[0], [], reasons, ball
         if not cands:
             reasons.append(
                 _reason(
@@ -209,7 +220,7 @@ class PreLoanCheck:
                     name=name,
                 )
             )
-            return "not_found", None, [], reasons
+            return "not_found", None, [], reasons, empty
         cands = cands[: self.b.max_candidates]
         reasons.append(
             _reason(
@@ -220,11 +231,11 @@ class PreLoanCheck:
                 candidates=[c["entity_id"] for c in cands],
             )
         )
-        return "ambiguous", None, cands, reasons
+        return "ambiguous", None, cands, reasons, empty
 
     # --- the check ---------------------------------------------------------------------------
     async def run(self, req: PreLoanRequest) -> dict[str, Any]:
-        resolution, app, candidates, reasons = await self.resolve(req)
+        resolution, app, candidates, reasons, ball = await self.resolve(req)
         result: dict[str, Any] = {
             "application_ref": req.application_ref,
             "resolution": resolution,
@@ -241,18 +252,21 @@ class PreLoanCheck:
         }
         if app is not None:
             eid, app_id = app["eid"], app["entity_id"]
-            ball, score = await asyncio.gather(
-                self.repo.ball(
-                    {eid: app_id}, ALL_TYPES, self.b.ball_hops, self.b.supernode_degree, self.b.max_nodes
-                ),
-                self.repo.latest_score(app_id),
-            )
+            score = app.get("score")
+            group_ids = app.get("groups") or []
             self._capped = len(ball[0]) >= self.b.max_nodes  # the node cap cut the ball: views may be partial
             control = sub_ball(ball, eid, set(CONTROL_TYPES), self.b.control_hops)
             guarantees = sub_ball(ball, eid, {S.GUARANTEES}, self.b.guarantee_hops)
             contagion = sub_ball(ball, eid, set(CONTAGION_TYPES), self.b.blacklist_hops + 1)
-            entity_eids = [e for e, n in control[0].items() if _is_entity(n)]
-            facts_rows = await self.repo.facts(entity_eids)
+            entity_eids = sorted(e for e, n in control[0].items() if _is_entity(n))
+            seen = {app_id} | {n["key"] for n in ball[0].values() if n.get("key")}
+            # second and last round trip: facts of the control view, the group, alerts, disputes
+            facts_rows, group_row, alerts_near, disputed = await asyncio.gather(
+                self.repo.facts(entity_eids),
+                self.repo.group(group_ids[0], cap=2000) if group_ids else _none(),
+                self.repo.open_alerts(entity_eids, limit=500),
+                disputed_fact_reasons(self.repo, sorted(seen)),
+            )
             facts = {f["entity_id"]: f for f in facts_rows}
             me = facts.get(app_id, {})
             result["applicant"] = {
@@ -261,7 +275,7 @@ class PreLoanCheck:
             }
             result["applicant"]["kind"] = "company" if S.COMPANY in app["labels"] else "person"
             reasons += self._own_state(app, me)
-            rp, group, group_facts = await self._related_and_group(app_id, facts)
+            rp, group, group_facts = self._related_and_group(app_id, facts, group_row)
             result["related_parties"] = rp
             result["group"] = group
             reasons += self._limits(req, app_id, {**facts, **group_facts}, rp, group, result)
@@ -269,15 +283,10 @@ class PreLoanCheck:
             reasons += g_reasons
             result["blacklist"], b_reasons = self._blacklist(app_id, me, contagion, score)
             reasons += b_reasons
-            alert_eids = [eid] + [
-                e
-                for e, n in control[0].items()
-                if n.get("key") in {r["entity_id"] for r in rp} and _is_entity(n)
+            concerned = {app_id} | {r["entity_id"] for r in rp}
+            result["open_alerts"] = [al for al in alerts_near if concerned & set(al.get("entity_ids") or [])][
+                :50
             ]
-            seen = {app_id} | {n["key"] for n in ball[0].values() if n.get("key")}
-            result["open_alerts"], disputed = await asyncio.gather(
-                self.repo.open_alerts(alert_eids), disputed_fact_reasons(self.repo, sorted(seen))
-            )
             reasons += self._alerts(app_id, result["open_alerts"])
             # governance (#8): say when a fact in the check's view is under dispute (it still counts)
             reasons += disputed
@@ -349,8 +358,8 @@ class PreLoanCheck:
                 )
         return out
 
-    async def _related_and_group(
-        self, app_id: str, facts: dict[str, dict[str, Any]]
+    def _related_and_group(
+        self, app_id: str, facts: dict[str, dict[str, Any]], g: dict[str, Any] | None
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, dict[str, Any]]]:
         """Related parties (risk_rules.related_parties on the control ball) and the group: the
         rule-written Group when the applicant has one, else the control group computed on the ball;
@@ -407,21 +416,17 @@ class PreLoanCheck:
         ]
         group = None
         group_facts: dict[str, dict[str, Any]] = {}
-        me = facts.get(app_id, {})
-        if me.get("groups"):
-            g = await self.repo.group(me["groups"][0], cap=2000)
-            if g:
-                group_facts = {r["entity_id"]: r for r in await self.repo.facts(g["member_eids"])}
-                keys = list(group_facts)
-                group = {
-                    "group_id": g["group_id"],
-                    "source": "rule_run",
-                    "name": g["name"],
-                    "controller_ids": sorted(g["controller_ids"] or []),
-                    "members": sorted(keys),
-                    "size": g["size"],
-                    "run_id": g["run_id"],
-                }
+        if g:
+            group_facts = {m["entity_id"]: m for m in g["members"]}
+            group = {
+                "group_id": g["group_id"],
+                "source": "rule_run",
+                "name": g["name"],
+                "controller_ids": sorted(g["controller_ids"] or []),
+                "members": sorted(group_facts),
+                "size": g["size"],
+                "run_id": g["run_id"],
+            }
         elif controllers:
             for cg in control_groups(G, positions=positions, family_pairs=fam, controllers=controllers, **ck):
                 if app_id in cg.members:
@@ -786,6 +791,10 @@ def sub_ball(ball: tuple, root: str, types: set[str], hops: int) -> tuple:
         frontier = nxt
     keys = {n["key"] for n in sub.values()}
     return sub, kept, [s for s in skipped if s["entity"] in keys]
+
+
+async def _none() -> None:
+    return None
 
 
 def _is_entity(node: dict[str, Any]) -> bool:
