@@ -150,7 +150,11 @@ def make_rules_app(
                 transient=False,
             ) as progress,
         ):
-            task = progress.add_task("rules", total=len(rule) if rule else None)
+            from risk_rules.config import rule_params
+            from risk_rules.registry import all_rules
+
+            enabled = [r for r in all_rules() if rule_params(cfg, r.id, r.Params).enabled]
+            task = progress.add_task("rules", total=len(rule) if rule else len(enabled))
 
             def on_start(r) -> None:
                 progress.update(task, description=f"{r.id} …")

@@ -223,6 +223,24 @@ def machine_facts() -> str:
     return f"{cpu}, {os.cpu_count()} cores, {vm.total / 2**30:.0f} GB RAM, Python {platform.python_version()}"
 
 
+def rerun_scale(scale: str, heap: str, pagecache: str, label: str) -> dict:
+    """Start the scale's existing database again (no load) and run the rules once more on it."""
+    from riskgraph import neo4j_server
+
+    settings = _settings(scale, heap, pagecache)
+    neo4j_server.start(settings)
+    try:
+        env = _child_env(settings)
+        la_before = os.getloadavg()
+        partial = ROOT / "var" / "rules-bench" / f"{scale}-{label}-partial.json"
+        res = _child(["--child-rules", "--partial", str(partial)], env)
+        res["loadavg"] = {"before": la_before, "after": os.getloadavg()}
+        res["when"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+        return res
+    finally:
+        neo4j_server.stop(settings)
+
+
 def bench_scale(scale: str, seed: int, heap: str, pagecache: str, bulk: bool = False) -> dict:
     from riskgraph import neo4j_server
 
@@ -276,21 +294,35 @@ def render(results: list[dict]) -> str:
     for r in results:
         ld = r["load"]
         la = r["loadavg"]
+        sec = r.get("second") or {}
+        la2 = sec.get("loadavg", {}).get("after") or la.get("after_second") or [float("nan")] * 2
+        second_txt = (
+            f"**{sec['total_s']:.0f} s** on unchanged data ({sec.get('when', '')}, load average after: "
+            f"{la2[0]:.2f}/{la2[1]:.2f})"
+            if sec
+            else "second run not measured"
+        )
+        build = f"world built in {ld['build_s']:.0f} s, " if ld.get("build_s") == ld.get("build_s") else ""
+        counts = (
+            f" — {ld['nodes']:,} nodes, {ld['rels']:,} relationships" if ld.get("nodes") is not None else ""
+        )
         lines += [
             f"### scale {r['scale']} (seed {r['seed']}, measured {r['when']}; Neo4j heap {r['heap']}, page cache {r['pagecache']})",
             "",
             f"Graph: {ld['companies']:,} companies, {ld['persons']:,} persons, {ld['guarantees']:,} guarantee contracts, "
-            f"{ld['loans']:,} loans — {ld['nodes']:,} nodes, {ld['rels']:,} relationships; world built in "
-            f"{ld['build_s']:.0f} s, loaded in {ld['load_s']:.0f} s ({ld.get('method', 'UNWIND batches')}).",
+            f"{ld['loans']:,} loans{counts}; {build}loaded in {ld['load_s']:.0f} s ({ld.get('method', 'UNWIND batches')}).",
             "",
             f"Whole run: **{r['first']['total_s']:.0f} s** on fresh data (load average 1/5 min after: "
-            f"{la['after_first'][0]:.2f}/{la['after_first'][1]:.2f}), **{r['second']['total_s']:.0f} s** on unchanged data "
-            f"(after: {la['after_second'][0]:.2f}/{la['after_second'][1]:.2f}); load average before: {la['before'][0]:.2f}.",
+            f"{la['after_first'][0]:.2f}/{la['after_first'][1]:.2f}; before: {la['before'][0]:.2f}), {second_txt}.",
             "",
+        ]
+        if r.get("note"):
+            lines += [f"Note: {r['note']}.", ""]
+        lines += [
             "| rule | 1st run s | peak RSS MB | active alerts | 2nd run s | 2nd: new / changed / resolved |",
             "|---|---:|---:|---:|---:|---|",
         ]
-        second = {x["rule"]: x for x in (r.get("second") or {"rules": []})["rules"]}
+        second = {x["rule"]: x for x in sec.get("rules", [])}
         for x in r["first"]["rules"]:
             y = second.get(x["rule"], {})
             c1 = x["counts"] or {}
@@ -323,6 +355,10 @@ def main() -> None:
     ap.add_argument("--heap", default="4g")
     ap.add_argument("--pagecache", default="4g")
     ap.add_argument("--no-write", action="store_true", help="print, do not touch docs/benchmarks.md")
+    ap.add_argument("--rerun", help="run the rules again on SCALE's existing database, stored as its 2nd run")
+    ap.add_argument(
+        "--render-only", action="store_true", help="rewrite the section from var/rules-bench/results.json"
+    )
     ap.add_argument("--child-load", help=argparse.SUPPRESS)
     ap.add_argument("--child-rules", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--partial", help=argparse.SUPPRESS)
@@ -343,6 +379,18 @@ def main() -> None:
         return
     results = []
     raw = ROOT / "var" / "rules-bench" / "results.json"
+    if args.rerun:
+        previous = json.loads(raw.read_text())
+        previous[args.rerun]["second"] = rerun_scale(args.rerun, args.heap, args.pagecache, "second")
+        raw.write_text(json.dumps(previous, indent=1))
+        return
+    if args.render_only:
+        previous = json.loads(raw.read_text())
+        text = render([previous[s] for s in ("xs", "s", "m", "l") if s in previous])
+        print(text)
+        if not args.no_write:
+            write_section(text)
+        return
     raw.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(raw.read_text()) if raw.exists() else {}
     for scale in args.scale or ["m", "l"]:
