@@ -94,6 +94,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--format", default="csv")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the table rows of scales not rerun")
     ap.add_argument("--single", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.single:
@@ -102,6 +103,7 @@ def main() -> None:
     facts = machine_facts()
     print(facts, flush=True)
     results = []
+    kept = [line for line in _current_rows() if line.split("|")[1].strip() not in args.scales]
     for scale in args.scales:
         proc = subprocess.run(
             [sys.executable, __file__, "--single", scale, "--seed", str(args.seed), "--format", args.format],
@@ -122,20 +124,35 @@ def main() -> None:
             flush=True,
         )
         if not args.no_write:  # after every scale: a long run that is cut short still leaves its figures
-            write_section(render(results, args, facts))
+            write_section(render(results, args, facts, kept if args.keep else []))
 
 
-def render(results: list[dict], args: argparse.Namespace, facts: str) -> str:
+def _current_rows() -> list[str]:
+    """Table rows of the section as it stands (to keep scales measured in an earlier run)."""
+    text = BENCH_MD.read_text(encoding="utf-8") if BENCH_MD.exists() else ""
+    if BEGIN not in text:
+        return []
+    section = text.split(BEGIN, 1)[1].split(END, 1)[0]
+    return [
+        ln
+        for ln in section.splitlines()
+        if ln.startswith("| ") and ln.split("|")[1].strip() in ("xs", "s", "m", "l")
+    ]
+
+
+def render(results: list[dict], args: argparse.Namespace, facts: str, kept: list[str]) -> str:
     lines = [
         "## Data generator (`bench/generator/bench_generate.py`)",
         "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, `riskgraph generate --format {args.format} "
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC (rows kept from earlier runs: {len(kept)}), "
+        f"`riskgraph generate --format {args.format} "
         f"--seed {args.seed}`, the sources written by 2 forked processes. Machine: {facts}.",
         "",
         "| scale | true companies | true persons | source rows (all files) | party rows (companies + persons) | "
         "wall time | world / credit / emit / truth (s) | peak RSS | on disk | load avg at end |",
         "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|",
     ]
+    lines += kept
     for r in results:
         ph = r["phases"]
         lines.append(
