@@ -26,7 +26,7 @@ st.subheader(f"{props.get('name', entity_id)}  ·  {entity_id}")
 
 card, side = st.columns([3, 2])
 with card:
-    rows = [{"字段 field": k, "值 value": v} for k, v in props.items() if not isinstance(v, dict | list)]
+    rows = [{"字段 field": k, "值 value": str(v)} for k, v in props.items() if not isinstance(v, dict | list)]
     st.dataframe(rows, hide_index=True, width="stretch")
 with side:
     m1, m2, m3 = st.columns(3)
@@ -135,6 +135,24 @@ with tab_check:
                         )
                     }
                     for lim in verdict["limits"]
+                ],
+                hide_index=True,
+                width="stretch",
+            )
+        if verdict.get("related_parties"):
+            st.markdown("**关联方及证明路径 Related parties and their paths**")
+            st.dataframe(
+                [
+                    {
+                        "entity_id": rp["entity_id"],
+                        "name": rp.get("name"),
+                        "kinds": ", ".join(rp.get("kinds") or []),
+                        "paths": " | ".join(
+                            " → ".join(" ".join(str(v) for v in step.values() if v) for step in path)
+                            for path in rp.get("paths") or []
+                        ),
+                    }
+                    for rp in verdict["related_parties"]
                 ],
                 hide_index=True,
                 width="stretch",

@@ -37,9 +37,12 @@ hops = c1.slider("跳数 Hops", 1, 3, 1, key="rg_hops")
 max_nodes = c2.number_input("节点上限 Node cap", 10, 2000, 300, step=50, key="rg_max_nodes")
 types = c3.multiselect("关系类型 Link types", LINK_TYPES, default=LINK_TYPES, key="rg_types")
 
-params = (entity_id, hops, int(max_nodes))
+# the API follows only the chosen link types, so hidden types neither use the node cap nor make supernodes
+params = (entity_id, hops, int(max_nodes), tuple(sorted(types)))
 if st.session_state.get("rg_net_params") != params:
-    raw = ui.call(api.neighbourhood, entity_id, hops=hops, max_nodes=int(max_nodes))
+    raw = ui.call(
+        api.neighbourhood, entity_id, hops=hops, max_nodes=int(max_nodes), types=sorted(types) or None
+    )
     if raw is None:
         st.stop()
     st.session_state["rg_net_params"] = params
@@ -51,7 +54,7 @@ sg = st.session_state["rg_net"]
 
 
 def expand(node_id: str) -> None:
-    raw = ui.call(api.neighbourhood, node_id, hops=1, max_nodes=int(max_nodes))
+    raw = ui.call(api.neighbourhood, node_id, hops=1, max_nodes=int(max_nodes), types=sorted(types) or None)
     if raw is not None:
         st.session_state["rg_net"] = merge(
             st.session_state["rg_net"], replace(subgraph_from_api(raw), center=None)

@@ -143,6 +143,7 @@ def test_entity_pre_loan_check_and_report(app_as, live_api, tmp_path):
     at.button(key="rg_run_check").click().run()
     assert not at.exception
     check = at.session_state["rg_check"][1]
+    assert check is not None, [e.value for e in at.error] + [w.value for w in at.warning]
     again = _api(live_api, "all").preloan_check(
         {"entity_id": "C:APPLICANT"}, application_ref="EXPLORER-TEST-1", requested_amount=1e7
     )
@@ -154,6 +155,8 @@ def test_entity_pre_loan_check_and_report(app_as, live_api, tmp_path):
     _, html, pdf = at.session_state["rg_report"]
     assert "杭州甲科技有限公司" in html and again["verdict"] in html and "EXPLORER-TEST-1" in html
     assert "GC-1" in html and "王建国系" in html and "王建国" in html  # circle, group, beneficial owner
+    assert "P:BOSS holds C:APPLICANT 60%" in html  # a related party with the path that proves it
+    assert "single_borrower" in html  # the limits of the check
     out = tmp_path / "r.pdf"
     out.write_bytes(pdf)
     text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
