@@ -69,6 +69,8 @@ async def login(body: LoginRequest, request: Request) -> Session:
         out = await accounts.sign_in(user_store(request), gov_config(request), body.username, body.password)
     except GovernanceError as exc:
         _note_denied(ctx, "login", body.username, exc)
+        if exc.code == "account-locked":
+            forget_credentials(request)  # the account's keys and sessions stop now, not after the cache
         raise api_error(exc) from None
     ctx.note = f"login ok user={body.username} session={out['session_id']}"
     ctx.principal = Principal(
