@@ -324,7 +324,11 @@ def test_flat_key_endpoints_are_for_the_head_office_only(gov_client, neo4j_drive
     hz_admin = make_user(neo4j_driver, uid("hzadmin"), branch="杭州分行", roles=("admin",))
     hq_admin = make_user(neo4j_driver, uid("hqadmin"), roles=("admin",))
     body = {"user_id": uid("anyone"), "scopes": ["admin"], "ttl_days": 1}
-    r = gov_client.post("/v1/keys", headers={"X-API-Key": key_for(neo4j_driver, hz_admin, ["admin"])}, json=body)
+    r = gov_client.post(
+        "/v1/keys", headers={"X-API-Key": key_for(neo4j_driver, hz_admin, ["admin"])}, json=body
+    )
     assert r.status_code == 403 and r.json()["type"].endswith("not-your-branch")
-    r = gov_client.post("/v1/keys", headers={"X-API-Key": key_for(neo4j_driver, hq_admin, ["admin"])}, json=body)
+    r = gov_client.post(
+        "/v1/keys", headers={"X-API-Key": key_for(neo4j_driver, hq_admin, ["admin"])}, json=body
+    )
     assert r.status_code == 201, r.text
