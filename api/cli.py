@@ -4,25 +4,26 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
 from api.audit.log import AuditLog, AuditLogError
 from api.repositories.keys import create_key_sync
 from api.security.keys import load_or_create_pepper
 from api.security.roles import PII_SCOPE, ROLES
-from riskgraph.settings import PROJECT_ROOT, Settings
-
-EXPLORER_ENTRY = PROJECT_ROOT / "explorer" / "app.py"
+from riskgraph.settings import Settings
 
 
 def serve(
-    settings: Settings, console: Console, *, host: str | None, port: int | None, with_explorer: bool
+    settings: Settings,
+    console: Console,
+    *,
+    host: str | None,
+    port: int | None,
+    with_explorer: bool,
+    explorer_port: int = 8501,
 ) -> int:
     """Run the API under uvicorn (one process: the audit log is single-writer) until SIGINT/SIGTERM."""
     import uvicorn
@@ -30,21 +31,18 @@ def serve(
     from api.app import create_app
 
     explorer = None
+    api_url = f"http://{host or settings.api_host}:{port or settings.api_port}"
     if with_explorer:
-        if EXPLORER_ENTRY.exists():
-            env = {
-                **os.environ,
-                "RISKGRAPH_API_URL": f"http://{host or settings.api_host}:{port or settings.api_port}",
-            }
-            explorer = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(EXPLORER_ENTRY), "--server.headless", "true"],
-                env=env,
-            )
-            console.print(f"explorer started (pid {explorer.pid})")
-        else:
+        try:
+            # only this CLI helper starts the explorer; the API itself never imports it
+            from explorer import launcher
+        except ImportError:
             console.print(
                 "[yellow]探索界面尚未构建，仅启动 API。/ The explorer is not built yet; serving the API only.[/]"
             )
+        else:
+            explorer = launcher.start(explorer_port, api_url)
+            console.print(f"explorer: http://127.0.0.1:{explorer_port} (pid {explorer.pid}) → API {api_url}")
     try:
         uvicorn.run(
             create_app(settings),
@@ -89,12 +87,10 @@ def demo_users(settings: Settings, driver, console: Console) -> int:
         console,
         {"action": "users demo", "key_ids": sorted(str(v["key_id"]) for v in issued.values())},
     )
-    table = Table(title="demo API keys (shown once; also in " + str(out) + ")")
-    for col in ("role", "scopes", "key"):
-        table.add_column(col)
+    console.print(f"demo API keys — shown once, also saved to {out} (mode 600):")
     for role, v in issued.items():
-        table.add_row(role, ",".join(v["scopes"]), str(v["key"]))  # type: ignore[arg-type]
-    console.print(table)
+        # plain print: a rich table would truncate the keys on narrow terminals
+        print(f"  {role:<14} {','.join(v['scopes']):<14} {v['key']}")  # type: ignore[arg-type]
     return 0
 
 
