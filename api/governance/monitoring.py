@@ -11,8 +11,8 @@ Checks (thresholds are settings, see docs/governance.md):
 - ``audit.off_hours``: data queries outside working hours / on non-working days (local time zone);
 - ``audit.no_application``: queries by application-bound roles (approvers) without a purpose
   reference, or with one that no pre-loan check in the log ever used;
-- ``audit.dormant_reactivated``: an account silent for ``dormant_days`` (or never used since it was
-  created that long ago) suddenly queries;
+- ``audit.dormant_reactivated``: an account that made no data query for ``dormant_days`` (or never
+  queried since it was created that long ago) suddenly queries — sign-ins alone do not count as use;
 - ``audit.repeated_denials``: many 401/403 answers for one user (or one claimed user name at sign-in,
   or one client address) on a day.
 """
@@ -275,9 +275,10 @@ def dormant_reactivated(
         if r.is_data_query and r.user_id not in first_in_window:
             first_in_window[r.user_id] = r
     latest_before: dict[str, datetime] = {}
-    for r in rows:  # rows are in time order: the last one kept before the first in-window query wins
+    for r in rows:  # rows are in time order: the last data query before the first in-window one wins
         first = first_in_window.get(r.user_id) if r.user_id else None
-        if first is not None and r.ts < first.ts:
+        # only data queries count as use: a sign-in just before the query must not hide the dormancy
+        if first is not None and r.ts < first.ts and r.is_data_query:
             latest_before[r.user_id] = r.ts
     flags = []
     gap = timedelta(days=p.dormant_days)

@@ -42,6 +42,7 @@ def planted():
             purpose="LA-old",
             entities=("C:OLD",),
         )
+    b.add(DAY.replace(hour=13, minute=59), "sleeper", path="/v1/auth/login", purpose=None, entities=())
     b.add(DAY.replace(hour=14), "sleeper", path="/v1/checks/pre-loan", purpose="LA-wake", entities=("C:W",))
     b.add(DAY.replace(hour=14, minute=1), "sleeper", purpose="LA-wake", entities=("C:W",))
     # repeated denials: a user probing endpoints, and password guessing against one account name
