@@ -76,12 +76,12 @@ def true_pairs(truth: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def linkable_recalls(
-    records: pd.DataFrame, truth: pd.Series, candidates: pd.DataFrame, pred: pd.Series, ignore: list[str]
+    records: pd.DataFrame, truth: pd.Series, candidates: pd.DataFrame, pred: pd.Series, fields: list[str]
 ) -> dict[str, float]:
-    """Blocking and pairwise recall over true pairs sharing a filled field besides ``ignore``."""
+    """Blocking and pairwise recall over true pairs whose records both fill one of ``fields``."""
     truth = truth.reindex(records["record_id"].astype(str))
     a, b = true_pairs(truth)
-    fields = [c for c in records.columns if c not in set(ignore) | {"record_id", "source"}]
+    fields = [c for c in fields if c in records.columns]
     filled = records[fields].notna().to_numpy()
     linkable = (filled[a] & filled[b]).any(axis=1)
     rid = truth.index.to_numpy()
@@ -107,7 +107,7 @@ def score(
     pairs: pd.DataFrame,
     truth: pd.Series,
     records: pd.DataFrame | None = None,
-    name_columns: list[str] | None = None,
+    evidence_columns: list[str] | None = None,
 ) -> dict[str, float]:
     pred = res_entities.set_index("record_id")["entity_id"]
     pred.index = pred.index.astype(str)
@@ -116,5 +116,5 @@ def score(
     blocked = pairs[~pairs["blocking_rule"].isin(["cluster check", "judgement"])]
     out.update(blocking_recall(blocked, truth))
     if records is not None:
-        out.update(linkable_recalls(records, truth, blocked, pred, name_columns or ["name"]))
+        out.update(linkable_recalls(records, truth, blocked, pred, evidence_columns or []))
     return out

@@ -77,8 +77,10 @@ def run_one(kind: str, n_records: int, seed: int, generated_dir: str | None = No
         truth_branch = df.attrs.get("branch_of", {})
     spec = ResolutionSpec.from_yaml(f"{kind}_cn")
     res, elapsed, cpu, base, peak = _peak_rss_during(lambda: resolve(records, spec))
-    # gender is not identifying: a pair sharing only name and gender is not linkable
-    m = metrics.score(res.entities, res.pairs, truth, records, ["name", "gender"])
+    # linkable = both records fill a field the spec compares, other than the name and gender
+    evidence = [c.column for c in spec.comparisons if c.name not in ("name", "gender")]
+    evidence += [s.column for s in spec.strong_ids]
+    m = metrics.score(res.entities, res.pairs, truth, records, evidence)
     out = {
         "data": f"generator {Path(generated_dir).name}" if generated_dir else "synth",
         "kind": kind,

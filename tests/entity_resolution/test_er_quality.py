@@ -20,7 +20,9 @@ def run(request):
     df = synth.companies(1500, seed=21) if kind == "company" else synth.persons(1500, seed=21)
     rec, truth = synth.split_truth(df)
     res = resolve(rec, ResolutionSpec.from_yaml(f"{kind}_cn"))
-    return kind, rec, res, metrics.score(res.entities, res.pairs, truth, rec, ["name"])
+    spec = res.spec
+    evidence = [c.column for c in spec.comparisons if c.name != "name"] + [s.column for s in spec.strong_ids]
+    return kind, rec, res, metrics.score(res.entities, res.pairs, truth, rec, evidence)
 
 
 def test_precision_recall_and_blocking_recall(run):
@@ -96,9 +98,24 @@ def test_ingest_contract_columns_are_enough(company_background):
     rows = company_background[["record_id", "name", "uscc", "established"]].copy()
     extra = pd.DataFrame(
         [
-            {"record_id": "q1", "name": "合肥科大讯飞信息科技股份有限公司", "uscc": u, "established": "1999-12-30"},
-            {"record_id": "q2", "name": "合肥科大讯飞信息科技有限公司", "uscc": None, "established": "1999/12/30"},
-            {"record_id": "q3", "name": "合肥科大讯飞信息科技有限公司上海分公司", "uscc": None, "established": None},
+            {
+                "record_id": "q1",
+                "name": "合肥科大讯飞信息科技股份有限公司",
+                "uscc": u,
+                "established": "1999-12-30",
+            },
+            {
+                "record_id": "q2",
+                "name": "合肥科大讯飞信息科技有限公司",
+                "uscc": None,
+                "established": "1999/12/30",
+            },
+            {
+                "record_id": "q3",
+                "name": "合肥科大讯飞信息科技有限公司上海分公司",
+                "uscc": None,
+                "established": None,
+            },
         ]
     )
     res = resolve(pd.concat([rows, extra], ignore_index=True), ResolutionSpec.from_yaml("company_cn"))
