@@ -105,20 +105,20 @@ def csv_main(scale: str, seed: int, folder: str) -> None:
     t_build = time.perf_counter() - t0
     t0 = time.perf_counter()
     nodes, rels = write_import_csvs(w, cr, folder)
-    print(
-        json.dumps(
-            {
-                "build_s": t_build,
-                "csv_s": time.perf_counter() - t0,
-                "nodes_files": nodes,
-                "rels_files": rels,
-                "companies": w.n_companies,
-                "persons": w.n_persons,
-                "guarantees": len(cr.g_id),
-                "loans": len(cr.l_id),
-            }
-        )
+    info = json.dumps(
+        {
+            "build_s": t_build,
+            "csv_s": time.perf_counter() - t0,
+            "nodes_files": nodes,
+            "rels_files": rels,
+            "companies": w.n_companies,
+            "persons": w.n_persons,
+            "guarantees": len(cr.g_id),
+            "loans": len(cr.l_id),
+        }
     )
+    (Path(folder) / "info.json").write_text(info)  # lets a later run reuse the files
+    print(info)
 
 
 def bulk_load(scale: str, seed: int, settings) -> dict:
@@ -131,7 +131,10 @@ def bulk_load(scale: str, seed: int, settings) -> dict:
     from riskgraph import neo4j_server
 
     folder = ROOT / "var" / "rules-bench" / f"{scale}-import"
-    info = _child(["--child-csv", scale, "--seed", str(seed), "--folder", str(folder)], dict(os.environ))
+    if (folder / "info.json").exists():  # files written earlier (e.g. while another scale ran)
+        info = json.loads((folder / "info.json").read_text())
+    else:
+        info = _child(["--child-csv", scale, "--seed", str(seed), "--folder", str(folder)], dict(os.environ))
     t0 = time.perf_counter()
     neo4j_server.stop(settings)
     files = SimpleNamespace(nodes=info["nodes_files"], rels=info["rels_files"])
@@ -202,6 +205,10 @@ def rules_main(partial: str | None = None) -> None:
             file=sys.stderr,
             flush=True,
         )
+        if partial:  # a run stopped half-way still leaves the rules it finished
+            Path(partial).write_text(
+                json.dumps({"total_s": time.perf_counter() - t0, "rules": rows, "partial": True})
+            )
 
     driver = driver_from_settings()
     run_rules(driver, load_config(), as_of=dt.date.fromisoformat(AS_OF), on_done=done)
