@@ -18,9 +18,8 @@ import datetime as dt
 import json
 import subprocess
 import time
-from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -82,39 +81,21 @@ class MemoryLookup:
 
 @dataclass
 class _Graph:
-    """The graph being built in memory, in the same shape the driver path writes."""
+    """The graph being built, in the same shape the driver path writes. Golden and shared nodes and
+    relationships are held in memory until complete; source records and their links stream to disk."""
 
-    nodes: dict[tuple[str, str], _Merged] = field(default_factory=dict)
-    shared: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
-    rels: dict[tuple, tuple[RelFact, _Merged]] = field(default_factory=dict)
-    versions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # owner label, id, props
-    source_records: list[dict[str, Any]] = field(default_factory=list)
-    derived: list[tuple[str, str, str, str]] = field(default_factory=list)  # label, id, record key, evidence
-    batches: list[dict[str, Any]] = field(default_factory=list)
+    def __init__(self, files: _CsvSet):
+        self.files = files
+        self.nodes: dict[tuple[str, str], _Merged] = {}
+        self.shared: dict[tuple[str, str], dict[str, Any]] = {}
+        self.rels: dict[tuple, tuple[RelFact, _Merged]] = {}
+        self.versions: list[tuple[str, str, dict[str, Any]]] = []  # owner label, owner id, props
+        self.batches: list[dict[str, Any]] = []
 
     def add(self, rf: RecordFacts, batch: BatchInfo, now: dt.datetime) -> None:
         rec = rf.record
-        for nf in rf.nodes:
-            key = (nf.ref.label, nf.ref.id)
-            state = self.nodes.get(key)
-            if state is None:
-                state = self.nodes[key] = _Merged(None)
-            before = len(state.versions)
-            _apply(state, nf.props, rec, batch, nf.ref.id, accumulate=nf.accumulate)
-            self.versions.extend((nf.ref.label, nf.ref.id, v) for v in state.versions[before:])
-            self.derived.append(
-                (nf.ref.label, nf.ref.id, rec.record_key, json.dumps(nf.evidence or {}, ensure_ascii=False))
-            )
-        for sn in rf.shared:
-            self.shared.setdefault((sn.ref.label, sn.ref.id), sn.props)
-        for rel in rf.rels:
-            entry = self.rels.get(rel.identity)
-            if entry is None:
-                entry = self.rels[rel.identity] = (rel, _Merged(None))
-            before = len(entry[1].versions)
-            _apply(entry[1], {**rel.ident, **rel.props}, rec, batch, rel.subject, attr_prefix=f"{rel.type}.")
-            self.versions.extend((rel.start.label, rel.start.id, v) for v in entry[1].versions[before:])
-        self.source_records.append(
+        self.files.node(
+            s.SOURCE_RECORD,
             {
                 "record_key": rec.record_key,
                 "source": rec.source,
@@ -126,8 +107,37 @@ class _Graph:
                 "content_hash": rec.content_hash,
                 "payload": rec.payload,
                 "ingested_at": now,
-            }
+            },
         )
+        self.files.rel(s.IN_BATCH, s.SOURCE_RECORD, s.BATCH, rec.record_key, batch.batch_id, {})
+        for nf in rf.nodes:
+            key = (nf.ref.label, nf.ref.id)
+            state = self.nodes.get(key)
+            if state is None:
+                state = self.nodes[key] = _Merged(None)
+            before = len(state.versions)
+            _apply(state, nf.props, rec, batch, nf.ref.id, accumulate=nf.accumulate)
+            self.versions.extend((nf.ref.label, nf.ref.id, v) for v in state.versions[before:])
+            state.changes.clear()  # only the driver path needs the delta; it would double the memory
+            evidence = json.dumps(nf.evidence or {}, ensure_ascii=False)
+            self.files.rel(
+                s.DERIVED_FROM,
+                nf.ref.label,
+                s.SOURCE_RECORD,
+                nf.ref.id,
+                rec.record_key,
+                {"match_evidence": evidence},
+            )
+        for sn in rf.shared:
+            self.shared.setdefault((sn.ref.label, sn.ref.id), sn.props)
+        for rel in rf.rels:
+            entry = self.rels.get(rel.identity)
+            if entry is None:
+                entry = self.rels[rel.identity] = (rel, _Merged(None))
+            before = len(entry[1].versions)
+            _apply(entry[1], {**rel.ident, **rel.props}, rec, batch, rel.subject, attr_prefix=f"{rel.type}.")
+            self.versions.extend((rel.start.label, rel.start.id, v) for v in entry[1].versions[before:])
+            entry[1].changes.clear()
 
 
 def _cell(value: Any) -> str:
@@ -149,86 +159,92 @@ def _prop_types(props: tuple[s.Prop, ...]) -> dict[str, str]:
 
 
 class _CsvSet:
-    """The import files: one node file per label, one relationship file per (type, start, end label)."""
+    """The import files: one node file per label, one relationship file per (type, start, end label).
+
+    Files stay open so that rows can be streamed in as they are produced (source records, their
+    batch and derivation links are never held in memory: at scale m they would not fit)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.nodes: list[tuple[str, Path]] = []
         self.rels: list[tuple[str, Path]] = []
+        self._open: dict[tuple, tuple[Any, Any, list[str]]] = {}
 
-    def write_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
-        nt = s.node_type(label)
-        types = _prop_types(nt.properties)
-        cols = [p.name for p in nt.properties]
-        extra = sorted({k for r in rows for k in r} - set(cols))
-        if extra:
-            raise ValueError(f"{label}: properties not in the schema: {extra}")
-        # a named ID column is also stored as a property of that name
-        header = [f"{nt.key}:ID({label})" if col == nt.key else f"{col}:{types[col]}" for col in cols]
-        path = self.folder / f"nodes_{label}.csv"
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+    def _node_writer(self, label: str) -> tuple[Any, list[str]]:
+        key = ("N", label)
+        if key not in self._open:
+            nt = s.node_type(label)
+            types = _prop_types(nt.properties)
+            cols = [p.name for p in nt.properties]
+            # a named ID column is also stored as a property of that name
+            header = [f"{nt.key}:ID({label})" if col == nt.key else f"{col}:{types[col]}" for col in cols]
+            path = self.folder / f"nodes_{label}.csv"
+            fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed in close()
             w = csv.writer(fh)
             w.writerow(header)
-            for r in rows:
-                w.writerow([_cell(r.get(col)) for col in cols])
-        self.nodes.append((label, path))
+            self._open[key] = (fh, w, cols)
+            self.nodes.append((label, path))
+        _fh, w, cols = self._open[key]
+        return w, cols
 
-    def write_rels(
-        self, rtype: str, start: str, end: str, rows: list[tuple[str, str, dict[str, Any]]]
-    ) -> None:
-        rt = s.rel_type(rtype)
-        types = _prop_types(rt.properties)
-        cols = [p.name for p in rt.properties]
-        extra = sorted({k for _a, _b, p in rows for k in p} - set(cols))
-        if extra:
-            raise ValueError(f"{rtype}: properties not in the schema: {extra}")
-        path = self.folder / f"rels_{rtype}_{start}_{end}.csv"
-        with open(path, "w", encoding="utf-8", newline="") as fh:
+    def _rel_writer(self, rtype: str, start: str, end: str) -> tuple[Any, list[str]]:
+        key = ("R", rtype, start, end)
+        if key not in self._open:
+            rt = s.rel_type(rtype)
+            types = _prop_types(rt.properties)
+            cols = [p.name for p in rt.properties]
+            path = self.folder / f"rels_{rtype}_{start}_{end}.csv"
+            fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed in close()
             w = csv.writer(fh)
             w.writerow([f":START_ID({start})", f":END_ID({end})", *(f"{col}:{types[col]}" for col in cols)])
-            for a, b, props in rows:
-                w.writerow([a, b, *(_cell(props.get(col)) for col in cols)])
-        self.rels.append((rtype, path))
+            self._open[key] = (fh, w, cols)
+            self.rels.append((rtype, path))
+        _fh, w, cols = self._open[key]
+        return w, cols
+
+    def node(self, label: str, row: dict[str, Any]) -> None:
+        w, cols = self._node_writer(label)
+        extra = set(row) - set(cols)
+        if extra:
+            raise ValueError(f"{label}: properties not in the schema: {sorted(extra)}")
+        w.writerow([_cell(row.get(col)) for col in cols])
+
+    def rel(self, rtype: str, start: str, end: str, a: str, b: str, props: dict[str, Any]) -> None:
+        w, cols = self._rel_writer(rtype, start, end)
+        extra = set(props) - set(cols)
+        if extra:
+            raise ValueError(f"{rtype}: properties not in the schema: {sorted(extra)}")
+        w.writerow([a, b, *(_cell(props.get(col)) for col in cols)])
+
+    def write_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
+        for r in rows:
+            self.node(label, r)
+
+    def close(self) -> None:
+        for fh, _w, _c in self._open.values():
+            fh.close()
+        self._open.clear()
 
 
 def _node_rows(state: _Merged) -> dict[str, Any]:
     return _native({k: v for k, v in (state.current or {}).items()})
 
 
-def write_import_files(graph: _Graph, folder: Path) -> _CsvSet:
-    folder.mkdir(parents=True, exist_ok=True)
-    files = _CsvSet(folder)
-    by_label: dict[str, list[dict]] = defaultdict(list)
+def write_import_files(graph: _Graph) -> _CsvSet:
+    """Write what is held in memory (golden, shared and version nodes, relationships) and close the files."""
+    files = graph.files
     for (label, _id), state in graph.nodes.items():
-        by_label[label].append(_node_rows(state))
+        files.node(label, _node_rows(state))
     for (label, _id), props in graph.shared.items():
-        by_label[label].append(props)
-    by_label[s.SOURCE_RECORD] = graph.source_records
-    by_label[s.BATCH] = graph.batches
-    by_label[s.FACT_VERSION] = [_native(v) for _l, _i, v in graph.versions]
-    for label, rows in by_label.items():
-        files.write_nodes(label, rows)
-    rels: dict[tuple[str, str, str], list] = defaultdict(list)
-    for rel, state in graph.rels.values():
-        props = {k: v for k, v in _node_rows(state).items()}
-        rels[(rel.type, rel.start.label, rel.end.label)].append((rel.start.id, rel.end.id, props))
-    for label, node_id, rk, ev in graph.derived:
-        rels[(s.DERIVED_FROM, label, s.SOURCE_RECORD)].append((node_id, rk, {"match_evidence": ev}))
-    for sr in graph.source_records:
-        rels[(s.IN_BATCH, s.SOURCE_RECORD, s.BATCH)].append((sr["record_key"], sr["batch_id"], {}))
+        files.node(label, props)
+    files.write_nodes(s.BATCH, graph.batches)
     for label, node_id, v in graph.versions:
-        rels[(s.HAS_VERSION, label, s.FACT_VERSION)].append((node_id, v["version_id"], {}))
-    for (rtype, start, end), rows in rels.items():
-        files.write_rels(rtype, start, end, rows)
+        files.node(s.FACT_VERSION, _native(v))
+        files.rel(s.HAS_VERSION, label, s.FACT_VERSION, node_id, v["version_id"], {})
+    for rel, state in graph.rels.values():
+        files.rel(rel.type, rel.start.label, rel.end.label, rel.start.id, rel.end.id, _node_rows(state))
+    files.close()
     return files
-
-
-def _dedupe_derived(graph: _Graph) -> None:
-    """A changed record re-derives its node (driver path: old DERIVED_FROM deleted); keep one per record."""
-    seen: dict[str, int] = {}
-    for i, (_l, _n, rk, _e) in enumerate(graph.derived):
-        seen[rk] = i
-    graph.derived = [d for i, d in enumerate(graph.derived) if seen[d[2]] == i]
 
 
 @dataclass
@@ -252,7 +268,11 @@ def build_bulk(
     progress = progress or NoProgress()
     resolver = resolver or StrongKeyResolver()
     lookup = MemoryLookup()
-    graph = _Graph()
+    names = [src for src, _paths in sources]
+    if len(set(names)) != len(names):
+        raise ValueError(f"每个来源只能出现一次。/ Each source may appear once: {names}")
+    folder.mkdir(parents=True, exist_ok=True)
+    graph = _Graph(_CsvSet(folder))
     results: list[IngestResult] = []
     t0 = time.perf_counter()
     for source, paths in sources:
@@ -301,9 +321,8 @@ def build_bulk(
             }
         )
         results.append(result)
-    _dedupe_derived(graph)
     t1 = time.perf_counter()
-    files = write_import_files(graph, folder)
+    files = write_import_files(graph)
     t2 = time.perf_counter()
     res = BulkResult(results, files, {"prepare": t1 - t0, "write_csv": t2 - t1})
     return res, graph
