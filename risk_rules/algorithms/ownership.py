@@ -164,6 +164,38 @@ def _upstream(G: nx.DiGraph, target: Hashable) -> nx.Graph:
     return G.subgraph(nx.ancestors(G, target) | {target})
 
 
+def _upstream_holdings(G: nx.DiGraph, target: Hashable, pct_attr: str) -> nx.DiGraph:
+    """:func:`_holdings` of :func:`_upstream` in a single upward pass (no views): the collapsed
+    holdings of ``target`` and of every entity holding it directly or indirectly."""
+    H = nx.DiGraph()
+    H.add_node(target, **G.nodes[target])
+    multi = G.is_multigraph()
+    stack = [target]
+    seen = {target}
+    while stack:
+        x = stack.pop()
+        for h, data in G._pred[x].items():
+            if h == x:
+                continue
+            vals = [d.get(pct_attr) for d in data.values()] if multi else [data.get(pct_attr)]
+            total = 0.0
+            for p in vals:
+                if p is None:
+                    continue
+                p = float(p)
+                if p < 0 or p > 100 + PCT_EPS or math.isnan(p):
+                    raise OwnershipDataError(f"持股比例无效 {h}→{x}: {p} / invalid pct {h}->{x}: {p}")
+                total += p
+            if total <= 0:
+                continue
+            if h not in seen:
+                seen.add(h)
+                H.add_node(h, **G.nodes[h])
+                stack.append(h)
+            H.add_edge(h, x, pct=total)
+    return H
+
+
 def _holdings(G: nx.DiGraph, pct_attr: str) -> nx.DiGraph:
     """Collapse to a simple DiGraph with summed pct; drop self-holdings (treasury shares carry no
     vote) and zero edges; reject negative or > 100 values."""
@@ -214,35 +246,54 @@ def _closed_loop_error(target: Hashable) -> OwnershipDataError:
 def _integrated_column(H: nx.DiGraph, target: Hashable) -> dict[Hashable, float]:
     """Integrated share (fraction) of every ancestor of ``target`` in ``target``.
 
-    Acyclic ancestor sets (the usual case) are summed by dynamic programming in reverse
-    topological order, share(x) = Σ_y A[x, y] · share(y) with share(target) = 1, which is exactly
-    the sum over paths; sets with cross-holdings are solved as (I − A) s = A[:, target] by sparse
-    LU (no dense BLAS, which oversubscribes a busy 2-core machine).
+    One upward pass collects the holders of every ancestor. Acyclic ancestor sets (the usual
+    case) are then summed from the target upwards in topological order (a node's share is final
+    once all its holdings inside the set are counted): share(x) = Σ_y A[x, y] · share(y) with
+    share(target) = 1, which is exactly the sum over paths. Sets with cross-holdings are solved as
+    (I − A) s = A[:, target] by sparse LU (no dense BLAS, which oversubscribes a busy machine).
     """
-    anc = nx.ancestors(H, target)
+    pred_of = H._pred
+    holders: dict[Hashable, dict[Hashable, float]] = {}
+    stack = [target]
+    while stack:
+        x = stack.pop()
+        hs = {h: d["pct"] for h, d in pred_of[x].items()}
+        holders[x] = hs
+        for h in hs:
+            if h not in holders:
+                holders[h] = {}  # placeholder, filled when popped
+                stack.append(h)
+    anc = set(holders) - {target}
     if not anc:
         return {}
-    sub = nx.DiGraph(H.subgraph(anc | {target}))  # a copy: views are slow to traverse
-    try:
-        order = list(nx.topological_sort(sub))
-    except nx.NetworkXUnfeasible:
-        order = None
-    if order is not None:
-        share: dict[Hashable, float] = {target: 1.0}
-        for x in reversed(order):
-            if x != target:
-                share[x] = sum(
-                    p / 100.0 * share[y] for y, p in ((y, d["pct"]) for y, d in sub._adj[x].items())
-                )
+    pending = dict.fromkeys(holders, 0)  # holdings inside the set not yet counted
+    for hs in holders.values():
+        for h in hs:
+            pending[h] += 1
+    share: dict[Hashable, float] = dict.fromkeys(holders, 0.0)
+    share[target] = 1.0
+    ready = [target] if pending[target] == 0 else []
+    done = 0
+    while ready:
+        y = ready.pop()
+        done += 1
+        sy = share[y]
+        for h, p in holders[y].items():
+            share[h] += p / 100.0 * sy
+            pending[h] -= 1
+            if pending[h] == 0:
+                ready.append(h)
+    if done == len(holders):
         return {n: f for n, f in share.items() if n != target and f > 0}
-    nodes = sorted(anc | {target}, key=str)
+    nodes = sorted(holders, key=str)
     idx = {n: i for i, n in enumerate(nodes)}
     k = len(nodes)
     rows, cols, vals = [], [], []
-    for u, v, p in sub.edges(data="pct"):
-        rows.append(idx[u])
-        cols.append(idx[v])
-        vals.append(p / 100.0)
+    for v, hs in holders.items():
+        for u, p in hs.items():
+            rows.append(idx[u])
+            cols.append(idx[v])
+            vals.append(p / 100.0)
     A = csc_matrix((vals, (rows, cols)), shape=(k, k))
     col = np.asarray(A[:, idx[target]].todense()).ravel()
     try:
@@ -269,7 +320,7 @@ def integrated_ownership(G: nx.DiGraph, target: Hashable, *, pct_attr: str = "pc
     """
     if target not in G:
         return {}
-    H = _holdings(_upstream(G, target), pct_attr)
+    H = _upstream_holdings(G, target, pct_attr)
     col = _integrated_column(H, target)
     return {str(n): 100.0 * f for n, f in sorted(col.items(), key=lambda kv: str(kv[0]))}
 
@@ -298,7 +349,7 @@ def ownership_paths(
     """
     if target not in G:
         return ()
-    return _ownership_paths(_holdings(_upstream(G, target), pct_attr), holder, target, max_paths, max_hops)
+    return _ownership_paths(_upstream_holdings(G, target, pct_attr), holder, target, max_paths, max_hops)
 
 
 def _ownership_paths(
@@ -416,8 +467,9 @@ class _ControlSolver:
                 # stake counts in h's own name — mutual 60/60 holders then control each other.
                 b = (str(h),)
             holder_block[str(h)] = b
-            votes[b] = votes.get(b, 0.0) + p
             contrib.setdefault(b, []).append((str(h), p))
+        # fsum is exactly rounded, so the votes do not depend on the order holders are stored in
+        votes = {b: math.fsum(p for _, p in cs) for b, cs in contrib.items()}
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
         top, top_v = ranked[0] if ranked else (None, 0.0)
         second_v = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -615,8 +667,8 @@ def actual_controller(
     if company not in G:
         return ControlResult(str(company), None, None, ())
     solver = _make_solver(
-        _upstream(G, company),
-        pct_attr=pct_attr,
+        _upstream_holdings(G, company, pct_attr),
+        pct_attr="pct",  # already collapsed into "pct"
         majority=majority,
         plurality=plurality,
         margin=margin,
@@ -709,7 +761,7 @@ def beneficial_owners(
     check_choice("comparison", comparison, (">=", ">"))
     if company in G:
         G = _upstream(G, company)
-    H = _holdings(G, pct_attr)
+    H = _upstream_holdings(G, company, pct_attr) if company in G else _holdings(G, pct_attr)
     shares = {n: 100.0 * f for n, f in _integrated_column(H, company).items()} if company in H else {}
 
     def owner(person: Hashable, basis: str, **kw) -> BeneficialOwner:

@@ -234,3 +234,13 @@ def test_multigraph_stakes_are_summed_and_positions_may_be_a_graph():
     pos.add_edge("P:9", "A", role="director")
     r = actual_controller(G, "B", positions=pos, plurality=60.0)
     assert r.basis == "board" and r.controller == ("P:1",) and r.chain[-1].board_seats == (1, 1)
+
+
+def test_custom_pct_attribute_is_honoured_everywhere():
+    G = nx.DiGraph([("P:1", "A", {"share": 60}), ("A", "B", {"share": 50}), ("P:2", "B", {"share": 20})])
+    assert integrated_ownership(G, "B", pct_attr="share") == pytest.approx(
+        {"A": 50.0, "P:1": 30.0, "P:2": 20.0}
+    )
+    assert actual_controller(G, "B", pct_attr="share").controller == ("P:1",)
+    assert [o.person for o in beneficial_owners(G, "B", pct_attr="share").owners] == ["P:1"]
+    assert ownership_paths(G, "P:1", "B", pct_attr="share")[0].product == pytest.approx(30.0)
