@@ -92,6 +92,8 @@ def test_network_loads_the_neighbourhood_and_expands_a_node(app_as):
     ids = {n.id for n in sg.nodes}
     assert {"C:APPLICANT", "C:SISTER", "P:BOSS", "P:WIFE", "C:OUTSIDER"} <= ids
     assert "C:LISTED" not in ids  # two hops away
+    labels = [b.label for b in at.get("download_button")]
+    assert any("HTML" in x for x in labels) and sum("CSV" in x for x in labels) == 2  # the exports
     at.selectbox(key="rg_pick_node").select("C:OUTSIDER").run()
     at.button(key="rg_expand").click().run()
     assert not at.exception
