@@ -15,6 +15,7 @@ Usage: python bench/ingest/run.py [--scales s m] [--driver-scales s] [--no-write
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
@@ -34,6 +35,7 @@ from riskgraph import neo4j_server  # noqa: E402
 from riskgraph.settings import Settings  # noqa: E402
 
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
+RESULTS = Path(__file__).resolve().parent / "results.json"  # figures of earlier runs, merged per scale/path
 BEGIN, END = "<!-- ingest:begin -->", "<!-- ingest:end -->"
 SOURCES = ("registry", "core", "credit", "lists")
 
@@ -193,7 +195,7 @@ def write_section(text: str) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scales", nargs="+", default=["s", "m"], help="scales for the bulk path")
-    ap.add_argument("--driver-scales", nargs="+", default=["s", "m"], help="scales for the driver path")
+    ap.add_argument("--driver-scales", nargs="*", default=["s", "m"], help="scales for the driver path")
     ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default: temp)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
@@ -215,7 +217,7 @@ def main() -> None:
     def driver_factory():
         return open_driver(settings.bolt_uri, settings.neo4j_user, settings.resolved_password())
 
-    results: dict[str, dict] = {}
+    results: dict[str, dict] = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     try:
         for scale in dict.fromkeys([*args.driver_scales, *args.scales]):
             data = data_root / scale
@@ -223,7 +225,7 @@ def main() -> None:
                 t = time.perf_counter()
                 generate(data, scale=scale, seed=7)
                 print(f"generated {scale} in {time.perf_counter() - t:.0f} s", flush=True)
-            res: dict[str, dict] = {}
+            res: dict[str, dict] = results.get(scale, {})
             if scale in args.driver_scales:
                 with driver_factory() as d:
                     res["driver"] = driver_path(d, data)
@@ -232,6 +234,7 @@ def main() -> None:
                 res["bulk"] = bulk_path(settings, driver_factory, data, tmp / "work")
                 print(scale, "bulk", res["bulk"], flush=True)
             results[scale] = res
+            RESULTS.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
             text = render(facts, results)
             if not args.no_write:
                 write_section(text)
