@@ -166,7 +166,7 @@ def render(results: list[dict], facts: dict) -> str:
         lines.append(
             f"| {r.get('data', 'synth')} | {r['kind']} | {r['records']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
             f"{r['records_per_s']:,.0f} | {r['records'] / max(r['cpu_seconds'], 1e-9):,.0f} | {r['peak_rss_mb']:,.0f} | "
-            f"{r.get('loadavg_1m', float('nan')):.1f} | {r['candidate_pairs']:,} | "
+            f"{r.get('loadavg_1m', float('nan')):.1f} | {int(r['candidate_pairs']):,} | "
             f"{r['blocking_recall']:.4f} / {r['blocking_recall_linkable']:.4f} | {r['pair_precision']:.4f} | "
             f"{r['pair_recall']:.4f} / {r['pair_recall_linkable']:.4f} | {r['pair_f1']:.4f} | {r['b3_precision']:.4f} | "
             f"{r['b3_recall']:.4f} | {r['b3_f1']:.4f} | {r['review_pairs']:,} |"
