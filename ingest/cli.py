@@ -19,8 +19,10 @@ from rich.table import Table
 
 from ingest.bulk import AdminTool, BulkRefused, bulk_load
 from ingest.contract import LOAD_ORDER
+from ingest.er_resolver import EntityResolutionResolver
 from ingest.pipeline import IngestResult, run_ingest
 from ingest.rejects import write_rejects
+from ingest.resolver import Resolver, StrongKeyResolver
 
 EXIT_OK, EXIT_REJECTED, EXIT_FAILED = 0, 1, 2
 
@@ -64,6 +66,15 @@ def summary_table(result: IngestResult) -> Table:
     return table
 
 
+def make_resolver(name: str, driver: Driver, database: str) -> Resolver:
+    """`er` (default): entity resolution against what the graph holds; `strong-key`: identifiers only."""
+    if name == "strong-key":
+        return StrongKeyResolver()
+    if name == "er":
+        return EntityResolutionResolver(driver, database)
+    raise ValueError(f"未知的解析器 / unknown resolver {name!r}: use 'er' or 'strong-key'")
+
+
 def run_ingest_command(
     console: Console,
     driver_factory: Callable[[], Driver],
@@ -72,6 +83,7 @@ def run_ingest_command(
     rejects: Path | None,
     database: str,
     chunk_size: int,
+    resolver_name: str = "er",
 ) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -93,6 +105,7 @@ def run_ingest_command(
                 rejects_path=rejects,
                 chunk_size=chunk_size,
                 progress=RichProgress(progress),
+                resolver=make_resolver(resolver_name, driver, database),
             )
     except Exception as exc:  # noqa: BLE001 — shown to the user, with what to do
         console.print(
@@ -108,6 +121,8 @@ def run_ingest_command(
         f"graph: {w.nodes_created:,} nodes and {w.relationships_created:,} relationships created, "
         f"{w.versions:,} earlier values kept as FactVersion; load {load_s:.1f} s"
     )
+    if result.er_moves:
+        console.print(f"entity resolution moved {result.er_moves:,} loaded records to another entity (history kept)")
     if result.ignored:
         console.print(f"ignored (name is no kind): {', '.join(result.ignored)}")
     for refused in result.refused:

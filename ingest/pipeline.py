@@ -23,6 +23,7 @@ from ingest.facts import RELATION_BUILDERS, RecordFacts, company_facts, person_f
 from ingest.issues import ERROR, FileRefused, Issue
 from ingest.readers import discover, read_file
 from ingest.references import GraphLookup, Known, check_references
+from ingest.rehome import apply_moves
 from ingest.rejects import write_rejects
 from ingest.resolver import RESOLVED_KINDS, Resolution, Resolver, StrongKeyResolver
 from ingest.validate import Record, check_duplicates, check_shareholding_sums, validate_file
@@ -69,6 +70,7 @@ class IngestResult:
     rejects_path: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+    er_moves: int = 0  # loaded records whose entity changed (judgement, split, bridging record)
 
     @property
     def rejected(self) -> int:
@@ -223,6 +225,8 @@ def run_ingest(
     result.batch_id = batch.batch_id
     try:
         load(GraphWriter(driver, database, batch), by_kind, resolutions, result, progress, chunk_size)
+        for kind, moves in sorted(getattr(resolver, "moves", {}).items()):
+            result.er_moves += apply_moves(driver, database, kind, moves, batch.batch_id)
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
         _finish(driver, database, batch, FAILED, result)

@@ -116,6 +116,7 @@ def ingest(
     rejects: Path | None = typer.Option(None, "--rejects", help="rejects CSV (default rejects-<batch>.csv)"),
     chunk_size: int = typer.Option(10_000, "--chunk-size", help="rows per transaction"),
     bulk: bool = typer.Option(False, "--bulk", help="first load into an EMPTY local database via neo4j-admin import"),
+    resolver: str = typer.Option("er", "--resolver", help="er (entity resolution, default) or strong-key"),
 ) -> None:
     """Read, validate, resolve and load source files into the graph (see docs/data-interface.md)."""
     from ingest.cli import run_bulk_command, run_ingest_command
@@ -125,8 +126,10 @@ def ingest(
     if not bulk:
         if len(source) != 1:
             _fail("请只给一个 --source。/ Give exactly one --source (several only with --bulk).")
+        if resolver not in ("er", "strong-key"):
+            _fail(f"未知的解析器 / unknown --resolver {resolver!r}: use 'er' or 'strong-key'.")
         raise typer.Exit(run_ingest_command(console, driver_from_settings, paths, source[0], rejects,
-                                            s.neo4j_database, chunk_size))
+                                            s.neo4j_database, chunk_size, resolver))
     if s.uses_external_server:
         _fail("--bulk 需要本地服务器（未设置 NEO4J_URI）。/ --bulk needs the local server (NEO4J_URI is set).")
     from ingest.bulk import AdminTool

@@ -1,0 +1,200 @@
+"""The entity-resolution Resolver: every ingest re-resolves a party kind against what the graph holds.
+
+Why a full re-resolution rather than only attaching the new batch: reviewer judgements and splits
+(stored by the API as ``ReviewJudgement`` nodes) must hold on every later run, and a new record can
+bridge two entities that were apart. So the records already in the graph (their ``SourceRecord``
+payloads) and this batch's records are resolved together, with the graph's record → entity map as the
+prior state: entity ids stay stable (``entity_resolution.ids``), and only records whose entity really
+changed are reported as *moves*, which ``ingest.rehome`` applies to the graph after the load.
+
+The record id the library sees is the ``SourceRecord.record_key`` (source|kind|record id): unique
+across sources, and the same key the API's review queue and judgements use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from neo4j import Driver
+from stdnum.cn import ric, uscc
+
+from entity_resolution import Judgement, PriorState, ResolutionSpec, Split, resolve
+from graph_model import schema as s
+from ingest import contract as c
+from ingest.resolver import Resolution
+from ingest.validate import Record
+
+SPEC_NAMES = {c.COMPANIES: "company_cn", c.PERSONS: "person_cn"}
+LABELS = {c.COMPANIES: s.COMPANY, c.PERSONS: s.PERSON}
+MAX_PAIRS_IN_EVIDENCE = 5
+
+PRIOR_RECORDS = (
+    "MATCH (e:{label})-[:{derived}]->(sr:{sr} {{kind: $kind}}) "
+    "RETURN sr.record_key AS record_key, e.entity_id AS entity_id, sr.payload AS payload"
+)
+JUDGEMENTS = (
+    f"MATCH (j:{s.REVIEW_JUDGEMENT}) RETURN j.kind AS kind, j.record_id_a AS a, j.record_id_b AS b, "
+    "j.verdict AS verdict, j.reviewer AS reviewer, j.note AS note, j.entity_id AS entity_id, j.parts AS parts "
+    "ORDER BY j.created_at, j.judgement_id"
+)
+
+
+@dataclass
+class EntityResolutionResolver:
+    """Resolves companies and persons with ``entity_resolution``; the graph is its memory."""
+
+    driver: Driver
+    database: str = "neo4j"
+    specs: dict[str, ResolutionSpec] = field(default_factory=dict)
+    moves: dict[str, list[tuple[str, str, str]]] = field(
+        default_factory=dict
+    )  # kind → (record_key, old, new)
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    name: str = "entity_resolution"
+
+    def spec(self, kind: str) -> ResolutionSpec:
+        if kind not in self.specs:
+            self.specs[kind] = ResolutionSpec.from_yaml(SPEC_NAMES[kind])
+        return self.specs[kind]
+
+    def resolve(self, kind: str, records: Sequence[Record]) -> list[Resolution]:
+        if kind not in SPEC_NAMES:
+            raise ValueError(f"no entity-resolution spec for kind {kind!r}")
+        spec = self.spec(kind)
+        prior_rows = self._prior_rows(kind)
+        prior_map = {r["record_key"]: r["entity_id"] for r in prior_rows}
+        batch_keys = {rec.record_key for rec in records}
+        frame_rows = [
+            _row(r["record_key"], json.loads(r["payload"] or "{}"))
+            for r in prior_rows
+            if r["record_key"] not in batch_keys
+        ]
+        frame_rows += [_row(rec.record_key, rec.values) for rec in records]
+        if not frame_rows:
+            return []
+        frame = pd.DataFrame(frame_rows)
+        judgements, splits = self._review_input()
+        prior = None
+        if prior_map:
+            prior = PriorState(
+                spec_fingerprint=spec.fingerprint(),
+                entities=pd.DataFrame({"record_id": list(prior_map), "entity_id": list(prior_map.values())}),
+                representatives=pd.DataFrame(columns=["record_id", "entity_id"]),
+                judgements=judgements,
+                splits=splits,
+                issued_ids=set(prior_map.values()),
+            )
+        result = resolve(
+            frame,
+            spec,
+            prior=prior,
+            judgements=None if prior else judgements,
+            splits=None if prior else splits,
+        )
+        entity_of = dict(
+            zip(
+                result.entities["record_id"].astype(str),
+                result.entities["entity_id"].astype(str),
+                strict=True,
+            )
+        )
+        entity_of = _readable_ids(kind, entity_of, set(prior_map.values()), _strong_keys(kind, frame_rows))
+        self.moves[kind] = sorted(
+            (k, old, entity_of[k]) for k, old in prior_map.items() if k in entity_of and entity_of[k] != old
+        )
+        evidence = _evidence_by_record(result.pairs, set(batch_keys))
+        self.stats[kind] = {
+            "records": len(frame),
+            "entities": len(set(entity_of.values())),
+            "review_pairs": int(len(result.review_queue)),
+            "moves": len(self.moves[kind]),
+        }
+        return [
+            Resolution(
+                entity_of[rec.record_key],
+                {"method": self.name, "spec": SPEC_NAMES[kind], "pairs": evidence.get(rec.record_key, [])},
+            )
+            for rec in records
+        ]
+
+    def _prior_rows(self, kind: str) -> list[dict[str, Any]]:
+        query = PRIOR_RECORDS.format(label=LABELS[kind], derived=s.DERIVED_FROM, sr=s.SOURCE_RECORD)
+        with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
+            return [r.data() for r in session.run(query, kind=kind)]
+
+    def _review_input(self) -> tuple[list[Judgement], list[Split]]:
+        judgements: list[Judgement] = []
+        splits: list[Split] = []
+        with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
+            for r in session.run(JUDGEMENTS):
+                if r["kind"] == "split" and r["parts"]:
+                    splits.append(Split(entity_id=r["entity_id"], parts=json.loads(r["parts"])))
+                elif r["kind"] == "pair" and r["a"] and r["b"]:
+                    judgements.append(
+                        Judgement(
+                            record_id_a=r["a"],
+                            record_id_b=r["b"],
+                            verdict=r["verdict"],
+                            reviewer=r["reviewer"],
+                            note=r["note"],
+                        )
+                    )
+        return judgements, splits
+
+
+def _row(record_key: str, values: dict[str, Any]) -> dict[str, Any]:
+    row = {k: (None if v in ("", None) else str(v)) for k, v in values.items()}
+    row["record_id"] = record_key
+    return row
+
+
+def _strong_keys(kind: str, rows: list[dict[str, Any]]) -> dict[str, str]:
+    """record key → its valid strong identifier (masked or invalid ones are not keys)."""
+    column, valid = ("uscc", uscc.is_valid) if kind == c.COMPANIES else ("id_number", ric.is_valid)
+    return {r["record_id"]: r[column] for r in rows if r.get(column) and valid(r[column])}
+
+
+def _readable_ids(
+    kind: str, entity_of: dict[str, str], prior_ids: set[str], strong: dict[str, str]
+) -> dict[str, str]:
+    """New entities holding a strong key are named by it (``C:<USCC>``, ``P:<resident ID>``), as the
+    strong-key resolver names them, so ids read the same whichever resolver made them; every other
+    new entity gets the library's stable id behind the kind's prefix. Inherited ids never change."""
+    renamed: dict[str, str] = {}
+    for record_key, eid in sorted(entity_of.items()):
+        if eid in prior_ids or eid in renamed or record_key not in strong:
+            continue
+        renamed[eid] = ("C:" if kind == c.COMPANIES else "P:") + strong[record_key]
+    taken = set(prior_ids)
+    final: dict[str, str] = {}
+    for eid in sorted(set(entity_of.values())):
+        candidate = renamed.get(eid) or _prefixed(kind, eid)
+        final[eid] = candidate if candidate not in taken or eid in prior_ids else _prefixed(kind, eid)
+        taken.add(final[eid])
+    return {k: final[v] for k, v in entity_of.items()}
+
+
+def _prefixed(kind: str, entity_id: str) -> str:
+    """ER issues ``C-<hash>`` / ``P-<hash>``; graph ids of companies and persons start ``C:`` / ``P:``."""
+    prefix = "C:" if kind == c.COMPANIES else "P:"
+    return entity_id if entity_id.startswith(prefix) else prefix + entity_id
+
+
+def _evidence_by_record(pairs: pd.DataFrame, keys: set[str]) -> dict[str, list[dict[str, Any]]]:
+    """The strongest scored pairs of each record of this batch: what the API shows as 'why one entity'."""
+    if pairs.empty:
+        return {}
+    cols = ["record_id_a", "record_id_b", "score", "decision", "rule"]
+    top = pairs[cols].sort_values("score", ascending=False)
+    out: dict[str, list[dict[str, Any]]] = {}
+    for a, b, score, decision, rule in top.itertuples(index=False):
+        for me, other in ((a, b), (b, a)):
+            if me in keys and len(out.setdefault(me, [])) < MAX_PAIRS_IN_EVIDENCE:
+                out[me].append(
+                    {"other": other, "score": float(score), "decision": str(decision), "rule": str(rule)}
+                )
+    return out
