@@ -63,6 +63,9 @@ class EntityDetail(BaseModel):
     relationship_counts: list[dict[str, Any]]
     risk_score: dict[str, Any] | None
     open_alerts: int
+    disputes: list[dict[str, Any]] = Field(
+        default_factory=list, description="open disputes (异议) about facts of this entity (docs/governance.md)"
+    )
 
 
 class LeftOut(BaseModel):

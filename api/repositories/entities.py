@@ -126,7 +126,11 @@ RETURN labels(e) AS labels, properties(e) AS props,
             RETURN {{type: t, count: c}} AS rc ORDER BY rc.type }} AS relationship_counts,
   COLLECT {{ MATCH (e)-[:{S.SCORED}]->(rs:{S.RISK_SCORE})
             RETURN properties(rs) AS rs ORDER BY rs.as_of DESC, rs.run_id DESC LIMIT 1 }} AS risk_score,
-  COUNT {{ (:{S.ALERT} {{status: 'open'}})-[:{S.CONCERNS}]->(e) }} AS open_alerts
+  COUNT {{ (:{S.ALERT} {{status: 'open'}})-[:{S.CONCERNS}]->(e) }} AS open_alerts,
+  COLLECT {{ MATCH (d:{S.DISPUTE})-[:{S.DISPUTES}]->(e) WHERE d.status = 'open'
+            RETURN DISTINCT {{dispute_id: d.dispute_id, fact_kind: d.fact_kind, subject: d.subject,
+                    reason: d.reason, raised_by: d.raised_by, raised_at: d.raised_at}} AS d
+            ORDER BY d.dispute_id LIMIT 50 }} AS disputes
 """
 
 START_NODE = f"""
@@ -243,6 +247,7 @@ class EntityRepository(Neo4jRepository):
                 "relationship_counts": r["relationship_counts"],
                 "risk_score": score,
                 "open_alerts": r["open_alerts"],
+                "disputes": r["disputes"],  # governance (#8): open disputes about its facts
             }
         )
 

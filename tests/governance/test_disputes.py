@@ -67,6 +67,8 @@ def test_listing_disputed_then_retracted_keeps_history_and_changes_the_verdict(g
 
     # shown as disputed in graph answers …
     nb = gov_client.get("/v1/entities/C:LISTED/neighbourhood", headers=ex_h).json()
+    detail = gov_client.get("/v1/entities/C:LISTED", headers=ex_h).json()
+    assert [x["dispute_id"] for x in detail["disputes"]] == [did]
     listed = [e for e in nb["edges"] if e["type"] == "LISTED_AS"]
     assert listed and listed[0]["properties"]["disputed"] is True
     assert listed[0]["properties"]["dispute_ids"] == [did]
@@ -130,6 +132,8 @@ def test_listing_disputed_then_retracted_keeps_history_and_changes_the_verdict(g
     assert after["verdict"] != "decline-suggested"
     assert not any(r["code"] == "disputed_fact" for r in after["reasons"])
     assert after["blacklist"]["source"] != "self_listed"
+    detail = gov_client.get("/v1/entities/C:LISTED", headers=ex_h).json()
+    assert detail["disputes"] == [] and any(v["record_key"] == f"dispute:{did}" for v in detail["versions"])
     # handled once only
     assert (
         gov_client.post(
