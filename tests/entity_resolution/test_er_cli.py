@@ -39,3 +39,31 @@ def test_resolve_files_reads_three_formats_and_writes_outputs(tmp_path, company_
     again = resolve_files(files, "company_cn", tmp_path / "out2", prior_dir=out / "state")
     e2 = pd.read_csv(tmp_path / "out2" / "entities.csv", dtype=str).set_index("record_id")["entity_id"]
     assert (e2.reindex(e.index) == e).all() and again.entities == summary.entities
+
+
+def test_riskgraph_resolve_command(tmp_path, company_background):
+    from typer.testing import CliRunner
+
+    from riskgraph.cli import app
+
+    company_background.head(80).to_csv(tmp_path / "in.csv", index=False)
+    result = CliRunner().invoke(
+        app, ["resolve", str(tmp_path / "in.csv"), "--spec", "company_cn", "--out", str(tmp_path / "o")]
+    )
+    assert result.exit_code == 0, result.output
+    assert "80 records" in result.output
+    assert len(pd.read_csv(tmp_path / "o" / "entities.csv")) == 80
+    bad = CliRunner().invoke(
+        app,
+        [
+            "resolve",
+            str(tmp_path / "in.csv"),
+            "--spec",
+            "company_cn",
+            "--out",
+            str(tmp_path / "o2"),
+            "--prior",
+            str(tmp_path / "nowhere"),
+        ],
+    )
+    assert bad.exit_code == 1 and "entity resolution failed" in bad.output
