@@ -109,7 +109,8 @@ async def get_user(user_id: str, request: Request, principal: Admin) -> dict:
     if user is None:
         raise ApiError(404, f"用户不存在：{user_id} / No such user: {user_id}")
     actor = await _actor(request, principal)
-    if actor.user_id != user_id:
+    # viewing: the head office sees every account (as in the list); a branch admin its own branch
+    if actor.user_id != user_id and admin_level(actor, cfg.head_office) == "branch":
         await _run(_authorize_only(actor, user, cfg))
     return {**accounts.admin_view(user, cfg), "keys": await store.keys_of(user_id)}
 

@@ -332,3 +332,14 @@ def test_flat_key_endpoints_are_for_the_head_office_only(gov_client, neo4j_drive
         "/v1/keys", headers={"X-API-Key": key_for(neo4j_driver, hq_admin, ["admin"])}, json=body
     )
     assert r.status_code == 201, r.text
+
+
+def test_viewing_accounts_follows_the_levels(gov_client, neo4j_driver):
+    hq_admin = make_user(neo4j_driver, uid("hqadmin"), roles=("admin",))
+    hz_admin = make_user(neo4j_driver, uid("hzadmin"), branch="杭州分行", roles=("admin",))
+    nb_staff = make_user(neo4j_driver, uid("nb"), branch="宁波分行", roles=("approver",))
+    hq = {"X-API-Key": key_for(neo4j_driver, hq_admin, ["admin"])}
+    hz = {"X-API-Key": key_for(neo4j_driver, hz_admin, ["admin"])}
+    r = gov_client.get(f"/v1/admin/users/{nb_staff}", headers=hq)
+    assert r.status_code == 200 and r.json()["branch"] == "宁波分行" and "password_hash" not in r.json()
+    assert gov_client.get(f"/v1/admin/users/{nb_staff}", headers=hz).status_code == 403
