@@ -167,32 +167,10 @@ def _upstream(G: nx.DiGraph, target: Hashable) -> nx.Graph:
 def _upstream_holdings(G: nx.DiGraph, target: Hashable, pct_attr: str) -> nx.DiGraph:
     """:func:`_holdings` of :func:`_upstream` in a single upward pass (no views): the collapsed
     holdings of ``target`` and of every entity holding it directly or indirectly."""
+    holders = _upstream_holders(G, target, pct_attr)
     H = nx.DiGraph()
-    H.add_node(target, **G.nodes[target])
-    multi = G.is_multigraph()
-    stack = [target]
-    seen = {target}
-    while stack:
-        x = stack.pop()
-        for h, data in G._pred[x].items():
-            if h == x:
-                continue
-            vals = [d.get(pct_attr) for d in data.values()] if multi else [data.get(pct_attr)]
-            total = 0.0
-            for p in vals:
-                if p is None:
-                    continue
-                p = float(p)
-                if p < 0 or p > 100 + PCT_EPS or math.isnan(p):
-                    raise OwnershipDataError(f"持股比例无效 {h}→{x}: {p} / invalid pct {h}->{x}: {p}")
-                total += p
-            if total <= 0:
-                continue
-            if h not in seen:
-                seen.add(h)
-                H.add_node(h, **G.nodes[h])
-                stack.append(h)
-            H.add_edge(h, x, pct=total)
+    H.add_nodes_from((n, G.nodes[n]) for n in holders)
+    H.add_edges_from((h, x, {"pct": p}) for x, hs in holders.items() for h, p in hs.items())
     return H
 
 
@@ -263,6 +241,45 @@ def _integrated_column(H: nx.DiGraph, target: Hashable) -> dict[Hashable, float]
             if h not in holders:
                 holders[h] = {}  # placeholder, filled when popped
                 stack.append(h)
+    return _integrated_from_holders(holders, target)
+
+
+def _upstream_holders(
+    G: nx.DiGraph, target: Hashable, pct_attr: str
+) -> dict[Hashable, dict[Hashable, float]]:
+    """{entity: {holder: summed pct}} for ``target`` and everything upstream of it, in one pass
+    over ``G`` (validating pct, skipping self-holdings and zero/missing stakes)."""
+    multi = G.is_multigraph()
+    holders: dict[Hashable, dict[Hashable, float]] = {}
+    stack = [target]
+    holders[target] = {}
+    while stack:
+        x = stack.pop()
+        hs = holders[x]
+        for h, data in G._pred[x].items():
+            if h == x:
+                continue
+            vals = [d.get(pct_attr) for d in data.values()] if multi else [data.get(pct_attr)]
+            total = 0.0
+            for p in vals:
+                if p is None:
+                    continue
+                p = float(p)
+                if p < 0 or p > 100 + PCT_EPS or math.isnan(p):
+                    raise OwnershipDataError(f"持股比例无效 {h}→{x}: {p} / invalid pct {h}->{x}: {p}")
+                total += p
+            if total <= 0:
+                continue
+            hs[h] = total
+            if h not in holders:
+                holders[h] = {}
+                stack.append(h)
+    return holders
+
+
+def _integrated_from_holders(
+    holders: dict[Hashable, dict[Hashable, float]], target: Hashable
+) -> dict[Hashable, float]:
     anc = set(holders) - {target}
     if not anc:
         return {}
@@ -320,8 +337,7 @@ def integrated_ownership(G: nx.DiGraph, target: Hashable, *, pct_attr: str = "pc
     """
     if target not in G:
         return {}
-    H = _upstream_holdings(G, target, pct_attr)
-    col = _integrated_column(H, target)
+    col = _integrated_from_holders(_upstream_holders(G, target, pct_attr), target)
     return {str(n): 100.0 * f for n, f in sorted(col.items(), key=lambda kv: str(kv[0]))}
 
 
