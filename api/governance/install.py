@@ -14,14 +14,10 @@ log = logging.getLogger("riskgraph.api.governance")
 
 
 def install_governance(app: FastAPI) -> None:
-    from api.routers import admin, auth
+    from api.routers import admin, auth, disputes, monitoring, statistics
 
-    for module in (auth, admin):
+    for module in (auth, admin, disputes, statistics, monitoring):
         app.include_router(module.router)
-    for name in ("disputes", "statistics", "monitoring"):
-        with contextlib.suppress(ImportError):
-            module = __import__(f"api.routers.{name}", fromlist=["router"])
-            app.include_router(module.router)
     inner = app.router.lifespan_context
 
     @asynccontextmanager
@@ -43,8 +39,6 @@ def _start_monitor(app: FastAPI) -> asyncio.Task | None:
     s = app.state.settings
     if s.gov_monitor_interval_min <= 0:
         return None
-    try:
-        from api.governance.scheduler import monitor_forever
-    except ImportError:
-        return None
+    from api.governance.scheduler import monitor_forever
+
     return asyncio.create_task(monitor_forever(app), name="riskgraph-audit-monitor")
