@@ -27,6 +27,9 @@ def install_governance(app: FastAPI) -> None:
             try:
                 yield
             finally:
+                reruns = getattr(a.state, "gov_rerun_tasks", None)
+                if reruns:  # rule re-runs after dispute corrections finish before the drivers close
+                    await asyncio.wait(set(reruns), timeout=120)
                 if task is not None:
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
