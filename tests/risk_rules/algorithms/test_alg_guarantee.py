@@ -227,3 +227,22 @@ def test_max_cycles_zero_gives_membership_without_evidence():
     assert c.members == ("A", "B", "C") and c.cycles == () and c.cycles_truncated
     (full,) = guarantee_circles(G)
     assert full.cycles == (("A", "B", "A"), ("B", "C", "B")) and not full.cycles_truncated
+
+
+@pytest.mark.slow
+def test_circles_at_scale_match_networkx_scc():
+    import numpy as np
+
+    rng = np.random.default_rng(11)
+    n, m = 300_000, 500_000
+    s, d = rng.integers(0, n, m), rng.integers(0, n, m)
+    ids = np.array([f"C:{i}" for i in range(n)], dtype=object)
+    circles = guarantee_circles_from_edges(ids[s], ids[d], max_cycles=3, max_sources=10)
+    G = nx.DiGraph()
+    G.add_edges_from(zip(ids[s].tolist(), ids[d].tolist(), strict=True))
+    G.remove_edges_from(nx.selfloop_edges(G))
+    expected = {frozenset(c) for c in nx.strongly_connected_components(G) if len(c) >= 2}
+    assert {frozenset(c.members) for c in circles} == expected
+    for c in circles:
+        for cyc in c.cycles:
+            assert is_cycle_in(G, cyc)
