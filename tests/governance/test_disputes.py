@@ -249,3 +249,48 @@ def test_unknown_or_ambiguous_facts_are_refused(gov_client, sample, people):
         == 403
     )
     assert gov_client.get("/v1/disputes", headers=ah).status_code == 200
+
+
+def test_background_rerun_is_reported_on_the_dispute(neo4j_settings, sample, people, tmp_path):
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.api.conftest import make_settings
+    from tests.governance.conftest import gov_overrides
+
+    ex_h, _ = people["examiner"]
+    sup_h, _ = people["supervisor"]
+    s = make_settings(neo4j_settings, tmp_path, **gov_overrides(tmp_path, gov_dispute_rerun="background"))
+    with TestClient(create_app(s)) as c:
+        did = c.post(
+            "/v1/disputes",
+            headers=ex_h,
+            json={
+                "fact": {
+                    "kind": "guarantee",
+                    "start": "C:OUTSIDER",
+                    "end": "C:APPLICANT",
+                    "contract_id": sample.execute_query(
+                        "MATCH (:Company {entity_id: 'C:OUTSIDER'})-[g:GUARANTEES]->(:Company {entity_id: "
+                        "'C:APPLICANT'}) RETURN g.contract_id AS c"
+                    ).records[0]["c"],
+                },
+                "reason": "合同已解除 / contract terminated",
+            },
+        ).json()["dispute_id"]
+        r = c.post(
+            f"/v1/disputes/{did}/resolve",
+            headers=sup_h,
+            json={"decision": "correct", "action": "retract", "reason": "termination letter"},
+        )
+        assert r.status_code == 200 and r.json()["rerun"]["status"] == "running"
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            rerun = c.get(f"/v1/disputes/{did}", headers=sup_h).json()["rerun"]
+            if rerun["status"] != "running":
+                break
+            time.sleep(1)
+        assert rerun["status"] == "completed", rerun
+        assert {x["rule_id"] for x in rerun["runs"]} >= {"guarantee.circle", "guarantee.mutual"}
