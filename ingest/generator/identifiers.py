@@ -19,10 +19,11 @@ _ORG_WEIGHTS = np.array((3, 7, 9, 10, 5, 8, 4, 2), dtype=np.int64)
 _RIC_WEIGHTS = np.array([pow(2, 17 - i, 11) for i in range(17)], dtype=np.int64)
 _RIC_CHECK = "10X98765432"
 
-# (registration authority, entity type) pairs with rough frequencies: 9/1 enterprise 企业,
-# 9/2 individual business 个体工商户, 9/3 farmers' cooperative 农民专业合作社, 1/1 government organ is
-# excluded (they do not borrow); 5/1 social organisation is rare among bank customers.
-USCC_TYPE_CODES = (("91", 0.93), ("92", 0.04), ("93", 0.02), ("51", 0.01))
+# (registration authority, entity type) of the generated companies: 9 = market regulator (工商),
+# 1 = enterprise (企业). Individual businesses (92), cooperatives (93) and social organisations (51)
+# have other name forms (…店, …专业合作社, …协会) than the 有限公司 names generated here, so they are
+# left out rather than mislabelled.
+USCC_TYPE_CODES = (("91", 1.0),)
 
 
 @dataclass(frozen=True)
