@@ -79,6 +79,10 @@ class GuardMiddleware:
 
         principal = ctx.principal
         content_type = _header(resp_headers, b"content-type")
+        touched = set(ctx.entity_ids)
+        if status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit"):
+            # from the unmasked body: the audit log records the exact ids the caller was shown
+            touched.update(m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body))
         parsed: Any = None
         if status < 400 and content_type.startswith("application/json") and body:
             try:
@@ -87,9 +91,6 @@ class GuardMiddleware:
                 parsed = None
             if parsed is not None and not (principal and principal.pii):
                 body = json.dumps(mask_pii(parsed), ensure_ascii=False, separators=(",", ":")).encode()
-        touched = set(ctx.entity_ids)
-        if status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit"):
-            touched.update(m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body))
         record = {
             "kind": "request",
             "ts": _now(),

@@ -38,6 +38,8 @@ RIC_BOSS = make_ric("11010119700101123")
 RIC_WIFE = make_ric("11010219720202234")
 RIC_WANG1 = make_ric("11010119800303345")
 RIC_WANG2 = make_ric("44030119850404456")
+RIC_STRONG = make_ric("11010219900505567")
+STRONG_PERSON_ID = "P:" + RIC_STRONG  # ingest's strong-key person id embeds the resident ID
 MOBILE_BOSS = "13912345678"
 CIRCLE_ID = "GC:sample0000000001"
 CIRCLE_ALERT_ID = alert_id("guarantee.circle", CIRCLE_ID)
@@ -99,6 +101,7 @@ PERSONS = [
     {"entity_id": "P:WIFE", "name": "李秀英", "id_number": RIC_WIFE, "birth_date": "1972-02-02"},
     {"entity_id": "P:WANG1", "name": "王伟", "id_number": RIC_WANG1, "birth_date": "1980-03-03"},
     {"entity_id": "P:WANG2", "name": "王伟", "id_number": RIC_WANG2, "birth_date": "1985-04-04"},
+    {"entity_id": STRONG_PERSON_ID, "name": "赵强", "id_number": RIC_STRONG, "birth_date": "1990-05-05"},
 ]
 SHARES = [
     ("P:BOSS", "C:APPLICANT", 60.0),

@@ -107,3 +107,17 @@ def test_second_writer_process_is_refused(tmp_path):
             AuditLog(tmp_path / "a.jsonl").open()
     finally:
         a.close()
+
+
+def test_audit_keeps_exact_ids_the_response_masked(client, graph, keys, api_settings):
+    from tests.api import sample_graph as g
+
+    r = client.get(f"/v1/entities/{g.STRONG_PERSON_ID}", headers=auth(keys, "examiner"))
+    assert r.status_code == 200
+    assert g.RIC_STRONG not in r.text and r.json()["entity_id"].startswith("P:1101****")
+    rec = [
+        x
+        for x in read_records(api_settings.audit_log_path)
+        if x.get("request_id") == r.headers["x-request-id"]
+    ]
+    assert g.STRONG_PERSON_ID in rec[0]["entity_ids"]
