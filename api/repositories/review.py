@@ -60,23 +60,41 @@ def judgement_id(*parts: str) -> str:
 
 
 class ReviewRepository(Neo4jRepository):
-    async def pairs(self, after: str | None, limit: int) -> list[dict[str, Any]]:
+    async def pairs(
+        self, after: str | None, limit: int, pending_only: bool = False
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Grey-zone pairs (ER decision ``review``) from the evidence ingest stored per record, with
+        the judgements already made on them; (pairs, last record key read — the cursor position)."""
         rows = await self.read(PAIRS, after=after, limit=limit)
-        out = []
+        out: list[dict[str, Any]] = []
+        seen: set[tuple[str, str]] = set()
         for r in rows:
             ev = parse_json(r["evidence"])
-            out.append(
-                jsonable(
-                    {
-                        "entity_id": r["entity_id"],
-                        "name": r["name"],
-                        "record_key": r["record_key"],
-                        "evidence": ev,
-                        "judgements": r["judgements"],
-                    }
+            candidates = ev.get("pairs", []) if isinstance(ev, dict) else []
+            for p in candidates:
+                if not isinstance(p, dict) or p.get("decision") != "review" or not p.get("other"):
+                    continue
+                a, b = sorted((r["record_key"], str(p["other"])))
+                if (a, b) in seen:
+                    continue
+                seen.add((a, b))
+                judged = [j for j in r["judgements"] if (j["record_id_a"], j["record_id_b"]) == (a, b)]
+                if pending_only and judged:
+                    continue
+                out.append(
+                    jsonable(
+                        {
+                            "record_id_a": a,
+                            "record_id_b": b,
+                            "score": p.get("score"),
+                            "rule": p.get("rule"),
+                            "entity_id": r["entity_id"],
+                            "name": r["name"],
+                            "judgements": judged,
+                        }
+                    )
                 )
-            )
-        return out
+        return out, (rows[-1]["record_key"] if len(rows) == limit else None)
 
     async def judge(
         self, a: str, b: str, verdict: str, reviewer: str, note: str | None, stamp: str

@@ -1,4 +1,4 @@
-"""Entity-resolution review queue: grey-zone records, pair judgements, entity splits."""
+"""Entity-resolution review queue: grey-zone pairs, pair judgements, entity splits."""
 
 from __future__ import annotations
 
@@ -20,21 +20,20 @@ router = APIRouter(prefix="/v1/review", tags=["entity-resolution review"], respo
 @router.get(
     "/pairs",
     response_model=ReviewPairPage,
-    summary="Records ingest placed in the ER grey zone",
+    summary="Record pairs ingest's entity resolution left in the grey zone (decision 'review')",
     dependencies=[Depends(require("review:read"))],
 )
 async def pairs(
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    pending_only: bool = False,
+    limit: Annotated[int, Query(ge=1, le=200, description="source records read per page")] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
     r=Depends(repos),
 ) -> ReviewPairPage:
-    after = decode_cursor(cursor, {})
-    rows = await r.review.pairs(after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    filters = {"pending_only": pending_only}
+    after = decode_cursor(cursor, filters)
+    rows, last = await r.review.pairs(after, limit, pending_only)
     return ReviewPairPage(
-        pairs=rows,
-        page=PageInfo(next_cursor=encode_cursor(rows[-1]["record_key"], {}) if more else None, limit=limit),
+        pairs=rows, page=PageInfo(next_cursor=encode_cursor(last, filters) if last else None, limit=limit)
     )
 
 

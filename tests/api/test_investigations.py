@@ -115,10 +115,16 @@ def test_review_judgements_and_splits_are_stored_as_nodes(client, graph, keys, n
         "MATCH (p:Person {entity_id: 'P:BOSS'}) "
         "CREATE (s:SourceRecord {record_key: 'test|persons|src-2', source: 'test'}) "
         "CREATE (p)-[:DERIVED_FROM {match_evidence: $ev}]->(s)",
-        {"ev": '{"decision": "review", "pair": ["test|persons|src-1", "test|persons|src-2"], "p": 0.55}'},
+        {
+            "ev": '{"method": "entity_resolution", "spec": "person_cn", "pairs": ['
+            '{"other": "test|persons|src-1", "score": 2.5, "decision": "review", "rule": "2<=weight<8"}, '
+            '{"other": "test|persons|src-9", "score": 9.0, "decision": "match", "rule": "weight>=8"}]}'
+        },
     )
     q = client.get("/v1/review/pairs", headers=auth(keys, "examiner")).json()
-    assert [p["record_key"] for p in q["pairs"]] == ["test|persons|src-2"]
+    pair = ("test|persons|src-1", "test|persons|src-2")
+    assert [(p["record_id_a"], p["record_id_b"]) for p in q["pairs"]] == [pair]
+    assert q["pairs"][0]["score"] == 2.5 and q["pairs"][0]["judgements"] == []
     j = client.post(
         "/v1/review/judgements",
         json={
@@ -138,6 +144,10 @@ def test_review_judgements_and_splits_are_stored_as_nodes(client, graph, keys, n
     Judgement(**{k: stored[0]["j"][k] for k in ("record_id_a", "record_id_b", "verdict", "reviewer")})
     again = client.get("/v1/review/pairs", headers=auth(keys, "examiner")).json()
     assert again["pairs"][0]["judgements"][0]["verdict"] == "different"
+    pending = client.get(
+        "/v1/review/pairs", params={"pending_only": True}, headers=auth(keys, "examiner")
+    ).json()
+    assert pending["pairs"] == []
     bad = client.post(
         "/v1/review/splits",
         json={"entity_id": "P:BOSS", "parts": [["test|persons|src-1"], ["test|persons|nope"]]},
