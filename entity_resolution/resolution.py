@@ -183,7 +183,7 @@ def pairs_frame(
             "record_id_a": rid[sp.a],
             "record_id_b": rid[sp.b],
             "score": np.round(sp.score, 4),
-            "probability": np.round(probability(sp.score), 6),
+            "probability": np.round(probability(sp.score), 6).astype(np.float32),
             "decision": pd.Categorical(sp.decision),
             "rule": pd.Categorical(sp.rule),
             "judgement": sp.judgement,
