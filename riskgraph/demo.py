@@ -40,7 +40,9 @@ def stages(scale: str) -> list[Stage]:
         Stage("start Neo4j", ("db", "start"), "#2"),
         Stage("create constraints and indexes", ("db", "init"), "#2"),
         Stage(
-            f"generate sample data ({scale})", ("generate", "--scale", scale, "--seed", "7", data_dir), "#3"
+            f"generate sample data ({scale})",
+            ("generate", data_dir, "--scale", scale, "--seed", "7", "--single-source", "demo"),
+            "#3",
         ),
         Stage("ingest sample data", ("ingest", data_dir, "--source", "demo"), "#3", needs="generate"),
         Stage("run the rule jobs", ("rules", "run"), "#5"),

@@ -54,6 +54,8 @@ def test_killed_ingest_rerun_equals_uninterrupted(
         "registry",
         "--chunk-size",
         str(CHUNK),
+        "--resolver",  # the same resolver as the reference load (run_ingest's default)
+        "strong-key",
         "--rejects",
         str(tmp_path / "rejects.csv"),
     ]
