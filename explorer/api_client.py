@@ -194,8 +194,11 @@ class ApiClient:
         return self.get("/v1/rule-runs", rule_id=rule_id, status=status, limit=limit)
 
     # --- entity-resolution review ---
-    def review_queue(self, *, limit: int = 50, cursor: str | None = None) -> dict[str, Any]:
-        return self.get("/v1/review/pairs", limit=limit, cursor=cursor)
+    def review_queue(
+        self, *, limit: int = 50, cursor: str | None = None, pending_only: bool = False
+    ) -> dict[str, Any]:
+        """Grey-zone record pairs: record_id_a, record_id_b, score, rule, entity_id, name, judgements."""
+        return self.get("/v1/review/pairs", limit=limit, cursor=cursor, pending_only=pending_only or None)
 
     def judge(self, record_id_a: str, record_id_b: str, verdict: str, note: str = "") -> dict[str, Any]:
         """verdict: same / different / unsure."""

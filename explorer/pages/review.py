@@ -20,32 +20,32 @@ def _records(entity_id: str) -> dict[str, dict]:
 
 
 with tab_pairs:
-    res = ui.call(api.review_queue, limit=100)
+    pending = st.checkbox("只看未判断 Pending only", value=False, key="rg_pairs_pending")
+    res = ui.call(api.review_queue, limit=100, pending_only=pending)
     pairs = (res or {}).get("pairs") or []
     if res is not None and not pairs:
         st.info("复核队列为空 The review queue is empty.")
     if pairs:
-        labels = {p["record_key"]: f"{p.get('name')} · {p['entity_id']} · {p['record_key']}" for p in pairs}
-        chosen = st.selectbox("待复核记录 Record", list(labels), format_func=labels.get, key="rg_pair_pick")
-        pair = next(p for p in pairs if p["record_key"] == chosen)
-        ev = pair.get("evidence") or {}
-        a = str(ev.get("record_id_a") or chosen)
-        b = str(ev.get("record_id_b") or "")
-        st.caption(
-            f"匹配概率 probability {ev.get('probability', '—')} · 权重 weight {ev.get('total_weight', '—')} · 决定 decision {ev.get('decision')}"
+        labels = {
+            f"{p['record_id_a']}|{p['record_id_b']}": f"{p.get('name')} · {p['entity_id']} · {p['record_id_a']} ↔ {p['record_id_b']}"
+            for p in pairs
+        }
+        chosen = st.selectbox(
+            "待复核记录对 Record pair", list(labels), format_func=labels.get, key="rg_pair_pick"
         )
+        pair = next(p for p in pairs if f"{p['record_id_a']}|{p['record_id_b']}" == chosen)
+        a, b = pair["record_id_a"], pair["record_id_b"]
+        st.caption(f"匹配分 score {pair.get('score', '—')} · 规则 rule {pair.get('rule') or '—'}")
         recs = _records(pair["entity_id"])
         left, right = st.columns(2)
         for col, rid in ((left, a), (right, b)):
             with col:
                 st.markdown(f"**{rid}**")
-                rec = recs.get(rid) or next(
-                    (r for r in recs.values() if r.get("source_record_id") == rid), None
-                )
-                st.json((rec or {}).get("payload") or {"record": rid})
-        if ev.get("steps"):
-            st.markdown("**比较明细 Comparison waterfall**")
-            st.dataframe(ev["steps"], hide_index=True, width="stretch")
+                rec = recs.get(rid) or {}
+                st.json(rec.get("payload") or {"record": rid})
+                if rec.get("match_evidence"):
+                    with st.expander("匹配证据 ER evidence"):
+                        st.json(rec["match_evidence"])
         if pair.get("judgements"):
             st.caption(
                 "已有判断 Earlier judgements: "
@@ -60,7 +60,7 @@ with tab_pairs:
             verdict = "different"
         if c3.button("无法判断 Unsure", key="rg_pair_unsure"):
             verdict = "unsure"
-        if verdict and b and ui.call(api.judge, a, b, verdict, note) is not None:
+        if verdict and ui.call(api.judge, a, b, verdict, note) is not None:
             st.session_state["rg_judged"] = (a, b, verdict)
             st.rerun()
     if st.session_state.get("rg_judged"):

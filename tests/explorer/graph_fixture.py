@@ -197,9 +197,10 @@ def build(driver: Driver) -> None:
             ev=json.dumps({"rule": "same valid id_number", "weight": 12.5}),
             ev2=json.dumps(
                 {
-                    "record_id_a": "test|persons|src-1",
-                    "record_id_b": "crm|persons|77",
                     "decision": "review",
+                    "pairs": [
+                        {"other": "test|persons|src-1", "decision": "review", "score": 0.81, "rule": None}
+                    ],
                     "probability": 0.81,
                     "total_weight": 2.1,
                     "steps": [

@@ -122,7 +122,7 @@ def test_er_review_judges_a_pair_side_by_side(app_as, live_api):
     at.text_input(key="rg_pair_note").input("same ID, traditional name").run()
     at.button(key="rg_pair_same").click().run()
     assert not at.exception
-    assert "test|persons|src-1 / crm|persons|77 → same" in texts(at)
+    assert "crm|persons|77 / test|persons|src-1 → same" in texts(at)
     pairs = _api(live_api, "examiner").review_queue()["pairs"]
     assert any(j["verdict"] == "same" for p in pairs for j in p["judgements"])
 
