@@ -67,8 +67,10 @@ def start(
 
 
 def run_foreground(port: int, api_url: str, address: str = "127.0.0.1") -> int:
-    """`riskgraph explore`: serve until Ctrl-C."""
-    try:
-        return subprocess.call(command(port, address), env=environment(api_url))
-    except KeyboardInterrupt:
-        return 0
+    """`riskgraph explore`: serve until Ctrl-C or SIGTERM.
+
+    The process becomes Streamlit (exec) rather than waiting on it as a child, so a SIGTERM sent to
+    `riskgraph explore` reaches the server itself and never leaves an orphaned Streamlit behind."""
+    cmd = command(port, address)
+    os.execve(cmd[0], cmd, environment(api_url))
+    return 0  # not reached
