@@ -260,7 +260,11 @@ NODES: tuple[NodeType, ...] = (
             Prop("started_at", "datetime", "start"),
             Prop("finished_at", "datetime", "end (null while running or after a crash)"),
             Prop("status", "string", "running / completed / failed"),
-            Prop("input_hash", "string", "hash of source + input files: an unfinished batch of the same input is resumed"),
+            Prop(
+                "input_hash",
+                "string",
+                "hash of source + input files: an unfinished batch of the same input is resumed",
+            ),
             Prop("resumed_at", "datetime", "when an unfinished run was last resumed"),
             Prop(
                 "counts",
@@ -277,7 +281,9 @@ NODES: tuple[NodeType, ...] = (
         properties=(
             Prop("version_id", "string", "id", required=True),
             Prop("attribute", "string", "attribute name (relationship attributes: TYPE.attribute)"),
-            Prop("subject", "string", "entity key, or the relationship it belongs to (start-[TYPE:ident]->end)"),
+            Prop(
+                "subject", "string", "entity key, or the relationship it belongs to (start-[TYPE:ident]->end)"
+            ),
             Prop("record_key", "string", "source record whose newer value superseded this one"),
             Prop("value", "string", "the earlier value (JSON)"),
             *VALIDITY,
@@ -379,14 +385,25 @@ NODES = (
             Prop("user_id", "string", "login name", required=True),
             Prop("name", "string", "display name"),
             Prop("created_at", "datetime", "when created"),
-            Prop("branch", "string", "bank branch the user belongs to (the head office code = 总行)", indexed=True),
+            Prop(
+                "branch",
+                "string",
+                "bank branch the user belongs to (the head office code = 总行)",
+                indexed=True,
+            ),
             Prop("roles", "list<string>", "roles the user may hold (keys and sessions carry a subset)"),
             Prop("pii", "bool", "may see unmasked resident IDs and phone numbers"),
             Prop("created_by", "string", "administrator (or cli:<os user>) who created the account"),
             Prop("password_hash", "string", "argon2id hash of the password (interactive users only)"),
             Prop("password_history", "list<string>", "argon2id hashes of the previous passwords (no reuse)"),
-            Prop("password_changed_at", "datetime", "last password change; older than the max age = must change"),
-            Prop("must_change_password", "bool", "set on creation and reset: the next sign-in must change it"),
+            Prop(
+                "password_changed_at",
+                "datetime",
+                "last password change; older than the max age = must change",
+            ),
+            Prop(
+                "must_change_password", "bool", "set on creation and reset: the next sign-in must change it"
+            ),
             Prop("failed_logins", "int", "consecutive failed sign-ins (reset by a successful one)"),
             Prop("locked", "bool", "locked: no sign-in, no key or session accepted, until an admin unlocks"),
             Prop("locked_at", "datetime", "when locked"),
@@ -403,7 +420,11 @@ NODES = (
             Prop("key_id", "string", "public part of the key (rg_<key_id>_…)", required=True),
             Prop("lookup", "string", "HMAC-SHA256(pepper, key): finds the record", indexed=True),
             Prop("hash", "string", "argon2id hash of the key: proves it"),
-            Prop("scopes", "list<string>", "roles (approver, examiner, supervisor, auditor, admin, service) and pii"),
+            Prop(
+                "scopes",
+                "list<string>",
+                "roles (approver, examiner, supervisor, auditor, admin, service) and pii",
+            ),
             Prop("label", "string", "what the key is for"),
             Prop("user_id", "string", "owner", indexed=True),
             Prop("created_at", "datetime", "issued"),
@@ -590,8 +611,10 @@ DISPUTE_STATUSES = ("open", "corrected", "upheld")
 AUDIT_FLAG_STATUSES = ("open", "confirmed", "dismissed")
 
 NODES = (
-    *(replace(nt, properties=(*nt.properties, *DISPUTE_MARKS)) if nt.label in DISPUTABLE_NODES else nt
-      for nt in NODES),
+    *(
+        replace(nt, properties=(*nt.properties, *DISPUTE_MARKS)) if nt.label in DISPUTABLE_NODES else nt
+        for nt in NODES
+    ),
     NodeType(
         DISPUTE,
         "dispute_id",
@@ -600,10 +623,18 @@ NODES = (
         zh="异议",
         properties=(
             Prop("dispute_id", "string", "id (D-…)", required=True),
-            Prop("fact_kind", "string", "shareholding / position / guarantee / family / listing / blacklist_entry / "
-                 "company / person", indexed=True),
+            Prop(
+                "fact_kind",
+                "string",
+                "shareholding / position / guarantee / family / listing / blacklist_entry / company / person",
+                indexed=True,
+            ),
             Prop("fact", "string", "JSON: how to find the fact (type, start, end, ident; or label and key)"),
-            Prop("subject", "string", "the fact as FactVersion.subject names it (start-[TYPE:ident]->end or key)"),
+            Prop(
+                "subject",
+                "string",
+                "the fact as FactVersion.subject names it (start-[TYPE:ident]->end or key)",
+            ),
             Prop("entity_ids", "list<string>", "parties the fact concerns"),
             Prop("status", "string", f"one of {', '.join(DISPUTE_STATUSES)}", indexed=True),
             Prop("raised_by", "string", "user"),
@@ -627,8 +658,13 @@ NODES = (
         zh="异常使用标记",
         properties=(
             Prop("flag_id", "string", "deterministic: check + user + window", required=True),
-            Prop("check", "string", "audit.volume_spike / audit.off_hours / audit.no_application / "
-                 "audit.dormant_reactivated / audit.repeated_denials", indexed=True),
+            Prop(
+                "check",
+                "string",
+                "audit.volume_spike / audit.off_hours / audit.no_application / "
+                "audit.dormant_reactivated / audit.repeated_denials",
+                indexed=True,
+            ),
             Prop("user_id", "string", "user (or client:<address> for unauthenticated denials)", indexed=True),
             Prop("window", "string", "the day or period judged"),
             Prop("severity", "string", "low / medium / high", indexed=True),
@@ -647,8 +683,10 @@ NODES = (
 )
 
 RELATIONSHIPS = (
-    *(replace(rt, properties=(*rt.properties, *DISPUTE_MARKS)) if rt.type in DISPUTABLE_RELS else rt
-      for rt in RELATIONSHIPS),
+    *(
+        replace(rt, properties=(*rt.properties, *DISPUTE_MARKS)) if rt.type in DISPUTABLE_RELS else rt
+        for rt in RELATIONSHIPS
+    ),
     RelType(
         DISPUTES,
         (DISPUTE,),

@@ -122,7 +122,9 @@ def run_ingest_command(
         f"{w.versions:,} earlier values kept as FactVersion; load {load_s:.1f} s"
     )
     if result.er_moves:
-        console.print(f"entity resolution moved {result.er_moves:,} loaded records to another entity (history kept)")
+        console.print(
+            f"entity resolution moved {result.er_moves:,} loaded records to another entity (history kept)"
+        )
     if result.ignored:
         console.print(f"ignored (name is no kind): {', '.join(result.ignored)}")
     for refused in result.refused:

@@ -112,10 +112,14 @@ def db_schema_doc(
 @app.command("ingest")
 def ingest(
     paths: list[Path] = typer.Argument(..., help="files (companies.csv …) or folders of files named by kind"),
-    source: list[str] = typer.Option(..., "--source", help="source system name; with --bulk, one per PATH allowed"),
+    source: list[str] = typer.Option(
+        ..., "--source", help="source system name; with --bulk, one per PATH allowed"
+    ),
     rejects: Path | None = typer.Option(None, "--rejects", help="rejects CSV (default rejects-<batch>.csv)"),
     chunk_size: int = typer.Option(10_000, "--chunk-size", help="rows per transaction"),
-    bulk: bool = typer.Option(False, "--bulk", help="first load into an EMPTY local database via neo4j-admin import"),
+    bulk: bool = typer.Option(
+        False, "--bulk", help="first load into an EMPTY local database via neo4j-admin import"
+    ),
     resolver: str = typer.Option("er", "--resolver", help="er (entity resolution, default) or strong-key"),
 ) -> None:
     """Read, validate, resolve and load source files into the graph (see docs/data-interface.md)."""
@@ -128,16 +132,45 @@ def ingest(
             _fail("请只给一个 --source。/ Give exactly one --source (several only with --bulk).")
         if resolver not in ("er", "strong-key"):
             _fail(f"未知的解析器 / unknown --resolver {resolver!r}: use 'er' or 'strong-key'.")
-        raise typer.Exit(run_ingest_command(console, driver_from_settings, paths, source[0], rejects,
-                                            s.neo4j_database, chunk_size, resolver))
+        raise typer.Exit(
+            run_ingest_command(
+                console,
+                driver_from_settings,
+                paths,
+                source[0],
+                rejects,
+                s.neo4j_database,
+                chunk_size,
+                resolver,
+            )
+        )
     if s.uses_external_server:
-        _fail("--bulk 需要本地服务器（未设置 NEO4J_URI）。/ --bulk needs the local server (NEO4J_URI is set).")
+        _fail(
+            "--bulk 需要本地服务器（未设置 NEO4J_URI）。/ --bulk needs the local server (NEO4J_URI is set)."
+        )
     from ingest.bulk import AdminTool
 
-    admin = AdminTool(s.java_bin, str(neo4j_server.fetch_jars(s) / "*"), neo4j_server.ADMIN_ENTRY_POINT,
-                      neo4j_server._env(s), s.server_home, s.neo4j_heap)
-    raise typer.Exit(run_bulk_command(console, admin, lambda: neo4j_server.stop(s), lambda: neo4j_server.start(s),
-                                      driver_from_settings, paths, source, rejects, s.neo4j_database))
+    admin = AdminTool(
+        s.java_bin,
+        str(neo4j_server.fetch_jars(s) / "*"),
+        neo4j_server.ADMIN_ENTRY_POINT,
+        neo4j_server._env(s),
+        s.server_home,
+        s.neo4j_heap,
+    )
+    raise typer.Exit(
+        run_bulk_command(
+            console,
+            admin,
+            lambda: neo4j_server.stop(s),
+            lambda: neo4j_server.start(s),
+            driver_from_settings,
+            paths,
+            source,
+            rejects,
+            s.neo4j_database,
+        )
+    )
 
 
 def _rules_app() -> typer.Typer:
@@ -172,7 +205,9 @@ def serve(
 def explore(
     port: int = typer.Option(8501, help="port of the explorer"),
     address: str = typer.Option("127.0.0.1", help="bind address"),
-    api_url: str | None = typer.Option(None, help="riskgraph API base URL (default: settings api_host/api_port)"),
+    api_url: str | None = typer.Option(
+        None, help="riskgraph API base URL (default: settings api_host/api_port)"
+    ),
 ) -> None:
     """Run the Streamlit explorer (a client of the API; sign in with an API key) until Ctrl-C."""
     from explorer.launcher import run_foreground
@@ -207,7 +242,9 @@ def users_create(
     user_id: str = typer.Argument(..., help="login name"),
     name: str = typer.Option("", "--name", help="display name"),
     branch: str | None = typer.Option(None, "--branch", help="bank branch (default: the head office)"),
-    role: list[str] = typer.Option(..., "--role", help="approver/examiner/supervisor/auditor/admin/service (repeat)"),
+    role: list[str] = typer.Option(
+        ..., "--role", help="approver/examiner/supervisor/auditor/admin/service (repeat)"
+    ),
     pii: bool = typer.Option(False, "--pii", help="may see unmasked resident IDs and phone numbers"),
     service: bool = typer.Option(False, "--service", help="service account: an API key, no password"),
     key: bool = typer.Option(False, "--key", help="also issue an API key"),
@@ -215,8 +252,19 @@ def users_create(
     """Create a user; prints a temporary password (to change at first sign-in) and/or a key, once."""
     from api.governance import cli as gov
 
-    raise typer.Exit(gov.create(get_settings(), console, user_id=user_id, name=name, branch=branch, roles=role,
-                                pii=pii, service=service, with_key=key))
+    raise typer.Exit(
+        gov.create(
+            get_settings(),
+            console,
+            user_id=user_id,
+            name=name,
+            branch=branch,
+            roles=role,
+            pii=pii,
+            service=service,
+            with_key=key,
+        )
+    )
 
 
 @users_app.command("list")
@@ -256,7 +304,9 @@ def users_issue_key(
     user_id: str,
     scope: list[str] = typer.Option([], "--scope", help="subset of the user's roles (+pii); default all"),
     label: str = typer.Option("api", "--label"),
-    ttl_days: int | None = typer.Option(None, "--ttl-days", help="default api_key_ttl_days (also the maximum)"),
+    ttl_days: int | None = typer.Option(
+        None, "--ttl-days", help="default api_key_ttl_days (also the maximum)"
+    ),
 ) -> None:
     """Issue an API key to a user (printed once)."""
     from api.governance import cli as gov
@@ -289,7 +339,9 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("check")
 def audit_check(
-    hours: float | None = typer.Option(None, "--hours", help="window to judge (default gov_monitor_window_h)"),
+    hours: float | None = typer.Option(
+        None, "--hours", help="window to judge (default gov_monitor_window_h)"
+    ),
     until: datetime | None = typer.Option(None, "--until", help="end of the window (default now, UTC)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="report only; write no flags, freeze nobody"),
     freeze: bool | None = typer.Option(None, "--freeze/--no-freeze", help="override gov_auto_freeze"),
@@ -299,8 +351,9 @@ def audit_check(
 
     if until is not None and until.tzinfo is None:
         until = until.replace(tzinfo=UTC)
-    raise typer.Exit(gov.audit_check(get_settings(), console, hours=hours, until=until, dry_run=dry_run,
-                                     freeze=freeze))
+    raise typer.Exit(
+        gov.audit_check(get_settings(), console, hours=hours, until=until, dry_run=dry_run, freeze=freeze)
+    )
 
 
 @app.command("demo")
@@ -317,9 +370,15 @@ def demo(
 @app.command("resolve")
 def resolve_cmd(
     files: list[Path] = typer.Argument(..., help="CSV / JSONL / XLSX files of records"),
-    spec: Path = typer.Option(..., "--spec", help="resolution spec YAML (or company_cn / person_cn / person_latin)"),
-    out: Path = typer.Option(..., "--out", help="output folder (entities.csv, pairs.csv, review_queue.csv, state/)"),
-    prior: Path | None = typer.Option(None, "--prior", help="state/ folder of an earlier run (stable ids, incremental)"),
+    spec: Path = typer.Option(
+        ..., "--spec", help="resolution spec YAML (or company_cn / person_cn / person_latin)"
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="output folder (entities.csv, pairs.csv, review_queue.csv, state/)"
+    ),
+    prior: Path | None = typer.Option(
+        None, "--prior", help="state/ folder of an earlier run (stable ids, incremental)"
+    ),
 ) -> None:
     """Entity resolution on files, without the database (see docs/entity-resolution.md)."""
     from entity_resolution.cli_support import resolve_files
@@ -341,7 +400,8 @@ def generate_cmd(
     seed: int = typer.Option(7, "--seed", help="same seed → byte-identical files"),
     fmt: str = typer.Option("csv", "--format", help="csv, jsonl or xlsx"),
     single_source: str | None = typer.Option(
-        None, "--single-source", help="write every system into OUT itself as one source of this name"),
+        None, "--single-source", help="write every system into OUT itself as one source of this name"
+    ),
 ) -> None:
     """Synthetic Chinese credit data with ground truth (see ingest/generator/README.md)."""
     from ingest.generator.generate import generate

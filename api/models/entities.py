@@ -64,7 +64,8 @@ class EntityDetail(BaseModel):
     risk_score: dict[str, Any] | None
     open_alerts: int
     disputes: list[dict[str, Any]] = Field(
-        default_factory=list, description="open disputes (异议) about facts of this entity (docs/governance.md)"
+        default_factory=list,
+        description="open disputes (异议) about facts of this entity (docs/governance.md)",
     )
 
 
