@@ -25,6 +25,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from riskgraph.benchmarks import replace_section
+
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- entity-resolution:begin -->", "<!-- entity-resolution:end -->"
@@ -221,15 +223,7 @@ def render(results: list[dict], facts: dict) -> str:
 
 
 def write_section(text: str) -> None:
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
-    current = BENCH_MD.read_text(encoding="utf-8") if BENCH_MD.exists() else "# Benchmarks\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        _, tail = rest.split(END, 1)
-        new = head + block + tail.lstrip("\n")
-    else:
-        new = current.rstrip("\n") + "\n\n" + block
-    BENCH_MD.write_text(new, encoding="utf-8")
+    replace_section(BEGIN, END, text)
 
 
 RESULTS_JSON = Path(__file__).with_name("results.json")

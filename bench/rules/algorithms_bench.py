@@ -34,6 +34,8 @@ import numpy as np
 import psutil
 import scipy
 
+from riskgraph.benchmarks import replace_section
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -288,15 +290,7 @@ def machine_facts() -> str:
 
 
 def write_section(text: str) -> None:
-    block = f"{BEGIN}\n{text.rstrip()}\n{END}\n"
-    current = BENCH_MD.read_text(encoding="utf-8") if BENCH_MD.exists() else "# Benchmarks\n\n"
-    if BEGIN in current and END in current:
-        head, rest = current.split(BEGIN, 1)
-        tail = rest.split(END, 1)[1].lstrip("\n")
-        current = head + block + ("\n" + tail if tail else "")
-    else:
-        current = current.rstrip("\n") + "\n\n" + block
-    BENCH_MD.write_text(current, encoding="utf-8")
+    replace_section(BEGIN, END, text)
 
 
 def main() -> None:
