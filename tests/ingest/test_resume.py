@@ -15,6 +15,7 @@ import pytest
 from neo4j import Driver
 
 from graph_model import schema as s
+from ingest.er_resolver import EntityResolutionResolver
 from ingest.fingerprint import graph_fingerprint
 from ingest.pipeline import run_ingest
 
@@ -37,7 +38,10 @@ def test_killed_ingest_rerun_equals_uninterrupted(
 ) -> None:
     folder = xs_dataset / "registry"
     # 1. the uninterrupted load
-    reference = run_ingest(clean_graph, [folder], "registry", chunk_size=CHUNK)
+    # entity resolution, the CLI's default resolver, on all three runs
+    reference = run_ingest(
+        clean_graph, [folder], "registry", chunk_size=CHUNK, resolver=EntityResolutionResolver(clean_graph)
+    )
     assert reference.ok
     total = _count(clean_graph, s.SOURCE_RECORD)
     want = graph_fingerprint(clean_graph)
@@ -54,8 +58,6 @@ def test_killed_ingest_rerun_equals_uninterrupted(
         "registry",
         "--chunk-size",
         str(CHUNK),
-        "--resolver",  # the same resolver as the reference load (run_ingest's default)
-        "strong-key",
         "--rejects",
         str(tmp_path / "rejects.csv"),
     ]
@@ -92,7 +94,9 @@ def test_killed_ingest_rerun_equals_uninterrupted(
     killed_batch = records[0]["id"]
 
     # 3. run again: it resumes the unfinished batch and ends in the same graph
-    again = run_ingest(clean_graph, [folder], "registry", chunk_size=CHUNK)
+    again = run_ingest(
+        clean_graph, [folder], "registry", chunk_size=CHUNK, resolver=EntityResolutionResolver(clean_graph)
+    )
     assert again.ok and again.resumed and again.batch_id == killed_batch
     assert sum(kc.unchanged for kc in again.counts.values()) == partial
     assert sum(kc.created for kc in again.counts.values()) == total - partial
