@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from explorer.graph_data import mark_path, subgraph_from_api
-from explorer.headless import Browser
+from explorer.headless import Browser, BrowserError
 from explorer.network_html import render_html
 from explorer.sample_graph import neighbourhood
 
@@ -53,16 +53,27 @@ def test_clicking_a_node_selects_it(browser, tmp_path):
     page = _open(browser, render_html(sg), tmp_path)
     try:
         target = sg.nodes[4].id
-        pos = page.evaluate(f"network.canvasToDOM(network.getPositions(['{target}'])['{target}'])")
-        box = page.evaluate(
-            "(() => { const r = document.getElementById('rg-network').getBoundingClientRect(); return [r.left, r.top]; })()"
-        )
-        x, y = pos["x"] + box[0], pos["y"] + box[1]
-        for kind in ("mousePressed", "mouseReleased"):
-            page.send(
-                "Input.dispatchMouseEvent", {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}
+        selected = None
+        # vis-network may still be finishing its post-stabilization fit when the page reports
+        # "stable" (seen on a loaded machine): read the node's screen position afresh for each try
+        for _attempt in range(5):
+            page.pump(0.3)
+            pos = page.evaluate(f"network.canvasToDOM(network.getPositions(['{target}'])['{target}'])")
+            box = page.evaluate(
+                "(() => { const r = document.getElementById('rg-network').getBoundingClientRect(); return [r.left, r.top]; })()"
             )
-        assert page.wait_for("window.rgSelected", timeout=10) == target
+            x, y = pos["x"] + box[0], pos["y"] + box[1]
+            for kind in ("mousePressed", "mouseReleased"):
+                page.send(
+                    "Input.dispatchMouseEvent",
+                    {"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1},
+                )
+            try:
+                selected = page.wait_for("window.rgSelected", timeout=4)
+                break
+            except BrowserError:
+                continue
+        assert selected == target
     finally:
         page.close()
 
