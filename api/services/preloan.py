@@ -109,6 +109,20 @@ def _reason(code: str, effect: str, zh: str, en: str, **evidence: Any) -> dict[s
     return {"code": code, "effect": effect, "message_zh": zh, "message_en": en, "evidence": evidence}
 
 
+def _checked_identifier(
+    raw: str | None, kind: str, reasons: list[dict[str, Any]], code: str, zh: str, en: str, field: str
+) -> str | None:
+    """The identifier as looked up: normalized when it passes its check; otherwise it is still looked
+    up as given (upper-cased), and a `refer` reason says that it failed the check."""
+    if not raw:
+        return None
+    found_kind, value = classify_query(raw)
+    if found_kind == kind:
+        return value
+    reasons.append(_reason(code, "refer", zh, en, field=field))
+    return raw.upper()
+
+
 class PreLoanCheck:
     def __init__(self, repo: CheckRepository, config: RulesConfig, bounds: CheckBounds) -> None:
         self.repo = repo
@@ -134,33 +148,24 @@ class PreLoanCheck:
         a = req.applicant
         empty: tuple = ({}, [], [])
         reasons: list[dict[str, Any]] = []
-        uscc = ric = None
-        if a.uscc:
-            kind, value = classify_query(a.uscc)
-            if kind != "uscc":
-                reasons.append(
-                    _reason(
-                        "invalid_uscc",
-                        "refer",
-                        "统一社会信用代码校验失败。",
-                        "The USCC fails its check digit.",
-                        field="applicant.uscc",
-                    )
-                )
-            uscc = value if kind == "uscc" else a.uscc.upper()
-        if a.resident_id:
-            kind, value = classify_query(a.resident_id)
-            if kind != "id_number":
-                reasons.append(
-                    _reason(
-                        "invalid_resident_id",
-                        "refer",
-                        "身份证号码校验失败。",
-                        "The resident ID fails its check.",
-                        field="applicant.resident_id",
-                    )
-                )
-            ric = value if kind == "id_number" else a.resident_id.upper()
+        uscc = _checked_identifier(
+            a.uscc,
+            "uscc",
+            reasons,
+            "invalid_uscc",
+            "统一社会信用代码校验失败。",
+            "The USCC fails its check digit.",
+            "applicant.uscc",
+        )
+        ric = _checked_identifier(
+            a.resident_id,
+            "id_number",
+            reasons,
+            "invalid_resident_id",
+            "身份证号码校验失败。",
+            "The resident ID fails its check.",
+            "applicant.resident_id",
+        )
         if uscc or ric or a.entity_id:
             rows, ball = await self._by_key(uscc=uscc, ric=ric, entity_id=a.entity_id)
             if len(rows) == 1:
