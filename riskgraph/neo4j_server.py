@@ -13,6 +13,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import subprocess
 import time
 from collections.abc import Callable
@@ -164,6 +165,18 @@ def _env(settings: Settings) -> dict[str, str]:
     return {**os.environ, "NEO4J_HOME": str(p["home"]), "NEO4J_CONF": str(p["conf"])}
 
 
+_PASSWORD_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_password(length: int = 32) -> str:
+    """A random password of letters and digits only.
+
+    It goes to neo4j-admin as a command-line argument: a URL-safe token starting with ``-``
+    (one in 64) is read as an option and the set-up fails, which once broke CI.
+    """
+    return "".join(secrets.choice(_PASSWORD_ALPHABET) for _ in range(length))
+
+
 def ensure_password(settings: Settings) -> str:
     """Generate the initial password once, store it readable only by its owner, and register it."""
     pw_file = settings.password_file
@@ -174,7 +187,7 @@ def ensure_password(settings: Settings) -> str:
             f"数据目录已初始化但缺少密码文件。/ The data folder {settings.server_home} was initialised "
             f"but its password file {pw_file} is missing; restore it or remove the folder."
         )
-    password = secrets.token_urlsafe(24)
+    password = new_password()
     proc = subprocess.run(
         [
             settings.java_bin,
