@@ -119,6 +119,11 @@ class Rule(ABC):
     description_en: ClassVar[str]
     sources: ClassVar[tuple[str, ...]] = ()
     Params: ClassVar[type[RuleParams]] = RuleParams
+    #: Keys of the per-run cache the rule reads (None: unknown). When every rule still to run
+    #: declares them, the runner drops the other cached projections first, so the last rules of a
+    #: large run do not hold the ownership and guarantee graphs they never use. Only memory is at
+    #: stake: a dropped projection a rule does need is simply read again.
+    shared_reads: ClassVar[frozenset[str] | None] = None
 
     @abstractmethod
     def evaluate(self, ctx: RuleContext, params: Any) -> RuleOutput:

@@ -9,6 +9,7 @@ bookkeeping. A failing rule is recorded as ``failed`` and does not resolve its e
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import time
 import uuid
@@ -75,6 +76,18 @@ def _finish_run(
         ).consume()
 
 
+def _release_cache(ctx: RuleContext, remaining: list[Rule]) -> None:
+    """Drop cached projections that none of the remaining rules reads (see ``Rule.shared_reads``)."""
+    if any(r.shared_reads is None for r in remaining):
+        return
+    keep = set().union(*(r.shared_reads for r in remaining))
+    dropped = [k for k in ctx.cache if k not in keep]
+    for k in dropped:
+        del ctx.cache[k]
+    if dropped:
+        gc.collect()  # networkx graphs hold reference cycles: free them before the next rule allocates
+
+
 def run_rules(
     driver: Driver,
     config: RulesConfig,
@@ -101,7 +114,8 @@ def run_rules(
         progress=on_progress,
     )
     summaries: list[RuleRunSummary] = []
-    for rule in rules:
+    for i, rule in enumerate(rules):
+        _release_cache(ctx, rules[i:])
         params = rule_params(config, rule.id, rule.Params)
         run_id = new_run_id(rule.id)
         ctx.run_id = run_id

@@ -147,8 +147,10 @@ def bulk_load(scale: str, seed: int, settings) -> dict:
         files,
         "neo4j",
         folder / "import.report",
-        "4g",
+        "3g",
     )
+    # neo4j-admin's off-heap default is 90% of free RAM: cap it, the machine is shared
+    cmd.append("--max-off-heap-memory=6G")
     import_files(cmd, neo4j_server._env(settings), settings.server_home)
     t_import = time.perf_counter() - t0
     neo4j_server.start(settings)
@@ -263,7 +265,11 @@ def rerun_scale(scale: str, heap: str, pagecache: str, label: str, fresh: bool =
         neo4j_server.stop(settings)
 
 
-def bench_scale(scale: str, seed: int, heap: str, pagecache: str, bulk: bool = False) -> dict:
+def bench_scale(
+    scale: str, seed: int, heap: str, pagecache: str, bulk: bool = False, load_only: bool = False
+) -> dict:
+    """Load the scale's true world into a fresh database, then (unless ``load_only``) run the rules
+    twice. A load-only result is completed later with ``--rerun SCALE --fresh``."""
     from riskgraph import neo4j_server
 
     settings = _settings(scale, heap, pagecache)
@@ -277,6 +283,17 @@ def bench_scale(scale: str, seed: int, heap: str, pagecache: str, bulk: bool = F
         else:
             load = _child(["--child-load", scale, "--seed", str(seed)], env)
             load["method"] = "UNWIND batches through the driver"
+        if load_only:
+            la = os.getloadavg()
+            return {
+                "scale": scale,
+                "seed": seed,
+                "when": started,
+                "heap": heap,
+                "pagecache": pagecache,
+                "load": load,
+                "loadavg": {"before": la, "after_load": la},
+            }
         la_before = os.getloadavg()
         partial = ROOT / "var" / "rules-bench" / f"{scale}-first-partial.json"
         first = _child(["--child-rules", "--partial", str(partial)], env)
@@ -386,6 +403,11 @@ def main() -> None:
         "--fresh", action="store_true", help="with --rerun: delete rule outputs, run twice (1st + 2nd)"
     )
     ap.add_argument(
+        "--load-only",
+        action="store_true",
+        help="load the scale(s) and stop; run the rules with --rerun --fresh",
+    )
+    ap.add_argument(
         "--render-only", action="store_true", help="rewrite the section from var/rules-bench/results.json"
     )
     ap.add_argument("--child-load", help=argparse.SUPPRESS)
@@ -410,6 +432,7 @@ def main() -> None:
     raw = ROOT / "var" / "rules-bench" / "results.json"
     if args.rerun:
         previous = json.loads(raw.read_text())
+        previous[args.rerun]["heap"], previous[args.rerun]["pagecache"] = args.heap, args.pagecache
         if args.fresh:
             first = rerun_scale(args.rerun, args.heap, args.pagecache, "first", fresh=True)
             previous[args.rerun]["first"] = first
@@ -429,10 +452,19 @@ def main() -> None:
     raw.parent.mkdir(parents=True, exist_ok=True)
     previous = json.loads(raw.read_text()) if raw.exists() else {}
     for scale in args.scale or ["m", "l"]:
-        res = bench_scale(scale, args.seed, args.heap, args.pagecache, bulk=scale in (args.bulk or ["l"]))
+        res = bench_scale(
+            scale,
+            args.seed,
+            args.heap,
+            args.pagecache,
+            bulk=scale in (args.bulk or ["l"]),
+            load_only=args.load_only,
+        )
         previous[scale] = res
         raw.write_text(json.dumps(previous, indent=1))
         results.append(res)
+    if args.load_only:
+        return
     ordered = [previous[s] for s in ("xs", "s", "m", "l") if s in previous]
     text = render(ordered)
     print(text)

@@ -178,6 +178,7 @@ def link_weights(
     ``rel`` or weight 0 are skipped.
     """
     adj: dict[Hashable, dict[Hashable, tuple[float, str]]] = {n: {} for n in L}
+    shared: dict[tuple[float, str], tuple[float, str]] = {}  # one tuple per distinct (weight, rel)
     for u, v, d in L.edges(data=True):
         if u == v:
             continue
@@ -192,10 +193,11 @@ def link_weights(
         w = base * min(max(strength, 0.0), 1.0)
         if w <= 0:
             continue
+        wr = shared.setdefault((w, rel), (w, rel))
         for a, b in ((u, v), (v, u)) if not directed else ((u, v),):
             cur = adj[a].get(b)
             if cur is None or w > cur[0] or (w == cur[0] and rel < cur[1]):
-                adj[a][b] = (w, rel)
+                adj[a][b] = wr
     return adj
 
 
@@ -230,6 +232,8 @@ def best_paths(
     heapq.heapify(heap)
     pops: dict[tuple[Hashable, int], int] = {}
     out: dict[Hashable, list[ContagionPath]] = {}
+    # string ids (the rules' case): a label's node tuple is already the path's, no copy per label
+    as_str = all(type(x) is str for x in adj) and all(type(w) is str for nb in adj.values() for w in nb)
     while heap:
         neg, _, v, nodes, rels = heapq.heappop(heap)
         h = len(nodes) - 1
@@ -239,12 +243,19 @@ def best_paths(
         pops[key] = pops.get(key, 0) + 1
         lst = out.setdefault(v, [])
         if len(lst) < k:
-            lst.append(ContagionPath(tuple(str(x) for x in nodes), rels, -neg))
+            lst.append(ContagionPath(nodes if as_str else tuple(str(x) for x in nodes), rels, -neg))
         if h >= max_hops:
             continue
+        # Labels that could change nothing when popped are not pushed (the result is the same,
+        # the heap much smaller): a (node, hops) pair already popped k times skips them, and a
+        # last-hop label of a node that already has k paths neither adds a path nor expands.
+        last = h + 1 >= max_hops
         for w, (wt, rel) in adj[v].items():
-            if w not in nodes:
-                heapq.heappush(heap, (neg * damping * wt, next(counter), w, nodes + (w,), rels + (rel,)))
+            if w in nodes or pops.get((w, h + 1), 0) >= k:
+                continue
+            if last and len(out.get(w, ())) >= k:
+                continue
+            heapq.heappush(heap, (neg * damping * wt, next(counter), w, nodes + (w,), rels + (rel,)))
     return {str(v): tuple(p) for v, p in out.items()}
 
 

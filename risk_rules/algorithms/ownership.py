@@ -156,14 +156,6 @@ def _is_person(G: nx.Graph, node: Hashable) -> bool:
     return str(node).startswith("P:")
 
 
-def _upstream(G: nx.DiGraph, target: Hashable) -> nx.Graph:
-    """The part of ``G`` that can influence ``target``: its ancestors and itself (a view).
-
-    Everything per-target works on this view so that a query costs O(ancestors), not O(graph).
-    """
-    return G.subgraph(nx.ancestors(G, target) | {target})
-
-
 def _upstream_holdings(G: nx.DiGraph, target: Hashable, pct_attr: str) -> nx.DiGraph:
     """:func:`_holdings` of :func:`_upstream` in a single upward pass (no views): the collapsed
     holdings of ``target`` and of every entity holding it directly or indirectly."""
@@ -192,6 +184,21 @@ def _holdings(G: nx.DiGraph, pct_attr: str) -> nx.DiGraph:
         else:
             H.add_edge(u, v, pct=p)
     return H
+
+
+def _clean_holdings(G: nx.DiGraph, pct_attr: str) -> nx.DiGraph:
+    """``G`` itself when it already is what :func:`_holdings` would build (a simple DiGraph whose
+    ``pct`` are floats in (0, 100], no self-holdings), else :func:`_holdings`: the whole-graph
+    control pass then needs no second copy of a million-edge graph. Readers of the result use
+    only ``pct`` and never depend on the order holders are stored in."""
+    if pct_attr == "pct" and type(G) is nx.DiGraph:
+        limit = 100 + PCT_EPS
+        for u, v, p in G.edges(data="pct"):
+            if u == v or type(p) is not float or not 0 < p <= limit:
+                break
+        else:
+            return G
+    return _holdings(G, pct_attr)
 
 
 def ownership_inconsistencies(
@@ -373,9 +380,17 @@ def _ownership_paths(
 ) -> tuple[OwnershipPath, ...]:
     if holder not in H or target not in H or holder == target or max_paths <= 0:
         return ()
-    between = (nx.descendants(H, holder) & nx.ancestors(H, target)) | {holder, target}
-    if target not in nx.descendants(H, holder):
+    below = nx.descendants(H, holder)
+    if target not in below:
         return ()
+    between = (below & nx.ancestors(H, target)) | {holder, target}
+    single = _single_path(H, between, holder, target)
+    if single is not None:  # the usual case (one route): what Yen's algorithm would return
+        if max_hops is not None and len(single) - 1 > max_hops:
+            return ()
+        pcts = tuple(float(H[a][b]["pct"]) for a, b in zip(single, single[1:], strict=False))
+        prod = 100.0 * math.prod(p / 100.0 for p in pcts)
+        return (OwnershipPath(tuple(str(x) for x in single), pcts, prod),)
     sub = nx.DiGraph()
     for u, v, p in H.subgraph(between).edges(data="pct"):
         sub.add_edge(u, v, pct=p, w=-math.log(min(p, 100.0) / 100.0))
@@ -389,6 +404,35 @@ def _ownership_paths(
         if len(out) >= max_paths:
             break
     return tuple(out)
+
+
+def _single_path(H: nx.DiGraph, between: set, holder: Hashable, target: Hashable) -> list | None:
+    """The only simple path holder → target inside ``between``, or None when there may be more.
+
+    Every node of ``between`` lies on a walk from ``holder`` to ``target``; if each of them except
+    ``target`` has exactly one successor inside the set, every path is forced, so there is exactly
+    one simple path and it is the walk that follows those successors.
+    """
+    succ = H._succ
+    path = [holder]
+    for x in between:
+        if x == target:
+            continue
+        n = 0
+        for y in succ[x]:
+            if y in between:
+                n += 1
+                if n > 1:
+                    return None
+    x = holder
+    seen = {holder}
+    while x != target:
+        x = next(y for y in succ[x] if y in between)
+        if x in seen:  # cannot happen when ``between`` is as described; stay on the safe side
+            return None
+        seen.add(x)
+        path.append(x)
+    return path
 
 
 # --------------------------------------------------------------------------------------------
@@ -631,7 +675,7 @@ def _make_solver(
     board_roles: Iterable[str],
 ) -> _ControlSolver:
     return _ControlSolver(
-        H=_holdings(G, pct_attr),
+        H=_clean_holdings(G, pct_attr),
         positions=positions_by_company(positions),
         families=family_clusters(family_pairs),
         majority=majority,
@@ -776,7 +820,9 @@ def beneficial_owners(
     """
     check_choice("comparison", comparison, (">=", ">"))
     if company in G:
-        G = _upstream(G, company)
+        anc = nx.ancestors(G, company)
+        if len(anc) + 1 < len(G):  # a view iterates like G itself, so G serves when it is all upstream
+            G = G.subgraph(anc | {company})
     H = _upstream_holdings(G, company, pct_attr) if company in G else _holdings(G, pct_attr)
     shares = {n: 100.0 * f for n, f in _integrated_column(H, company).items()} if company in H else {}
 

@@ -81,8 +81,8 @@ class BeneficialOwnerRule(Rule):
         counts = {"ownership": 0, "control": 0, "senior_manager": 0, "none": 0}
         for company in sorted(companies):
             # Only the company's ownership ancestors matter: solve on that small subgraph.
-            anc = nx.ancestors(G, company)
-            sub = G.subgraph(anc | {company})
+            anc = _ancestors(G, company)
+            sub = _upstream_copy(G, company, anc)
             anc_companies = {company} | {a for a in anc if G.nodes[a].get("kind") == "company"}
             positions = [row for c in anc_companies for row in pos_by_company.get(c, ())]
             persons = {a for a in anc if G.nodes[a].get("kind") == "person"} | {p for p, _, _ in positions}
@@ -183,6 +183,35 @@ class BeneficialOwnerRule(Rule):
                 "paths": [p["nodes"] for o in owners for p in o["paths"]],
             },
         )
+
+
+def _ancestors(G: nx.DiGraph, node: str) -> set[str]:
+    """``nx.ancestors`` by a plain walk over the predecessor dicts (no dispatch per call)."""
+    pred = G._pred
+    seen: set[str] = set()
+    stack = [node]
+    while stack:
+        for h in pred[stack.pop()]:
+            if h not in seen:
+                seen.add(h)
+                stack.append(h)
+    seen.discard(node)
+    return seen
+
+
+def _upstream_copy(G: nx.DiGraph, node: str, anc: set[str]) -> nx.DiGraph:
+    """A plain DiGraph of ``node`` and its ancestors: what ``G.subgraph`` gives, without the view's
+    filtering on every access. Each node's holders keep G's order (sums run in the same order)."""
+    keep = anc | {node}
+    sub = nx.DiGraph()
+    attrs = G._node
+    sub.add_nodes_from((n, attrs[n]) for n in keep)  # node order is never read, holder order is
+    pred = G._pred
+    for x in sub:
+        for h, d in pred[x].items():
+            if h in keep:
+                sub.add_edge(h, x, **d)
+    return sub
 
 
 def _family_of(index: dict[str, list[tuple[str, str, str]]], persons: set[str]) -> list[tuple[str, str, str]]:

@@ -62,6 +62,7 @@ class BlacklistContagionRule(Rule):
     )
     sources = ("design.md §7", "Haveliwala, Topic-sensitive PageRank (2002)")
     Params = Params
+    shared_reads = frozenset({"blacklist", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         listed = blacklist(ctx)
@@ -86,6 +87,8 @@ class BlacklistContagionRule(Rule):
             damping=params.damping,
             top_k_paths=params.top_paths,
         )
+        ball = L.number_of_nodes()
+        del L  # the ball's links are not needed any more: free them before the findings are built
 
         def measure(s) -> float:
             return s.path_strength if params.measure == "path_strength" else s.score
@@ -97,8 +100,10 @@ class BlacklistContagionRule(Rule):
         names = names_of(ctx, {x for s in hits for p in s.paths for x in p.nodes})
         for s in result.scores:
             m = measure(s)
-            paths = [{"nodes": list(p.nodes), "rels": list(p.rels), "strength": p.strength} for p in s.paths]
             if s.is_seed or m >= params.snapshot_min_score:
+                paths = [
+                    {"nodes": list(p.nodes), "rels": list(p.rels), "strength": p.strength} for p in s.paths
+                ]
                 snapshot.append(
                     {
                         "entity_id": s.entity,
@@ -144,9 +149,11 @@ class BlacklistContagionRule(Rule):
                     },
                 )
             )
+        reached = len(result.scores)
+        del result, hits
         derived = write_scores(ctx.driver, ctx.database, snapshot, ctx.run_id, ctx.as_of)
         return RuleOutput(
             findings,
             derived=derived,
-            stats={"seeds": len(seeds), "ball": L.number_of_nodes(), "reached": len(result.scores)},
+            stats={"seeds": len(seeds), "ball": ball, "reached": reached},
         )

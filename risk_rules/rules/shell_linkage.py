@@ -48,6 +48,7 @@ class ShellLinkageRule(Rule):
     )
     sources = ("银发〔2018〕164号 (识别空壳公司)", "design.md §8 / issue #5")
     Params = Params
+    shared_reads = frozenset({"blacklist", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         records = shared_contact_records(ctx, params.supernode_threshold)
