@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from entity_resolution import keys
-from entity_resolution.normalize import map_unique
+from entity_resolution.normalize import TOKEN_SEPARATOR, map_unique
 from entity_resolution.prepare import Prepared
 from entity_resolution.spec import BlockingRule, ResolutionSpec
 
@@ -50,6 +50,44 @@ def rule_key(prep: Prepared, rule: BlockingRule) -> np.ndarray:
     key = key.where(~missing, None)
     codes, _ = pd.factorize(key.to_numpy(dtype=object), use_na_sentinel=True)
     return codes.astype(np.int64)
+
+
+EACH = "each"
+
+
+def _has_each(rule: BlockingRule) -> bool:
+    return any(part.partition(":")[2] == EACH for part in rule.keys)
+
+
+def exploded_rule_pairs(prep: Prepared, rule: BlockingRule, max_block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs for a rule with a set-valued part (``field:each``): a record has one key per token, so
+    two records meet when they share any token (and agree on the rule's other parts)."""
+    frame = pd.DataFrame({"owner": np.arange(prep.n, dtype=np.int64)})
+    each_cols: list[str] = []
+    for j, part in enumerate(rule.keys):
+        field, _, tname = part.partition(":")
+        values = pd.Series(prep.field(field), dtype=object)
+        col = f"k{j}"
+        if tname == EACH:
+            frame[col] = values.map(lambda v: v.split(TOKEN_SEPARATOR) if isinstance(v, str) else None)
+            each_cols.append(col)
+        else:
+            frame[col] = map_unique(values, keys.transform(tname or "exact")).to_numpy(dtype=object)
+    for col in each_cols:
+        frame = frame.explode(col, ignore_index=True)
+    key_cols = [f"k{j}" for j in range(len(rule.keys))]
+    frame = frame.dropna(subset=key_cols)
+    if len(frame) < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    joined = frame[key_cols[0]].astype(str)
+    for col in key_cols[1:]:
+        joined = joined + "\x1f" + frame[col].astype(str)
+    codes, _ = pd.factorize(joined.to_numpy(dtype=object))
+    pa, pb = pairs_from_codes(codes.astype(np.int64), max_block)
+    owner = frame["owner"].to_numpy(np.int64)
+    a, b = owner[pa], owner[pb]
+    keep = a != b
+    return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
 
 
 def pairs_from_codes(
@@ -88,11 +126,16 @@ def block(prep: Prepared, spec: ResolutionSpec) -> Candidates:
     strong_names = {s.name for s in spec.strong_ids}
     all_a, all_b, all_r = [], [], []
     for r, rule in enumerate(spec.blocking):
-        codes = rule_key(prep, rule)
-        is_strong_rule = all(
-            p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact") for p in rule.keys
-        )
-        a, b = pairs_from_codes(codes, rule.max_block_size or spec.max_block_size, star_large=is_strong_rule)
+        max_block = rule.max_block_size or spec.max_block_size
+        if _has_each(rule):
+            a, b = exploded_rule_pairs(prep, rule, max_block)
+        else:
+            codes = rule_key(prep, rule)
+            is_strong_rule = all(
+                p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact")
+                for p in rule.keys
+            )
+            a, b = pairs_from_codes(codes, max_block, star_large=is_strong_rule)
         all_a.append(a)
         all_b.append(b)
         all_r.append(np.full(len(a), r, dtype=np.int16))

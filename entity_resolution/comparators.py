@@ -13,6 +13,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from entity_resolution.keys import masked_compatible
+from entity_resolution.normalize import TOKEN_SEPARATOR
 from entity_resolution.spec import Comparison
 
 WORKERS = 2
@@ -51,6 +52,18 @@ def _id_similarity(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return sim
 
 
+def _overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Overlap coefficient of two token sets (``a|b|c``): shared tokens ÷ the smaller set's size.
+
+    A record that names one of an entity's companies agrees fully on what it knows, however many
+    more the other record names; two sets with nothing in common score 0."""
+    out = np.empty(len(x), np.float32)
+    for i, (u, v) in enumerate(zip(x.tolist(), y.tolist(), strict=True)):
+        su, sv = set(u.split(TOKEN_SEPARATOR)), set(v.split(TOKEN_SEPARATOR))
+        out[i] = len(su & sv) / min(len(su), len(sv))
+    return out
+
+
 def similarity(comp: Comparison, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Similarity per pair for one comparison; NaN where a value is missing."""
     present = _present(x, y)
@@ -71,6 +84,8 @@ def similarity(comp: Comparison, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         sim = _cpdist(xs, ys, Levenshtein.normalized_similarity)
     elif comp.comparator == "id":
         sim = _id_similarity(xs, ys)
+    elif comp.comparator == "overlap":
+        sim = _overlap(xs, ys)
     else:  # pragma: no cover - guarded by the spec's Literal
         raise ValueError(comp.comparator)
     # exact string equality is the top level whatever the scorer's rounding (ids excepted: an
@@ -90,12 +105,33 @@ def to_levels(comp: Comparison, sim: np.ndarray) -> np.ndarray:
     return levels
 
 
-def compare(comps: list[Comparison], values: dict[str, np.ndarray], a: np.ndarray, b: np.ndarray):
-    """Similarity and level matrices (pairs × comparisons) for the pairs (a[k], b[k])."""
+def same_source(source: np.ndarray | None, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pairs whose two records come from one (known) source."""
+    if source is None:
+        return np.zeros(len(a), bool)
+    sa, sb = source[a], source[b]
+    return pd.notna(sa) & (sa == sb)
+
+
+def compare(
+    comps: list[Comparison],
+    values: dict[str, np.ndarray],
+    a: np.ndarray,
+    b: np.ndarray,
+    source: np.ndarray | None = None,
+):
+    """Similarity and level matrices (pairs × comparisons) for the pairs (a[k], b[k]).
+
+    A comparison that is not compared within one source (``within_source`` other than "compare")
+    reads as missing on such pairs; scoring applies the conflict weight."""
     sims = np.empty((len(a), len(comps)), np.float32)
     levels = np.empty((len(a), len(comps)), np.int8)
+    inside = None
     for j, comp in enumerate(comps):
         col = values[comp.name]
         sims[:, j] = similarity(comp, col[a], col[b])
+        if comp.within_source != "compare":
+            inside = same_source(source, a, b) if inside is None else inside
+            sims[inside, j] = np.nan
         levels[:, j] = to_levels(comp, sims[:, j])
     return sims, levels

@@ -187,9 +187,10 @@ def _sorted_tokens(v: str | None) -> str | None:
 def transform(name: str) -> Callable[[str | None], str | None]:
     """Look up a blocking-key transform by its spec name (``exact``, ``prefix4``, ``suffix4``,
     ``prefix4_suffix4``, ``sorted_chars``, ``pinyin``, ``year``, ``no_unit``, ``first_token``,
-    ``sorted_tokens``)."""
+    ``sorted_tokens``, ``each``: every token of a set-valued field is a key of its own)."""
     fixed = {
         "exact": _exact,
+        "each": _exact,  # a set-valued field: one key per token (blocking explodes it)
         "sorted_chars": _sorted_chars,
         "pinyin": _pinyin_key,
         "year": _year,

@@ -282,6 +282,20 @@ def gender(value: object) -> str | None:
     return _GENDER.get(text) if text else None
 
 
+TOKEN_SEPARATOR = "|"
+
+
+def token_set(value: object) -> str | None:
+    """A set-valued field written ``a|b|c`` (say, the companies a person is linked to): its distinct
+    non-empty tokens, NFKC and trimmed, sorted and joined again, so equal sets read equal."""
+    if is_missing(value):
+        return None
+    tokens = {
+        unicodedata.normalize("NFKC", t).strip() for t in str(value).split(TOKEN_SEPARATOR) if t.strip()
+    }
+    return TOKEN_SEPARATOR.join(sorted(tokens)) or None
+
+
 NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "gender": gender,
     "company_name_cn": company_name,
@@ -293,6 +307,7 @@ NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "date": date_iso,
     "id": id_code,
     "plain": plain,
+    "token_set": token_set,
 }
 
 

@@ -149,7 +149,7 @@ def resolve(
     )
     tf_values = {k: v[new_mask] for k, v in prep.values.items()}
     tf, tf_total = build_tf(spec, tf_values, prior_tf)
-    sims, levels = compare(spec.comparisons, prep.values, a, b)
+    sims, levels = compare(spec.comparisons, prep.values, a, b, prep.source)
     if incremental and prior.model and prior.spec_fingerprint == spec.fingerprint():
         model = FSModel.from_dict(prior.model)
     else:

@@ -70,7 +70,10 @@ def prepare(
         raise ValueError(f"记录ID重复 / duplicate record ids: {list(dup[dup > 1].index[:5])}")
     source = None
     if spec.source_column:
-        source = _column(records, spec.source_column).astype(str).to_numpy(dtype=object)
+        # link modes need the source; dedupe uses it only where a comparison asks (within_source)
+        column = _column(records, spec.source_column, optional=spec.mode == "dedupe")
+        source = column.where(column.notna(), None).map(lambda v: None if v is None else str(v))
+        source = source.to_numpy(dtype=object)
 
     codes: dict[str, np.ndarray] = {}
     strong: dict[str, np.ndarray] = {}

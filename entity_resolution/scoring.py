@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from entity_resolution.comparators import compare
+from entity_resolution.comparators import compare, same_source, similarity
 from entity_resolution.fellegi_sunter import FSModel, partial_weights
 from entity_resolution.prepare import Prepared
 from entity_resolution.spec import ResolutionSpec
@@ -71,8 +71,11 @@ def score_pairs(
     judged: tuple[np.ndarray, np.ndarray, np.ndarray],
     precomputed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> ScoredPairs:
-    sims, levels = precomputed if precomputed is not None else compare(spec.comparisons, prep.values, a, b)
+    sims, levels = (
+        precomputed if precomputed is not None else compare(spec.comparisons, prep.values, a, b, prep.source)
+    )
     weights, tf_used = partial_weights(model, spec, levels, prep.values, a)
+    conflict = _within_source_conflicts(prep, spec, a, b, levels, weights)
     score = model.prior_weight + weights.sum(axis=1)
     n_pairs = len(a)
     decision = np.full(n_pairs, NON_MATCH, dtype=object)
@@ -83,11 +86,11 @@ def score_pairs(
     decision[is_review] = REVIEW
     rule[is_review] = f"{th.review:g}<=weight<{th.match:g}"
     is_match = score >= th.match
+    supported = np.zeros(n_pairs, bool)
+    for j, comp in enumerate(spec.comparisons):
+        if comp.support:
+            supported |= sims[:, j] >= comp.support_threshold - 1e-6
     if spec.require_support:
-        supported = np.zeros(n_pairs, bool)
-        for j, comp in enumerate(spec.comparisons):
-            if comp.support:
-                supported |= sims[:, j] >= comp.support_threshold - 1e-6
         unsupported = is_match & ~supported
         rule[unsupported] = "name only, no supporting field agrees (persons need one)"
         is_match &= supported
@@ -125,6 +128,16 @@ def score_pairs(
         differ = both & (ka != kb)
         decision[differ] = HARD_NO
         rule[differ] = f"different valid {name}"
+    for j, comp in enumerate(spec.comparisons):
+        if comp.hard_no_below is not None:
+            disagree = ~np.isnan(sims[:, j]) & (sims[:, j] < comp.hard_no_below) & ~same_strong
+            decision[disagree] = HARD_NO
+            rule[disagree] = f"{comp.name} disagrees (similarity < {comp.hard_no_below:g})"
+    # one source keeps them apart while naming one company for both, and nothing else says they are
+    # one: two people (a registry lists a shareholder once per company)
+    two_people = conflict & ~supported & ~same_strong
+    decision[two_people] = HARD_NO
+    rule[two_people] = "one source, same company, two records, nothing else agrees: two people"
     if spec.branch_field:
         br_a, br_b = prep.is_branch[a], prep.is_branch[b]
         # (an equal valid strong key outranks the name-based branch rules: the branch word or
@@ -162,6 +175,32 @@ def score_pairs(
         blocking_rule=blocking_rule,
         by_strong_key=same_strong & (decision == MATCH),
     )
+
+
+def _within_source_conflicts(
+    prep: Prepared,
+    spec: ResolutionSpec,
+    a: np.ndarray,
+    b: np.ndarray,
+    levels: np.ndarray,
+    weights: np.ndarray,
+) -> np.ndarray:
+    """Same-source pairs that agree on a ``within_source: conflict`` field get its conflict weight
+    (their similarity stays missing, so the agreement never counts as support); returns them."""
+    conflict = np.zeros(len(a), bool)
+    for j, comp in enumerate(spec.comparisons):
+        if comp.within_source != "conflict":
+            continue
+        idx = np.flatnonzero(same_source(prep.source, a, b))
+        if not len(idx):
+            continue
+        col = prep.values[comp.name]
+        sim = similarity(comp, col[a[idx]], col[b[idx]])
+        hit = idx[np.nan_to_num(sim, nan=-1.0) >= comp.support_threshold - 1e-6]
+        weights[hit, j] = comp.conflict_weight
+        levels[hit, j] = 0
+        conflict[hit] = True
+    return conflict
 
 
 def concat(parts: list[ScoredPairs]) -> ScoredPairs:

@@ -20,7 +20,7 @@ from entity_resolution.normalize import NORMALIZERS
 
 SPECS_DIR = Path(__file__).parent / "specs"
 
-Comparator = Literal["ratio", "jaro_winkler", "levenshtein", "exact", "id", "partial_ratio"]
+Comparator = Literal["ratio", "jaro_winkler", "levenshtein", "exact", "id", "partial_ratio", "overlap"]
 
 
 class StrongId(BaseModel):
@@ -49,6 +49,16 @@ class Comparison(BaseModel):
     support_threshold: float = 0.9
     fill_birth_date_from: str | None = None
     m_prior: list[float] | None = None
+    # Pairs of one source (needs the spec's source_column): "compare" as any pair; "ignore" (no
+    # evidence); "conflict": agreement is evidence *against* — two records one source keeps apart
+    # while both name the same company are two people (its positions list each person once), so
+    # such a pair gets ``conflict_weight`` instead of a learned weight and never counts as support;
+    # unless another support field agrees (a compatible ID, the birth date …) it is a hard no-merge.
+    within_source: Literal["compare", "ignore", "conflict"] = "compare"
+    conflict_weight: float = -8.0
+    # A pair whose similarity here is known and below this value is never merged (hard no-merge),
+    # e.g. identity numbers whose visible digits disagree.
+    hard_no_below: float | None = None
 
     @field_validator("normalizer")
     @classmethod

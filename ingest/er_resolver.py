@@ -23,8 +23,16 @@ from neo4j import Driver
 from stdnum.cn import ric, uscc
 
 from entity_resolution import Judgement, PriorState, ResolutionSpec, Split, resolve
+from entity_resolution.normalize import person_name_cn
 from graph_model import schema as s
 from ingest import contract as c
+from ingest.er_context import (
+    CONTEXT_KINDS,
+    CompanyIndex,
+    company_context,
+    person_context,
+    prior_context_records,
+)
 from ingest.resolver import Resolution
 from ingest.validate import Record
 
@@ -55,6 +63,15 @@ class EntityResolutionResolver:
     )  # kind → (record_key, old, new)
     stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     name: str = "entity_resolution"
+    batch: dict[str, list[Record]] = field(default_factory=dict)
+    companies: CompanyIndex = field(default_factory=lambda: CompanyIndex({}, {}))
+
+    _context: list[Record] | None = None
+
+    def observe_batch(self, by_kind: dict[str, list[Record]]) -> None:
+        """This ingest's records of every kind: party context is read from its relationship rows."""
+        self.batch = by_kind
+        self._context = None
 
     def spec(self, kind: str) -> ResolutionSpec:
         if kind not in self.specs:
@@ -76,6 +93,14 @@ class EntityResolutionResolver:
         frame_rows += [_row(rec.record_key, rec.values) for rec in records]
         if not frame_rows:
             return []
+        if kind == c.PERSONS:
+            names = {row["record_id"]: person_name_cn(row.get("name")) for row in frame_rows}
+            _add_context(frame_rows, self._person_context(names))
+        else:
+            _add_context(frame_rows, company_context(self._context_records(), self._person_names()))
+        # the same records in the same order whatever order the graph returned them in: a rerun on
+        # unchanged data must give the same entities
+        frame_rows.sort(key=lambda row: row["record_id"])
         frame = pd.DataFrame(frame_rows)
         judgements, splits = self._review_input()
         prior = None
@@ -103,6 +128,11 @@ class EntityResolutionResolver:
             )
         )
         entity_of = _readable_ids(kind, entity_of, set(prior_map.values()), _strong_keys(kind, frame_rows))
+        if kind == c.COMPANIES:
+            strong = _strong_keys(kind, frame_rows)
+            self.companies = CompanyIndex(
+                by_record=entity_of, by_uscc={u: entity_of[k] for k, u in strong.items() if k in entity_of}
+            )
         self.moves[kind] = sorted(
             (k, old, entity_of[k]) for k, old in prior_map.items() if k in entity_of and entity_of[k] != old
         )
@@ -120,6 +150,25 @@ class EntityResolutionResolver:
             )
             for rec in records
         ]
+
+    def _context_records(self) -> list[Record]:
+        """Relationship rows of this ingest and of earlier batches (read once per run)."""
+        if self._context is None:
+            batch = [r for kind in CONTEXT_KINDS for r in self.batch.get(kind, [])]
+            prior = prior_context_records(self.driver, self.database, {r.record_key for r in batch})
+            self._context = [*prior, *batch]
+        return self._context
+
+    def _person_names(self) -> dict[str, str | None]:
+        """Person record key → name as received, this ingest's and earlier batches'."""
+        names = {
+            r["record_key"]: json.loads(r["payload"] or "{}").get("name") for r in self._prior_rows(c.PERSONS)
+        }
+        names |= {rec.record_key: rec.values.get("name") for rec in self.batch.get(c.PERSONS, [])}
+        return names
+
+    def _person_context(self, names: dict[str, str | None]) -> dict[str, dict[str, str]]:
+        return person_context(self._context_records(), self.companies, names)
 
     def _prior_rows(self, kind: str) -> list[dict[str, Any]]:
         query = PRIOR_RECORDS.format(label=LABELS[kind], derived=s.DERIVED_FROM, sr=s.SOURCE_RECORD)
@@ -148,8 +197,20 @@ class EntityResolutionResolver:
 
 def _row(record_key: str, values: dict[str, Any]) -> dict[str, Any]:
     row = {k: (None if v in ("", None) else str(v)) for k, v in values.items()}
+    # validation keeps a masked ID apart (id_masked); ER compares it in id_number, as the payload has it
+    if row.get("id_number") is None and row.get("id_masked"):
+        row["id_number"] = row["id_masked"]
     row["record_id"] = record_key
+    row["source"] = record_key.split("|", 1)[0]
     return row
+
+
+def _add_context(rows: list[dict[str, Any]], context: dict[str, dict[str, str]]) -> None:
+    """Fill a record's context columns where the record itself says nothing."""
+    for row in rows:
+        for column, value in context.get(row["record_id"], {}).items():
+            if row.get(column) is None:
+                row[column] = value
 
 
 def _strong_keys(kind: str, rows: list[dict[str, Any]]) -> dict[str, str]:

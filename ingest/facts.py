@@ -47,6 +47,16 @@ class SharedNode:
     props: dict[str, Any]
 
 
+# the properties that tell two relationships of one type between the same two nodes apart (RelFact.ident)
+RELATIONSHIP_IDENTITY: dict[str, tuple[str, ...]] = {
+    s.HOLDS_POSITION: ("role",),
+    s.GUARANTEES: ("contract_id",),
+    s.GUARANTEES_LOAN: ("contract_id",),
+    s.FAMILY_OF: ("relation",),
+    s.HAS_ADDRESS: ("kind",),
+}
+
+
 @dataclass
 class RelFact:
     type: str

@@ -131,6 +131,7 @@ def resolve_parties(
 ) -> tuple[Known, dict[str, Resolution]]:
     known = Known()
     resolutions: dict[str, Resolution] = {}
+    resolver.observe_batch(by_kind)
     for kind in RESOLVED_KINDS:
         recs = [r for r in by_kind.get(kind, []) if not r.issues]
         for rec, res in zip(recs, resolver.resolve(kind, recs), strict=True):

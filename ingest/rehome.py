@@ -21,6 +21,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph_model import schema as s
 from ingest import contract as c
+from ingest.facts import RELATIONSHIP_IDENTITY
 
 LABEL_OF_KIND = {c.COMPANIES: s.COMPANY, c.PERSONS: s.PERSON}
 NOT_MOVED = {s.DERIVED_FROM, s.HAS_VERSION}
@@ -101,7 +102,25 @@ def _target(rel: dict[str, Any], moved_keys: set[str], new_of: dict[str, str]) -
 
 
 def _move_relationship(tx: ManagedTransaction, label: str, rel: dict[str, Any], target: str) -> None:
+    """Move one relationship to the target entity; where the target already has the same fact (same
+    type, other end and identity properties — another source's row of it), the two become one, with
+    the supporting record keys of both."""
     rel_type = s.rel_type(rel["type"]).type  # a schema type, never text from data
+    same = " AND ".join(f"r2.{p} = r.{p}" for p in RELATIONSHIP_IDENTITY.get(rel_type, ())) or "true"
+    twin = f"(n)-[r2:{rel_type}]->(x)" if rel["outgoing"] else f"(x)-[r2:{rel_type}]->(n)"
+    merged = tx.run(
+        f"MATCH ()-[r]->() WHERE elementId(r) = $id WITH r, CASE WHEN $outgoing THEN endNode(r) ELSE startNode(r) END AS x "
+        f"MATCH (n:{label} {{entity_id: $target}}) MATCH {twin} WHERE {same} AND elementId(r2) <> elementId(r) "
+        "WITH r, r2 LIMIT 1 "
+        "SET r2.record_keys = reduce(acc = coalesce(r2.record_keys, []), k IN coalesce(r.record_keys, []) | "
+        "CASE WHEN k IN acc THEN acc ELSE acc + k END) "
+        "DELETE r RETURN count(*) AS n",
+        id=rel["id"],
+        outgoing=rel["outgoing"],
+        target=target,
+    ).single()
+    if merged and merged["n"]:
+        return
     pattern = f"(n)-[r2:{rel_type}]->(x)" if rel["outgoing"] else f"(x)-[r2:{rel_type}]->(n)"
     tx.run(
         f"MATCH ()-[r]->() WHERE elementId(r) = $id WITH r, CASE WHEN $outgoing THEN endNode(r) ELSE startNode(r) END AS x "

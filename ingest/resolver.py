@@ -30,6 +30,9 @@ class Resolver(Protocol):
 
     name: str
 
+    def observe_batch(self, by_kind: dict[str, list[Record]]) -> None:
+        """Sees the whole ingest (every kind) before parties are resolved; may ignore it."""
+
     def resolve(self, kind: str, records: Sequence[Record]) -> list[Resolution]: ...
 
 
@@ -51,6 +54,9 @@ class StrongKeyResolver:
     """Strong identifiers only: same USCC → same company, same full resident ID → same person."""
 
     name = "strong_key"
+
+    def observe_batch(self, by_kind: dict[str, list[Record]]) -> None:
+        """Strong keys need no context."""
 
     def resolve(self, kind: str, records: Sequence[Record]) -> list[Resolution]:
         out: list[Resolution] = []

@@ -34,17 +34,27 @@ def _registered_commands() -> set[str]:
     return {n.replace("_", "-") for n in names}
 
 
+DEMO_SOURCES = ("registry", "core", "credit", "lists")  # the generator's sources, in its manifest's order
+
+
 def stages(scale: str) -> list[Stage]:
     data_dir = str(get_settings().var_dir / "demo-data" / scale)
     return [
         Stage("start Neo4j", ("db", "start"), "#2"),
         Stage("create constraints and indexes", ("db", "init"), "#2"),
         Stage(
-            f"generate sample data ({scale})",
-            ("generate", data_dir, "--scale", scale, "--seed", "7", "--single-source", "demo"),
-            "#3",
+            f"generate sample data ({scale})", ("generate", data_dir, "--scale", scale, "--seed", "7"), "#3"
         ),
-        Stage("ingest sample data", ("ingest", data_dir, "--source", "demo"), "#3", needs="generate"),
+        # each source system as its own source, in the order the generator's manifest gives
+        *(
+            Stage(
+                f"ingest sample data: {source}",
+                ("ingest", f"{data_dir}/{source}", "--source", source),
+                "#3",
+                needs="generate",
+            )
+            for source in DEMO_SOURCES
+        ),
         Stage("run the rule jobs", ("rules", "run"), "#5"),
         Stage("create demo users and keys", ("users", "demo"), "#6/#8"),
         Stage("serve the API and explorer", ("serve", "--with-explorer"), "#6/#7", blocking=True),

@@ -5,7 +5,7 @@ Each source sees a subset of the world, under its own record ids, with its own n
 | source     | what it holds                                                              | noise |
 |------------|----------------------------------------------------------------------------|-------|
 | registry   | 工商登记: every company (branches too), shareholders and officers, holdings, positions, registered address and phone | canonical names, persons only with masked or no ID, a few duplicate person records |
-| core       | 核心系统: bank customers (borrowers, guarantors, group members, listed, some others), persons (borrowers, guarantors, relatives, legal representatives), all loans, all guarantee contracts, family ties, contacts | suffix variants, traditional characters, full-width, typos, missing USCC, duplicate customer records, date/amount formats |
+| core       | 核心系统: bank customers (borrowers, guarantors, group members, listed, some others), persons (borrowers, guarantors, relatives, legal representatives), all loans, all guarantee contracts, family ties, the customers' legal representatives (positions), contacts | suffix variants, traditional characters, full-width, typos, missing USCC, duplicate customer records, date/amount formats |
 | credit     | 信贷管理系统: parties of guarantees and loans (a sample), their loans and the guarantee contracts between them (re-sent: same contract ids) | like core, other record ids |
 | lists      | 名单: blacklist entries with the listed parties | traditional characters, masked IDs, missing USCC |
 
@@ -584,6 +584,17 @@ def _core(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None:
         src.write(K.LOANS, _loan_row(w, cr, src, int(i), rng, True), cr.l_id[int(i)])
     for i in rng.permutation(len(cr.g_id)):
         src.write(K.GUARANTEES, _guarantee_row(w, cr, src, int(i), rng, True), cr.g_id[int(i)])
+    # the core system records the legal representative (法定代表人) of each corporate customer
+    for j in rng.permutation(len(w.positions)):
+        p, c, role, title = w.positions[int(j)]
+        if role != "legal_representative" or not (src.has(COMPANY, c) and src.has(PERSON, p)):
+            continue
+        row = _party_cols(src, "person", PERSON, p, rng, fixed_kind=True, p_strong=0.5)
+        row |= _party_cols(src, "company", COMPANY, c, rng, fixed_kind=True, p_strong=0.8)
+        row["role"] = _code(role, K.POSITION_ROLE_NAMES, rng, 0.3)
+        row["title"] = title
+        row["valid_from"] = iso(max(int(w.c_est[c]), int(w.p_birth[p]) + 20 * 365))
+        src.write(K.POSITIONS, row, f"TO:{true_person_id(p)}|{true_company_id(c)}|{role}")
     for j in rng.permutation(len(w.family)):
         a, b, rel = w.family[int(j)]
         row = _party_cols(src, "person", PERSON, a, rng, fixed_kind=True, p_strong=0.6)

@@ -119,6 +119,6 @@ def test_ingest_contract_columns_are_enough(company_background):
         ]
     )
     res = resolve(pd.concat([rows, extra], ignore_index=True), ResolutionSpec.from_yaml("company_cn"))
-    assert set(res.stats["missing_columns"]) == {"legal_rep", "address", "phone"}
+    assert set(res.stats["missing_columns"]) == {"legal_rep", "address", "phone", "net_assets", "bank_branch"}
     assert res.same_entity("q1", "q2") and not res.same_entity("q1", "q3")
     assert res.branch_links.set_index("record_id").loc["q3", "parent_entity_id"] == res.entity_of("q1")

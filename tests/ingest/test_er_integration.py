@@ -87,11 +87,26 @@ def test_same_name_different_people_stay_apart(clean_graph: Driver, tmp_path: Pa
                 "birth_date": "",
                 "gender": "M",
             },
+            {
+                "record_id": "P4",
+                "name": "李强",
+                "id_number": "3101**********" + ID_1[-4:],
+                "birth_date": "",
+                "gender": "M",
+            },
         ],
     )
     _ingest(clean_graph, folder, "srcP")
-    count = clean_graph.execute_query("MATCH (p:Person {name: '王伟'}) RETURN count(p) AS n").records[0]["n"]
-    assert count == 3  # name alone never merges; a masked ID is no key
+    rows = clean_graph.execute_query(
+        "MATCH (p:Person)-[:DERIVED_FROM]->(sr:SourceRecord) RETURN sr.record_key AS k, p.entity_id AS e"
+    ).records
+    entity = {r["k"].rsplit("|", 1)[-1]: r["e"] for r in rows}
+    # two valid IDs that differ never merge, whatever the name
+    assert entity["P1"] != entity["P2"]
+    # a masked ID is evidence, never a key: with the same name and gender it joins the person whose
+    # full ID it fits; alone (another name) it joins nobody
+    assert entity["P3"] == entity["P1"]
+    assert entity["P4"] not in {entity["P1"], entity["P2"]}
 
 
 def test_judgement_different_holds_on_rerun_with_history(clean_graph: Driver, two_sources) -> None:

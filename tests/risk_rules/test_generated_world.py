@@ -13,6 +13,7 @@ Two paths:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -82,20 +83,27 @@ def test_true_world_every_planted_structure_found(clean_graph, world):
     assert not spurious
 
 
+def generate_and_ingest(cli: list[str], out: Path, env: dict[str, str]) -> None:
+    """Generate xs and ingest each source system as its own source, in the manifest's order."""
+    subprocess.run(
+        [*cli, "generate", str(out), "--scale", "xs", "--seed", "7"], env=env, check=True, capture_output=True
+    )
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    for src in manifest["sources"]:
+        ing = subprocess.run(
+            [*cli, "ingest", str(out / src["source"]), "--source", src["source"]],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        assert ing.returncode == 0, ing.stdout[-2000:] + ing.stderr[-2000:]
+
+
 def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_env, tmp_path):
     out = tmp_path / "xs"
     env = {**neo4j_env, "COLUMNS": "200"}
     cli = [sys.executable, "-m", "riskgraph"]
-    subprocess.run(
-        [*cli, "generate", str(out), "--scale", "xs", "--seed", "7", "--single-source", "demo"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    ing = subprocess.run(
-        [*cli, "ingest", str(out), "--source", "demo"], env=env, capture_output=True, text=True
-    )
-    assert ing.returncode in (0, 1), ing.stderr[-2000:]
+    generate_and_ingest(cli, out, env)
     r = subprocess.run(
         [*cli, "rules", "run", "--as-of", AS_OF.isoformat()], env=env, capture_output=True, text=True
     )
@@ -116,21 +124,17 @@ def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_e
 
 @pytest.mark.xfail(
     strict=True,
-    reason="entity resolution in ingest does not yet link most masked-ID persons across sources (person "
-    "recall 0.56 on generator data): registry shareholders and core family ties stay on different Person "
-    "nodes, so family-controlled groups split (issue #4)",
+    reason="through ingest, 45 of the 47 planted xs groups (seed 7) are found whole; in the other two a "
+    "child who holds shares in the registry by name only is linked to the controller's family in the core "
+    "system by nothing but that name (no company in common, no ID), so entity resolution keeps the two "
+    "records apart and that company stays outside the group (issue #4; on the true world every group is "
+    "found, test above)",
 )
 def test_generate_ingest_every_planted_group_found(clean_graph, neo4j_env, tmp_path):
     out = tmp_path / "xs"
     env = {**neo4j_env, "COLUMNS": "200"}
     cli = [sys.executable, "-m", "riskgraph"]
-    subprocess.run(
-        [*cli, "generate", str(out), "--scale", "xs", "--seed", "7", "--single-source", "demo"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    subprocess.run([*cli, "ingest", str(out), "--source", "demo"], env=env, capture_output=True)
+    generate_and_ingest(cli, out, env)
     subprocess.run(
         [*cli, "rules", "run", "--rule", "group.customer", "--as-of", AS_OF.isoformat()],
         env=env,
