@@ -14,7 +14,7 @@ across sources, and the same key the API's review queue and judgements use.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -94,13 +94,11 @@ class EntityResolutionResolver:
         if not frame_rows:
             return []
         if kind == c.PERSONS:
-            names = {row["record_id"]: person_name_cn(row.get("name")) for row in frame_rows}
-            _add_context(frame_rows, self._person_context(names))
+            frame_rows = party_rows(kind, frame_rows, self._context_records(), companies=self.companies)
         else:
-            _add_context(frame_rows, company_context(self._context_records(), self._person_names()))
-        # the same records in the same order whatever order the graph returned them in: a rerun on
-        # unchanged data must give the same entities
-        frame_rows.sort(key=lambda row: row["record_id"])
+            frame_rows = party_rows(
+                kind, frame_rows, self._context_records(), person_names=self._person_names()
+            )
         frame = pd.DataFrame(frame_rows)
         judgements, splits = self._review_input()
         prior = None
@@ -120,19 +118,9 @@ class EntityResolutionResolver:
             judgements=None if prior else judgements,
             splits=None if prior else splits,
         )
-        entity_of = dict(
-            zip(
-                result.entities["record_id"].astype(str),
-                result.entities["entity_id"].astype(str),
-                strict=True,
-            )
-        )
-        entity_of = _readable_ids(kind, entity_of, set(prior_map.values()), _strong_keys(kind, frame_rows))
+        entity_of = entity_ids(kind, result.entities, set(prior_map.values()), frame_rows)
         if kind == c.COMPANIES:
-            strong = _strong_keys(kind, frame_rows)
-            self.companies = CompanyIndex(
-                by_record=entity_of, by_uscc={u: entity_of[k] for k, u in strong.items() if k in entity_of}
-            )
+            self.companies = company_index(entity_of, frame_rows)
         self.moves[kind] = sorted(
             (k, old, entity_of[k]) for k, old in prior_map.items() if k in entity_of and entity_of[k] != old
         )
@@ -167,9 +155,6 @@ class EntityResolutionResolver:
         names |= {rec.record_key: rec.values.get("name") for rec in self.batch.get(c.PERSONS, [])}
         return names
 
-    def _person_context(self, names: dict[str, str | None]) -> dict[str, dict[str, str]]:
-        return person_context(self._context_records(), self.companies, names)
-
     def _prior_rows(self, kind: str) -> list[dict[str, Any]]:
         query = PRIOR_RECORDS.format(label=LABELS[kind], derived=s.DERIVED_FROM, sr=s.SOURCE_RECORD)
         with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
@@ -193,6 +178,47 @@ class EntityResolutionResolver:
                         )
                     )
         return judgements, splits
+
+
+def party_rows(
+    kind: str,
+    rows: list[dict[str, Any]],
+    context: Sequence[Record],
+    *,
+    companies: CompanyIndex | None = None,
+    person_names: Mapping[str, str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """The frame rows one party kind is resolved on: ``rows`` (from :func:`_row`) with their context
+    columns filled where a record says nothing itself, sorted by record key.
+
+    ``context``: the relationship rows (:data:`CONTEXT_KINDS`) the context is read from. Persons need
+    ``companies`` (this run's company resolution), companies need ``person_names`` (person record
+    key → name as received, for the legal representative). Used by ingest and by ``bench/er``."""
+    if kind == c.PERSONS:
+        names = {row["record_id"]: person_name_cn(row.get("name")) for row in rows}
+        _add_context(rows, person_context(context, companies or CompanyIndex({}, {}), names))
+    else:
+        _add_context(rows, company_context(context, person_names or {}))
+    # the same records in the same order whatever order the graph returned them in: a rerun on
+    # unchanged data must give the same entities
+    rows.sort(key=lambda row: row["record_id"])
+    return rows
+
+
+def entity_ids(
+    kind: str, entities: pd.DataFrame, prior_ids: set[str], rows: list[dict[str, Any]]
+) -> dict[str, str]:
+    """Record key → graph entity id, from a resolution's ``entities`` (see :func:`_readable_ids`)."""
+    entity_of = dict(zip(entities["record_id"].astype(str), entities["entity_id"].astype(str), strict=True))
+    return _readable_ids(kind, entity_of, prior_ids, _strong_keys(kind, rows))
+
+
+def company_index(entity_of: dict[str, str], rows: list[dict[str, Any]]) -> CompanyIndex:
+    """How relationship rows' company references map to the entities of this company resolution."""
+    strong = _strong_keys(c.COMPANIES, rows)
+    return CompanyIndex(
+        by_record=entity_of, by_uscc={u: entity_of[k] for k, u in strong.items() if k in entity_of}
+    )
 
 
 def _row(record_key: str, values: dict[str, Any]) -> dict[str, Any]:
