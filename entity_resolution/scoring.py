@@ -131,6 +131,9 @@ def score_pairs(
     for j, comp in enumerate(spec.comparisons):
         if comp.hard_no_below is not None:
             disagree = ~np.isnan(sims[:, j]) & (sims[:, j] < comp.hard_no_below) & ~same_strong
+            for other in comp.hard_no_unless:
+                k = next(i for i, c in enumerate(spec.comparisons) if c.name == other)
+                disagree &= ~(sims[:, k] >= spec.comparisons[k].support_threshold - 1e-6)
             decision[disagree] = HARD_NO
             rule[disagree] = f"{comp.name} disagrees (similarity < {comp.hard_no_below:g})"
     # one source keeps them apart while naming one company for both, and nothing else says they are

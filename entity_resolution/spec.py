@@ -59,6 +59,9 @@ class Comparison(BaseModel):
     # A pair whose similarity here is known and below this value is never merged (hard no-merge),
     # e.g. identity numbers whose visible digits disagree.
     hard_no_below: float | None = None
+    # ... unless one of these comparisons agrees at its support threshold (a mistyped name with the
+    # same birth date and phone is still one person; a mistyped name with only a masked ID is not)
+    hard_no_unless: list[str] = Field(default_factory=list)
 
     @field_validator("normalizer")
     @classmethod
@@ -155,6 +158,12 @@ class ResolutionSpec(BaseModel):
             raise ValueError(f"branch_field {self.branch_field!r} 不是比较字段 / is not a comparison")
         if self.mode != "dedupe" and not self.source_column:
             raise ValueError("链接模式需要 source_column / link modes need source_column")
+        names = {c.name for c in self.comparisons}
+        for comp in self.comparisons:
+            if unknown := set(comp.hard_no_unless) - names:
+                raise ValueError(
+                    f"{comp.name}.hard_no_unless 引用了未知字段 / names unknown comparisons {unknown}"
+                )
         if self.require_support and not any(c.support for c in self.comparisons):
             raise ValueError(
                 "require_support 需要至少一个 support 字段 / needs at least one support comparison"

@@ -89,3 +89,23 @@ def test_visible_id_digits_that_disagree_never_merge(person_spec, person_backgro
     res = resolve(with_background(rows, person_background), person_spec)
     assert not res.same_entity("core8", "list8")
     assert res.explain("core8", "list8")["decision"] == "hard-no-match"
+
+
+def test_a_masked_id_shared_by_chance_does_not_merge_different_names(person_spec, person_background):
+    """Eight visible digits are shared by many people in a large population: with names that
+    differ and nothing else agreeing, a masked-compatible ID is no reason to merge."""
+    full = make_ric("19800101", 123, region="110105")
+    # another person whose ID shows the same first four and last four characters
+    other = next(
+        r
+        for day in range(2, 29)
+        if (r := make_ric(f"198102{day:02d}", 123, region="110108"))[-4:] == full[-4:]
+    )
+    rows = [
+        pe("core9", "core", "王伟平", full, None, "M"),
+        pe("reg9", "registry", "王伟明", mask(other), None, "M"),
+    ]
+    res = resolve(with_background(rows, person_background), person_spec)
+    assert mask(full) == mask(other)
+    assert not res.same_entity("core9", "reg9")
+    assert res.explain("core9", "reg9")["decision"] == "hard-no-match"

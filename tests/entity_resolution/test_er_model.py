@@ -7,6 +7,7 @@ import pytest
 from er_helpers import make_ric, with_background
 
 from entity_resolution import ResolutionSpec, resolve
+from entity_resolution.fellegi_sunter import FSModel
 
 
 @pytest.fixture(scope="module")
@@ -113,3 +114,12 @@ def test_why_same_returns_a_chain_of_positive_links(company_run):
     )
     other = res.entities[res.entities.entity_id != eid].record_id.iloc[0]
     assert res.why_same(members[0], other) == []
+
+
+def test_level_weights_never_reward_disagreement_nor_rank_closer_levels_lower() -> None:
+    # what EM produced for names on 290k persons: "else" above 0, a middle level under "else"
+    model = FSModel(names=["name"], m=[np.array([0.2, 0.05, 0.75])], u=[np.array([0.05, 0.2, 0.01])], lam=0.1)
+    w = model.level_weights(0)
+    assert w[0] == 0.0
+    assert list(w) == sorted(w)
+    assert w[2] == pytest.approx(np.log2(0.75 / 0.01))
