@@ -65,8 +65,13 @@ class CompanyIndex:
 
 @dataclass
 class _Links:
-    companies: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    """What the relationship rows say about each party record (keys: party record keys)."""
+
+    companies: dict[str, set[tuple[str, str | None, str | None]]] = field(
+        default_factory=lambda: defaultdict(set)
+    )  # person → (source, company ref, USCC) of the companies it is linked to
     relatives: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    legal_reps: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))  # company → persons
     phones: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     addresses: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
@@ -83,41 +88,37 @@ def _party_refs(rec: Record) -> list[tuple[str, str | None, str | None]]:
     return out
 
 
-def _collect(records: Iterable[Record], companies: CompanyIndex) -> _Links:
+def _kind_of(key: str) -> str:
+    return key.split("|", 2)[1]
+
+
+def _collect(records: Iterable[Record]) -> _Links:
     links = _Links()
     for rec in records:
         if rec.issues or rec.kind not in CONTEXT_KINDS:
             continue
         parties = _party_refs(rec)
-        persons = [
-            record_key(rec.source, c.PERSONS, ref) for kind, ref, _ in parties if kind == c.PERSONS and ref
-        ]
-        if not persons:
-            continue
-        if rec.kind in LINKING_KINDS:
-            firms = {
-                eid
-                for kind, ref, strong in parties
-                if kind == c.COMPANIES and (eid := companies.entity(rec.source, ref, strong))
-            }
+        keys = [(kind, record_key(rec.source, kind, ref)) for kind, ref, _ in parties if ref]
+        persons = [key for kind, key in keys if kind == c.PERSONS]
+        if rec.kind == c.CONTACTS:
+            if rec.values.get("value"):
+                target = links.phones if rec.values.get("contact_type") == "phone" else links.addresses
+                for _, key in keys:
+                    target[key].add(str(rec.values["value"]))
+        elif rec.kind == c.FAMILY:
+            if len(persons) == 2:
+                a, b = persons
+                links.relatives[a].add(b)
+                links.relatives[b].add(a)
+        elif rec.kind in LINKING_KINDS:
+            firms = {(rec.source, ref, strong) for kind, ref, strong in parties if kind == c.COMPANIES}
             for p in persons:
                 links.companies[p] |= firms
-        elif rec.kind == c.FAMILY and len(persons) == 2:
-            a, b = persons
-            links.relatives[a].add(b)
-            links.relatives[b].add(a)
-        elif rec.kind == c.CONTACTS and rec.values.get("value"):
-            target = links.phones if rec.values.get("contact_type") == "phone" else links.addresses
-            for p in persons:
-                target[p].add(str(rec.values["value"]))
+            if rec.kind == c.POSITIONS and rec.values.get("role") == "legal_representative":
+                for kind, key in keys:
+                    if kind == c.COMPANIES:
+                        links.legal_reps[key].update(persons)
     return links
-
-
-@dataclass
-class _CompanyLinks:
-    legal_reps: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    phones: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    addresses: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
 
 
 def company_context(
@@ -127,28 +128,16 @@ def company_context(
     ``phone``, ``address`` (from its source's contacts): the supporting fields of the company spec,
     which the companies file itself does not carry. A core customer record without USCC then meets
     its registry record on name *and* legal representative, not on name alone."""
-    links = _CompanyLinks()
-    for rec in records:
-        if rec.issues:
-            continue
-        if rec.kind == c.POSITIONS and rec.values.get("role") == "legal_representative":
-            firm, person = rec.values.get("company_ref"), rec.values.get("person_ref")
-            name = person_names.get(record_key(rec.source, c.PERSONS, person)) if person else None
-            if firm and name:
-                links.legal_reps[record_key(rec.source, c.COMPANIES, firm)].add(name)
-        elif rec.kind == c.CONTACTS and rec.values.get("value"):
-            for kind, ref, _ in _party_refs(rec):
-                if kind == c.COMPANIES and ref:
-                    target = links.phones if rec.values.get("contact_type") == "phone" else links.addresses
-                    target[record_key(rec.source, c.COMPANIES, ref)].add(str(rec.values["value"]))
+    links = _collect(records)
+    reps = {
+        firm: {name for p in persons if (name := person_names.get(p))}
+        for firm, persons in links.legal_reps.items()
+    }
     out: dict[str, dict[str, str]] = {}
-    for column, values in (
-        ("legal_rep", links.legal_reps),
-        ("phone", links.phones),
-        ("address", links.addresses),
-    ):
+    for column, values in (("legal_rep", reps), ("phone", links.phones), ("address", links.addresses)):
         for key, found in values.items():
-            out.setdefault(key, {})[column] = min(found)
+            if found and _kind_of(key) == c.COMPANIES:
+                out.setdefault(key, {})[column] = min(found)
     return out
 
 
@@ -158,15 +147,20 @@ def person_context(
     """Person record key → ``companies``, ``phone``, ``address`` (only the ones it has).
 
     ``names``: person record key → normalized name, to tell a relative who bears the same name."""
-    links = _collect(records, companies)
+    links = _collect(records)
+    firms_of = {
+        key: {eid for ref in refs if (eid := companies.entity(*ref))} for key, refs in links.companies.items()
+    }
     keys = set(links.companies) | set(links.relatives) | set(links.phones) | set(links.addresses)
     out: dict[str, dict[str, str]] = {}
     for key in keys:
-        firms = set(links.companies.get(key, ()))
+        if _kind_of(key) != c.PERSONS:
+            continue
+        firms = set(firms_of.get(key, ()))
         relatives = links.relatives.get(key, set())
         if not any(names.get(r) is not None and names.get(r) == names.get(key) for r in relatives):
             for relative in relatives:
-                firms |= links.companies.get(relative, set())
+                firms |= firms_of.get(relative, set())
         ctx: dict[str, str] = {}
         if firms:
             ctx["companies"] = TOKEN_SEPARATOR.join(sorted(firms))

@@ -67,11 +67,14 @@ class EntityResolutionResolver:
     companies: CompanyIndex = field(default_factory=lambda: CompanyIndex({}, {}))
 
     _context: list[Record] | None = None
+    _prior: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
     def observe_batch(self, by_kind: dict[str, list[Record]]) -> None:
-        """This ingest's records of every kind: party context is read from its relationship rows."""
+        """This ingest's records of every kind: party context is read from its relationship rows.
+        What was read from the graph for the previous ingest is dropped."""
         self.batch = by_kind
         self._context = None
+        self._prior = {}
 
     def spec(self, kind: str) -> ResolutionSpec:
         if kind not in self.specs:
@@ -156,9 +159,12 @@ class EntityResolutionResolver:
         return names
 
     def _prior_rows(self, kind: str) -> list[dict[str, Any]]:
-        query = PRIOR_RECORDS.format(label=LABELS[kind], derived=s.DERIVED_FROM, sr=s.SOURCE_RECORD)
-        with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
-            return [r.data() for r in session.run(query, kind=kind)]
+        """The kind's loaded records, read once per ingest (companies need the persons' names too)."""
+        if kind not in self._prior:
+            query = PRIOR_RECORDS.format(label=LABELS[kind], derived=s.DERIVED_FROM, sr=s.SOURCE_RECORD)
+            with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
+                self._prior[kind] = [r.data() for r in session.run(query, kind=kind)]
+        return self._prior[kind]
 
     def _review_input(self) -> tuple[list[Judgement], list[Split]]:
         judgements: list[Judgement] = []

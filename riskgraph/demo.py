@@ -34,10 +34,9 @@ def _registered_commands() -> set[str]:
     return {n.replace("_", "-") for n in names}
 
 
-DEMO_SOURCES = ("registry", "core", "credit", "lists")  # the generator's sources, in its manifest's order
-
-
 def stages(scale: str) -> list[Stage]:
+    from ingest.generator.sources import SOURCES  # the order the generator's manifest asks for
+
     data_dir = str(get_settings().var_dir / "demo-data" / scale)
     return [
         Stage("start Neo4j", ("db", "start"), "#2"),
@@ -53,7 +52,7 @@ def stages(scale: str) -> list[Stage]:
                 "#3",
                 needs="generate",
             )
-            for source in DEMO_SOURCES
+            for source in SOURCES
         ),
         Stage("run the rule jobs", ("rules", "run"), "#5"),
         Stage("create demo users and keys", ("users", "demo"), "#6/#8"),
