@@ -1,4 +1,5 @@
-"""What every `bench/` script shares: replacing its own marked section of docs/benchmarks.md.
+"""What every `bench/` script shares: replacing its own marked section of docs/benchmarks.md, and
+naming the processor in its machine facts.
 
 Each script owns the text between its two marker comments and nothing else, so scripts run in any
 order (or concurrently on different sections) never overwrite each other's figures.
@@ -6,6 +7,7 @@ order (or concurrently on different sections) never overwrite each other's figur
 
 from __future__ import annotations
 
+import platform
 from pathlib import Path
 
 from riskgraph.settings import PROJECT_ROOT
@@ -24,3 +26,14 @@ def replace_section(begin: str, end: str, text: str, path: Path = BENCHMARKS_MD)
     else:
         current = current.rstrip("\n") + "\n\n" + block
     path.write_text(current, encoding="utf-8")
+
+
+def cpu_model() -> str:
+    """The processor's model name (Linux /proc/cpuinfo), else what the platform reports."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"

@@ -26,7 +26,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from riskgraph.benchmarks import replace_section
+from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
@@ -135,14 +135,7 @@ def run_one(kind: str, n_records: int, seed: int, generated_dir: str | None = No
 def machine_facts() -> dict:
     import psutil
 
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     return {
         "nproc": os.cpu_count(),
         "ram_gb": round(psutil.virtual_memory().total / 2**30, 1),

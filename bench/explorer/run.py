@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from riskgraph.benchmarks import replace_section
+from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -59,12 +59,7 @@ def measure(n_nodes: int, runs: int) -> tuple[list[dict[str, float]], int, int]:
 
 
 def machine() -> str:
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
+    cpu = cpu_model()
     version = subprocess.run([CHROMIUM, "--version"], capture_output=True, text=True).stdout.strip()
     return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {version}"
 

@@ -17,7 +17,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from riskgraph.benchmarks import replace_section
+from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
@@ -63,14 +63,7 @@ def machine_facts() -> str:
     import numpy as np
     import psutil
 
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     vm = psutil.virtual_memory()
     return (
         f"{cpu}, {os.cpu_count()} cores, {vm.total / 2**30:.0f} GB RAM; Python {platform.python_version()}, "

@@ -19,6 +19,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from riskgraph.benchmarks import cpu_model
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
@@ -30,16 +32,6 @@ from api.security.keys import hash_key, verify_key  # noqa: E402
 from tests.governance.audit_log_gen import DAY, LogBuilder, window  # noqa: E402
 
 BEGIN, END = "<!-- governance:begin -->", "<!-- governance:end -->"
-
-
-def cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def timed(fn, n: int) -> float:
@@ -130,7 +122,7 @@ def main() -> None:
         BEGIN,
         "## Governance — password hashing and the abnormal-use check (`bench/governance/run.py`, issue #8)",
         "",
-        f"Measured {started:%Y-%m-%d %H:%M} UTC on {cpu()}, {os.cpu_count()} cores, Python "
+        f"Measured {started:%Y-%m-%d %H:%M} UTC on {cpu_model()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}. Load average (1/5/15 min) before: "
         f"{'/'.join(f'{x:.2f}' for x in load_before)}, after: {'/'.join(f'{x:.2f}' for x in load_after)} — "
         "the machine was shared with other engineers' jobs, so these figures are pessimistic.",

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from riskgraph.benchmarks import replace_section
+from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -46,14 +46,7 @@ def machine_facts() -> str:
     import neo4j
     import psutil
 
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     try:
         import neo4j._rust  # noqa: F401  (what neo4j-rust-ext installs)
 

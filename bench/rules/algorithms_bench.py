@@ -34,7 +34,7 @@ import numpy as np
 import psutil
 import scipy
 
-from riskgraph.benchmarks import replace_section
+from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -273,14 +273,7 @@ def run_step(fn, scale) -> dict:
 
 
 def machine_facts() -> str:
-    cpu = platform.processor() or "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
+    cpu = cpu_model()
     vm = psutil.virtual_memory()
     return (
         f"{cpu}, {os.cpu_count()} cores, {vm.total / 2**30:.0f} GB RAM; Python {platform.python_version()}, "
