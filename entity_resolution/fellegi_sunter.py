@@ -266,6 +266,10 @@ def partial_weights(
                 u_exact = model.u_random[j][top] if model.u_random else model.u[j][top]
                 total = model.tf_total[comp.name] + TF_PSEUDO_RECORDS
                 tf_value = np.maximum((count + TF_PSEUDO_RECORDS * u_exact) / total, PROB_FLOOR)
-                w[exact, j] = lw[top] + np.log2(u_exact / tf_value)
+                # Floored at 0: agreeing on a name is never evidence *against* a pair.  u is
+                # estimated among candidates (mostly blocked on the name), so the exact level is
+                # worth ≈ 0 bits and the TF term took a common name below it — 刘建平 = 刘建平
+                # counted −2.4 bits and held a full ID and its consistent masked form in review.
+                w[exact, j] = np.maximum(lw[top] + np.log2(u_exact / tf_value), 0.0)
                 tf_used[exact, j] = True
     return w, tf_used

@@ -4,7 +4,7 @@ Each source sees a subset of the world, under its own record ids, with its own n
 
 | source     | what it holds                                                              | noise |
 |------------|----------------------------------------------------------------------------|-------|
-| registry   | 工商登记: every company (branches too), shareholders and officers, holdings, positions, registered address and phone | canonical names, persons only with masked or no ID, a few duplicate person records |
+| registry   | 工商登记: every company (branches too), shareholders and officers, holdings, positions, registered address and phone | canonical names, persons only with masked IDs, a few duplicate person records |
 | core       | 核心系统: bank customers (borrowers, guarantors, group members, listed, some others), persons (borrowers, guarantors, relatives, legal representatives), all loans, all guarantee contracts, family ties, the customers' legal representatives (positions), contacts | suffix variants, traditional characters, full-width, typos, missing USCC, duplicate customer records, date/amount formats |
 | credit     | 信贷管理系统: parties of guarantees and loans (a sample), their loans and the guarantee contracts between them (re-sent: same contract ids) | like core, other record ids |
 | lists      | 名单: blacklist entries with the listed parties | traditional characters, masked IDs, missing USCC |
@@ -503,7 +503,7 @@ def _registry(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> N
         {p for k, p in zip(h.holder_kind, h.holder, strict=True) if k == PERSON}
         | {p for p, _, _, _ in w.positions}
     )
-    _person_rows(w, src, np.array(people, dtype=np.int64), rng, p_full=0.0, p_masked=0.65, dup_rate=0.03)
+    _person_rows(w, src, np.array(people, dtype=np.int64), rng, p_full=0.0, p_masked=1.0, dup_rate=0.03)
     for j in rng.permutation(len(w.positions)):
         p, c, role, title = w.positions[int(j)]
         row = _party_cols(src, "person", PERSON, p, rng, fixed_kind=True, p_strong=0.5)
@@ -579,7 +579,7 @@ def _guarantee_row(
 def _core(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None:
     comps, pers = _core_customers(w, cr, rng)
     _company_rows(w, src, comps, rng, full=False, p_uscc=0.95, dup_rate=0.01, net_assets=True, messy=True)
-    _person_rows(w, src, pers, rng, p_full=0.97, p_masked=0.02, dup_rate=0.005, messy=True)
+    _person_rows(w, src, pers, rng, p_full=0.97, p_masked=0.03, dup_rate=0.005, messy=True)
     for i in rng.permutation(len(cr.l_id)):
         src.write(K.LOANS, _loan_row(w, cr, src, int(i), rng, True), cr.l_id[int(i)])
     for i in rng.permutation(len(cr.g_id)):
@@ -616,7 +616,7 @@ def _credit(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> Non
     comps = np.array([i for k, i in chosen if k == COMPANY], dtype=np.int64)
     pers = np.array([i for k, i in chosen if k == PERSON], dtype=np.int64)
     _company_rows(w, src, comps, rng, full=False, p_uscc=0.9, net_assets=True, messy=False)
-    _person_rows(w, src, pers, rng, p_full=0.95, p_masked=0.03, messy=False)
+    _person_rows(w, src, pers, rng, p_full=0.95, p_masked=0.05, messy=False)
     for i in rng.permutation(len(cr.l_id)):
         i = int(i)
         if src.has(cr.l_kind[i], cr.l_party[i]):
@@ -633,7 +633,7 @@ def _lists(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None
     comps = np.unique(parties[kinds == COMPANY])
     pers = np.unique(parties[kinds == PERSON])
     _company_rows(w, src, comps, rng, full=False, p_uscc=0.85, messy=True)
-    _person_rows(w, src, pers, rng, p_full=0.5, p_masked=0.45, messy=True)
+    _person_rows(w, src, pers, rng, p_full=0.5, p_masked=0.5, messy=True)
     for i in rng.permutation(len(cr.b_id)):
         i = int(i)
         row = {"entry_id": cr.b_id[i]}

@@ -122,14 +122,6 @@ def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_e
     assert want and {c: o for c, o in want.items() if got.get(c) != ("ownership", o)} == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="through ingest, 45 of the 47 planted xs groups (seed 7) are found whole; in the other two a "
-    "child who holds shares in the registry by name only is linked to the controller's family in the core "
-    "system by nothing but that name (no company in common, no ID), so entity resolution keeps the two "
-    "records apart and that company stays outside the group (issue #4; on the true world every group is "
-    "found, test above)",
-)
 def test_generate_ingest_every_planted_group_found(clean_graph, neo4j_env, tmp_path):
     out = tmp_path / "xs"
     env = {**neo4j_env, "COLUMNS": "200"}
