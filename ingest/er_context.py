@@ -64,8 +64,11 @@ class CompanyIndex:
 
 
 @dataclass
-class _Links:
-    """What the relationship rows say about each party record (keys: party record keys)."""
+class Links:
+    """What the relationship rows say about each party record (keys: party record keys).
+
+    Much smaller than the rows themselves: a large load can collect it file by file and drop each
+    file's records (``bench/er/generated.py`` does at scale l)."""
 
     companies: dict[str, set[tuple[str, str | None, str | None]]] = field(
         default_factory=lambda: defaultdict(set)
@@ -92,8 +95,9 @@ def _kind_of(key: str) -> str:
     return key.split("|", 2)[1]
 
 
-def _collect(records: Iterable[Record]) -> _Links:
-    links = _Links()
+def collect_links(records: Iterable[Record], into: Links | None = None) -> Links:
+    """Add what ``records`` (relationship rows; other kinds are skipped) say to ``into``."""
+    links = into if into is not None else Links()
     for rec in records:
         if rec.issues or rec.kind not in CONTEXT_KINDS:
             continue
@@ -122,13 +126,13 @@ def _collect(records: Iterable[Record]) -> _Links:
 
 
 def company_context(
-    records: Iterable[Record], person_names: Mapping[str, str | None]
+    records: Iterable[Record] | Links, person_names: Mapping[str, str | None]
 ) -> dict[str, dict[str, str]]:
     """Company record key → ``legal_rep`` (the name of the person its source records as 法定代表人),
     ``phone``, ``address`` (from its source's contacts): the supporting fields of the company spec,
     which the companies file itself does not carry. A core customer record without USCC then meets
     its registry record on name *and* legal representative, not on name alone."""
-    links = _collect(records)
+    links = records if isinstance(records, Links) else collect_links(records)
     reps = {
         firm: {name for p in persons if (name := person_names.get(p))}
         for firm, persons in links.legal_reps.items()
@@ -142,12 +146,12 @@ def company_context(
 
 
 def person_context(
-    records: Iterable[Record], companies: CompanyIndex, names: Mapping[str, str | None]
+    records: Iterable[Record] | Links, companies: CompanyIndex, names: Mapping[str, str | None]
 ) -> dict[str, dict[str, str]]:
     """Person record key → ``companies``, ``phone``, ``address`` (only the ones it has).
 
     ``names``: person record key → normalized name, to tell a relative who bears the same name."""
-    links = _collect(records)
+    links = records if isinstance(records, Links) else collect_links(records)
     firms_of = {
         key: {eid for ref in refs if (eid := companies.entity(*ref))} for key, refs in links.companies.items()
     }

@@ -29,6 +29,7 @@ from ingest import contract as c
 from ingest.er_context import (
     CONTEXT_KINDS,
     CompanyIndex,
+    Links,
     company_context,
     person_context,
     prior_context_records,
@@ -189,7 +190,7 @@ class EntityResolutionResolver:
 def party_rows(
     kind: str,
     rows: list[dict[str, Any]],
-    context: Sequence[Record],
+    context: Sequence[Record] | Links,
     *,
     companies: CompanyIndex | None = None,
     person_names: Mapping[str, str | None] | None = None,
@@ -197,7 +198,8 @@ def party_rows(
     """The frame rows one party kind is resolved on: ``rows`` (from :func:`_row`) with their context
     columns filled where a record says nothing itself, sorted by record key.
 
-    ``context``: the relationship rows (:data:`CONTEXT_KINDS`) the context is read from. Persons need
+    ``context``: the relationship rows (:data:`CONTEXT_KINDS`) the context is read from, or what
+    :func:`~ingest.er_context.collect_links` gathered from them. Persons need
     ``companies`` (this run's company resolution), companies need ``person_names`` (person record
     key → name as received, for the legal representative). Used by ingest and by ``bench/er``."""
     if kind == c.PERSONS:

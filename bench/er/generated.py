@@ -11,6 +11,12 @@ as ingest leaves them out. Then, as ``EntityResolutionResolver`` does on one ing
 - persons get ``person_context`` (the company entities of that company resolution their source links
   them to, phone, address) from a ``CompanyIndex`` of that resolution.
 
+To fit scale l (≈ 5M party records, ≈ 15M relationship rows) the input is built file by file: a
+source's relationship rows are reduced to their ``Links`` as each file is read, and party rows become
+a DataFrame per source; context only ever comes from a record's own source, so nothing is lost
+(``tests/entity_resolution/test_er_generated_input.py`` checks the frames equal those built from all
+records at once).
+
 Record ids are record keys (``source|kind|record_id``); the truth comes from
 ``ground_truth/record_map.csv`` and branch truth from ``ground_truth/companies.csv``.
 """
@@ -23,27 +29,55 @@ from pathlib import Path
 
 import pandas as pd
 
+from entity_resolution.normalize import person_name_cn
 from ingest import contract as c
-from ingest.er_context import CONTEXT_KINDS, CompanyIndex
+from ingest.er_context import CONTEXT_KINDS, CompanyIndex, Links, collect_links, person_context
 from ingest.pipeline import IngestResult, NoProgress, read_and_validate
 from ingest.readers import kind_of
 from ingest.validate import Record
 
 ER_KINDS = {c.COMPANIES, c.PERSONS, *CONTEXT_KINDS}
+CONTEXT_COLUMNS = ("companies", "phone", "address")
 
 
-def read_sources(out_dir: Path) -> dict[str, list[Record]]:
-    """Valid records of the kinds ER uses, every source folder (folder name = source) together."""
-    by_kind: dict[str, list[Record]] = {}
-    for folder in sorted(p for p in out_dir.iterdir() if p.is_dir() and p.name != "ground_truth"):
-        files = [f for f in sorted(folder.iterdir()) if f.is_file() and kind_of(f) in ER_KINDS]
-        result = IngestResult(source=folder.name)
-        got = read_and_validate(files, folder.name, result, NoProgress())
-        if result.refused:
-            raise SystemExit(f"{folder}: refused {result.refused}")
-        for kind, recs in got.items():
-            by_kind.setdefault(kind, []).extend(r for r in recs if not r.issues)
-    return by_kind
+def source_folders(out_dir: Path) -> list[Path]:
+    return sorted(p for p in out_dir.iterdir() if p.is_dir() and p.name != "ground_truth")
+
+
+def _files_by_kind(folder: Path) -> dict[str, list[Path]]:
+    out: dict[str, list[Path]] = {}
+    for f in sorted(folder.iterdir()):
+        if f.is_file() and (kind := kind_of(f)) in ER_KINDS:
+            out.setdefault(kind, []).append(f)
+    return out
+
+
+def valid_records(paths: list[Path], source: str) -> list[Record]:
+    """The rows of ``paths`` that pass validation, as ingest reads them."""
+    result = IngestResult(source=source)
+    got = read_and_validate(paths, source, result, NoProgress())
+    if result.refused:
+        raise SystemExit(f"{paths}: refused {result.refused}")
+    return [r for recs in got.values() for r in recs if not r.issues]
+
+
+def _normalized_name(value: object) -> str | None:
+    return person_name_cn(value if isinstance(value, str) else None)
+
+
+def _by_key(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
+
+
+def _with_person_context(frame: pd.DataFrame, context: dict[str, dict[str, str]]) -> pd.DataFrame:
+    """``_add_context`` on a frame: a context column fills only what the record leaves empty."""
+    for column in CONTEXT_COLUMNS:
+        found = frame["record_id"].map(lambda key, col=column: context.get(key, {}).get(col))
+        if column in frame:
+            frame[column] = frame[column].where(frame[column].notna(), found)
+        elif found.notna().any():
+            frame[column] = found
+    return frame
 
 
 def load(
@@ -55,34 +89,46 @@ def load(
     from ingest.er_resolver import _row, company_index, entity_ids, party_rows
 
     out_dir = Path(out_dir)
-    by_kind = read_sources(out_dir)
-    context = [r for k in CONTEXT_KINDS for r in by_kind.get(k, [])]
-    company_rows = party_rows(
-        c.COMPANIES,
-        [_row(r.record_key, r.values) for r in by_kind.get(c.COMPANIES, [])],
-        context,
-        person_names={r.record_key: r.values.get("name") for r in by_kind.get(c.PERSONS, [])},
-    )
-    if kind == "company":
-        rows = company_rows
-    else:
-        entities = resolve_companies(pd.DataFrame(company_rows))
-        index: CompanyIndex = company_index(
-            entity_ids(c.COMPANIES, entities, set(), company_rows), company_rows
-        )
-        del entities
+    company_parts: list[pd.DataFrame] = []
+    person_parts: list[tuple[pd.DataFrame, Links]] = []
+    for folder in source_folders(out_dir):
+        source, files = folder.name, _files_by_kind(folder)
+        persons = [_row(r.record_key, r.values) for r in valid_records(files.get(c.PERSONS, []), source)]
+        links = Links()
+        for context_kind in CONTEXT_KINDS:
+            for path in files.get(context_kind, []):
+                collect_links(valid_records([path], source), links)
+        companies = [_row(r.record_key, r.values) for r in valid_records(files.get(c.COMPANIES, []), source)]
+        names = {row["record_id"]: row.get("name") for row in persons}
+        company_parts.append(pd.DataFrame(party_rows(c.COMPANIES, companies, links, person_names=names)))
+        del companies, names
+        if kind == "person":
+            links.legal_reps.clear()
+            person_parts.append((pd.DataFrame(persons), links))
+        del persons
         gc.collect()
-        rows = party_rows(
-            c.PERSONS,
-            [_row(r.record_key, r.values) for r in by_kind.get(c.PERSONS, [])],
-            context,
-            companies=index,
+    company_frame = _by_key(pd.concat(company_parts, ignore_index=True))
+    del company_parts
+    if kind == "company":
+        records = company_frame
+    else:
+        entities = resolve_companies(company_frame)
+        strong_rows = company_frame[["record_id", "uscc"]].to_dict("records")
+        index: CompanyIndex = company_index(
+            entity_ids(c.COMPANIES, entities, set(), strong_rows), strong_rows
         )
+        del entities, company_frame, strong_rows
+        gc.collect()
+        parts = []
+        while person_parts:
+            frame, links = person_parts.pop(0)
+            names = dict(zip(frame["record_id"], frame["name"].map(_normalized_name), strict=True))
+            parts.append(_with_person_context(frame, person_context(links, index, names)))
+            del links, names
         del index
-    del by_kind, context, company_rows
+        records = _by_key(pd.concat(parts, ignore_index=True))
+        del parts
     gc.collect()
-    records = pd.DataFrame(rows)
-    del rows
     rmap = pd.read_csv(out_dir / "ground_truth" / "record_map.csv", dtype=str)
     rmap = rmap[rmap["kind"] == (c.COMPANIES if kind == "company" else c.PERSONS)]
     keys = rmap["source"] + "|" + rmap["kind"] + "|" + rmap["record_id"]
