@@ -80,55 +80,67 @@ def _with_person_context(frame: pd.DataFrame, context: dict[str, dict[str, str]]
     return frame
 
 
-def load(
-    out_dir: str | Path, kind: str, resolve_companies: Callable[[pd.DataFrame], pd.DataFrame]
-) -> tuple[pd.DataFrame, pd.Series, dict[str, str]]:
-    """Records of ``kind`` ("company" / "person") as ingest hands them to ``resolve``, truth by record
-    key, and branch → parent truth. ``resolve_companies(frame) -> entities`` runs the company
-    resolution persons need (not timed by the caller)."""
-    from ingest.er_resolver import _row, company_index, entity_ids, party_rows
+def company_records(out_dir: Path) -> pd.DataFrame:
+    """Every source's company records with their context (legal rep, phone, address), by record key."""
+    from ingest.er_resolver import _row, party_rows
 
-    out_dir = Path(out_dir)
-    company_parts: list[pd.DataFrame] = []
-    person_parts: list[tuple[pd.DataFrame, Links]] = []
+    parts: list[pd.DataFrame] = []
     for folder in source_folders(out_dir):
         source, files = folder.name, _files_by_kind(folder)
-        persons = [_row(r.record_key, r.values) for r in valid_records(files.get(c.PERSONS, []), source)]
-        links = Links()
-        for context_kind in CONTEXT_KINDS:
-            for path in files.get(context_kind, []):
-                collect_links(valid_records([path], source), links)
+        names = {
+            r.record_key: (str(r.values["name"]) if r.values.get("name") not in ("", None) else None)
+            for r in valid_records(files.get(c.PERSONS, []), source)
+        }
+        links = _source_links(files, source)
         companies = [_row(r.record_key, r.values) for r in valid_records(files.get(c.COMPANIES, []), source)]
-        names = {row["record_id"]: row.get("name") for row in persons}
-        company_parts.append(pd.DataFrame(party_rows(c.COMPANIES, companies, links, person_names=names)))
-        del companies, names
-        if kind == "person":
-            links.legal_reps.clear()
-            person_parts.append((pd.DataFrame(persons), links))
-        del persons
+        parts.append(pd.DataFrame(party_rows(c.COMPANIES, companies, links, person_names=names)))
+        del companies, names, links
         gc.collect()
-    company_frame = _by_key(pd.concat(company_parts, ignore_index=True))
-    del company_parts
-    if kind == "company":
-        records = company_frame
-    else:
-        entities = resolve_companies(company_frame)
-        strong_rows = company_frame[["record_id", "uscc"]].to_dict("records")
-        index: CompanyIndex = company_index(
-            entity_ids(c.COMPANIES, entities, set(), strong_rows), strong_rows
+    return _by_key(pd.concat(parts, ignore_index=True))
+
+
+def company_index_of(companies: pd.DataFrame, entities: pd.DataFrame) -> CompanyIndex:
+    """How relationship rows' company references map to the entities of a company resolution."""
+    from ingest.er_resolver import company_index, entity_ids
+
+    strong_rows = companies[["record_id", "uscc"]].to_dict("records")
+    return company_index(entity_ids(c.COMPANIES, entities, set(), strong_rows), strong_rows)
+
+
+def person_records(out_dir: Path, index: CompanyIndex) -> pd.DataFrame:
+    """Every source's person records with their context (company entities, phone, address)."""
+    from ingest.er_resolver import _row
+
+    parts: list[pd.DataFrame] = []
+    for folder in source_folders(out_dir):
+        source, files = folder.name, _files_by_kind(folder)
+        frame = pd.DataFrame(
+            [_row(r.record_key, r.values) for r in valid_records(files.get(c.PERSONS, []), source)]
         )
-        del entities, company_frame, strong_rows
+        if frame.empty:
+            continue
+        links = _source_links(files, source)
+        names = dict(zip(frame["record_id"], frame["name"].map(_normalized_name), strict=True))
+        parts.append(_with_person_context(frame, person_context(links, index, names)))
+        del links, names
         gc.collect()
-        parts = []
-        while person_parts:
-            frame, links = person_parts.pop(0)
-            names = dict(zip(frame["record_id"], frame["name"].map(_normalized_name), strict=True))
-            parts.append(_with_person_context(frame, person_context(links, index, names)))
-            del links, names
-        del index
-        records = _by_key(pd.concat(parts, ignore_index=True))
-        del parts
-    gc.collect()
+    return _by_key(pd.concat(parts, ignore_index=True))
+
+
+def _source_links(files: dict[str, list[Path]], source: str) -> Links:
+    """What one source's relationship rows say of its parties, file by file."""
+    links = Links()
+    for context_kind in CONTEXT_KINDS:
+        for path in files.get(context_kind, []):
+            collect_links(valid_records([path], source), links)
+    return links
+
+
+def with_truth(
+    out_dir: str | Path, kind: str, records: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.Series, dict[str, str]]:
+    """The records that have a true entity, that truth by record key, and branch → parent truth."""
+    out_dir = Path(out_dir)
     rmap = pd.read_csv(out_dir / "ground_truth" / "record_map.csv", dtype=str)
     rmap = rmap[rmap["kind"] == (c.COMPANIES if kind == "company" else c.PERSONS)]
     keys = rmap["source"] + "|" + rmap["kind"] + "|" + rmap["record_id"]
@@ -143,3 +155,19 @@ def load(
         br = comp[comp["is_branch"].str.lower() == "true"]
         branch_of = dict(zip(br["true_id"], br["parent_true_id"], strict=True))
     return records, truth, branch_of
+
+
+def load(
+    out_dir: str | Path, kind: str, resolve_companies: Callable[[pd.DataFrame], pd.DataFrame]
+) -> tuple[pd.DataFrame, pd.Series, dict[str, str]]:
+    """Records of ``kind`` ("company" / "person") as ingest hands them to ``resolve``, truth by record
+    key, and branch → parent truth. ``resolve_companies(frame) -> entities`` runs the company
+    resolution persons need (not timed by the caller)."""
+    out_dir = Path(out_dir)
+    companies = company_records(out_dir)
+    if kind == "company":
+        return with_truth(out_dir, kind, companies)
+    index = company_index_of(companies, resolve_companies(companies))
+    del companies
+    gc.collect()
+    return with_truth(out_dir, kind, person_records(out_dir, index))

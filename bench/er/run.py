@@ -27,7 +27,6 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,32 +66,36 @@ def _peak_rss_during(fn):
     return out, elapsed, cpu, base, peak[0]
 
 
-def _resolve_companies_elsewhere(cache: Path) -> Callable[[pd.DataFrame], pd.DataFrame]:
-    """The company resolution persons need, run in a child process: at scale l it peaks far above
-    the person input it feeds, and this process must not carry that into the measured run."""
+def prepare_generated(kind: str, generated_dir: str, cache: Path, company_input: Path | None = None) -> None:
+    """Build the input ``riskgraph ingest`` would hand to ``resolve`` and pickle it with its truth
+    (``cache/input.pkl``).
 
-    def run(frame: pd.DataFrame) -> pd.DataFrame:
-        frame.to_pickle(cache / "companies.pkl")
-        cmd = [sys.executable, __file__, "--resolve-companies", str(cache)]
-        subprocess.run(cmd, check=True)
-        entities = pd.read_pickle(cache / "company_entities.pkl")
-        for name in ("companies.pkl", "company_entities.pkl"):
-            (cache / name).unlink()
-        return entities
-
-    return run
-
-
-def prepare_generated(kind: str, generated_dir: str, cache: Path) -> None:
-    """Build the input ``riskgraph ingest`` would hand to ``resolve`` and pickle it with its truth.
-
-    A separate process from the measured one: building the input from ≈ 19M source rows leaves
-    Python's allocator holding far more than the finished table, which is not ``resolve``'s cost."""
+    Its own process, never the measured one: reading ≈ 19M source rows leaves Python's allocator
+    holding far more than the finished table. Persons need a company resolution first; it runs in a
+    child of its own on the company input (``company_input``, or built by another child), so this
+    process holds only the company entity map while it reads the persons."""
     sys.path.insert(0, str(ROOT))
     from bench.er import generated
 
     t0 = time.perf_counter()
-    records, truth, branch_of = generated.load(generated_dir, kind, _resolve_companies_elsewhere(cache))
+    out_dir = Path(generated_dir)
+    if kind == "company":
+        records = generated.company_records(out_dir)
+    else:
+        if company_input is None:
+            company_input = cache / "company_input.pkl"
+            cmd = [sys.executable, __file__, "--prepare", "company", str(out_dir), str(cache)]
+            subprocess.run(cmd, check=True)
+            (cache / "input.pkl").rename(company_input)
+        subprocess.run(
+            [sys.executable, __file__, "--resolve-companies", str(company_input), str(cache)], check=True
+        )
+        companies = pd.read_pickle(company_input)[0][["record_id", "uscc"]]
+        index = generated.company_index_of(companies, pd.read_pickle(cache / "company_entities.pkl"))
+        del companies
+        records = generated.person_records(out_dir, index)
+        del index
+    records, truth, branch_of = generated.with_truth(out_dir, kind, records)
     pd.to_pickle((records, truth, branch_of, time.perf_counter() - t0), cache / "input.pkl")
 
 
@@ -319,7 +322,8 @@ def main() -> None:
         "delete the file after changing the generator or ingest's context",
     )
     ap.add_argument("--prepare", nargs=3, metavar=("KIND", "DIR", "CACHE"), help=argparse.SUPPRESS)
-    ap.add_argument("--resolve-companies", metavar="CACHE", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--resolve-companies", nargs=2, metavar=("INPUT", "CACHE"), help=argparse.SUPPRESS)
+    ap.add_argument("--company-input", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--render-only", action="store_true", help="rewrite the docs section from results.json")
     args = ap.parse_args()
     if args.render_only:
@@ -330,14 +334,14 @@ def main() -> None:
     if args.resolve_companies:
         from entity_resolution import ResolutionSpec, resolve
 
-        cache = Path(args.resolve_companies)
-        frame = pd.read_pickle(cache / "companies.pkl")
-        resolve(frame, ResolutionSpec.from_yaml("company_cn")).entities.to_pickle(
-            cache / "company_entities.pkl"
-        )
+        company_input, cache = args.resolve_companies
+        frame = pd.read_pickle(company_input)[0]
+        entities = resolve(frame, ResolutionSpec.from_yaml("company_cn")).entities
+        entities.to_pickle(Path(cache) / "company_entities.pkl")
         return
     if args.prepare:
-        prepare_generated(args.prepare[0], args.prepare[1], Path(args.prepare[2]))
+        company_input = Path(args.company_input) if args.company_input else None
+        prepare_generated(args.prepare[0], args.prepare[1], Path(args.prepare[2]), company_input)
         return
     if args.single:
         out = run_one(args.single[0], int(args.single[1]), args.seed, args.single_dir, args.input)
@@ -353,7 +357,11 @@ def main() -> None:
         if d:
             kept = Path(args.input_cache) / f"{Path(d).name}-{kind}.pkl" if args.input_cache else None
             if kept is None or not kept.exists():
-                subprocess.run([sys.executable, __file__, "--prepare", kind, str(d), str(cache)], check=True)
+                prep = [sys.executable, __file__, "--prepare", kind, str(d), str(cache)]
+                company_kept = kept.with_name(f"{Path(d).name}-company.pkl") if kept else None
+                if kind == "person" and company_kept is not None and company_kept.exists():
+                    prep += ["--company-input", str(company_kept)]
+                subprocess.run(prep, check=True)
                 if kept is not None:
                     kept.parent.mkdir(parents=True, exist_ok=True)
                     shutil.move(cache / "input.pkl", kept)

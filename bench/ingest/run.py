@@ -134,7 +134,9 @@ def render(facts: str, results: dict[str, dict]) -> str:
         "## Ingest (bench/ingest/run.py)",
         "",
         f"Machine: {facts}. Neo4j {Settings().neo4j_version} started by the script (heap 4g, page cache 4g) "
-        "on the same machine. Data: `riskgraph generate --seed 7`, the four sources loaded in manifest order. "
+        "on the same machine. Data: `riskgraph generate --seed 7`, the four sources loaded in manifest order, "
+        "parties keyed by their strong identifiers (`StrongKeyResolver`: this table times loading; entity "
+        "resolution is timed in its own section). "
         "*entities* = nodes + relationships written (SourceRecord, IN_BATCH, DERIVED_FROM and FactVersion "
         "included). Rates are over the whole run, from reading the files to the last commit.",
         "",
