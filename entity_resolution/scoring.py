@@ -134,8 +134,15 @@ def score_pairs(
             for other in comp.hard_no_unless:
                 k = next(i for i, c in enumerate(spec.comparisons) if c.name == other)
                 disagree &= ~(sims[:, k] >= spec.comparisons[k].support_threshold - 1e-6)
-            decision[disagree] = HARD_NO
-            rule[disagree] = f"{comp.name} disagrees (similarity < {comp.hard_no_below:g})"
+            if comp.hard_no_pair_only:
+                disagree &= decision != JUDGED  # a reviewer who saw both records decides
+                decision[disagree] = NON_MATCH
+                rule[disagree] = (
+                    f"{comp.name} disagrees (similarity < {comp.hard_no_below:g}): never merged on this pair alone"
+                )
+            else:
+                decision[disagree] = HARD_NO
+                rule[disagree] = f"{comp.name} disagrees (similarity < {comp.hard_no_below:g})"
     # one source keeps them apart while naming one company for both, and nothing else says they are
     # one: two people (a registry lists a shareholder once per company)
     two_people = conflict & ~supported & ~same_strong

@@ -62,6 +62,10 @@ class Comparison(BaseModel):
     # ... unless one of these comparisons agrees at its support threshold (a mistyped name with the
     # same birth date and phone is still one person; a mistyped name with only a masked ID is not)
     hard_no_unless: list[str] = Field(default_factory=list)
+    # The rule vetoes only the pair's own edge instead of forbidding the two records one entity:
+    # a mistyped name beside a masked ID proves nothing by itself, but when a third record agrees
+    # with both (the full ID on one side, the phone on the other) they are one person after all.
+    hard_no_pair_only: bool = False
 
     @field_validator("normalizer")
     @classmethod

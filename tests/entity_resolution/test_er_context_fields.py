@@ -108,4 +108,24 @@ def test_a_masked_id_shared_by_chance_does_not_merge_different_names(person_spec
     res = resolve(with_background(rows, person_background), person_spec)
     assert mask(full) == mask(other)
     assert not res.same_entity("core9", "reg9")
-    assert res.explain("core9", "reg9")["decision"] == "hard-no-match"
+    ev = res.explain("core9", "reg9")
+    assert ev["decision"] == "non-match" and ev["rule"].startswith("name disagrees")
+
+
+def test_a_mistyped_name_beside_a_masked_id_joins_through_a_record_agreeing_with_both(
+    person_spec, person_background
+):
+    """The name rule vetoes only the pair's own edge: the registry's 张三峰 (masked ID) and the
+    core's 张三丰 (full ID) are not merged on each other, but the credit system's 张三峰 carries the
+    full ID, so all three are one person (the same rule as a cannot-link split them apart)."""
+    full = make_ric("19750312", 41, region="110105")
+    rows = [
+        pe("core10", "core", "张三丰", full, None, "M"),
+        pe("reg10", "registry", "张三峰", mask(full), None, "M"),
+        pe("credit10", "credit", "张三峰", full, None, "M"),
+    ]
+    res = resolve(with_background(rows, person_background), person_spec)
+    ev = res.explain("core10", "reg10")
+    assert ev["decision"] == "non-match" and ev["rule"].startswith("name disagrees")
+    assert res.explain("reg10", "credit10")["decision"] == "match"
+    assert res.same_entity("core10", "credit10") and res.same_entity("core10", "reg10")
