@@ -29,15 +29,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from entity_resolution.normalize import person_name_cn
 from ingest import contract as c
-from ingest.er_context import CONTEXT_KINDS, CompanyIndex, Links, collect_links, person_context
+from ingest.er_context import CONTEXT_KINDS, CompanyIndex, Links, collect_links
 from ingest.pipeline import IngestResult, NoProgress, read_and_validate
 from ingest.readers import kind_of
 from ingest.validate import Record
 
 ER_KINDS = {c.COMPANIES, c.PERSONS, *CONTEXT_KINDS}
-CONTEXT_COLUMNS = ("companies", "phone", "address")
 
 
 def source_folders(out_dir: Path) -> list[Path]:
@@ -61,23 +59,8 @@ def valid_records(paths: list[Path], source: str) -> list[Record]:
     return [r for recs in got.values() for r in recs if not r.issues]
 
 
-def _normalized_name(value: object) -> str | None:
-    return person_name_cn(value if isinstance(value, str) else None)
-
-
 def _by_key(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("record_id", kind="stable").reset_index(drop=True)
-
-
-def _with_person_context(frame: pd.DataFrame, context: dict[str, dict[str, str]]) -> pd.DataFrame:
-    """``_add_context`` on a frame: a context column fills only what the record leaves empty."""
-    for column in CONTEXT_COLUMNS:
-        found = frame["record_id"].map(lambda key, col=column: context.get(key, {}).get(col))
-        if column in frame:
-            frame[column] = frame[column].where(frame[column].notna(), found)
-        elif found.notna().any():
-            frame[column] = found
-    return frame
 
 
 def company_records(out_dir: Path) -> pd.DataFrame:
@@ -87,10 +70,7 @@ def company_records(out_dir: Path) -> pd.DataFrame:
     parts: list[pd.DataFrame] = []
     for folder in source_folders(out_dir):
         source, files = folder.name, _files_by_kind(folder)
-        names = {
-            r.record_key: (str(r.values["name"]) if r.values.get("name") not in ("", None) else None)
-            for r in valid_records(files.get(c.PERSONS, []), source)
-        }
+        names = {r.record_key: r.values.get("name") for r in valid_records(files.get(c.PERSONS, []), source)}
         links = _source_links(files, source)
         companies = [_row(r.record_key, r.values) for r in valid_records(files.get(c.COMPANIES, []), source)]
         parts.append(pd.DataFrame(party_rows(c.COMPANIES, companies, links, person_names=names)))
@@ -109,20 +89,15 @@ def company_index_of(companies: pd.DataFrame, entities: pd.DataFrame) -> Company
 
 def person_records(out_dir: Path, index: CompanyIndex) -> pd.DataFrame:
     """Every source's person records with their context (company entities, phone, address)."""
-    from ingest.er_resolver import _row
+    from ingest.er_resolver import _row, party_rows
 
     parts: list[pd.DataFrame] = []
     for folder in source_folders(out_dir):
         source, files = folder.name, _files_by_kind(folder)
-        frame = pd.DataFrame(
-            [_row(r.record_key, r.values) for r in valid_records(files.get(c.PERSONS, []), source)]
-        )
-        if frame.empty:
-            continue
+        persons = [_row(r.record_key, r.values) for r in valid_records(files.get(c.PERSONS, []), source)]
         links = _source_links(files, source)
-        names = dict(zip(frame["record_id"], frame["name"].map(_normalized_name), strict=True))
-        parts.append(_with_person_context(frame, person_context(links, index, names)))
-        del links, names
+        parts.append(pd.DataFrame(party_rows(c.PERSONS, persons, links, companies=index)))
+        del persons, links
         gc.collect()
     return _by_key(pd.concat(parts, ignore_index=True))
 

@@ -355,7 +355,7 @@ def main() -> None:
     results = []
     for kind, n, d in jobs:
         cmd = [sys.executable, __file__, "--single", kind, str(n), "--seed", str(args.seed)]
-        cache = Path(tempfile.mkdtemp(prefix="er-input-"))
+        cache = Path(tempfile.mkdtemp(prefix="er-input-")) if d else None
         if d:
             kept = Path(args.input_cache) / f"{Path(d).name}-{kind}.pkl" if args.input_cache else None
             if kept is None or not kept.exists():
@@ -371,7 +371,8 @@ def main() -> None:
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         finally:
-            shutil.rmtree(cache, ignore_errors=True)
+            if cache is not None:
+                shutil.rmtree(cache, ignore_errors=True)
         if proc.returncode != 0:
             print(proc.stderr[-3000:], file=sys.stderr)
             raise SystemExit(f"{kind} {n or d} failed")

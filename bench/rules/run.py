@@ -283,17 +283,17 @@ def bench_scale(
         else:
             load = _child(["--child-load", scale, "--seed", str(seed)], env)
             load["method"] = "UNWIND batches through the driver"
+        run = {
+            "scale": scale,
+            "seed": seed,
+            "when": started,
+            "heap": heap,
+            "pagecache": pagecache,
+            "load": load,
+        }
         if load_only:
             la = os.getloadavg()
-            return {
-                "scale": scale,
-                "seed": seed,
-                "when": started,
-                "heap": heap,
-                "pagecache": pagecache,
-                "load": load,
-                "loadavg": {"before": la, "after_load": la},
-            }
+            return {**run, "loadavg": {"before": la, "after_load": la}}
         la_before = os.getloadavg()
         partial = ROOT / "var" / "rules-bench" / f"{scale}-first-partial.json"
         first = _child(["--child-rules", "--partial", str(partial)], env)
@@ -301,12 +301,7 @@ def bench_scale(
         second = _child(["--child-rules"], env)
         la_second = os.getloadavg()
         return {
-            "scale": scale,
-            "seed": seed,
-            "when": started,
-            "heap": heap,
-            "pagecache": pagecache,
-            "load": load,
+            **run,
             "first": first,
             "second": second,
             "loadavg": {"before": la_before, "after_first": la_first, "after_second": la_second},
