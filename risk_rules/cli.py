@@ -53,7 +53,7 @@ def make_rules_app(
         from risk_rules.registry import all_rules
 
         cfg = _config(config)
-        rows = []
+        rows: list[dict[str, Any]] = []
         for rule in all_rules():
             params = rule_params(cfg, rule.id, rule.Params).model_dump(mode="json")
             rows.append(

@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, ValidationError
 
 DEFAULTS_PATH = Path(__file__).with_name("defaults.yaml")
 
-SEVERITIES = ("low", "medium", "high", "critical")
+#: The one severity scale of every finding, alert and rule parameter, lowest first.
+Severity = Literal["low", "medium", "high", "critical"]
+SEVERITIES: tuple[Severity, ...] = get_args(Severity)
 
 
 P = TypeVar("P", bound="RuleParams")

@@ -1,9 +1,11 @@
 """The shape every rule has: metadata, parameters, a run over a context, findings out.
 
-A rule is a small class: ``id``, ``version``, bilingual title/description, its regulatory sources, a
-pydantic ``Params`` model, and ``evaluate(ctx, params)`` which reads its projection through the
-context (shared, cached reads), calls a pure algorithm from ``risk_rules.algorithms`` and returns
-:class:`Finding` objects. Writing alerts, the ``RuleRun`` node and new/unchanged/resolved
+A rule is a small class ``class MyRule(Rule[MyParams])``: ``id``, ``version``, bilingual
+title/description, its regulatory sources, the projections it reads (``shared_reads``) and
+``evaluate(ctx, params: MyParams)``, which reads its projection through the context (shared, cached
+reads), calls a pure algorithm from ``risk_rules.algorithms`` and returns :class:`Finding` objects.
+The type argument is the rule's pydantic parameter model, stated once: the type checker sees
+``params`` as ``MyParams`` and the runner finds the model as ``MyRule.Params``. Writing alerts, the ``RuleRun`` node and new/unchanged/resolved
 bookkeeping is done once, by the runner, so no rule can get it subtly different.
 """
 
@@ -15,16 +17,18 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from neo4j import Driver
 
-from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams
+from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams, Severity
 
-SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
+
+P = TypeVar("P", bound=RuleParams)
 
 
-def max_severity(*levels: str) -> str:
+def max_severity(*levels: Severity) -> Severity:
     return max(levels, key=SEVERITY_RANK.__getitem__)
 
 
@@ -40,7 +44,7 @@ class Finding:
 
     subject_key: str
     entity_ids: tuple[str, ...]
-    severity: str
+    severity: Severity
     explanation_zh: str
     explanation_en: str
     evidence: dict[str, Any]
@@ -108,8 +112,8 @@ class RuleOutput:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-class Rule(ABC):
-    """Base class of all rules (see module docstring)."""
+class Rule(ABC, Generic[P]):
+    """Base class of all rules (see module docstring); ``P`` is the rule's parameter model."""
 
     id: ClassVar[str]
     version: ClassVar[str]
@@ -118,6 +122,7 @@ class Rule(ABC):
     description_zh: ClassVar[str]
     description_en: ClassVar[str]
     sources: ClassVar[tuple[str, ...]] = ()
+    #: The parameter model, taken from the type argument of ``Rule[...]`` when the class is defined.
     Params: ClassVar[type[RuleParams]] = RuleParams
     #: Keys of the per-run cache the rule reads (None: unknown). When every rule still to run
     #: declares them, the runner drops the other cached projections first, so the last rules of a
@@ -125,6 +130,14 @@ class Rule(ABC):
     #: stake: a dropped projection a rule does need is simply read again.
     shared_reads: ClassVar[frozenset[str] | None] = None
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for base in getattr(cls, "__orig_bases__", ()):
+            if get_origin(base) is Rule:
+                (model,) = get_args(base)
+                if isinstance(model, type) and issubclass(model, RuleParams):
+                    cls.Params = model
+
     @abstractmethod
-    def evaluate(self, ctx: RuleContext, params: Any) -> RuleOutput:
+    def evaluate(self, ctx: RuleContext, params: P) -> RuleOutput:
         """Read the projection, call the pure algorithm, return findings (no alert writes here)."""

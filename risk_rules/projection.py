@@ -9,6 +9,7 @@ relationship types come from ``graph_model.schema``.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -198,7 +199,7 @@ def guarantee_graph(ctx: RuleContext) -> nx.DiGraph:
     def load() -> nx.DiGraph:
         e = guarantee_edges(ctx)
         facts = entity_facts(ctx)
-        G = nx.DiGraph()
+        G: nx.DiGraph = nx.DiGraph()
         G.add_weighted_edges_from(
             zip(e.guarantor.tolist(), e.borrower.tolist(), e.amount.tolist(), strict=True), weight="amount"
         )
@@ -256,7 +257,7 @@ def ownership(ctx: RuleContext) -> OwnershipData:
         )
         pool: dict[str, str] = {}
         hs, cs = _interned(cols.pop("h"), pool), _interned(cols.pop("c"), pool)
-        G = nx.DiGraph()
+        G: nx.DiGraph = nx.DiGraph()
         persons = {h for h, p in zip(hs, cols["person"], strict=True) if p}
         # sorted: results must not depend on the order the database happens to return rows in
         G.add_weighted_edges_from(sorted(zip(hs, cs, cols["pct"], strict=True)), weight="pct")
@@ -346,7 +347,7 @@ class LinkageBall:
     def __contains__(self, n: object) -> bool:
         return n in self._index
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._nodes)
 
     def __len__(self) -> int:
@@ -358,7 +359,7 @@ class LinkageBall:
     def number_of_edges(self) -> int:
         return len(self._edges)
 
-    def edges(self, data: bool = False):
+    def edges(self, data: bool = False) -> Iterator[Any]:
         if not data:
             return ((u, v) for u, v, _, _ in self._edges)
         return (
@@ -367,7 +368,7 @@ class LinkageBall:
         )
 
     def to_networkx(self) -> nx.MultiDiGraph:
-        L = nx.MultiDiGraph()
+        L: nx.MultiDiGraph = nx.MultiDiGraph()
         L.add_nodes_from(self._nodes)
         L.add_edges_from(self.edges(data=True))
         return L

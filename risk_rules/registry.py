@@ -7,16 +7,18 @@ computes what it needs through the shared per-run cache, so running one rule alo
 
 from __future__ import annotations
 
+from typing import Any
+
 from risk_rules.framework import Rule
 
 
-def all_rules() -> list[Rule]:
+def all_rules() -> list[Rule[Any]]:
     from risk_rules.rules import RULE_CLASSES
 
     return [cls() for cls in RULE_CLASSES]
 
 
-def get_rule(rule_id: str) -> Rule:
+def get_rule(rule_id: str) -> Rule[Any]:
     for rule in all_rules():
         if rule.id == rule_id:
             return rule

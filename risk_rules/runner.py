@@ -44,7 +44,9 @@ def new_run_id(rule_id: str) -> str:
     return f"{rule_id}@{stamp}-{uuid.uuid4().hex[:8]}"
 
 
-def _start_run(driver: Driver, database: str, rule: Rule, run_id: str, params: dict, as_of: dt.date) -> None:
+def _start_run(
+    driver: Driver, database: str, rule: Rule[Any], run_id: str, params: dict, as_of: dt.date
+) -> None:
     with driver.session(database=database, notifications_min_severity="OFF") as session:
         session.run(
             f"""
@@ -76,11 +78,12 @@ def _finish_run(
         ).consume()
 
 
-def _release_cache(ctx: RuleContext, remaining: list[Rule]) -> None:
+def _release_cache(ctx: RuleContext, remaining: list[Rule[Any]]) -> None:
     """Drop cached projections that none of the remaining rules reads (see ``Rule.shared_reads``)."""
-    if any(r.shared_reads is None for r in remaining):
+    reads = [r.shared_reads for r in remaining]
+    if any(x is None for x in reads):
         return
-    keep = set().union(*(r.shared_reads for r in remaining))
+    keep: set[str] = set().union(*(x for x in reads if x is not None))
     dropped = [k for k in ctx.cache if k not in keep]
     for k in dropped:
         del ctx.cache[k]
@@ -95,7 +98,7 @@ def run_rules(
     rule_ids: list[str] | None = None,
     as_of: dt.date | None = None,
     database: str = "neo4j",
-    on_start: Callable[[Rule], None] = lambda _r: None,
+    on_start: Callable[[Rule[Any]], None] = lambda _r: None,
     on_done: Callable[[RuleRunSummary], None] = lambda _s: None,
     on_progress: Callable[[str], None] = lambda _m: None,
 ) -> list[RuleRunSummary]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Hashable, Iterable
+from typing import Any, Generic, TypeVar
 
 import networkx as nx
 import numpy as np
@@ -16,6 +17,9 @@ import numpy as np
 #: Linear solves give 24.999999999999996 for 50% x 50%; without a tolerance a 25% owner would be
 #: missed by a ">= 25" test. 1e-9 pp is far below any meaningful shareholding difference.
 PCT_EPS = 1e-9
+
+
+T = TypeVar("T", bound=Hashable)
 
 
 def stable_id(prefix: str, members: Iterable[Hashable]) -> str:
@@ -62,13 +66,13 @@ def check_choice(name: str, value: str, allowed: Iterable[str]) -> None:
         )
 
 
-class UnionFind:
+class UnionFind(Generic[T]):
     """Plain union-find with path halving; used to merge family clusters and shared-attribute links."""
 
     def __init__(self) -> None:
-        self.parent: dict[Hashable, Hashable] = {}
+        self.parent: dict[T, T] = {}
 
-    def find(self, x: Hashable) -> Hashable:
+    def find(self, x: T) -> T:
         parent = self.parent
         parent.setdefault(x, x)
         while parent[x] != x:
@@ -76,7 +80,7 @@ class UnionFind:
             x = parent[x]
         return x
 
-    def union(self, a: Hashable, b: Hashable) -> None:
+    def union(self, a: T, b: T) -> None:
         ra, rb = self.find(a), self.find(b)
         if ra != rb:
             # Deterministic representative: the smaller id wins.
@@ -84,8 +88,8 @@ class UnionFind:
                 ra, rb = rb, ra
             self.parent[rb] = ra
 
-    def groups(self) -> dict[Hashable, list[Hashable]]:
-        out: dict[Hashable, list[Hashable]] = {}
+    def groups(self) -> dict[T, list[T]]:
+        out: dict[T, list[T]] = {}
         for x in list(self.parent):
             out.setdefault(self.find(x), []).append(x)
         return out
@@ -129,3 +133,21 @@ def longest_path_layers(n: int, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarra
     firsts[1:] = pb[1:] != pb[:-1]
     pred[pb[firsts]] = pa[firsts]
     return depth, pred
+
+
+# networkx keeps a DiGraph's adjacency in plain dicts; ``G.pred`` / ``G.succ`` / ``G.nodes`` wrap
+# them in views whose per-access dispatch shows at 10^6 nodes. These name the dicts themselves,
+# read-only by convention, in one place.
+def pred_dicts(G: nx.DiGraph) -> dict[Any, dict[Any, dict[str, Any]]]:
+    """``{node: {predecessor: edge data}}`` of ``G``, without a view."""
+    return G._pred  # type: ignore[attr-defined]
+
+
+def succ_dicts(G: nx.DiGraph) -> dict[Any, dict[Any, dict[str, Any]]]:
+    """``{node: {successor: edge data}}`` of ``G``, without a view."""
+    return G._succ  # type: ignore[attr-defined]
+
+
+def node_dicts(G: nx.Graph) -> dict[Any, dict[str, Any]]:
+    """``{node: node data}`` of ``G``, without a view."""
+    return G._node  # type: ignore[attr-defined]

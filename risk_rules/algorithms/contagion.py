@@ -30,9 +30,10 @@ import heapq
 import itertools
 import math
 from collections import deque
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Any, Protocol
 
 import networkx as nx
 import numpy as np
@@ -42,6 +43,7 @@ from ._common import check_choice
 
 __all__ = [
     "DEFAULT_REL_WEIGHTS",
+    "LinkGraph",
     "ContagionPath",
     "ContagionScore",
     "ContagionResult",
@@ -54,7 +56,20 @@ __all__ = [
     "diff_snapshots",
 ]
 
+
 #: Per-type link weights (control > guarantee > shareholding by % > family > position > contact).
+class LinkGraph(Protocol):
+    """What the contagion functions read of a link graph, when it is not an ``nx.Graph``: node
+    membership and iteration, and ``edges(data=True)`` as ``(u, v, {"rel": …, "pct": …})``
+    (the rules pass a lighter read-only ball of the database's links)."""
+
+    def __contains__(self, n: object) -> bool: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def edges(self, data: bool = False) -> Iterable[Any]: ...
+
+
 DEFAULT_REL_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
         "control": 1.0,
@@ -166,7 +181,7 @@ class SnapshotDiff:
 
 
 def link_weights(
-    L: nx.Graph,
+    L: nx.Graph | LinkGraph,
     *,
     rel_weights: Mapping[str, float] = DEFAULT_REL_WEIGHTS,
     directed: bool = False,
@@ -176,14 +191,22 @@ def link_weights(
     With ``directed=False`` (default) every link also counts backwards: blacklist proximity is
     symmetric (a listed controller taints its company and vice versa). Links with an unknown
     ``rel`` or weight 0 are skipped.
+
+    Example:
+        >>> L = nx.MultiDiGraph([("P:1", "C:1", {"rel": "shareholding", "pct": 50}),
+        ...                      ("P:1", "C:1", {"rel": "control"}), ("C:1", "C:2", {"rel": "unknown"})])
+        >>> link_weights(L)["C:1"]
+        {'P:1': (1.0, 'control')}
     """
     adj: dict[Hashable, dict[Hashable, tuple[float, str]]] = {n: {} for n in L}
     shared: dict[tuple[float, str], tuple[float, str]] = {}  # one tuple per distinct (weight, rel)
     for u, v, d in L.edges(data=True):
         if u == v:
             continue
-        rel = d.get("rel")
-        base = rel_weights.get(rel) if rel is not None else None
+        rel: str | None = d.get("rel")
+        if rel is None:
+            continue
+        base = rel_weights.get(rel)
         if not base:
             continue
         if rel == "shareholding":
@@ -281,7 +304,7 @@ def _ball(
 
 
 def blacklist_contagion(
-    L: nx.Graph,
+    L: nx.Graph | LinkGraph,
     seeds: Iterable[Hashable] | Mapping[Hashable, float],
     *,
     rel_weights: Mapping[str, float] = DEFAULT_REL_WEIGHTS,
@@ -366,7 +389,7 @@ def blacklist_contagion(
     return ContagionResult("personalized_pagerank", tuple(sorted(map(str, seed_w))), tuple(scores), params)
 
 
-def _seed_weights(seeds, L: nx.Graph) -> dict[Hashable, float]:
+def _seed_weights(seeds, L: nx.Graph | LinkGraph) -> dict[Hashable, float]:
     if isinstance(seeds, Mapping):
         out = {s: float(w) for s, w in seeds.items() if s in L and float(w) > 0}
     else:

@@ -29,19 +29,9 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ._common import UnionFind, stable_id
-from .ownership import (
-    NEAR_RELATIVES,
-    ControlLink,
-    ControlResult,
-    _ControlSolver,
-    _holdings,
-    _integrated_column,
-    _is_person,
-    _ownership_paths,
-    all_controllers,
-    family_clusters,
-    positions_by_company,
-)
+from .ownership.control import ControlLink, ControlResult, ControlSolver, all_controllers
+from .ownership.holdings import NEAR_RELATIVES, family_clusters, holdings, is_person, positions_by_company
+from .ownership.integrated import holdings_paths, integrated_column
 
 __all__ = [
     "ControlGroup",
@@ -115,7 +105,7 @@ def control_groups(
     """
     if controllers is None:
         controllers = all_controllers(G, positions=positions, family_pairs=family_pairs, **control_kwargs)
-    uf = UnionFind()
+    uf: UnionFind[str] = UnionFind()
     blocks: dict[str, tuple[str, ...]] = {}
     for company, res in controllers.items():
         assert res.controller is not None
@@ -138,7 +128,7 @@ def control_groups(
             top = sorted({controllers[m].controller for m in controlled})  # type: ignore[misc]
         member_ids = set(controlled)
         for block in top:
-            if len(block) == 1 and block[0] in G and not _is_person(G, block[0]):
+            if len(block) == 1 and block[0] in G and not is_person(G, block[0]):
                 member_ids.add(block[0])
         if len(member_ids) < min_members:
             continue
@@ -238,7 +228,7 @@ def related_parties(
     control_families = family_pairs if family_as_one_controller else None
     if controllers is None:
         controllers = all_controllers(G, positions=positions, family_pairs=control_families, **control_kwargs)
-    H = _holdings(G, control_kwargs.get("pct_attr", "pct"))
+    H = holdings(G, control_kwargs.get("pct_attr", "pct"))
     found: dict[str, dict[str, list[tuple[RelationStep, ...]]]] = {}
 
     def add(entity: str, kind: str, path: tuple[RelationStep, ...]) -> None:
@@ -270,7 +260,7 @@ def related_parties(
                     if p not in scope:
                         scope.add(p)
                         stack.append(p)
-            solver = _ControlSolver(
+            solver = ControlSolver(
                 H=nx.DiGraph(H.subgraph(scope)),
                 positions=pos_norm,
                 families=families,
@@ -303,9 +293,9 @@ def related_parties(
         add(c, "controlled_entity", _membership(app, chain) + _chain_steps(chain))
     # 3. shareholders ≥ threshold (integrated)
     if app in H:
-        for holder, frac in _integrated_column(H, app).items():
+        for holder, frac in integrated_column(H, app).items():
             if 100.0 * frac >= shareholder_threshold - 1e-9:
-                best = _ownership_paths(H, holder, app, 1, None)
+                best = holdings_paths(H, holder, app, 1, None)
                 steps = tuple(
                     RelationStep(a, "holds", b, f"{q:.4g}%")
                     for path in best
@@ -326,7 +316,7 @@ def related_parties(
         if rel in NEAR_RELATIVES and a != b:
             relatives.setdefault(str(a), []).append((str(b), rel))
             relatives.setdefault(str(b), []).append((str(a), rel))
-    for person in [e for e in list(found) if _is_person(H, e)]:
+    for person in [e for e in list(found) if is_person(H, e)]:
         base = min((p for paths in found[person].values() for p in paths), key=len)
         for rel_person, rel in relatives.get(person, []):
             add(rel_person, "near_relative", base + (RelationStep(person, rel, rel_person),))

@@ -501,6 +501,11 @@ def guarantee_circles_from_edges(
 
     This is the path for million-edge projections read straight from Neo4j: ids are factorised
     with pandas and never become Python graph objects.
+
+    Example:
+        >>> [(c.members, c.internal_amount) for c in guarantee_circles_from_edges(
+        ...     ["A", "B", "C", "D"], ["B", "C", "A", "A"], [10.0, 20.0, 30.0, 5.0])]
+        [(('A', 'B', 'C'), 60.0)]
     """
     g = np.asarray(guarantors, dtype=object)
     b = np.asarray(borrowers, dtype=object)
@@ -547,7 +552,7 @@ def shortest_cycle_through(
             if w == node and u != node:
                 path = [u]
                 while parent[path[-1]] is not None:
-                    path.append(parent[path[-1]])  # type: ignore[arg-type]
+                    path.append(parent[path[-1]])
                 return tuple(str(x) for x in reversed(path)) + (str(node),)
             if w not in parent:
                 parent[w] = u
@@ -622,8 +627,9 @@ def guarantee_chains(G: nx.DiGraph, *, top_k: int = 10) -> GuaranteeChainReport:
     # top_k distinct longest chains: start from source units (up == 0) with the largest downstream
     longest: list[GuaranteeChain] = []
     seen: set = set()
-    starts = np.flatnonzero((up_a == 0) & (down_a > 0))
-    starts = sorted(starts.tolist(), key=lambda c: (-int(down[c]), members_t[c]))
+    starts: list[int] = sorted(
+        np.flatnonzero((up_a == 0) & (down_a > 0)).tolist(), key=lambda c: (-int(down[c]), members_t[c])
+    )
     for c in starts:
         ch = report._chain_through_comp(c)
         if ch.units not in seen:
@@ -750,6 +756,7 @@ def circle_exposure(
         >>> e.total_loans, e.members_missing_loan, e.overdue
         (10.0, ('B',), ('A',))
     """
+    members: list[Hashable]
     if isinstance(circle, GuaranteeCircle):
         members = [m for m in circle.members if m in G]
         cid = circle.circle_id

@@ -182,7 +182,7 @@ def linked_company_clusters(
         >>> [(c.companies, len(c.evidence)) for c in linked_company_clusters(recs, min_cluster_size=3)]
         [(('C:1', 'C:2', 'C:3'), 2)]
     """
-    uf = UnionFind()
+    uf: UnionFind[str] = UnionFind()
     shared: list[tuple[str, str, tuple[str, ...]]] = []
     for (attr, val), (companies, _) in _collect(records, attributes, normalize).items():
         if len(companies) < 2 or len(companies) > _per_attr(supernode_threshold, attr, 200):
@@ -196,9 +196,9 @@ def linked_company_clusters(
         by_root.setdefault(str(uf.find(ev[2][0])), []).append(ev)
     out = []
     for evs in by_root.values():
-        companies = sorted({c for _, _, cs in evs for c in cs})
-        if len(companies) < min_cluster_size:
+        cluster = sorted({c for _, _, cs in evs for c in cs})
+        if len(cluster) < min_cluster_size:
             continue
-        out.append(LinkedCompanyCluster(stable_id("LC", companies), tuple(companies), tuple(sorted(evs))))
+        out.append(LinkedCompanyCluster(stable_id("LC", cluster), tuple(cluster), tuple(sorted(evs))))
     out.sort(key=lambda c: (-c.size, c.companies[0]))
     return tuple(out)

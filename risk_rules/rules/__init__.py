@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from risk_rules.framework import Rule
 from risk_rules.rules.actual_controller import ActualControllerRule
 from risk_rules.rules.beneficial_owner import BeneficialOwnerRule
 from risk_rules.rules.blacklist_contagion import BlacklistContagionRule
@@ -17,7 +20,7 @@ from risk_rules.rules.mutual_guarantee import MutualGuaranteeRule
 from risk_rules.rules.related_party import RelatedPartyRule
 from risk_rules.rules.shell_linkage import ShellLinkageRule
 
-RULE_CLASSES = [
+RULE_CLASSES: list[type[Rule[Any]]] = [
     MutualGuaranteeRule,
     GuaranteeCircleRule,
     GuaranteeChainRule,

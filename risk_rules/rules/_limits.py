@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, PositiveFloat
 
 from risk_rules.algorithms import LimitCheck
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 
 LIMIT_NAMES_ZH = {
     "single_borrower": "单一客户贷款",
@@ -24,7 +24,7 @@ class LimitParams(RuleParams):
     critical_factor: PositiveFloat = Field(description="critical when the ratio reaches limit × this")
 
 
-def limit_severity(c: LimitCheck, params: LimitParams) -> str | None:
+def limit_severity(c: LimitCheck, params: LimitParams) -> Severity | None:
     """None below the warning level; medium near the limit; high over it; critical far over it."""
     if c.ratio >= c.limit * params.critical_factor:
         return "critical"

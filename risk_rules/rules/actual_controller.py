@@ -7,17 +7,13 @@ through. The derived CONTROLS relationships are written for every controlled com
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, PositiveInt
 
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_controls
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.rules._control import chain_ids, chain_json, controllers
 from risk_rules.rules._helpers import label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -28,7 +24,7 @@ class Params(RuleParams):
     write_controls: bool = Field(description="write derived CONTROLS relationships")
 
 
-class ActualControllerRule(Rule):
+class ActualControllerRule(Rule[Params]):
     id = "control.actual_controller"
     version = "1.0"
     title_zh = "实际控制人（多层控制）"
@@ -43,7 +39,6 @@ class ActualControllerRule(Rule):
         "chain, and alerts when control passes through several intermediate companies."
     )
     sources = ("公司法 (控股股东)", "上市公司收购管理办法 art. 84", "集团客户授信业务风险管理指引 art. 3")
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         ctrl = controllers(ctx)

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import networkx as nx
 from pydantic import Field, PositiveInt
 
 from risk_rules.algorithms import BeneficialOwnership, beneficial_owners
-from risk_rules.config import RuleParams
+from risk_rules.algorithms._common import node_dicts, pred_dicts
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import entity_facts, guarantee_edges, ownership
 from risk_rules.rules._control import chain_json, family_pairs
 from risk_rules.rules._helpers import fmt_pct, label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -35,7 +34,7 @@ class Params(RuleParams):
     severity_missing: Severity = Field(description="no beneficial owner at all")
 
 
-class BeneficialOwnerRule(Rule):
+class BeneficialOwnerRule(Rule[Params]):
     id = "ownership.beneficial_owner"
     version = "1.0"
     title_zh = "受益所有人识别 / 缺失"
@@ -50,7 +49,6 @@ class BeneficialOwnerRule(Rule):
         "alerts when none can be identified or only a fallback applies."
     )
     sources = ("银发〔2018〕164号", "受益所有人信息管理办法 (2024)")
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         own = ownership(ctx)
@@ -135,7 +133,7 @@ class BeneficialOwnerRule(Rule):
         if bo.basis == "ownership" and not params.report_identified:
             return None
         names = names_of(ctx, [bo.company, *(o.person for o in bo.owners)])
-        owners = [
+        owners: list[dict[str, Any]] = [
             {
                 "person": o.person,
                 "basis": o.basis,
@@ -187,7 +185,7 @@ class BeneficialOwnerRule(Rule):
 
 def _ancestors(G: nx.DiGraph, node: str) -> set[str]:
     """``nx.ancestors`` by a plain walk over the predecessor dicts (no dispatch per call)."""
-    pred = G._pred
+    pred = pred_dicts(G)
     seen: set[str] = set()
     stack = [node]
     while stack:
@@ -203,10 +201,10 @@ def _upstream_copy(G: nx.DiGraph, node: str, anc: set[str]) -> nx.DiGraph:
     """A plain DiGraph of ``node`` and its ancestors: what ``G.subgraph`` gives, without the view's
     filtering on every access. Each node's holders keep G's order (sums run in the same order)."""
     keep = anc | {node}
-    sub = nx.DiGraph()
-    attrs = G._node
+    sub: nx.DiGraph = nx.DiGraph()
+    attrs = node_dicts(G)
     sub.add_nodes_from((n, attrs[n]) for n in keep)  # node order is never read, holder order is
-    pred = G._pred
+    pred = pred_dicts(G)
     for x in sub:
         for h, d in pred[x].items():
             if h in keep:

@@ -15,13 +15,11 @@ from typing import Literal
 from pydantic import Field, PositiveInt
 
 from risk_rules.algorithms import blacklist_contagion
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_scores
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import blacklist, linkage_ball
 from risk_rules.rules._helpers import label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -45,7 +43,7 @@ class Params(RuleParams):
     )
 
 
-class BlacklistContagionRule(Rule):
+class BlacklistContagionRule(Rule[Params]):
     id = "contagion.blacklist"
     version = "1.0"
     title_zh = "黑名单风险传染"
@@ -61,7 +59,6 @@ class BlacklistContagionRule(Rule):
         "keeps a score snapshot to answer what came within reach since a date."
     )
     sources = ("design.md §7", "Haveliwala, Topic-sensitive PageRank (2002)")
-    Params = Params
     shared_reads = frozenset({"blacklist", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:

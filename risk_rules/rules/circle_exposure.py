@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field, NonNegativeFloat
 
 from risk_rules.algorithms import circle_exposure, guarantee_circles_from_edges
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_edges, guarantee_graph
 from risk_rules.rules._helpers import fmt_cny, join_labels, names_of
@@ -17,7 +17,7 @@ class Params(RuleParams):
     )
 
 
-class CircleExposureRule(Rule):
+class CircleExposureRule(Rule[Params]):
     id = "guarantee.circle_exposure"
     version = "1.0"
     title_zh = "担保圈风险敞口"
@@ -28,7 +28,6 @@ class CircleExposureRule(Rule):
         "overdue, defaulted or listed members (defaulted → critical, overdue/listed → high, size only → medium)."
     )
     sources = ("银发〔2018〕164号", "商业银行大额风险暴露管理办法 (2018)")
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         circles = ctx.cache.get("circles")
@@ -43,7 +42,9 @@ class CircleExposureRule(Rule):
             big = x.total_loans >= threshold and x.total_loans > 0
             if not (big or x.distressed):
                 continue
-            sev = "critical" if x.defaulted else "high" if (x.overdue or x.blacklisted) else "medium"
+            sev: Severity = (
+                "critical" if x.defaulted else "high" if (x.overdue or x.blacklisted) else "medium"
+            )
             names = names_of(ctx, x.members)
             ratio = x.total_loans / ctx.bank.net_capital
             detail_zh = f"违约 {list(x.defaulted)}，逾期 {list(x.overdue)}，名单 {list(x.blacklisted)}"

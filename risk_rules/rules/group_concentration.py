@@ -18,7 +18,7 @@ class Params(LimitParams):
     min_members: PositiveInt = Field(description="groups of at least this many members")
 
 
-class GroupConcentrationRule(Rule):
+class GroupConcentrationRule(Rule[Params]):
     id = "group.concentration"
     version = "1.0"
     title_zh = "集团客户授信集中度超限"
@@ -31,7 +31,6 @@ class GroupConcentrationRule(Rule):
         "warns when near a limit."
     )
     sources = ("商业银行集团客户授信业务风险管理指引", "商业银行大额风险暴露管理办法 (2018)")
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         limits = ExposureLimits(group_customer=params.group_limit, large_group=params.large_group_limit)

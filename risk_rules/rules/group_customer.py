@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, PositiveInt
 
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_groups
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import loan_balances
 from risk_rules.rules._control import chain_json, groups
 from risk_rules.rules._helpers import fmt_cny, join_labels, label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -23,7 +19,7 @@ class Params(RuleParams):
     write_groups: bool = Field(description="write Group nodes and MEMBER_OF")
 
 
-class GroupCustomerRule(Rule):
+class GroupCustomerRule(Rule[Params]):
     id = "group.customer"
     version = "1.0"
     title_zh = "集团客户识别"
@@ -38,7 +34,6 @@ class GroupCustomerRule(Rule):
         "managed as one."
     )
     sources = ("商业银行集团客户授信业务风险管理指引 art. 3",)
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         grps = groups(ctx, params.min_members)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, PositiveInt
 
 from risk_rules.algorithms import guarantee_chains
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_graph
 from risk_rules.rules._helpers import label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -22,7 +18,7 @@ class Params(RuleParams):
     severity_high: Severity
 
 
-class GuaranteeChainRule(Rule):
+class GuaranteeChainRule(Rule[Params]):
     id = "guarantee.chain_depth"
     version = "1.0"
     title_zh = "担保链过长"
@@ -35,7 +31,6 @@ class GuaranteeChainRule(Rule):
         "at a chain head reaches the threshold; one alert per head, with the whole chain as evidence."
     )
     sources = ("银发〔2018〕164号",)
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, PositiveInt
 
 from risk_rules.algorithms import guarantee_circles_from_edges
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_edges
 from risk_rules.rules._helpers import distress, fmt_cny, join_labels, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -25,7 +21,7 @@ class Params(RuleParams):
     severity_distressed: Severity = Field(description="severity when a member is overdue/defaulted/listed")
 
 
-class GuaranteeCircleRule(Rule):
+class GuaranteeCircleRule(Rule[Params]):
     id = "guarantee.circle"
     version = "1.0"
     title_zh = "担保圈"
@@ -38,7 +34,6 @@ class GuaranteeCircleRule(Rule):
         "come back to every member. Evidence: the shortest guarantee cycles through members."
     )
     sources = ("银发〔2018〕164号", "商业银行集团客户授信业务风险管理指引")
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         e = guarantee_edges(ctx)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, PositiveInt
 
 from risk_rules.algorithms import GuaranteeFan, many_guarantors_for_one, one_guarantor_for_many
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import entity_facts, guarantee_graph
 from risk_rules.rules._helpers import fmt_cny, join_labels, label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -64,7 +60,7 @@ def _findings(ctx: RuleContext, fans: tuple[GuaranteeFan, ...], params: Params, 
     return findings
 
 
-class OneForManyRule(Rule):
+class OneForManyRule(Rule[Params]):
     id = "guarantee.one_for_many"
     version = "1.0"
     title_zh = "一保多"
@@ -74,14 +70,13 @@ class OneForManyRule(Rule):
         "One guarantor guarantees at least the threshold number of distinct borrowers (out-degree ≥ 3)."
     )
     sources = ("银发〔2018〕164号",)
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         fans = one_guarantor_for_many(guarantee_graph(ctx), min_borrowers=params.min_degree)
         return RuleOutput(_findings(ctx, fans, params, out=True), stats={"fans": len(fans)})
 
 
-class ManyForOneRule(Rule):
+class ManyForOneRule(Rule[Params]):
     id = "guarantee.many_for_one"
     version = "1.0"
     title_zh = "多保一（联保）"
@@ -91,7 +86,6 @@ class ManyForOneRule(Rule):
         "One borrower is guaranteed by at least the threshold number of distinct guarantors (in-degree ≥ 3)."
     )
     sources = ("银发〔2018〕164号",)
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         fans = many_guarantors_for_one(guarantee_graph(ctx), min_guarantors=params.min_degree)

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, PositiveFloat
 
 from risk_rules.algorithms import guarantee_leverage
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_graph
 from risk_rules.rules._helpers import fmt_cny, label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -24,7 +20,7 @@ class Params(RuleParams):
     alert_missing_net_assets: bool = Field(description="alert guarantors whose net assets are unknown")
 
 
-class GuaranteeLeverageRule(Rule):
+class GuaranteeLeverageRule(Rule[Params]):
     id = "guarantee.leverage"
     version = "1.0"
     title_zh = "担保倍数过高"
@@ -35,7 +31,6 @@ class GuaranteeLeverageRule(Rule):
         "any guarantee exceeds it."
     )
     sources = ("design.md §6",)
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)
@@ -53,6 +48,7 @@ class GuaranteeLeverageRule(Rule):
             ):
                 continue
             who = label(names_of(ctx, [r.node]), r.node)
+            sev: Severity
             if r.status == "ok":
                 assert r.ratio is not None
                 sev = (

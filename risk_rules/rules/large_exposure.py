@@ -16,7 +16,7 @@ class Params(LimitParams):
     large_single_limit: float = Field(gt=0, description="exposure / tier-1 (大额风险暴露管理办法: 0.15)")
 
 
-class LargeExposureRule(Rule):
+class LargeExposureRule(Rule[Params]):
     id = "concentration.large_exposure"
     version = "1.0"
     title_zh = "单一客户集中度 / 大额风险暴露"
@@ -29,7 +29,6 @@ class LargeExposureRule(Rule):
         "tier-1 capital; warns when near a limit."
     )
     sources = ("商业银行法 art. 39", "商业银行大额风险暴露管理办法 (2018)")
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         limits = ExposureLimits(

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field, NonNegativeFloat
 
 from risk_rules.algorithms import mutual_guarantees
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_graph
 from risk_rules.rules._helpers import distress, fmt_cny, label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class Params(RuleParams):
@@ -25,7 +21,7 @@ class Params(RuleParams):
     )
 
 
-class MutualGuaranteeRule(Rule):
+class MutualGuaranteeRule(Rule[Params]):
     id = "guarantee.mutual"
     version = "1.0"
     title_zh = "互保"
@@ -36,7 +32,6 @@ class MutualGuaranteeRule(Rule):
         "银发〔2018〕164号 (担保圈风险)",
         "Nature Communications 11 (2020), guarantee network fragility",
     )
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)

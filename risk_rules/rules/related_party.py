@@ -40,7 +40,7 @@ def _steps(path) -> list[dict]:
     return [{"from": s.source, "relation": s.relation, "to": s.target, "detail": s.detail} for s in path]
 
 
-class RelatedPartyRule(Rule):
+class RelatedPartyRule(Rule[Params]):
     id = "concentration.related_party"
     version = "1.0"
     title_zh = "关联方授信集中度超限"
@@ -55,7 +55,6 @@ class RelatedPartyRule(Rule):
         "held entities) with the relation paths."
     )
     sources = ("银行保险机构关联交易管理办法 (2022) art. 16",)
-    Params = Params
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         if not params.insiders:

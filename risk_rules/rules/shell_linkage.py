@@ -13,12 +13,11 @@ from typing import Literal
 from pydantic import Field, PositiveInt
 
 from risk_rules.algorithms import linked_company_clusters, shared_attribute_clusters
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import blacklist, entity_facts, shared_contact_records
 from risk_rules.rules._helpers import join_labels, names_of
 
-Severity = Literal["low", "medium", "high", "critical"]
 ATTR_ZH = {"phone": "电话", "address": "地址", "legal_representative": "法定代表人"}
 
 
@@ -35,7 +34,7 @@ class Params(RuleParams):
     severity_supernode: Severity
 
 
-class ShellLinkageRule(Rule):
+class ShellLinkageRule(Rule[Params]):
     id = "linkage.shell_cluster"
     version = "1.0"
     title_zh = "疑似空壳/关联企业簇"
@@ -47,7 +46,6 @@ class ShellLinkageRule(Rule):
         "separately and not used as links."
     )
     sources = ("银发〔2018〕164号 (识别空壳公司)", "design.md §8 / issue #5")
-    Params = Params
     shared_reads = frozenset({"blacklist", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
