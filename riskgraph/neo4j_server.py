@@ -19,11 +19,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from neo4j import GraphDatabase
 from neo4j.exceptions import AuthError, ServiceUnavailable
 
 from riskgraph.settings import PROJECT_ROOT, Settings
+
+if TYPE_CHECKING:
+    from ingest.bulk import AdminTool
 
 ENTRY_POINT = "org.neo4j.server.CommunityEntryPoint"
 ADMIN_ENTRY_POINT = "org.neo4j.server.startup.Neo4jAdminCommand"
@@ -165,6 +169,25 @@ def _env(settings: Settings) -> dict[str, str]:
     return {**os.environ, "NEO4J_HOME": str(p["home"]), "NEO4J_CONF": str(p["conf"])}
 
 
+def admin_tool(settings: Settings, heap: str = "2g") -> AdminTool:
+    """How to run ``neo4j-admin`` against this server's folder: the one place that knows it.
+
+    Everything that calls neo4j-admin (the initial password here, ``ingest --bulk``, the bulk
+    benchmarks and tests) takes its java, classpath, entry point, environment and working folder
+    from this, so they cannot drift apart.
+    """
+    from ingest.bulk import AdminTool
+
+    return AdminTool(
+        java=settings.java_bin,
+        classpath=_classpath(settings),
+        entry_point=ADMIN_ENTRY_POINT,
+        env=_env(settings),
+        cwd=settings.server_home,
+        heap=heap,
+    )
+
+
 _PASSWORD_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -188,20 +211,13 @@ def ensure_password(settings: Settings) -> str:
             f"but its password file {pw_file} is missing; restore it or remove the folder."
         )
     password = new_password()
+    admin = admin_tool(settings)
     proc = subprocess.run(
-        [
-            settings.java_bin,
-            "-cp",
-            _classpath(settings),
-            ADMIN_ENTRY_POINT,
-            "dbms",
-            "set-initial-password",
-            password,
-        ],
+        [admin.java, "-cp", admin.classpath, admin.entry_point, "dbms", "set-initial-password", password],
         capture_output=True,
         text=True,
-        env=_env(settings),
-        cwd=settings.server_home,
+        env=admin.env,
+        cwd=admin.cwd,
     )
     if proc.returncode != 0:
         raise ServerError(
@@ -254,7 +270,7 @@ def bolt_answers(uri: str, user: str, password: str) -> str | None:
                 rec = session.run(
                     "CALL dbms.components() YIELD versions, edition RETURN versions[0] AS v, edition"
                 ).single()
-                return f"{rec['v']} {rec['edition']}"
+                return f"{rec['v']} {rec['edition']}" if rec else None
     except (ServiceUnavailable, OSError):
         return None
 
@@ -328,7 +344,8 @@ def start(settings: Settings, progress: Callable[[str], None] = lambda _m: None)
             )
         version = bolt_answers(settings.bolt_uri, settings.neo4j_user, password)
         if version:
-            return ServerStatus(True, proc.pid, settings.bolt_uri, *version.split(" ", 1), "started")
+            number, _, edition = version.partition(" ")
+            return ServerStatus(True, proc.pid, settings.bolt_uri, number, edition, "started")
         time.sleep(0.5)
     _terminate(proc.pid, settings)
     p["pid"].unlink(missing_ok=True)

@@ -30,24 +30,22 @@ from pathlib import Path
 
 import httpx
 import psutil
-from stdnum.cn import uscc
+
+from api.repositories.keys import create_key_sync
+from graph_model.connection import open_driver
+from graph_model.constraints import apply_schema
+from riskgraph import neo4j_server
+from riskgraph.settings import Settings
+from tests.identifiers import uscc
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from api.repositories.keys import create_key_sync  # noqa: E402
-from graph_model.connection import open_driver  # noqa: E402
-from graph_model.constraints import apply_schema  # noqa: E402
-from riskgraph import neo4j_server  # noqa: E402
-from riskgraph.settings import Settings  # noqa: E402
 
 SECTION = "## API: pre-loan check under load (bench/api/run.py)"
 PEPPER = "bench-pepper"
 
 
 def make_uscc(i: int) -> str:
-    body = f"91330106MA{i:07d}"
-    return body + uscc.calc_check_digit(body)
+    return uscc(f"91330106MA{i:07d}")
 
 
 def load_graph(driver, n: int, seed: int = 7) -> dict[str, int]:

@@ -15,21 +15,18 @@ import os
 import platform
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from explorer.graph_data import subgraph_from_api
+from explorer.headless import CHROMIUM, Browser
+from explorer.network_html import render_html
+from explorer.sample_graph import neighbourhood
 from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from explorer.graph_data import subgraph_from_api  # noqa: E402
-from explorer.headless import CHROMIUM, Browser  # noqa: E402
-from explorer.network_html import render_html  # noqa: E402
-from explorer.sample_graph import neighbourhood  # noqa: E402
 
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- explorer:begin -->", "<!-- explorer:end -->"

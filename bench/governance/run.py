@@ -1,7 +1,7 @@
 """Governance figures: password hashing cost, and the abnormal-use check over large audit logs.
 
 Writes its own section of docs/benchmarks.md (between the governance markers). Run:
-    .venv/bin/python bench/governance/run.py [--users 300 600]
+    .venv/bin/python -m bench.governance.run [--users 300 600]   (from the project root)
 """
 
 from __future__ import annotations
@@ -12,24 +12,21 @@ import os
 import platform
 import resource
 import statistics
-import sys
 import tempfile
 import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from api.audit.log import GENESIS, record_hash, verify_chain
+from api.governance.flags import load_records
+from api.governance.monitoring import MonitorParams, detect
+from api.governance.passwords import hash_password, verify_password
+from api.security.keys import hash_key, verify_key
 from riskgraph.benchmarks import cpu_model
+from tests.governance.audit_log_gen import DAY, LogBuilder, window
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from api.audit.log import GENESIS, record_hash, verify_chain  # noqa: E402
-from api.governance.flags import load_records  # noqa: E402
-from api.governance.monitoring import MonitorParams, detect  # noqa: E402
-from api.governance.passwords import hash_password, verify_password  # noqa: E402
-from api.security.keys import hash_key, verify_key  # noqa: E402
-from tests.governance.audit_log_gen import DAY, LogBuilder, window  # noqa: E402
 
 BEGIN, END = "<!-- governance:begin -->", "<!-- governance:end -->"
 

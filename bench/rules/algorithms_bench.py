@@ -24,7 +24,6 @@ import multiprocessing as mp
 import os
 import platform
 import resource
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,12 +33,10 @@ import numpy as np
 import psutil
 import scipy
 
+from risk_rules import algorithms as alg
 from riskgraph.benchmarks import cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-
-from risk_rules import algorithms as alg  # noqa: E402
 
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
 BEGIN, END = "<!-- rules-algorithms:begin -->", "<!-- rules-algorithms:end -->"

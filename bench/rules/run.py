@@ -1,6 +1,6 @@
 """Rule jobs at scale: time and peak memory of every rule at scales m and l, into docs/benchmarks.md.
 
-    .venv/bin/python bench/rules/run.py --scale m --scale l
+    .venv/bin/python -m bench.rules.run --scale m --scale l   (from the project root)
 
 For each scale a fresh Neo4j (its own folder under var/rules-bench/<scale>, its own port) is
 started, the generator's true world of that scale is loaded directly with UNWIND batches
@@ -31,8 +31,6 @@ import psutil
 from riskgraph.benchmarks import replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
 BEGIN = "<!-- BEGIN bench/rules/run.py -->"
@@ -65,8 +63,7 @@ def _child_env(settings) -> dict[str, str]:
 
 def load_main(scale: str, seed: int) -> None:
     """Child process: build the true world and load it (prints a JSON line of timings)."""
-    from world_loader import build, load_world
-
+    from bench.rules.world_loader import build, load_world
     from graph_model.constraints import apply_schema
     from riskgraph.graph import driver_from_settings
 
@@ -100,7 +97,7 @@ def load_main(scale: str, seed: int) -> None:
 
 def csv_main(scale: str, seed: int, folder: str) -> None:
     """Child process: build the true world and write neo4j-admin import files (prints JSON)."""
-    from world_loader import build, write_import_csvs
+    from bench.rules.world_loader import build, write_import_csvs
 
     t0 = time.perf_counter()
     w, cr = build(seed, SCALES[scale])
@@ -140,18 +137,13 @@ def bulk_load(scale: str, seed: int, settings) -> dict:
     t0 = time.perf_counter()
     neo4j_server.stop(settings)
     files = SimpleNamespace(nodes=info["nodes_files"], rels=info["rels_files"])
+    admin = neo4j_server.admin_tool(settings, "3g")
     cmd = importer_command(
-        settings.java_bin,
-        str(neo4j_server.fetch_jars(settings) / "*"),
-        neo4j_server.ADMIN_ENTRY_POINT,
-        files,
-        "neo4j",
-        folder / "import.report",
-        "3g",
+        admin.java, admin.classpath, admin.entry_point, files, "neo4j", folder / "import.report", admin.heap
     )
     # neo4j-admin's off-heap default is 90% of free RAM: cap it, the machine is shared
     cmd.append("--max-off-heap-memory=6G")
-    import_files(cmd, neo4j_server._env(settings), settings.server_home)
+    import_files(cmd, admin.env, admin.cwd)
     t_import = time.perf_counter() - t0
     neo4j_server.start(settings)
     t0 = time.perf_counter()
@@ -221,7 +213,9 @@ def rules_main(partial: str | None = None) -> None:
 
 
 def _child(args: list[str], env: dict[str, str]) -> dict:
-    p = subprocess.run([sys.executable, __file__, *args], env=env, capture_output=True, text=True)
+    p = subprocess.run(
+        [sys.executable, "-m", "bench.rules.run", *args], env=env, capture_output=True, text=True, cwd=ROOT
+    )
     sys.stderr.write(p.stderr[-4000:])
     if p.returncode != 0:
         raise RuntimeError(f"child {args} failed ({p.returncode}):\n{p.stderr[-4000:]}")
@@ -334,7 +328,7 @@ def render(results: list[dict]) -> str:
             "Linear extrapolation of the m figures below (108 s fresh, 116 s unchanged, at low load) gives roughly 18–20 "
             "minutes for the whole run at l on this machine — the 10-minute target is probably not met: `contagion.blacklist`, `control.actual_controller` and "
             "`ownership.beneficial_owner` do Python work per entity (see docs/rules.md, Known limits). "
-            "`python bench/rules/run.py --scale l` runs it (neo4j-admin import of the true world, then two rule runs).",
+            "`python -m bench.rules.run --scale l` runs it (neo4j-admin import of the true world, then two rule runs).",
             "",
         ]
     for r in results:

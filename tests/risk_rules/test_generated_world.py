@@ -30,11 +30,9 @@ from truthkit import (
     truth_owners,
 )
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench" / "rules"))
-from world_loader import build, load_world  # noqa: E402
-
-from ingest.generator import truth  # noqa: E402
-from ingest.generator.sources import true_company_id, true_person_id  # noqa: E402
+from bench.rules.world_loader import build, load_world
+from ingest.generator import truth
+from ingest.generator.sources import true_company_id, true_person_id
 
 pytestmark = pytest.mark.neo4j
 AS_OF = dt.date(2025, 12, 31)
