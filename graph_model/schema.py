@@ -15,7 +15,7 @@ Conventions
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,18 @@ BLACKLIST_KINDS = (
     "bank_internal",  # 本行内部名单
 )
 
+# --- disputes: which facts can be disputed (they carry DISPUTE_MARKS in their definitions below) --
+#: facts that can be disputed carry these while a dispute about them is open
+DISPUTE_MARKS: tuple[Prop, ...] = (
+    Prop("disputed", "bool", "true while a dispute about this fact is open (absent otherwise)"),
+    Prop("dispute_ids", "list<string>", "the open disputes about this fact"),
+)
+DISPUTABLE_RELS = (HOLDS_SHARES, HOLDS_POSITION, GUARANTEES, FAMILY_OF, LISTED_AS)
+DISPUTABLE_NODES = (BLACKLIST_ENTRY, COMPANY, PERSON)
+DISPUTE_STATUSES = ("open", "corrected", "upheld")
+AUDIT_FLAG_STATUSES = ("open", "confirmed", "dismissed")
+
+
 NODES: tuple[NodeType, ...] = (
     NodeType(
         COMPANY,
@@ -141,6 +153,7 @@ NODES: tuple[NodeType, ...] = (
             Prop("is_branch", "bool", "a branch office (分公司/支行 …) of another company"),
             *VALIDITY,
             *PROVENANCE,
+            *DISPUTE_MARKS,
         ),
     ),
     NodeType(
@@ -168,6 +181,7 @@ NODES: tuple[NodeType, ...] = (
             Prop("bank_branch", "string", "the bank branch that manages the customer", indexed=True),
             Prop("valid_from", "date", "date from which the current values hold (null = unknown)"),
             *PROVENANCE,
+            *DISPUTE_MARKS,
         ),
     ),
     NodeType(
@@ -202,6 +216,7 @@ NODES: tuple[NodeType, ...] = (
             Prop("reason", "string", "reason as published"),
             Prop("valid_from", "date", "date from which the current values hold (null = unknown)"),
             *PROVENANCE,
+            *DISPUTE_MARKS,
         ),
     ),
     NodeType(
@@ -371,11 +386,7 @@ NODES: tuple[NodeType, ...] = (
             Prop("as_of", "date", "as-of date"),
         ),
     ),
-)
-
-# --- API access control and reviewer input (written by the API, issue #6) ------------------------
-NODES = (
-    *NODES,
+    # --- API access control and reviewer input (written by the API) ---------------------------
     NodeType(
         USER,
         "user_id",
@@ -454,167 +465,7 @@ NODES = (
             Prop("created_at", "datetime", "when"),
         ),
     ),
-)
-
-PARTY_FACT = (*VALIDITY, *PROVENANCE)
-
-RELATIONSHIPS: tuple[RelType, ...] = (
-    RelType(
-        HOLDS_SHARES,
-        PARTY,
-        (COMPANY,),
-        "holder → company: a direct shareholding.",
-        zh="持股",
-        properties=(
-            Prop("pct", "float", "percentage 0–100"),
-            Prop("amount", "float", "subscribed capital, CNY"),
-            Prop("as_of", "date", "date of the register extract"),
-            *PARTY_FACT,
-        ),
-    ),
-    RelType(
-        HOLDS_POSITION,
-        (PERSON,),
-        (COMPANY,),
-        "person → company: an office held.",
-        zh="任职",
-        properties=(
-            Prop("role", "string", f"one of {', '.join(POSITION_ROLES)}"),
-            Prop("title", "string", "title as received"),
-            *PARTY_FACT,
-        ),
-    ),
-    RelType(
-        GUARANTEES,
-        PARTY,
-        PARTY,
-        "guarantor → borrower: a guarantee (one per contract).",
-        zh="担保",
-        properties=(
-            Prop("contract_id", "string", "guarantee contract id (key with the pair)"),
-            Prop("amount", "float", "guaranteed amount, CNY"),
-            Prop("loan_id", "string", "loan guaranteed, if known"),
-            Prop("kind", "string", "joint / general / mortgage / pledge"),
-            *PARTY_FACT,
-        ),
-    ),
-    RelType(
-        GUARANTEES_LOAN,
-        PARTY,
-        (LOAN,),
-        "guarantor → loan: the same guarantee tied to the loan it secures.",
-        zh="担保贷款",
-        properties=(
-            Prop("contract_id", "string", "guarantee contract id"),
-            Prop("amount", "float", "guaranteed amount"),
-            *PARTY_FACT,
-        ),
-    ),
-    RelType(BORROWED, PARTY, (LOAN,), "borrower → loan.", zh="借款", properties=PROVENANCE),
-    RelType(
-        FAMILY_OF,
-        (PERSON,),
-        (PERSON,),
-        "person → person: a near-relative tie, read as 'from is <relation> of to'.",
-        zh="亲属",
-        properties=(Prop("relation", "string", f"one of {', '.join(FAMILY_RELATIONS)}"), *PARTY_FACT),
-    ),
-    RelType(HAS_PHONE, PARTY, (PHONE,), "party → phone it gave.", zh="电话", properties=PARTY_FACT),
-    RelType(
-        HAS_ADDRESS,
-        PARTY,
-        (ADDRESS,),
-        "party → address it gave (registered, office, home).",
-        zh="地址",
-        properties=(Prop("kind", "string", "registered / office / home"), *PARTY_FACT),
-    ),
-    RelType(
-        LISTED_AS,
-        PARTY,
-        (BLACKLIST_ENTRY,),
-        "party → its blacklist listing.",
-        zh="列入名单",
-        properties=PROVENANCE,
-    ),
-    RelType(
-        BRANCH_OF,
-        (COMPANY,),
-        (COMPANY,),
-        "branch → parent company (never merged into it).",
-        zh="分支机构",
-        properties=PROVENANCE,
-    ),
-    RelType(
-        DERIVED_FROM,
-        (COMPANY, PERSON, LOAN, BLACKLIST_ENTRY),
-        (SOURCE_RECORD,),
-        "golden node → each source record it was built from.",
-        zh="来源",
-        properties=(Prop("match_evidence", "string", "JSON: entity-resolution evidence for this record"),),
-    ),
-    RelType(IN_BATCH, (SOURCE_RECORD,), (BATCH,), "source record → the batch that loaded it.", zh="所属批次"),
-    RelType(
-        HAS_VERSION,
-        (COMPANY, PERSON, LOAN, BLACKLIST_ENTRY),
-        (FACT_VERSION,),
-        "entity → a superseded attribute value.",
-        zh="历史",
-    ),
-    RelType(
-        CONTROLS,
-        PARTY,
-        (COMPANY,),
-        "controller → company: derived actual control (written by rules).",
-        zh="实际控制",
-        properties=(
-            Prop("share", "float", "integrated ownership 0–1"),
-            Prop("basis", "string", "majority / relative / board"),
-            Prop("chain", "list<string>", "entity ids along the control chain"),
-            Prop("run_id", "string", "rule run"),
-        ),
-    ),
-    RelType(
-        MEMBER_OF,
-        PARTY,
-        (GROUP,),
-        "entity → its group customer (written by rules).",
-        zh="集团成员",
-        properties=(Prop("run_id", "string", "rule run"), Prop("reason", "string", "why it belongs")),
-    ),
-    RelType(CONCERNS, (ALERT,), PARTY, "alert → entity it concerns.", zh="涉及"),
-    RelType(RAISED_IN, (ALERT,), (RULE_RUN,), "alert → the runs that found it.", zh="产生于"),
-    RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
-)
-
-# --- API access control and reviewer input -------------------------------------------------------
-RELATIONSHIPS = (
-    *RELATIONSHIPS,
-    RelType(HAS_API_KEY, (USER,), (API_KEY,), "user → an API key issued to them.", zh="持有密钥"),
-    RelType(
-        JUDGES,
-        (REVIEW_JUDGEMENT,),
-        (SOURCE_RECORD, COMPANY, PERSON),
-        "judgement → the source records (pair) or the entity (split) it decides about.",
-        zh="复核对象",
-    ),
-)
-
-# --- governance of credit data (issue #8): disputes and abnormal-use flags -----------------------
-#: facts that can be disputed carry these while a dispute about them is open
-DISPUTE_MARKS: tuple[Prop, ...] = (
-    Prop("disputed", "bool", "true while a dispute about this fact is open (absent otherwise)"),
-    Prop("dispute_ids", "list<string>", "the open disputes about this fact"),
-)
-DISPUTABLE_RELS = (HOLDS_SHARES, HOLDS_POSITION, GUARANTEES, FAMILY_OF, LISTED_AS)
-DISPUTABLE_NODES = (BLACKLIST_ENTRY, COMPANY, PERSON)
-DISPUTE_STATUSES = ("open", "corrected", "upheld")
-AUDIT_FLAG_STATUSES = ("open", "confirmed", "dismissed")
-
-NODES = (
-    *(
-        replace(nt, properties=(*nt.properties, *DISPUTE_MARKS)) if nt.label in DISPUTABLE_NODES else nt
-        for nt in NODES
-    ),
+    # --- governance of credit data: disputes and abnormal-use flags ---------------------------
     NodeType(
         DISPUTE,
         "dispute_id",
@@ -682,11 +533,151 @@ NODES = (
     ),
 )
 
-RELATIONSHIPS = (
-    *(
-        replace(rt, properties=(*rt.properties, *DISPUTE_MARKS)) if rt.type in DISPUTABLE_RELS else rt
-        for rt in RELATIONSHIPS
+PARTY_FACT = (*VALIDITY, *PROVENANCE)
+
+RELATIONSHIPS: tuple[RelType, ...] = (
+    RelType(
+        HOLDS_SHARES,
+        PARTY,
+        (COMPANY,),
+        "holder → company: a direct shareholding.",
+        zh="持股",
+        properties=(
+            Prop("pct", "float", "percentage 0–100"),
+            Prop("amount", "float", "subscribed capital, CNY"),
+            Prop("as_of", "date", "date of the register extract"),
+            *PARTY_FACT,
+            *DISPUTE_MARKS,
+        ),
     ),
+    RelType(
+        HOLDS_POSITION,
+        (PERSON,),
+        (COMPANY,),
+        "person → company: an office held.",
+        zh="任职",
+        properties=(
+            Prop("role", "string", f"one of {', '.join(POSITION_ROLES)}"),
+            Prop("title", "string", "title as received"),
+            *PARTY_FACT,
+            *DISPUTE_MARKS,
+        ),
+    ),
+    RelType(
+        GUARANTEES,
+        PARTY,
+        PARTY,
+        "guarantor → borrower: a guarantee (one per contract).",
+        zh="担保",
+        properties=(
+            Prop("contract_id", "string", "guarantee contract id (key with the pair)"),
+            Prop("amount", "float", "guaranteed amount, CNY"),
+            Prop("loan_id", "string", "loan guaranteed, if known"),
+            Prop("kind", "string", "joint / general / mortgage / pledge"),
+            *PARTY_FACT,
+            *DISPUTE_MARKS,
+        ),
+    ),
+    RelType(
+        GUARANTEES_LOAN,
+        PARTY,
+        (LOAN,),
+        "guarantor → loan: the same guarantee tied to the loan it secures.",
+        zh="担保贷款",
+        properties=(
+            Prop("contract_id", "string", "guarantee contract id"),
+            Prop("amount", "float", "guaranteed amount"),
+            *PARTY_FACT,
+        ),
+    ),
+    RelType(BORROWED, PARTY, (LOAN,), "borrower → loan.", zh="借款", properties=PROVENANCE),
+    RelType(
+        FAMILY_OF,
+        (PERSON,),
+        (PERSON,),
+        "person → person: a near-relative tie, read as 'from is <relation> of to'.",
+        zh="亲属",
+        properties=(
+            Prop("relation", "string", f"one of {', '.join(FAMILY_RELATIONS)}"),
+            *PARTY_FACT,
+            *DISPUTE_MARKS,
+        ),
+    ),
+    RelType(HAS_PHONE, PARTY, (PHONE,), "party → phone it gave.", zh="电话", properties=PARTY_FACT),
+    RelType(
+        HAS_ADDRESS,
+        PARTY,
+        (ADDRESS,),
+        "party → address it gave (registered, office, home).",
+        zh="地址",
+        properties=(Prop("kind", "string", "registered / office / home"), *PARTY_FACT),
+    ),
+    RelType(
+        LISTED_AS,
+        PARTY,
+        (BLACKLIST_ENTRY,),
+        "party → its blacklist listing.",
+        zh="列入名单",
+        properties=(*PROVENANCE, *DISPUTE_MARKS),
+    ),
+    RelType(
+        BRANCH_OF,
+        (COMPANY,),
+        (COMPANY,),
+        "branch → parent company (never merged into it).",
+        zh="分支机构",
+        properties=PROVENANCE,
+    ),
+    RelType(
+        DERIVED_FROM,
+        (COMPANY, PERSON, LOAN, BLACKLIST_ENTRY),
+        (SOURCE_RECORD,),
+        "golden node → each source record it was built from.",
+        zh="来源",
+        properties=(Prop("match_evidence", "string", "JSON: entity-resolution evidence for this record"),),
+    ),
+    RelType(IN_BATCH, (SOURCE_RECORD,), (BATCH,), "source record → the batch that loaded it.", zh="所属批次"),
+    RelType(
+        HAS_VERSION,
+        (COMPANY, PERSON, LOAN, BLACKLIST_ENTRY),
+        (FACT_VERSION,),
+        "entity → a superseded attribute value.",
+        zh="历史",
+    ),
+    RelType(
+        CONTROLS,
+        PARTY,
+        (COMPANY,),
+        "controller → company: derived actual control (written by rules).",
+        zh="实际控制",
+        properties=(
+            Prop("share", "float", "integrated ownership 0–1"),
+            Prop("basis", "string", "majority / relative / board"),
+            Prop("chain", "list<string>", "entity ids along the control chain"),
+            Prop("run_id", "string", "rule run"),
+        ),
+    ),
+    RelType(
+        MEMBER_OF,
+        PARTY,
+        (GROUP,),
+        "entity → its group customer (written by rules).",
+        zh="集团成员",
+        properties=(Prop("run_id", "string", "rule run"), Prop("reason", "string", "why it belongs")),
+    ),
+    RelType(CONCERNS, (ALERT,), PARTY, "alert → entity it concerns.", zh="涉及"),
+    RelType(RAISED_IN, (ALERT,), (RULE_RUN,), "alert → the runs that found it.", zh="产生于"),
+    RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
+    # --- API access control and reviewer input ---------------------------------------------
+    RelType(HAS_API_KEY, (USER,), (API_KEY,), "user → an API key issued to them.", zh="持有密钥"),
+    RelType(
+        JUDGES,
+        (REVIEW_JUDGEMENT,),
+        (SOURCE_RECORD, COMPANY, PERSON),
+        "judgement → the source records (pair) or the entity (split) it decides about.",
+        zh="复核对象",
+    ),
+    # --- governance of credit data -------------------------------------------------------------
     RelType(
         DISPUTES,
         (DISPUTE,),

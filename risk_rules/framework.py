@@ -124,11 +124,14 @@ class Rule(ABC, Generic[P]):
     sources: ClassVar[tuple[str, ...]] = ()
     #: The parameter model, taken from the type argument of ``Rule[...]`` when the class is defined.
     Params: ClassVar[type[RuleParams]] = RuleParams
-    #: Keys of the per-run cache the rule reads (None: unknown). When every rule still to run
-    #: declares them, the runner drops the other cached projections first, so the last rules of a
-    #: large run do not hold the ownership and guarantee graphs they never use. Only memory is at
-    #: stake: a dropped projection a rule does need is simply read again.
+    #: The shared reads the rule uses (names in ``risk_rules.reads``; most are keys of the per-run
+    #: cache; None: unknown). Two things follow from them: the runner drops cached projections no
+    #: rule still to run reads (only memory is at stake: a dropped projection is read again), and
+    #: ``risk_rules.reads.rules_to_rerun`` knows which rules a corrected fact touches.
     shared_reads: ClassVar[frozenset[str] | None] = None
+    #: Labels and relationship types of derived facts the rule writes (``CONTROLS``, groups,
+    #: scores): rules reading them are touched when this rule is.
+    derived_writes: ClassVar[frozenset[str]] = frozenset()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

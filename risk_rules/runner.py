@@ -23,6 +23,7 @@ from graph_model import schema as S
 from risk_rules.alerts import AlertCounts, reconcile
 from risk_rules.config import RulesConfig, rule_params
 from risk_rules.framework import Rule, RuleContext
+from risk_rules.reads import cache_keys
 from risk_rules.registry import all_rules, get_rule
 
 
@@ -80,11 +81,12 @@ def _finish_run(
 
 def _release_cache(ctx: RuleContext, remaining: list[Rule[Any]]) -> None:
     """Drop cached projections that none of the remaining rules reads (see ``Rule.shared_reads``)."""
-    reads = [r.shared_reads for r in remaining]
+    reads = [cache_keys(r) for r in remaining]
     if any(x is None for x in reads):
         return
     keep: set[str] = set().union(*(x for x in reads if x is not None))
-    dropped = [k for k in ctx.cache if k not in keep]
+    # a parameterised projection is cached as "name:argument" (groups:2): kept by its name
+    dropped = [k for k in ctx.cache if k.split(":", 1)[0] not in keep]
     for k in dropped:
         del ctx.cache[k]
     if dropped:

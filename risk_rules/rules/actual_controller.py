@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import Field, PositiveInt
 
+from graph_model import schema as S
 from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_controls
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
@@ -39,6 +40,8 @@ class ActualControllerRule(Rule[Params]):
         "chain, and alerts when control passes through several intermediate companies."
     )
     sources = ("公司法 (控股股东)", "上市公司收购管理办法 art. 84", "集团客户授信业务风险管理指引 art. 3")
+    shared_reads = frozenset({"controllers", "names"})
+    derived_writes = frozenset({S.CONTROLS})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         ctrl = controllers(ctx)

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt
 
+from graph_model import schema as S
 from risk_rules.algorithms import blacklist_contagion
 from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_scores
@@ -59,7 +60,8 @@ class BlacklistContagionRule(Rule[Params]):
         "keeps a score snapshot to answer what came within reach since a date."
     )
     sources = ("design.md §7", "Haveliwala, Topic-sensitive PageRank (2002)")
-    shared_reads = frozenset({"blacklist", "entity_facts", "names"})
+    shared_reads = frozenset({"blacklist", "linkage_ball", "entity_facts", "names"})
+    derived_writes = frozenset({S.RISK_SCORE, S.SCORED})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         listed = blacklist(ctx)

@@ -28,6 +28,7 @@ class CircleExposureRule(Rule[Params]):
         "overdue, defaulted or listed members (defaulted → critical, overdue/listed → high, size only → medium)."
     )
     sources = ("银发〔2018〕164号", "商业银行大额风险暴露管理办法 (2018)")
+    shared_reads = frozenset({"guarantee_edges", "guarantee_graph", "circles", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         circles = ctx.cache.get("circles")

@@ -31,6 +31,7 @@ class GroupConcentrationRule(Rule[Params]):
         "warns when near a limit."
     )
     sources = ("商业银行集团客户授信业务风险管理指引", "商业银行大额风险暴露管理办法 (2018)")
+    shared_reads = frozenset({"groups", "controllers", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         limits = ExposureLimits(group_customer=params.group_limit, large_group=params.large_group_limit)

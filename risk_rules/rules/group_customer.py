@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, PositiveInt
 
+from graph_model import schema as S
 from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_groups
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
@@ -34,6 +35,8 @@ class GroupCustomerRule(Rule[Params]):
         "managed as one."
     )
     sources = ("商业银行集团客户授信业务风险管理指引 art. 3",)
+    shared_reads = frozenset({"groups", "controllers", "entity_facts", "names"})
+    derived_writes = frozenset({S.GROUP, S.MEMBER_OF})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         grps = groups(ctx, params.min_members)

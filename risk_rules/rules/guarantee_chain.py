@@ -31,6 +31,7 @@ class GuaranteeChainRule(Rule[Params]):
         "at a chain head reaches the threshold; one alert per head, with the whole chain as evidence."
     )
     sources = ("银发〔2018〕164号",)
+    shared_reads = frozenset({"guarantee_graph", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)

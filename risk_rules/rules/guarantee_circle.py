@@ -34,6 +34,7 @@ class GuaranteeCircleRule(Rule[Params]):
         "come back to every member. Evidence: the shortest guarantee cycles through members."
     )
     sources = ("银发〔2018〕164号", "商业银行集团客户授信业务风险管理指引")
+    shared_reads = frozenset({"guarantee_edges", "entity_facts", "circles", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         e = guarantee_edges(ctx)

@@ -70,6 +70,7 @@ class OneForManyRule(Rule[Params]):
         "One guarantor guarantees at least the threshold number of distinct borrowers (out-degree ≥ 3)."
     )
     sources = ("银发〔2018〕164号",)
+    shared_reads = frozenset({"guarantee_graph", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         fans = one_guarantor_for_many(guarantee_graph(ctx), min_borrowers=params.min_degree)
@@ -86,6 +87,7 @@ class ManyForOneRule(Rule[Params]):
         "One borrower is guaranteed by at least the threshold number of distinct guarantors (in-degree ≥ 3)."
     )
     sources = ("银发〔2018〕164号",)
+    shared_reads = frozenset({"guarantee_graph", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         fans = many_guarantors_for_one(guarantee_graph(ctx), min_guarantors=params.min_degree)

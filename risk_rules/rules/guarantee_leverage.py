@@ -31,6 +31,7 @@ class GuaranteeLeverageRule(Rule[Params]):
         "any guarantee exceeds it."
     )
     sources = ("design.md §6",)
+    shared_reads = frozenset({"guarantee_graph", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)

@@ -29,6 +29,7 @@ class LargeExposureRule(Rule[Params]):
         "tier-1 capital; warns when near a limit."
     )
     sources = ("商业银行法 art. 39", "商业银行大额风险暴露管理办法 (2018)")
+    shared_reads = frozenset({"entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         limits = ExposureLimits(

@@ -32,6 +32,7 @@ class MutualGuaranteeRule(Rule[Params]):
         "银发〔2018〕164号 (担保圈风险)",
         "Nature Communications 11 (2020), guarantee network fragility",
     )
+    shared_reads = frozenset({"guarantee_graph", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)

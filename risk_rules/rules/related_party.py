@@ -55,6 +55,7 @@ class RelatedPartyRule(Rule[Params]):
         "held entities) with the relation paths."
     )
     sources = ("银行保险机构关联交易管理办法 (2022) art. 16",)
+    shared_reads = frozenset({"ownership", "controllers", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         if not params.insiders:

@@ -46,7 +46,7 @@ class ShellLinkageRule(Rule[Params]):
         "separately and not used as links."
     )
     sources = ("银发〔2018〕164号 (识别空壳公司)", "design.md §8 / issue #5")
-    shared_reads = frozenset({"blacklist", "entity_facts", "names"})
+    shared_reads = frozenset({"blacklist", "shared_contacts", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         records = shared_contact_records(ctx, params.supernode_threshold)

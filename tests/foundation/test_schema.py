@@ -49,3 +49,29 @@ def test_graph_model_doc_is_current() -> None:
         assert f"### `{nt.label}`" in doc
     for rt in RELATIONSHIPS:
         assert f"### `{rt.type}`" in doc
+
+
+def test_each_label_and_type_is_defined_once_with_its_dispute_marks() -> None:
+    """One definition per label / relationship type, the dispute marks part of it where disputable."""
+    import ast
+
+    from graph_model import schema as S
+
+    labels = [nt.label for nt in NODES]
+    types = [rt.type for rt in RELATIONSHIPS]
+    assert len(labels) == len(set(labels)) and len(types) == len(set(types))
+    marks = {p.name for p in S.DISPUTE_MARKS}
+    for nt in NODES:
+        assert (marks <= {p.name for p in nt.properties}) == (nt.label in S.DISPUTABLE_NODES), nt.label
+    for rt in RELATIONSHIPS:
+        assert (marks <= {p.name for p in rt.properties}) == (rt.type in S.DISPUTABLE_RELS), rt.type
+    # NODES and RELATIONSHIPS are each bound once in the module: no block extends them later
+    tree = ast.parse((PROJECT_ROOT / "graph_model" / "schema.py").read_text(encoding="utf-8"))
+    bound = [
+        t.id
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign)
+        for t in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(t, ast.Name)
+    ]
+    assert bound.count("NODES") == 1 and bound.count("RELATIONSHIPS") == 1
