@@ -23,12 +23,19 @@ install: $(STAMP)
 neo4j: install
 	$(BIN)/riskgraph db fetch
 
-# Sample data, Neo4j, jobs, API and explorer; stages not built yet are reported as skipped.
+# Sample data, Neo4j, jobs, API and explorer, each stage as the CLI command a user would type.
 demo: neo4j
 	$(BIN)/riskgraph demo
 
-# An isolated Neo4j (free port, its own data folder) for this run only; stopped even when tests fail.
+# Lint, format and type checks first, then the examples in the algorithms' docstrings (doctests,
+# no server), then the test suite against an isolated Neo4j (free port, its own data folder),
+# stopped even when tests fail.
+DOCTEST_PATHS := risk_rules/algorithms risk_rules/reads.py entity_resolution
 test: neo4j
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q --doctest-modules $(DOCTEST_PATHS)
 	@home=$$(mktemp -d -t riskgraph-test-neo4j.XXXXXX); \
 	RISKGRAPH_TEST_NEO4J_HOME=$$home $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
 	pids=$$(pgrep -f -- "--home-dir=$$home" || true); \
