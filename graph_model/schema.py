@@ -78,7 +78,6 @@ API_KEY = "ApiKey"
 REVIEW_JUDGEMENT = "ReviewJudgement"
 DISPUTE = "Dispute"
 AUDIT_FLAG = "AuditFlag"
-ENTITY_LABELS = (COMPANY, PERSON)
 PARTY = (COMPANY, PERSON)
 
 # --- relationship types -------------------------------------------------------------------------

@@ -77,7 +77,6 @@ class GuaranteeEdges:
     guarantor: np.ndarray  # object array of entity ids
     borrower: np.ndarray
     amount: np.ndarray  # float64, NaN when unknown
-    contracts: list  # list[list[str]] contract ids per pair
 
 
 def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
@@ -90,10 +89,9 @@ def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
             MATCH (g)-[r:{S.GUARANTEES}]->(b)
             WHERE {valid_at("r")}
             WITH g.entity_id AS g, b.entity_id AS b, r
-            RETURN g, b, sum(coalesce(r.amount, 0.0)) AS amount,
-                   collect(r.contract_id)[..5] AS contracts
+            RETURN g, b, sum(coalesce(r.amount, 0.0)) AS amount
             """,
-            packed=("g", "b", "amount", "contracts"),
+            packed=("g", "b", "amount"),
         )
         # sorted by (guarantor, borrower): evidence must not depend on the database's row order
         order = sorted(range(len(cols["g"])), key=lambda i: (cols["g"][i], cols["b"][i]))
@@ -101,7 +99,6 @@ def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
             np.asarray([cols["g"][i] for i in order], dtype=object),
             np.asarray([cols["b"][i] for i in order], dtype=object),
             np.asarray([cols["amount"][i] for i in order], dtype=np.float64),
-            [cols["contracts"][i] for i in order],
         )
 
     return ctx.cached("guarantee_edges", load)
@@ -214,11 +211,6 @@ def guarantee_graph(ctx: RuleContext) -> nx.DiGraph:
         return G
 
     return ctx.cached("guarantee_graph", load)
-
-
-def display_name(ctx: RuleContext, entity_id: str) -> str:
-    facts = entity_facts(ctx)
-    return facts.name.get(entity_id) or entity_id
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,12 +358,6 @@ class LinkageBall:
             (u, v, {"rel": rel, "pct": pct} if rel == "shareholding" else {"rel": rel})
             for u, v, rel, pct in self._edges
         )
-
-    def to_networkx(self) -> nx.MultiDiGraph:
-        L: nx.MultiDiGraph = nx.MultiDiGraph()
-        L.add_nodes_from(self._nodes)
-        L.add_edges_from(self.edges(data=True))
-        return L
 
 
 def linkage_ball(

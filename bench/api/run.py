@@ -313,7 +313,7 @@ the higher level shows throughput (its latency is mostly queueing: latency ≈ c
 |---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 {table}
 
-Target (issue #6): p95 ≤ 50 ms at ≥ 100 rps.
+Target: p95 ≤ 50 ms at ≥ 100 rps.
 """
     print(text)
     if not args.no_write:

@@ -1,6 +1,6 @@
 """Draw benchmark: how long a 500-node neighbourhood takes to be drawn and settled in headless Chromium.
 
-Target (issue #7): ≤ 3 s from navigation start to vis-network's `stabilizationIterationsDone` (after which
+Target: ≤ 3 s from navigation start to vis-network's `stabilizationIterationsDone` (after which
 the page turns physics off). Times come from the page's own `performance.now()` (0 = navigation start), so
 they include parsing the inlined vis-network library. The graph is the deterministic API-shaped sample of
 explorer.sample_graph (≈1.6 edges per node, mixed types), rendered by the same code the app uses.
@@ -82,7 +82,7 @@ def main() -> int:
     med, worst = statistics.median(stab), max(stab)
     verdict = "meets" if med <= TARGET_S else "misses"
     lines = [
-        "## Explorer — network draw (issue #7)",
+        "## Explorer — network draw",
         "",
         f"Measured {when} by `bench/explorer/run.py` on {machine()}.",
         f"Load average (1/5/15 min) before: {load_before[0]:.2f}/{load_before[1]:.2f}/{load_before[2]:.2f}, "

@@ -117,7 +117,7 @@ def main() -> None:
     load_after = os.getloadavg()
     lines = [
         BEGIN,
-        "## Governance — password hashing and the abnormal-use check (`bench/governance/run.py`, issue #8)",
+        "## Governance — password hashing and the abnormal-use check (`bench/governance/run.py`)",
         "",
         f"Measured {started:%Y-%m-%d %H:%M} UTC on {cpu_model()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}. Load average (1/5/15 min) before: "

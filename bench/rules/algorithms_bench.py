@@ -14,7 +14,7 @@ Workloads (all random, seeded):
 
 Each step runs in a forked child process that builds its inputs, then times the algorithm; peak
 memory is the child's maximum RSS (inputs included), Δ is the growth during the timed call.
-The target from issue #5: circle detection over 1M guarantee edges in ≤ 30 s on 2 cores.
+The target: circle detection over 1M guarantee edges in ≤ 30 s on 2 cores.
 """
 
 from __future__ import annotations
@@ -310,7 +310,7 @@ def main() -> None:
         "built beforehand in the same child process); peak RSS includes the inputs, Δ RSS is the",
         "growth during the call. CPU is the process's CPU time for the call: on a shared, oversubscribed",
         "machine (load average well above the 2 cores) wall time is inflated and CPU time is the better",
-        "guide. Target (issue #5): guarantee circles over 1M edges ≤ 30 s on 2 cores.",
+        "guide. Target: guarantee circles over 1M edges ≤ 30 s on 2 cores.",
         "",
         "| step | input | wall (s) | CPU (s) | load avg | peak RSS (MiB) | Δ RSS (MiB) | output |",
         "|---|---|---:|---:|---:|---:|---:|---|",

@@ -176,20 +176,9 @@ class GuaranteeChainReport:
         c = self._labels[self._index[node]]
         return ChainDepth(str(node), int(self._up[c]), int(self._down[c]))
 
-    def depths(self) -> dict[str, ChainDepth]:
-        """All nodes' depths (materialises one object per node; fine up to ~10^6)."""
-        return {str(n): self.depth_of(n) for n in self._index}
-
     def chain_through(self, node: Hashable) -> GuaranteeChain:
         """A longest chain through ``node`` (evidence for its :class:`ChainDepth`)."""
         return self._chain_through_comp(int(self._labels[self._index[node]]))
-
-    def nodes_on_chains(self, min_depth: int) -> list[str]:
-        """Entities lying on a chain of at least ``min_depth`` links."""
-        long_comps = np.flatnonzero(self._up + self._down >= min_depth)
-        mask = np.isin(self._labels, long_comps)
-        nodes = list(self._index)
-        return sorted(str(nodes[i]) for i in np.flatnonzero(mask))
 
     def _chain_through_comp(self, c: int) -> GuaranteeChain:
         before: list[int] = []

@@ -24,7 +24,7 @@ from risk_rules.rules._helpers import label, names_of
 
 
 class Params(RuleParams):
-    max_hops: PositiveInt = Field(description="hop bound of contagion (design.md §7: 3)")
+    max_hops: PositiveInt = Field(description="hop bound of contagion: entities farther from every listed one are not scored (3)")
     damping: float = Field(
         gt=0, lt=1, description="PageRank damping; also the per-hop decay of path strength"
     )
@@ -59,7 +59,10 @@ class BlacklistContagionRule(Rule[Params]):
         "paths; entities whose path strength reaches the threshold are alerted with their top paths; each run "
         "keeps a score snapshot to answer what came within reach since a date."
     )
-    sources = ("design.md §7", "Haveliwala, Topic-sensitive PageRank (2002)")
+    sources = (
+        "Haveliwala, Topic-sensitive PageRank, WWW 2002 (personalized PageRank)",
+        "Jeh & Widom, Scaling personalized web search, WWW 2003",
+    )
     shared_reads = frozenset({"blacklist", "linkage_ball", "entity_facts", "names"})
     derived_writes = frozenset({S.RISK_SCORE, S.SCORED})
 

@@ -30,7 +30,10 @@ class GuaranteeLeverageRule(Rule[Params]):
         "A guarantor's total guaranteed amount ÷ its net assets exceeds the limit; with net assets ≤ 0 "
         "any guarantee exceeds it."
     )
-    sources = ("design.md §6",)
+    sources = (
+        "上市公司监管指引第8号——上市公司资金往来、对外担保的监管要求 (2022)：对外担保总额对净资产",
+        "Nature Communications 11 (2020), guarantee network fragility",
+    )
     shared_reads = frozenset({"guarantee_graph", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:

@@ -45,7 +45,7 @@ class ShellLinkageRule(Rule[Params]):
         "(≥ 5 companies); values shared by very many companies (e.g. registered-agent addresses) are reported "
         "separately and not used as links."
     )
-    sources = ("银发〔2018〕164号 (识别空壳公司)", "design.md §8 / issue #5")
+    sources = ("银发〔2018〕164号 (识别空壳公司)",)
     shared_reads = frozenset({"blacklist", "shared_contacts", "entity_facts", "names"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
