@@ -24,7 +24,9 @@ from risk_rules.rules._helpers import label, names_of
 
 
 class Params(RuleParams):
-    max_hops: PositiveInt = Field(description="hop bound of contagion: entities farther from every listed one are not scored (3)")
+    max_hops: PositiveInt = Field(
+        description="hop bound of contagion: entities farther from every listed one are not scored (3)"
+    )
     damping: float = Field(
         gt=0, lt=1, description="PageRank damping; also the per-hop decay of path strength"
     )

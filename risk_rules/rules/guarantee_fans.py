@@ -12,7 +12,9 @@ from risk_rules.rules._helpers import fmt_cny, join_labels, label, names_of
 
 
 class Params(RuleParams):
-    min_degree: PositiveInt = Field(description="distinct counterparties needed (3: 一保多 / 联保 as banks define them)")
+    min_degree: PositiveInt = Field(
+        description="distinct counterparties needed (3: 一保多 / 联保 as banks define them)"
+    )
     high_degree: PositiveInt = Field(description="from this many counterparties on, severity_high")
     severity: Severity
     severity_high: Severity
