@@ -57,7 +57,7 @@ def guarantee_arrays(scale: float, seed: int = 1):
 
 def guarantee_graph(scale: float) -> nx.DiGraph:
     ids, g, b, amt = guarantee_arrays(scale)
-    G = nx.DiGraph()
+    G: nx.DiGraph = nx.DiGraph()
     G.add_edges_from(zip(g.tolist(), b.tolist(), ({"amount": a} for a in amt.tolist()), strict=True))
     rng = np.random.default_rng(2)
     eq = rng.uniform(1e6, 5e8, len(ids))
@@ -69,7 +69,7 @@ def guarantee_graph(scale: float) -> nx.DiGraph:
 def ownership_graph(scale: float, seed: int = 3) -> nx.DiGraph:
     rng = np.random.default_rng(seed)
     nc, npers = int(200_000 * scale), int(60_000 * scale)
-    G = nx.DiGraph()
+    G: nx.DiGraph = nx.DiGraph()
     G.add_nodes_from((f"P:{i:06d}" for i in range(npers)), kind="person")
     G.add_nodes_from((f"C:{i:07d}" for i in range(nc)), kind="company")
     for j in range(nc):
@@ -92,7 +92,7 @@ def ownership_graph(scale: float, seed: int = 3) -> nx.DiGraph:
             G.add_edge(f"C:{b:07d}", f"C:{a:07d}", pct=float(rng.uniform(0.5, 5)))
     # keep every company's recorded holders at ≤ 100%
     for v in [v for v in G if G.in_degree(v)]:
-        tot = sum(p for _, _, p in G.in_edges(v, data="pct"))
+        tot = sum(d["pct"] for _, _, d in G.in_edges(v, data=True))
         if tot > 100:
             for u in list(G.predecessors(v)):
                 G[u][v]["pct"] *= 99.0 / tot
@@ -101,8 +101,8 @@ def ownership_graph(scale: float, seed: int = 3) -> nx.DiGraph:
 
 def linkage_graph(scale: float) -> tuple[nx.MultiDiGraph, list[str]]:
     own = ownership_graph(scale)
-    L = nx.MultiDiGraph()
-    L.add_edges_from((u, v, {"rel": "shareholding", "pct": p}) for u, v, p in own.edges(data="pct"))
+    L: nx.MultiDiGraph = nx.MultiDiGraph()
+    L.add_edges_from((u, v, {"rel": "shareholding", "pct": d["pct"]}) for u, v, d in own.edges(data=True))
     _, g, b, _ = guarantee_arrays(scale * 0.3)
     L.add_edges_from((u, v, {"rel": "guarantee"}) for u, v in zip(g.tolist(), b.tolist(), strict=True))
     rng = np.random.default_rng(5)

@@ -76,8 +76,7 @@ def load_main(scale: str, seed: int) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
     secs = load_world(driver, w, cr, progress=lambda m: print(m, file=sys.stderr, flush=True))
     with driver.session() as s:
-        nodes = s.run("MATCH (n) RETURN count(n) AS n").single()["n"]
-        rels = s.run("MATCH ()-[r]->() RETURN count(r) AS n").single()["n"]
+        nodes, rels = _counts(s)
     print(
         json.dumps(
             {
@@ -139,7 +138,13 @@ def bulk_load(scale: str, seed: int, settings) -> dict:
     files = SimpleNamespace(nodes=info["nodes_files"], rels=info["rels_files"])
     admin = neo4j_server.admin_tool(settings, "3g")
     cmd = importer_command(
-        admin.java, admin.classpath, admin.entry_point, files, "neo4j", folder / "import.report", admin.heap
+        admin.java,
+        admin.classpath,
+        admin.entry_point,
+        files,  # type: ignore[arg-type]  # the file lists the child wrote, in the importer's shape
+        "neo4j",
+        folder / "import.report",
+        admin.heap,
     )
     # neo4j-admin's off-heap default is 90% of free RAM: cap it, the machine is shared
     cmd.append("--max-off-heap-memory=6G")
@@ -151,8 +156,7 @@ def bulk_load(scale: str, seed: int, settings) -> dict:
     with driver:
         apply_schema(driver)
         with driver.session() as s:
-            nodes = s.run("MATCH (n) RETURN count(n) AS n").single()["n"]
-            rels = s.run("MATCH ()-[r]->() RETURN count(r) AS n").single()["n"]
+            nodes, rels = _counts(s)
     return {
         **{k: info[k] for k in ("build_s", "companies", "persons", "guarantees", "loans")},
         "load_s": info["csv_s"] + t_import + (time.perf_counter() - t0),
@@ -210,6 +214,13 @@ def rules_main(partial: str | None = None) -> None:
     run_rules(driver, load_config(), as_of=dt.date.fromisoformat(AS_OF), on_done=done)
     stop.set()
     print(json.dumps({"total_s": time.perf_counter() - t0, "rules": rows}))
+
+
+def _counts(session) -> tuple[int, int]:
+    """Nodes and relationships in the database."""
+    nodes = session.run("MATCH (n) RETURN count(n) AS n").single(strict=True)["n"]
+    rels = session.run("MATCH ()-[r]->() RETURN count(r) AS n").single(strict=True)["n"]
+    return nodes, rels
 
 
 def _child(args: list[str], env: dict[str, str]) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from neo4j import Driver
 
@@ -33,9 +34,9 @@ def _date(ordinal: int | None) -> dt.date | None:
     return None if ordinal is None or ordinal < 0 else dt.date.fromordinal(int(ordinal))
 
 
-def _write(driver: Driver, query: str, rows: Iterable[dict], batch: int) -> int:
+def _write(driver: Driver, query: str, rows: Iterable[Any], batch: int) -> int:
     n = 0
-    buf: list[dict] = []
+    buf: list[Any] = []
     with driver.session() as s:
         for row in rows:
             buf.append(row)
