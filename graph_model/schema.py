@@ -2,7 +2,9 @@
 
 Loaders, rules and the API read label, key and property names from here instead of repeating string
 literals; `riskgraph db init` derives constraints and indexes from it; docs/graph-model.md is rendered
-from it (and a test keeps the two in step). Modelled on FollowTheMoney's "schema as data".
+from it (and a test keeps the two in step). Modelled on FollowTheMoney's "schema as data". Each label
+and relationship type is defined once, in ``NODES`` or ``RELATIONSHIPS``, with all its properties —
+the marks of an open dispute included where the fact can be disputed.
 
 Conventions
 - Every fact that changes over time carries ``valid_from`` / ``valid_to`` (ISO dates; ``valid_to``
