@@ -3,8 +3,8 @@
 docs/architecture.md draws the direction: ``graph_model`` and ``entity_resolution`` know no other
 package; ``ingest`` uses ``graph_model`` and ``entity_resolution``; ``risk_rules`` uses
 ``graph_model``; ``api`` uses ``graph_model``, ``risk_rules`` and the shared name normalizer of
-``entity_resolution``, never ``riskgraph``; ``explorer`` uses nothing but itself (it talks to the API
-over HTTP); ``riskgraph``, the composition root, may use everything. Every import counts, also one
+``entity_resolution``, never ``riskgraph``; ``explorer`` talks to the API over HTTP and uses only the
+vocabulary of ``graph_model.schema`` (the label and type names the API's answers carry); ``riskgraph``, the composition root, may use everything. Every import counts, also one
 inside a function or under ``TYPE_CHECKING``: a deferred import is still a dependency.
 """
 
@@ -26,12 +26,13 @@ ALLOWED: dict[str, frozenset[str]] = {
     "ingest": frozenset({"graph_model", "entity_resolution"}),
     "risk_rules": frozenset({"graph_model"}),
     "api": frozenset({"graph_model", "risk_rules", "entity_resolution"}),
-    "explorer": frozenset(),
+    "explorer": frozenset({"graph_model"}),
     "riskgraph": frozenset(PACKAGES) - {"riskgraph"},
 }
 #: where a package may use another one only in part: (importer, imported) → the modules it may use
 ONLY: dict[tuple[str, str], frozenset[str]] = {
     ("api", "entity_resolution"): frozenset({"entity_resolution.normalize"}),
+    ("explorer", "graph_model"): frozenset({"graph_model.schema"}),
 }
 
 
