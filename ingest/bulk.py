@@ -30,6 +30,7 @@ from graph_model.constraints import apply_schema
 from ingest import contract as c
 from ingest.batch import COMPLETED, input_hash
 from ingest.facts import RecordFacts, RelFact
+from ingest.mapping import DEFAULT_FORMAT, SourceFormat
 from ingest.pipeline import (
     IngestResult,
     KindCounts,
@@ -263,6 +264,7 @@ def build_bulk(
     *,
     resolver: Resolver | None = None,
     progress: ProgressSink | None = None,
+    fmt: SourceFormat = DEFAULT_FORMAT,
 ) -> tuple[BulkResult, _Graph]:
     """Run read → validate → resolve → check → merge for every source in order; write the import CSVs."""
     progress = progress or NoProgress()
@@ -277,7 +279,7 @@ def build_bulk(
     t0 = time.perf_counter()
     for source, paths in sources:
         result = IngestResult(source=source)
-        by_kind = read_and_validate(paths, source, result, progress)
+        by_kind = read_and_validate(paths, source, result, progress, fmt)
         known, resolutions = resolve_parties(by_kind, resolver)
         check_references(by_kind, known, lookup)  # type: ignore[arg-type]
         result.issues.extend(check_shareholding_sums(by_kind.get(c.SHAREHOLDINGS, [])))
@@ -304,6 +306,7 @@ def build_bulk(
         for recs in by_kind.values():
             for r in recs:
                 result.issues.extend(r.issues)
+                result.issues.extend(r.warnings)
         graph.batches.append(
             {
                 "batch_id": batch.batch_id,
@@ -409,6 +412,7 @@ def bulk_load(
     resolver: Resolver | None = None,
     progress: ProgressSink | None = None,
     replace: bool = False,
+    fmt: SourceFormat = DEFAULT_FORMAT,
 ) -> BulkResult:
     """First load of several sources (in order) into an empty database via neo4j-admin; replaces the database."""
     with driver_factory() as driver:
@@ -419,7 +423,7 @@ def bulk_load(
             f"The database {database} is not empty ({records[0]['n']} nodes): the bulk path is for a first load "
             "and replaces the whole database; use the driver path (without --bulk) to add batches."
         )
-    res, _graph = build_bulk(sources, work_dir, resolver=resolver, progress=progress)
+    res, _graph = build_bulk(sources, work_dir, resolver=resolver, progress=progress, fmt=fmt)
     assert res.files is not None
     t = time.perf_counter()
     stop_server()

@@ -6,22 +6,20 @@ CSV in UTF-8 with BOM so that Excel opens the Chinese messages correctly; rows s
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from ingest.issues import ERROR, REJECT_COLUMNS, Issue
-
-if TYPE_CHECKING:
-    from ingest.pipeline import IngestResult
+from ingest.issues import ERROR, REJECT_COLUMNS, FileRefused, Issue
 
 
 def refused_issue(file: str, reason_zh: str, reason_en: str) -> Issue:
     return Issue(ERROR, file, 0, "", "", "", "file_refused", reason_zh, reason_en)
 
 
-def write_rejects(path: Path, result: IngestResult) -> Path:
-    rows = [refused_issue(r.file, r.reason_zh, r.reason_en) for r in result.refused]
-    rows += sorted(result.issues, key=lambda i: (i.file, i.row, i.severity, i.field))
+def write_rejects(path: Path, refused: Iterable[FileRefused], issues: Iterable[Issue]) -> Path:
+    """Write the rejects file of one ingest: refused files first, then issues by file and row."""
+    rows = [refused_issue(r.file, r.reason_zh, r.reason_en) for r in refused]
+    rows += sorted(issues, key=lambda i: (i.file, i.row, i.severity, i.field))
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         writer = csv.DictWriter(fh, fieldnames=REJECT_COLUMNS)
