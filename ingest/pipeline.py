@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from neo4j import Driver
-from neo4j.exceptions import ClientError
+from neo4j.exceptions import ClientError, DatabaseError, Neo4jError
 
 from graph_model.constraints import apply_schema
 from ingest import contract as c
@@ -211,10 +211,12 @@ def _write_bisecting(
     try:
         result.write.merge(writer.write_chunk(facts, status))
         return
-    except (ClientError, WriteError) as exc:
+    except (ClientError, DatabaseError, WriteError) as exc:
+        if not _about_the_data(exc):
+            raise
         if len(part) == 1:
             rec = part[0]
-            message = exc.message if isinstance(exc, ClientError) else str(exc)
+            message = exc.message if isinstance(exc, Neo4jError) else str(exc)
             rec.issues.append(
                 issue(
                     "write_failed",
@@ -230,6 +232,17 @@ def _write_bisecting(
     half = len(part) // 2
     _write_bisecting(writer, part[:half], resolutions, status, result)
     _write_bisecting(writer, part[half:], resolutions, status, result)
+
+
+# database errors caused by what a statement wrote (a value too large for an index …), as opposed to
+# the database itself failing (out of disk, a crash), which must stop the run instead
+_DATA_ERRORS = ("Neo.DatabaseError.Statement.ExecutionFailed",)
+
+
+def _about_the_data(exc: Exception) -> bool:
+    if isinstance(exc, WriteError | ClientError):
+        return True
+    return isinstance(exc, DatabaseError) and exc.code in _DATA_ERRORS
 
 
 def count_results(by_kind: dict[str, list[Record]], result: IngestResult) -> None:
