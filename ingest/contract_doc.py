@@ -32,7 +32,7 @@ def _col_row(c: Column) -> str:
     if c.codes:
         extra.append(f"codes: `{c.codes}`")
     if c.ref:
-        target = "companies or persons (by the `" + c.kind_column + "` column)" if c.ref == "party" else c.ref
+        target = f"companies or persons (by the `{c.kind_column}` column)" if c.ref == "party" else c.ref
         extra.append(f"→ {target}")
     if c.strong_id:
         extra.append(f"strong id in `{c.strong_id}`")

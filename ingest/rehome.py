@@ -63,9 +63,10 @@ def _rehome_entity(
         old=old,
         rows=[{"k": k, "new": n} for k, n in recs],
     ).consume()
-    remaining = tx.run(
+    counted = tx.run(
         f"MATCH (o:{label} {{entity_id: $old}})-[:{s.DERIVED_FROM}]->(sr) RETURN count(sr) AS n", old=old
-    ).single()["n"]
+    ).single()
+    remaining = counted["n"] if counted else 0
     heir = Counter(new_of.values()).most_common(1)[0][0]
     moved_keys = set(new_of)
     for rel in tx.run(

@@ -285,8 +285,10 @@ class GraphWriter:
         self, tx: ManagedTransaction, facts: list[RecordFacts], status: dict[str, str], counts: WriteCounts
     ) -> None:
         now = dt.datetime.now(dt.UTC)
-        new_rows, changed_rows = [], []
-        derived_new, derived_changed = defaultdict(list), defaultdict(list)
+        new_rows: list[dict[str, Any]] = []
+        changed_rows: list[dict[str, Any]] = []
+        derived_new: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        derived_changed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for rf in facts:
             rec = rf.record
             props = {
@@ -397,8 +399,15 @@ class GraphWriter:
         for ident, members in groups.items():
             rel = members[0][0]
             state = _Merged(existing.get(ident))
-            for r, rec in members:
-                _apply(state, {**r.ident, **r.props}, rec, self.batch, r.subject, attr_prefix=f"{r.type}.")
+            for member, rec in members:
+                _apply(
+                    state,
+                    {**member.ident, **member.props},
+                    rec,
+                    self.batch,
+                    member.subject,
+                    attr_prefix=f"{member.type}.",
+                )
             changes = {k: v for k, v in state.changes.items() if k != "__created__"}
             key3 = (rel.type, rel.start.label, rel.end.label)
             row = {"a": rel.start.id, "b": rel.end.id, "ident": rel.ident, "props": _native(changes)}
