@@ -142,16 +142,20 @@ class _Graph:
 
 
 def _cell(value: Any) -> str:
+    """One CSV cell in the importer's syntax; text (most cells) returns at the first test."""
+    cls = value.__class__
+    if cls is str:
+        return value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if cls is bool:
         return "true" if value else "false"
-    if isinstance(value, dt.datetime):
+    if cls is dt.datetime or cls is dt.date:
         return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
+    if cls is list or cls is tuple:
         return ARRAY_DELIMITER.join(str(v) for v in value)
+    if isinstance(value, dt.date):  # subclasses (pandas, neo4j temporals converted earlier)
+        return value.isoformat()
     return str(value)
 
 
@@ -169,9 +173,9 @@ class _CsvSet:
         self.folder = folder
         self.nodes: list[tuple[str, Path]] = []
         self.rels: list[tuple[str, Path]] = []
-        self._open: dict[tuple, tuple[Any, Any, list[str]]] = {}
+        self._open: dict[tuple, tuple[Any, Any, list[str], frozenset[str]]] = {}
 
-    def _node_writer(self, label: str) -> tuple[Any, list[str]]:
+    def _node_writer(self, label: str) -> tuple[Any, list[str], frozenset[str]]:
         key = ("N", label)
         if key not in self._open:
             nt = s.node_type(label)
@@ -183,12 +187,12 @@ class _CsvSet:
             fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed in close()
             w = csv.writer(fh)
             w.writerow(header)
-            self._open[key] = (fh, w, cols)
+            self._open[key] = (fh, w, cols, frozenset(cols))
             self.nodes.append((label, path))
-        _fh, w, cols = self._open[key]
-        return w, cols
+        _fh, w, cols, allowed = self._open[key]
+        return w, cols, allowed
 
-    def _rel_writer(self, rtype: str, start: str, end: str) -> tuple[Any, list[str]]:
+    def _rel_writer(self, rtype: str, start: str, end: str) -> tuple[Any, list[str], frozenset[str]]:
         key = ("R", rtype, start, end)
         if key not in self._open:
             rt = s.rel_type(rtype)
@@ -198,31 +202,31 @@ class _CsvSet:
             fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed in close()
             w = csv.writer(fh)
             w.writerow([f":START_ID({start})", f":END_ID({end})", *(f"{col}:{types[col]}" for col in cols)])
-            self._open[key] = (fh, w, cols)
+            self._open[key] = (fh, w, cols, frozenset(cols))
             self.rels.append((rtype, path))
-        _fh, w, cols = self._open[key]
-        return w, cols
+        _fh, w, cols, allowed = self._open[key]
+        return w, cols, allowed
 
     def node(self, label: str, row: dict[str, Any]) -> None:
-        w, cols = self._node_writer(label)
-        extra = set(row) - set(cols)
-        if extra:
-            raise ValueError(f"{label}: properties not in the schema: {sorted(extra)}")
-        w.writerow([_cell(row.get(col)) for col in cols])
+        w, cols, allowed = self._node_writer(label)
+        if not allowed.issuperset(row):
+            raise ValueError(f"{label}: properties not in the schema: {sorted(set(row) - allowed)}")
+        get = row.get
+        w.writerow([_cell(get(col)) for col in cols])
 
     def rel(self, rtype: str, start: str, end: str, a: str, b: str, props: dict[str, Any]) -> None:
-        w, cols = self._rel_writer(rtype, start, end)
-        extra = set(props) - set(cols)
-        if extra:
-            raise ValueError(f"{rtype}: properties not in the schema: {sorted(extra)}")
-        w.writerow([a, b, *(_cell(props.get(col)) for col in cols)])
+        w, cols, allowed = self._rel_writer(rtype, start, end)
+        if not allowed.issuperset(props):
+            raise ValueError(f"{rtype}: properties not in the schema: {sorted(set(props) - allowed)}")
+        get = props.get
+        w.writerow([a, b, *[_cell(get(col)) for col in cols]])
 
     def write_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
         for r in rows:
             self.node(label, r)
 
     def close(self) -> None:
-        for fh, _w, _c in self._open.values():
+        for fh, _w, _c, _a in self._open.values():
             fh.close()
         self._open.clear()
 

@@ -65,8 +65,11 @@ def payload_of(kind: str, raw: dict[str, Any]) -> tuple[str, str]:
     return _payload(kind, received)
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one encoder, not one per row
+
+
 def _payload(kind: str, received: dict[str, str]) -> tuple[str, str]:
-    payload = json.dumps(received, ensure_ascii=False, sort_keys=True)
+    payload = _ENCODER.encode(received)
     return payload, hashlib.sha256(f"{kind}\n{payload}".encode()).hexdigest()
 
 
@@ -80,6 +83,10 @@ def _strong_party_id(kind_code: str | None, value: Any) -> tuple[str, str | None
 
 # dates that cannot lie in the future (a person not yet born, a company not yet registered)
 PAST_DATES = frozenset({"birth_date", "established"})
+
+
+def _today() -> dt.date:
+    return dt.date.today()
 
 
 def _nul_fields(raw: RawRow) -> list[str]:
@@ -101,7 +108,7 @@ def validate_row(
     rid_raw = raw.values.get("record_id")
     rid = "" if is_blank(rid_raw) else as_text(rid_raw)
     received: dict[str, str] = {}
-    today = dt.date.today()
+    today = _today()
 
     def reject(rule: str, col: str, value: object, detail: str = "") -> None:
         issues.append(
@@ -110,22 +117,29 @@ def validate_row(
 
     for col_name in _nul_fields(raw):
         reject("nul_byte", col_name, repr(raw.values[col_name][:200])[1:-1])
+    get = raw.values.get
+    defaults = mapping.defaults
     for col in fk.columns:
-        value = raw.values.get(col.name)
-        if is_blank(value) and col.name in mapping.defaults:
-            value = mapping.defaults[col.name]
-        if is_blank(value):
+        value = get(col.name)
+        # text cells (CSV, JSONL strings) take the fast path; spreadsheet numbers and dates the general one
+        text = value.strip() if value.__class__ is str else ("" if is_blank(value) else as_text(value))
+        if not text and col.name in defaults:
+            value = text = defaults[col.name]
+        if not text:
             if col.required:
                 reject("required", col.name, "")
             values[col.name] = None
             continue
-        text = as_text(value)
         received[col.name] = text
         try:
             check_length(col, text)
+            if value.__class__ is str:
+                value = text  # parsers trim text themselves; hand them the trimmed text once
             if col.name in mapping.values:
                 value = mapping.values[col.name].get(text, value)
-            if col.name.endswith("_strong_id"):
+            if col.type == c.STRING:
+                values[col.name] = text
+            elif col.name.endswith("_strong_id"):
                 kind_col = col.name.replace("_strong_id", "_kind")
                 kind_code = values.get(kind_col)
                 values[col.name] = _strong_party_id(kind_code, value)[1]

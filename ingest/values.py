@@ -75,9 +75,34 @@ def parse_resident_id(value: Any) -> tuple[str | None, str | None]:
         if not _MASKED_ID.match(text):
             raise Invalid("resident_id_check_digit")
         return None, text
-    if not ric.is_valid(text):
+    text = ric.compact(text)
+    if not _ric_valid(text):
         raise Invalid("resident_id_check_digit")
-    return ric.compact(text), None
+    return text, None
+
+
+_RIC_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+
+
+def _ric_valid(text: str) -> bool:
+    """``stdnum.cn.ric.is_valid`` (shape, check digit, birth date, birth place known for the birth
+    year), with the birth-place look-up cached per region and year: it dominates otherwise."""
+    if not _RIC_SHAPE.match(text) or text[-1] != ric.calc_check_digit(text):
+        return False
+    try:
+        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    return _birth_place_known(text[:6], born.year)
+
+
+@lru_cache(maxsize=1 << 16)
+def _birth_place_known(region: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{region}{year:04d}01010000")
+    except Exception:  # noqa: BLE001 — stdnum raises its own kinds for an unknown region
+        return False
+    return True
 
 
 def parse_date(value: Any, formats: tuple[str, ...] = ()) -> dt.date:
