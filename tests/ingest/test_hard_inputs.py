@@ -326,3 +326,17 @@ def test_a_mapping_file_is_validated_before_any_row_is_read() -> None:
         }
     )
     assert ok.decimal_mark == "," and ok.kind("loans").defaults == {"borrower_kind": "company"}
+
+
+def test_the_documented_mapping_example_is_a_valid_mapping() -> None:
+    import yaml
+
+    from ingest.contract_doc import DOC_PATH
+
+    doc = DOC_PATH.read_text(encoding="utf-8")
+    example = doc.split("```yaml\n", 1)[1].split("```", 1)[0]
+    fmt = parse_mapping(yaml.safe_load(example))
+    assert fmt.encoding == "gb18030" and fmt.decimal_mark == ","
+    assert fmt.kind("companies").columns == {"客户名称": "name", "信用代码": "uscc"}
+    assert fmt.kind("shareholdings").values == {"holder_kind": {"1": "company", "2": "person"}}
+    assert fmt.date_formats == ("%d.%m.%Y", "%Y年%m月%d日")
