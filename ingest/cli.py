@@ -71,6 +71,22 @@ def summary_table(result: IngestResult) -> Table:
     return table
 
 
+def issues_table(result: IngestResult) -> Table | None:
+    """Rejected rows and warnings per file and rule, so the data officer sees what to fix first."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for i in result.issues:
+        key = (i.file, i.rule, i.severity)
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return None
+    table = Table(title="问题汇总 / Issues by file and rule")
+    for col in ("file", "rule", "severity", "rows"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for (file, rule, severity), n in sorted(counts.items()):
+        table.add_row(file, rule, severity, f"{n:,}", style="red" if severity == "error" else None)
+    return table
+
+
 def make_resolver(name: str, driver: Driver, database: str) -> Resolver:
     """`er` (default): entity resolution against what the graph holds; `strong-key`: identifiers only."""
     if name == "strong-key":
@@ -141,6 +157,9 @@ def run_ingest_command(
         )
         return EXIT_FAILED
     console.print(summary_table(result))
+    issues = issues_table(result)
+    if issues is not None:
+        console.print(issues)
     w = result.write
     load_s = result.seconds.get("load", 0.0)
     if result.dry_run:

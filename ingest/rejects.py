@@ -16,6 +16,11 @@ def refused_issue(file: str, reason_zh: str, reason_en: str) -> Issue:
     return Issue(ERROR, file, 0, "", "", "", "file_refused", reason_zh, reason_en)
 
 
+def _printable(value: object) -> object:
+    """NUL bytes shown as ``\\0``: spreadsheet programs cut a cell (or the file) at a real one."""
+    return value.replace("\x00", "\\0") if isinstance(value, str) else value
+
+
 def write_rejects(path: Path, refused: Iterable[FileRefused], issues: Iterable[Issue]) -> Path:
     """Write the rejects file of one ingest: refused files first, then issues by file and row."""
     rows = [refused_issue(r.file, r.reason_zh, r.reason_en) for r in refused]
@@ -25,7 +30,7 @@ def write_rejects(path: Path, refused: Iterable[FileRefused], issues: Iterable[I
         writer = csv.DictWriter(fh, fieldnames=REJECT_COLUMNS)
         writer.writeheader()
         for issue in rows:
-            writer.writerow(issue.as_row())
+            writer.writerow({k: _printable(v) for k, v in issue.as_row().items()})
     return path
 
 

@@ -66,6 +66,7 @@ def test_cli_dry_run_writes_nothing_and_reports_the_same_rejects(
     )
     assert dry.returncode == 1, dry.stdout + dry.stderr
     assert "Dry run: nothing was written" in dry.stdout and "Dry-run summary" in dry.stdout
+    assert "Issues by file and rule" in dry.stdout and "percent_range" in dry.stdout
     assert _counts(clean_graph) == before
     real_rejects = tmp_path / "real.csv"
     real = _run(
