@@ -306,6 +306,7 @@ def build_bulk(
             for rec in accepted:
                 graph.add(build_facts(rec, resolutions), batch, now)
                 _remember(lookup, rec, resolutions)
+                rec.payload = ""  # streamed into the SourceRecord file: not held for the rest of the source
             progress.advance(f"merge:{source}:{kind}", len(accepted))
         for recs in by_kind.values():
             for r in recs:
