@@ -87,3 +87,21 @@ def test_cli_refuses_an_invalid_mapping_file_before_reading(
     bad = _run([str(FIXTURES / "clean"), "--source", "core", "--mapping", str(mapping)], neo4j_env, tmp_path)
     assert bad.returncode == 2 and "nmae" in bad.stdout and "mapping file" in bad.stdout
     assert _counts(clean_graph) == (0, 0)
+
+
+def test_cli_format_options_reach_the_reader(tmp_path: Path) -> None:
+    from rich.console import Console
+
+    from ingest.cli import EXIT_FAILED, read_format, run_ingest_command
+
+    console = Console(record=True, width=200)
+    fmt = read_format(console, None, "big5", True)
+    assert fmt is not None and fmt.encoding == "big5" and fmt.decimal_mark == ","
+
+    def no_server():
+        raise AssertionError("an unknown encoding must stop the run before connecting")
+
+    code = run_ingest_command(
+        console, no_server, [FIXTURES / "clean"], "core", None, "neo4j", 10, encoding="klingon"
+    )
+    assert code == EXIT_FAILED and "unknown encoding" in console.export_text()
