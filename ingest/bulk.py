@@ -30,6 +30,7 @@ from graph_model.constraints import apply_schema
 from ingest import contract as c
 from ingest.batch import COMPLETED, input_hash
 from ingest.facts import RecordFacts, RelFact
+from ingest.mapping import DEFAULT_FORMAT, SourceFormat
 from ingest.pipeline import (
     IngestResult,
     KindCounts,
@@ -141,16 +142,20 @@ class _Graph:
 
 
 def _cell(value: Any) -> str:
+    """One CSV cell in the importer's syntax; text (most cells) returns at the first test."""
+    cls = value.__class__
+    if cls is str:
+        return value
     if value is None:
         return ""
-    if isinstance(value, bool):
+    if cls is bool:
         return "true" if value else "false"
-    if isinstance(value, dt.datetime):
+    if cls is dt.datetime or cls is dt.date:
         return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, list | tuple):
+    if cls is list or cls is tuple:
         return ARRAY_DELIMITER.join(str(v) for v in value)
+    if isinstance(value, dt.date):  # subclasses (pandas, neo4j temporals converted earlier)
+        return value.isoformat()
     return str(value)
 
 
@@ -168,9 +173,9 @@ class _CsvSet:
         self.folder = folder
         self.nodes: list[tuple[str, Path]] = []
         self.rels: list[tuple[str, Path]] = []
-        self._open: dict[tuple, tuple[Any, Any, list[str]]] = {}
+        self._open: dict[tuple, tuple[Any, Any, list[str], frozenset[str]]] = {}
 
-    def _node_writer(self, label: str) -> tuple[Any, list[str]]:
+    def _node_writer(self, label: str) -> tuple[Any, list[str], frozenset[str]]:
         key = ("N", label)
         if key not in self._open:
             nt = s.node_type(label)
@@ -182,12 +187,12 @@ class _CsvSet:
             fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed in close()
             w = csv.writer(fh)
             w.writerow(header)
-            self._open[key] = (fh, w, cols)
+            self._open[key] = (fh, w, cols, frozenset(cols))
             self.nodes.append((label, path))
-        _fh, w, cols = self._open[key]
-        return w, cols
+        _fh, w, cols, allowed = self._open[key]
+        return w, cols, allowed
 
-    def _rel_writer(self, rtype: str, start: str, end: str) -> tuple[Any, list[str]]:
+    def _rel_writer(self, rtype: str, start: str, end: str) -> tuple[Any, list[str], frozenset[str]]:
         key = ("R", rtype, start, end)
         if key not in self._open:
             rt = s.rel_type(rtype)
@@ -197,31 +202,31 @@ class _CsvSet:
             fh = open(path, "w", encoding="utf-8", newline="")  # noqa: SIM115 — closed in close()
             w = csv.writer(fh)
             w.writerow([f":START_ID({start})", f":END_ID({end})", *(f"{col}:{types[col]}" for col in cols)])
-            self._open[key] = (fh, w, cols)
+            self._open[key] = (fh, w, cols, frozenset(cols))
             self.rels.append((rtype, path))
-        _fh, w, cols = self._open[key]
-        return w, cols
+        _fh, w, cols, allowed = self._open[key]
+        return w, cols, allowed
 
     def node(self, label: str, row: dict[str, Any]) -> None:
-        w, cols = self._node_writer(label)
-        extra = set(row) - set(cols)
-        if extra:
-            raise ValueError(f"{label}: properties not in the schema: {sorted(extra)}")
-        w.writerow([_cell(row.get(col)) for col in cols])
+        w, cols, allowed = self._node_writer(label)
+        if not allowed.issuperset(row):
+            raise ValueError(f"{label}: properties not in the schema: {sorted(set(row) - allowed)}")
+        get = row.get
+        w.writerow([_cell(get(col)) for col in cols])
 
     def rel(self, rtype: str, start: str, end: str, a: str, b: str, props: dict[str, Any]) -> None:
-        w, cols = self._rel_writer(rtype, start, end)
-        extra = set(props) - set(cols)
-        if extra:
-            raise ValueError(f"{rtype}: properties not in the schema: {sorted(extra)}")
-        w.writerow([a, b, *(_cell(props.get(col)) for col in cols)])
+        w, cols, allowed = self._rel_writer(rtype, start, end)
+        if not allowed.issuperset(props):
+            raise ValueError(f"{rtype}: properties not in the schema: {sorted(set(props) - allowed)}")
+        get = props.get
+        w.writerow([a, b, *[_cell(get(col)) for col in cols]])
 
     def write_nodes(self, label: str, rows: list[dict[str, Any]]) -> None:
         for r in rows:
             self.node(label, r)
 
     def close(self) -> None:
-        for fh, _w, _c in self._open.values():
+        for fh, _w, _c, _a in self._open.values():
             fh.close()
         self._open.clear()
 
@@ -263,6 +268,7 @@ def build_bulk(
     *,
     resolver: Resolver | None = None,
     progress: ProgressSink | None = None,
+    fmt: SourceFormat = DEFAULT_FORMAT,
 ) -> tuple[BulkResult, _Graph]:
     """Run read → validate → resolve → check → merge for every source in order; write the import CSVs."""
     progress = progress or NoProgress()
@@ -277,7 +283,7 @@ def build_bulk(
     t0 = time.perf_counter()
     for source, paths in sources:
         result = IngestResult(source=source)
-        by_kind = read_and_validate(paths, source, result, progress)
+        by_kind = read_and_validate(paths, source, result, progress, fmt)
         known, resolutions = resolve_parties(by_kind, resolver)
         check_references(by_kind, known, lookup)  # type: ignore[arg-type]
         result.issues.extend(check_shareholding_sums(by_kind.get(c.SHAREHOLDINGS, [])))
@@ -300,10 +306,12 @@ def build_bulk(
             for rec in accepted:
                 graph.add(build_facts(rec, resolutions), batch, now)
                 _remember(lookup, rec, resolutions)
+                rec.payload = ""  # streamed into the SourceRecord file: not held for the rest of the source
             progress.advance(f"merge:{source}:{kind}", len(accepted))
         for recs in by_kind.values():
             for r in recs:
                 result.issues.extend(r.issues)
+                result.issues.extend(r.warnings)
         graph.batches.append(
             {
                 "batch_id": batch.batch_id,
@@ -409,6 +417,7 @@ def bulk_load(
     resolver: Resolver | None = None,
     progress: ProgressSink | None = None,
     replace: bool = False,
+    fmt: SourceFormat = DEFAULT_FORMAT,
 ) -> BulkResult:
     """First load of several sources (in order) into an empty database via neo4j-admin; replaces the database."""
     with driver_factory() as driver:
@@ -419,7 +428,7 @@ def bulk_load(
             f"The database {database} is not empty ({records[0]['n']} nodes): the bulk path is for a first load "
             "and replaces the whole database; use the driver path (without --bulk) to add batches."
         )
-    res, _graph = build_bulk(sources, work_dir, resolver=resolver, progress=progress)
+    res, _graph = build_bulk(sources, work_dir, resolver=resolver, progress=progress, fmt=fmt)
     assert res.files is not None
     t = time.perf_counter()
     stop_server()

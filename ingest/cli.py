@@ -2,7 +2,8 @@
 
 riskgraph/cli.py registers the command and supplies the driver; this module renders and decides the
 exit code: 0 = everything loaded, 1 = rows rejected or files refused (the rest is loaded), 2 = the
-load failed (nothing after the failing chunk is loaded; rerun to resume).
+load failed (nothing after the failing chunk is loaded; rerun to resume) or the mapping file is
+invalid (nothing read). A dry run exits the same way a real run would, having written nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from rich.table import Table
 from ingest.bulk import AdminTool, BulkRefused, bulk_load
 from ingest.contract import LOAD_ORDER
 from ingest.er_resolver import EntityResolutionResolver
+from ingest.mapping import MappingError, SourceFormat, source_format
 from ingest.pipeline import IngestResult, run_ingest
 from ingest.rejects import write_rejects
 from ingest.resolver import Resolver, StrongKeyResolver
@@ -44,10 +46,13 @@ class RichProgress:
 
 
 def summary_table(result: IngestResult) -> Table:
-    table = Table(
-        title=f"导入汇总 / Ingest summary — source {result.source}, batch {result.batch_id}"
-        + (" (resumed)" if result.resumed else "")
-    )
+    if result.dry_run:
+        title = f"试运行汇总（未写入）/ Dry-run summary (nothing written) — source {result.source}"
+    else:
+        title = f"导入汇总 / Ingest summary — source {result.source}, batch {result.batch_id}" + (
+            " (resumed)" if result.resumed else ""
+        )
+    table = Table(title=title)
     cols = ("read", "accepted", "rejected", "created", "updated", "unchanged", "warnings")
     table.add_column("kind")
     for col in cols:
@@ -66,6 +71,22 @@ def summary_table(result: IngestResult) -> Table:
     return table
 
 
+def issues_table(result: IngestResult) -> Table | None:
+    """Rejected rows and warnings per file and rule, so the data officer sees what to fix first."""
+    counts: dict[tuple[str, str, str], int] = {}
+    for i in result.issues:
+        key = (i.file, i.rule, i.severity)
+        counts[key] = counts.get(key, 0) + 1
+    if not counts:
+        return None
+    table = Table(title="问题汇总 / Issues by file and rule")
+    for col in ("file", "rule", "severity", "rows"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for (file, rule, severity), n in sorted(counts.items()):
+        table.add_row(file, rule, severity, f"{n:,}", style="red" if severity == "error" else None)
+    return table
+
+
 def make_resolver(name: str, driver: Driver, database: str) -> Resolver:
     """`er` (default): entity resolution against what the graph holds; `strong-key`: identifiers only."""
     if name == "strong-key":
@@ -73,6 +94,17 @@ def make_resolver(name: str, driver: Driver, database: str) -> Resolver:
     if name == "er":
         return EntityResolutionResolver(driver, database)
     raise ValueError(f"未知的解析器 / unknown resolver {name!r}: use 'er' or 'strong-key'")
+
+
+def read_format(
+    console: Console, mapping: Path | None, encoding: str | None, decimal_comma: bool
+) -> SourceFormat | None:
+    """The source's format from --mapping / --encoding / --decimal-comma, or None (error shown)."""
+    try:
+        return source_format(mapping, encoding=encoding, decimal_comma=decimal_comma)
+    except MappingError as exc:
+        console.print(f"[bold red]错误 / Error:[/] {exc}")
+        return None
 
 
 def run_ingest_command(
@@ -84,10 +116,18 @@ def run_ingest_command(
     database: str,
     chunk_size: int,
     resolver_name: str = "er",
+    *,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+    decimal_comma: bool = False,
+    dry_run: bool = False,
 ) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
         console.print(f"[bold red]错误 / Error:[/] 路径不存在 / no such path: {', '.join(map(str, missing))}")
+        return EXIT_FAILED
+    fmt = read_format(console, mapping, encoding, decimal_comma)
+    if fmt is None:
         return EXIT_FAILED
     try:
         driver = driver_factory()
@@ -106,6 +146,8 @@ def run_ingest_command(
                 chunk_size=chunk_size,
                 progress=RichProgress(progress),
                 resolver=make_resolver(resolver_name, driver, database),
+                fmt=fmt,
+                dry_run=dry_run,
             )
     except Exception as exc:  # noqa: BLE001 — shown to the user, with what to do
         console.print(
@@ -115,12 +157,18 @@ def run_ingest_command(
         )
         return EXIT_FAILED
     console.print(summary_table(result))
+    issues = issues_table(result)
+    if issues is not None:
+        console.print(issues)
     w = result.write
     load_s = result.seconds.get("load", 0.0)
-    console.print(
-        f"graph: {w.nodes_created:,} nodes and {w.relationships_created:,} relationships created, "
-        f"{w.versions:,} earlier values kept as FactVersion; load {load_s:.1f} s"
-    )
+    if result.dry_run:
+        console.print("试运行：未写入图数据库。/ Dry run: nothing was written to the graph.")
+    else:
+        console.print(
+            f"graph: {w.nodes_created:,} nodes and {w.relationships_created:,} relationships created, "
+            f"{w.versions:,} earlier values kept as FactVersion; load {load_s:.1f} s"
+        )
     if result.er_moves:
         console.print(
             f"entity resolution moved {result.er_moves:,} loaded records to another entity (history kept)"
@@ -153,8 +201,15 @@ def run_bulk_command(
     sources: list[str],
     rejects: Path | None,
     database: str,
+    *,
+    mapping: Path | None = None,
+    encoding: str | None = None,
+    decimal_comma: bool = False,
 ) -> int:
     """``riskgraph ingest --bulk``: one source for all paths, or one source per path (in order)."""
+    fmt = read_format(console, mapping, encoding, decimal_comma)
+    if fmt is None:
+        return EXIT_FAILED
     if len(sources) == 1:
         pairs = [(sources[0], list(paths))]
     elif len(sources) == len(paths):
@@ -178,6 +233,7 @@ def run_bulk_command(
                 driver_factory,
                 database=database,
                 progress=RichProgress(progress),
+                fmt=fmt,
             )
     except BulkRefused as exc:
         console.print(f"[bold red]错误 / Error:[/] {exc}")
@@ -196,7 +252,7 @@ def run_bulk_command(
                 if rejects
                 else Path(f"rejects-{result.batch_id}.csv")
             )
-            result.rejects_path = write_rejects(path, result)
+            result.rejects_path = write_rejects(path, result.refused, result.issues)
             console.print(f"rejects and warnings: {result.rejects_path}")
         if not result.ok:
             code = EXIT_REJECTED

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.contract import CODE_LISTS, KINDS, LOAD_ORDER, Column
+from ingest.mapping import __doc__ as MAPPING_DOC
+from ingest.values import MAX_LENGTH
 
 DOC_PATH = Path(__file__).resolve().parent.parent / "docs" / "data-interface.md"
 
@@ -18,9 +20,11 @@ _TYPE_TEXT = {
     "resident_id": "居民身份证: 18 characters with mod-11 check digit (X allowed, python-stdnum `cn.ric`), "
     "or masked such as `3301**********1234` (stored as `id_masked`, never used to merge persons)",
     "date": "`YYYY-MM-DD`; also accepted: `YYYY/MM/DD`, `YYYY.MM.DD`, `YYYYMMDD`, Excel date cells, "
-    "ISO date-times (date part kept)",
-    "decimal": "non-negative number, CNY; thousands separators allowed (`1,234.50`)",
-    "percent": "number 0–100, optional trailing `%` (`35`, `35.5`, `35.5%`)",
+    "ISO date-times (date part kept); anything else after the date (`2023-01-05 garbage`) is rejected; "
+    "a mapping file may add formats such as `%d.%m.%Y`",
+    "decimal": "non-negative number, CNY; read only when unambiguous (see *Numbers* below): `1234.50`, "
+    "`1,234.50`; `1234,50` and `1.234,50` only with `--decimal-comma`",
+    "percent": "number 0–100, optional trailing `%` (`35`, `35.5`, `35.5%`); separators as for decimal",
     "enum": "one code of the column's code list, or its Chinese name",
     "phone": "7–15 digits after removing spaces, dashes, brackets and a `+86`/`0086` prefix",
     "bool": "`true/false`, `1/0`, `yes/no`, `y/n`, `是/否`",
@@ -32,13 +36,28 @@ def _col_row(c: Column) -> str:
     if c.codes:
         extra.append(f"codes: `{c.codes}`")
     if c.ref:
-        target = "companies or persons (by the `" + c.kind_column + "` column)" if c.ref == "party" else c.ref
+        target = f"companies or persons (by the `{c.kind_column}` column)" if c.ref == "party" else c.ref
         extra.append(f"→ {target}")
     if c.strong_id:
         extra.append(f"strong id in `{c.strong_id}`")
     desc = c.description + (f" ({'; '.join(extra)})" if extra else "")
     example = f"`{c.example}`" if c.example else ""
     return f"| `{c.name}` | {c.zh} | {c.type} | {'yes' if c.required else ''} | {desc} | {example} |"
+
+
+def _length_table() -> list[str]:
+    return [
+        "| type | longest value (characters) |",
+        "|---|---:|",
+        *(f"| {t} | {n:,} |" for t, n in MAX_LENGTH.items()),
+    ]
+
+
+def _mapping_doc() -> list[str]:
+    """The mapping-file format, from ``ingest.mapping``'s docstring (its example is the reference)."""
+    text = (MAPPING_DOC or "").split("Format (every key optional)::", 1)[1]
+    example = [line[4:] if line.startswith("    ") else line for line in text.strip("\n").splitlines()]
+    return ["```yaml", *example, "```"]
 
 
 def render() -> str:
@@ -54,13 +73,31 @@ def render() -> str:
         "## Formats and encodings",
         "",
         '- **CSV**: comma-separated, first line is the header, RFC 4180 quoting (`"` doubled inside quotes). '
-        "Encoding is detected: UTF-8, UTF-8 with BOM (as Excel writes it), GB18030/GBK (charset-normalizer, "
-        "checked by decoding strictly). A file that decodes in none of them is refused as a whole.",
-        "- **XLSX**: the first worksheet, first row is the header (openpyxl). Date cells and number cells "
-        "are accepted for date and number columns.",
-        "- **JSON Lines** (`.jsonl`): one JSON object per line, keys are the column names; UTF-8.",
-        "- Column names are matched after trimming and lower-casing; the order of columns is free; unknown "
-        "extra columns are ignored (and reported). Empty cells are missing values.",
+        "A row with more or fewer fields than the header is rejected (`column_count`); blank lines are "
+        "skipped.",
+        "- **Encodings** (CSV and JSON Lines) are decided, not guessed: UTF-8 with BOM (as Excel writes it), "
+        "UTF-8, GB18030 (which includes GBK and GB2312) and Big5. GB18030 decodes almost any bytes, so a "
+        "Big5 file would load as mojibake: both decodings are judged by the share of their non-ASCII "
+        "characters that real text holds (GB2312 level-1 hanzi or common traditional hanzi for GB18030, "
+        "Big5 level-1 hanzi for Big5, CJK punctuation for both). The decoding with at least 85 % plausible "
+        "characters and a lead of 15 points wins; charset-normalizer's guess breaks a near tie. Otherwise the "
+        "file is refused with a bilingual error naming the shares; `--encoding big5` (or any encoding "
+        "Python knows) forces one.",
+        "- **XLSX**: the first worksheet, first row is the header (openpyxl), read as Excel shows it. Date "
+        "and number cells are accepted for date and number columns. A formula cell gives its saved result; "
+        "a formula saved without one (a workbook written by a program, never recalculated) rejects its row "
+        "(`formula_without_value`, naming the cell and the formula). A merged range gives its value to "
+        "every cell of the range (as Excel displays it), with a `merged_cell` warning on each filled row.",
+        "- **JSON Lines** (`.jsonl`): one JSON object per line, keys are the column names; lines end at "
+        "`\\n` only (`\\r\\n` too): U+2028, U+2029, U+0085 and other Unicode line separators are text "
+        "inside a value. Encodings as for CSV.",
+        "- **Headers**: column names are matched after trimming and lower-casing; the Chinese name of "
+        "each column (the 中文 column below, with or without the unit in brackets: `注册资本（元）` or "
+        "`注册资本`) is accepted as well as a mapping file's renames (below). The order of columns is "
+        "free; unknown extra columns are ignored (and reported); two headers naming one column refuse the "
+        "file. Empty cells are missing values.",
+        "- **NUL bytes** (`\\0`) are refused wherever they are: a file full of them (or of other control "
+        "bytes) is binary and refused; a stray one rejects its row (`nul_byte`).",
         "- A file that is not what it claims — missing required columns, binary content, empty, undecodable — "
         "is refused with one bilingual error and loads nothing; other files still load.",
         "",
@@ -89,6 +126,30 @@ def render() -> str:
         "| type | accepted values |",
         "|---|---|",
         *(f"| {t} | {text} |" for t, text in _TYPE_TEXT.items()),
+        "",
+        "### Length limits",
+        "",
+        "Every value is bounded before it reaches the database, so that no value can fail an index "
+        "write; a longer value rejects its row (`too_long`, with the length and the limit). The limits are "
+        "far below what an index accepts (about 8 KB) and far above any real value of the type:",
+        "",
+        *_length_table(),
+        "",
+        "### Numbers",
+        "",
+        "Which mark is the decimal one is a property of the source, never guessed per value: a point by "
+        "default, a comma with `--decimal-comma` (or `decimal: comma` in the mapping file). With the point, "
+        "`1234.50`, `1,234.50` and `12,345,678` are read; `1,00` (a comma not followed by groups of three "
+        "digits), `1234,50` and `1.000,00` are rejected (`number_format`) rather than read as 100 or 1.0. "
+        "With the comma it is the mirror image: `1234,50`, `1.234,50`, `1.000,00` are read, `1,234.50` is "
+        "rejected. Spaces inside numbers are rejected. Spreadsheet number cells are taken as they are.",
+        "",
+        "### Dates",
+        "",
+        "A date followed by anything but a time of day is rejected (`date_format`). A `birth_date` or an "
+        "`established` date in the future, and a resident ID encoding a birth in the future, are rejected "
+        "(`future_date`). A `birth_date` that contradicts the birth date in the person's full resident ID is "
+        "a data-quality finding: the row is loaded, and a `birth_date_mismatch` warning names both dates.",
         "",
         "## Code lists",
         "",
@@ -122,8 +183,14 @@ def render() -> str:
         "| `required` | a required value is empty |",
         "| `uscc_check_digit` | USCC has a wrong length, characters or check digit |",
         "| `resident_id_check_digit` | resident ID has a wrong length, birth date or check digit (masked IDs pass) |",
-        "| `date_format` | not a date in an accepted format |",
-        "| `number_format` | not a number |",
+        "| `date_format` | not a date in an accepted format, or a date followed by other text |",
+        "| `future_date` | a birth or establishment date (or a resident ID's birth date) in the future |",
+        "| `number_format` | not a number, or separators that are ambiguous under the source's decimal mark |",
+        "| `too_long` | a value longer than its type's limit (see *Length limits*) |",
+        "| `nul_byte` | a value containing a NUL byte |",
+        "| `column_count` | a CSV row with more or fewer fields than the header |",
+        "| `json_format` | a JSON Lines line that is not a JSON object |",
+        "| `formula_without_value` | an XLSX formula cell saved without its result |",
         "| `negative_amount` | an amount below zero |",
         "| `percent_range` | a percentage outside 0–100 |",
         "| `unknown_code` | a value not in the column's code list |",
@@ -133,6 +200,8 @@ def render() -> str:
         "| `duplicate_record_id` | the same record_id appears twice in one ingest of a kind (the later row is rejected) |",
         "| `dangling_reference` | a party or loan reference found neither in this ingest nor in the graph |",
         "| `invalid_reference` | a reference to a row that was itself rejected |",
+        "| `write_failed` | the database refused the row although it passed every check; the chunk it was "
+        "in is bisected until this one row is found, and every other row is written |",
         "",
         "Warnings do not reject a row; they are written to the same file with `severity = warning`:",
         "",
@@ -142,12 +211,52 @@ def render() -> str:
         "(+0.01 tolerance): every holding of that company is loaded and each is listed as a warning, because "
         "no single row can be blamed (the register may mix dates) |",
         "| `unknown_column` | the file has columns the contract does not know (ignored) |",
+        "| `birth_date_mismatch` | `birth_date` contradicts the birth date in the full resident ID (the row is "
+        "loaded as received) |",
+        "| `merged_cell` | an XLSX cell took the value of the merged range it belongs to |",
+        "",
+        "Holdings over 100 % that only appear across ingests — two batches, or two sources that are each "
+        "consistent — are found by the rule `data_quality.ownership_over_100` (docs/rules.md), which lists "
+        "the company, the total and the source rows behind every holding.",
         "",
         "Text is data: names containing quotes, braces, Cypher or HTML are stored exactly as received; "
         "values only ever reach Neo4j as query parameters.",
         "",
         "The command exits with 0 when everything loaded, 1 when rows were rejected or files refused (all "
-        "other rows are loaded), 2 when the load failed (rerun the same command to resume).",
+        "other rows are loaded), 2 when the load failed (rerun the same command to resume) or the mapping "
+        "file is invalid (nothing is read). The counts in the summary, the rejects file and the exit code "
+        "always agree.",
+        "",
+        "## A bank's own files: the mapping file",
+        "",
+        "`riskgraph ingest PATH --source NAME --mapping bank.yaml` reads files as one source writes them: "
+        "its own column names, its own code values, its date formats and decimal mark, default party kinds. "
+        "The mapping is validated completely before any row is read; every problem is listed (an unknown "
+        "kind or key, a rename to a column the kind does not have, a code that is not in the code list, a "
+        "date format that cannot be parsed back) and nothing is read. `--encoding` and `--decimal-comma` on "
+        "the command line override the file's `encoding` and `decimal`.",
+        "",
+        *_mapping_doc(),
+        "",
+        "- `columns`: source header → contract column (matched like headers: trimmed, any letter case). "
+        "The contract's own and Chinese names keep working.",
+        "- `values`: for code-list columns, source value → code; a value not in the map is read as usual "
+        "(code or Chinese name).",
+        "- `defaults`: the raw value used where the column is missing or the cell is empty (typically "
+        "`*_kind` columns of a source that only knows companies); a required column with a default may be "
+        "absent from the file.",
+        "- `date_formats`: `strftime` patterns tried before the standard forms; the whole value must match.",
+        "",
+        "The same file ingested with its mapping and the canonical file give the same graph (the "
+        "SourceRecords keep each row's text as received).",
+        "",
+        "## Dry run",
+        "",
+        "`riskgraph ingest PATH --source NAME --dry-run` reads, validates, resolves and checks references "
+        "against the graph exactly as a real run, counts what would be created, updated and unchanged, "
+        "writes the rejects file and exits with the code a real run would — and writes nothing to the "
+        "graph (no Batch, no constraints, no data). A real run afterwards reports the same rejects (unless "
+        "the graph changed in between). With `--bulk` the dry run is that of the driver path.",
         "",
         "## What loading does",
         "",

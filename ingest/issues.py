@@ -23,14 +23,39 @@ RULES: dict[str, tuple[str, str]] = {
         "invalid resident ID (length, birth date or check digit)",
     ),
     "date_format": ("日期格式无效，应为 YYYY-MM-DD", "not a date; expected YYYY-MM-DD"),
-    "number_format": ("不是有效数字", "not a number"),
+    "number_format": (
+        "不是有效数字或分隔符有歧义（应为 {detail}）",
+        "not a number, or its separators are ambiguous (expected {detail})",
+    ),
+    "too_long": ("值过长（{detail} 个字符）", "value too long ({detail} characters)"),
+    "nul_byte": ("值中含有 NUL 空字符（\\0）", "the value contains a NUL byte (\\0)"),
+    "future_date": ("日期在未来：{detail}", "the date lies in the future: {detail}"),
+    "birth_date_mismatch": (
+        "出生日期与身份证号中的出生日期不一致：{detail}（已导入，请核实）",
+        "the birth date contradicts the one in the resident ID: {detail} (loaded; please check)",
+    ),
+    "formula_without_value": (
+        "单元格是公式但没有保存计算结果：{detail}（请在 Excel 中重新计算并保存）",
+        "the cell is a formula without a saved result: {detail} (recalculate and save in Excel)",
+    ),
     "negative_amount": ("金额不能为负数", "amount must not be negative"),
     "percent_range": ("比例必须在 0 到 100 之间", "percentage must be within 0–100"),
     "unknown_code": ("不在代码表中：{detail}", "not in the code list: {detail}"),
     "phone_format": ("电话号码应为 7–15 位数字", "phone number must have 7–15 digits"),
     "bool_format": ("应为 是/否（true/false）", "expected yes/no (true/false)"),
     "text_format": ("标识符不能包含换行", "an identifier must not contain line breaks"),
-    "column_count": ("该行的列数多于表头", "the row has more fields than the header"),
+    "column_count": (
+        "该行的列数与表头不符：{detail}",
+        "the row's number of fields differs from the header: {detail}",
+    ),
+    "write_failed": (
+        "数据库拒绝写入该行：{detail}",
+        "the database refused to write this row: {detail}",
+    ),
+    "merged_cell": (
+        "合并单元格 {detail}，已按 Excel 的显示填入该值",
+        "merged cells {detail}: the value Excel shows was filled in",
+    ),
     "json_format": ("该行不是 JSON 对象", "the line is not a JSON object"),
     "duplicate_record_id": (
         "同一批次中记录编号重复（首次出现在第 {detail} 行）",

@@ -2,11 +2,15 @@
 
 Kept free of any user-interface code: progress goes to a ``ProgressSink`` (the CLI renders it with
 rich), results come back as an ``IngestResult`` (the CLI renders the summary table).
-Invariant, per kind: rows read = rows accepted + rows rejected.
+Invariant, per kind: rows read = rows accepted + rows rejected. A row the database refuses although
+it passed every check (a value no check foresaw) is found by bisecting its chunk and rejected alone
+(``write_failed``); the rest of the chunk and of the source loads. A dry run stops before the
+first write and reports what a real run would.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -15,19 +19,21 @@ from pathlib import Path
 from typing import Protocol
 
 from neo4j import Driver
+from neo4j.exceptions import ClientError, DatabaseError, Neo4jError
 
 from graph_model.constraints import apply_schema
 from ingest import contract as c
 from ingest.batch import COMPLETED, FAILED, finish_batch, input_hash, start_batch
 from ingest.facts import RELATION_BUILDERS, RecordFacts, company_facts, person_facts
-from ingest.issues import ERROR, FileRefused, Issue
+from ingest.issues import ERROR, FileRefused, Issue, issue
+from ingest.mapping import DEFAULT_FORMAT, SourceFormat
 from ingest.readers import discover, read_file
 from ingest.references import GraphLookup, Known, check_references
 from ingest.rehome import apply_moves
 from ingest.rejects import write_rejects
 from ingest.resolver import RESOLVED_KINDS, Resolution, Resolver, StrongKeyResolver
 from ingest.validate import Record, check_duplicates, check_shareholding_sums, validate_file
-from ingest.writer import CHANGED, NEW, UNCHANGED, BatchInfo, GraphWriter, WriteCounts
+from ingest.writer import CHANGED, NEW, UNCHANGED, BatchInfo, GraphWriter, WriteCounts, WriteError
 
 DEFAULT_CHUNK = 10_000
 
@@ -71,6 +77,7 @@ class IngestResult:
     seconds: dict[str, float] = field(default_factory=dict)
     error: str | None = None
     er_moves: int = 0  # loaded records whose entity changed (judgement, split, bridging record)
+    dry_run: bool = False
 
     @property
     def rejected(self) -> int:
@@ -101,7 +108,11 @@ def _parents_first(records: list[Record], resolutions: dict[str, Resolution]) ->
 
 
 def read_and_validate(
-    paths: Sequence[Path], source: str, result: IngestResult, progress: ProgressSink
+    paths: Sequence[Path],
+    source: str,
+    result: IngestResult,
+    progress: ProgressSink,
+    fmt: SourceFormat = DEFAULT_FORMAT,
 ) -> dict[str, list[Record]]:
     files, ignored = discover(paths)
     result.files = [str(f) for f in files]
@@ -110,7 +121,7 @@ def read_and_validate(
     for path in files:
         progress.start(f"read:{path}", f"read     {path.name}", 1)
         try:
-            raw = read_file(path)
+            raw = read_file(path, fmt)
         except FileRefused as exc:
             result.refused.append(exc)
             progress.advance(f"read:{path}", 1)
@@ -118,7 +129,7 @@ def read_and_validate(
         progress.advance(f"read:{path}", 1)
         result.issues.extend(raw.warnings)
         progress.start(f"validate:{path}", f"validate {path.name}", len(raw.rows))
-        records = validate_file(raw, source)
+        records = validate_file(raw, source, fmt)
         progress.advance(f"validate:{path}", len(raw.rows))
         by_kind[raw.kind.kind].extend(records)
     all_records = [r for recs in by_kind.values() for r in recs]
@@ -169,21 +180,103 @@ def load(
         accepted = [r for r in by_kind.get(kind, []) if not r.issues]
         if not accepted:
             continue
-        counts = result.counts[kind]
         status = writer.classify(accepted)
         todo = [r for r in accepted if status[r.record_key] != UNCHANGED]
-        counts.created = sum(1 for r in accepted if status[r.record_key] == NEW)
-        counts.updated = sum(1 for r in accepted if status[r.record_key] == CHANGED)
-        counts.unchanged = len(accepted) - len(todo)
         if kind == c.COMPANIES:
             todo = _parents_first(todo, resolutions)
         key = f"load:{kind}"
         progress.start(key, f"load     {kind}", len(todo))
         for i in range(0, len(todo), chunk_size):
             part = todo[i : i + chunk_size]
-            facts = [build_facts(r, resolutions) for r in part]
-            result.write.merge(writer.write_chunk(facts, status))
+            _write_bisecting(writer, part, resolutions, status, result)
             progress.advance(key, len(part))
+        counts = result.counts[kind]
+        loaded = [r for r in accepted if not r.issues]
+        counts.created = sum(1 for r in loaded if status[r.record_key] == NEW)
+        counts.updated = sum(1 for r in loaded if status[r.record_key] == CHANGED)
+        counts.unchanged = sum(1 for r in loaded if status[r.record_key] == UNCHANGED)
+
+
+def _write_bisecting(
+    writer: GraphWriter,
+    part: list[Record],
+    resolutions: dict[str, Resolution],
+    status: dict[str, str],
+    result: IngestResult,
+) -> None:
+    """Write one chunk; when the database refuses it, write each half alone, down to the one row
+    it refuses, which is rejected (``write_failed``) while every other row is written. Errors that
+    are not about the data (the server gone, a timeout) are raised: the run stops and can resume."""
+    facts = [build_facts(r, resolutions) for r in part]
+    try:
+        result.write.merge(writer.write_chunk(facts, status))
+        return
+    except (ClientError, DatabaseError, WriteError) as exc:
+        if not _about_the_data(exc):
+            raise
+        if len(part) == 1:
+            rec = part[0]
+            message = exc.message if isinstance(exc, Neo4jError) else str(exc)
+            rec.issues.append(
+                issue(
+                    "write_failed",
+                    file=rec.file,
+                    row=rec.row,
+                    field="",
+                    value="",
+                    record_id=rec.record_id,
+                    detail=(message or type(exc).__name__)[:300],
+                )
+            )
+            return
+    half = len(part) // 2
+    _write_bisecting(writer, part[:half], resolutions, status, result)
+    _write_bisecting(writer, part[half:], resolutions, status, result)
+
+
+# database errors caused by what a statement wrote (a value too large for an index …), as opposed to
+# the database itself failing (out of disk, a crash), which must stop the run instead
+_DATA_ERRORS = ("Neo.DatabaseError.Statement.ExecutionFailed",)
+
+
+def _about_the_data(exc: Exception) -> bool:
+    if isinstance(exc, WriteError | ClientError):
+        return True
+    return isinstance(exc, DatabaseError) and exc.code in _DATA_ERRORS
+
+
+def count_results(by_kind: dict[str, list[Record]], result: IngestResult) -> None:
+    """Per-kind read / accepted / rejected / warnings, and every issue into the result (after the
+    last check that can reject a row, so the counts, the rejects file and the exit code agree)."""
+    for kind, recs in by_kind.items():
+        kc = result.counts.setdefault(kind, KindCounts())
+        kc.read = len(recs)
+        kc.rejected = sum(1 for r in recs if r.issues)
+        kc.accepted = kc.read - kc.rejected
+        for r in recs:
+            result.issues.extend(r.issues)
+            result.issues.extend(r.warnings)
+    for i in result.issues:
+        if i.severity != ERROR and i.row:
+            kind = Path(i.file).stem.lower()
+            if kind in result.counts:
+                result.counts[kind].warnings += 1
+
+
+def dry_counts(driver: Driver, database: str, by_kind: dict[str, list[Record]], result: IngestResult) -> None:
+    """created / updated / unchanged as a real run would find them (read-only)."""
+    writer = GraphWriter(driver, database, BatchInfo("dry-run", result.source, _now()))
+    for kind, recs in by_kind.items():
+        accepted = [r for r in recs if not r.issues]
+        status = writer.classify(accepted) if accepted else {}
+        kc = result.counts[kind]
+        kc.created = sum(1 for v in status.values() if v == NEW)
+        kc.updated = sum(1 for v in status.values() if v == CHANGED)
+        kc.unchanged = sum(1 for v in status.values() if v == UNCHANGED)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 def run_ingest(
@@ -196,30 +289,35 @@ def run_ingest(
     rejects_path: Path | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     progress: ProgressSink | None = None,
+    fmt: SourceFormat = DEFAULT_FORMAT,
+    dry_run: bool = False,
 ) -> IngestResult:
-    """Ingest files (or folders of files named by kind) from one source into the graph."""
+    """Ingest files (or folders of files named by kind) from one source into the graph.
+
+    ``fmt`` is how the source writes its files (mapping file, encoding, decimal mark); with
+    ``dry_run`` everything is read, checked and counted against the graph, and nothing is written.
+    """
     progress = progress or NoProgress()
     resolver = resolver or StrongKeyResolver()
-    result = IngestResult(source=source)
+    result = IngestResult(source=source, dry_run=dry_run)
     t0 = time.perf_counter()
-    by_kind = read_and_validate(paths, source, result, progress)
+    by_kind = read_and_validate(paths, source, result, progress, fmt)
     t1 = time.perf_counter()
     known, resolutions = resolve_parties(by_kind, resolver)
     check_references(by_kind, known, GraphLookup(driver, database))
     result.issues.extend(check_shareholding_sums(by_kind.get(c.SHAREHOLDINGS, [])))
     t2 = time.perf_counter()
     for kind, recs in by_kind.items():
-        kc = result.counts.setdefault(kind, KindCounts())
-        kc.read = len(recs)
-        kc.rejected = sum(1 for r in recs if r.issues)
-        kc.accepted = kc.read - kc.rejected
-        for r in recs:
-            result.issues.extend(r.issues)
-    for i in result.issues:
-        if i.severity != ERROR and i.row:
-            kind = Path(i.file).stem.lower()
-            if kind in result.counts:
-                result.counts[kind].warnings += 1
+        result.counts.setdefault(kind, KindCounts()).read = len(recs)
+    if dry_run:
+        count_results(by_kind, result)
+        dry_counts(driver, database, by_kind, result)
+        result.seconds = {"read_validate": t1 - t0, "resolve_check": t2 - t1}
+        if result.issues or result.refused or rejects_path:
+            result.rejects_path = write_rejects(
+                rejects_path or Path(f"rejects-{source}-dry-run.csv"), result.refused, result.issues
+            )
+        return result
     apply_schema(driver, database)
     loaded_files = [Path(f) for f in result.files if not any(r.file == Path(f).name for r in result.refused)]
     batch, result.resumed = start_batch(driver, database, source, input_hash(source, loaded_files))
@@ -230,6 +328,7 @@ def run_ingest(
             result.er_moves += apply_moves(driver, database, kind, moves, batch.batch_id)
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"
+        count_results(by_kind, result)
         _finish(driver, database, batch, FAILED, result)
         raise
     finally:
@@ -238,9 +337,12 @@ def run_ingest(
             "resolve_check": t2 - t1,
             "load": time.perf_counter() - t2,
         }
+    count_results(by_kind, result)
     _finish(driver, database, batch, COMPLETED, result)
     if result.issues or result.refused or rejects_path:
-        result.rejects_path = write_rejects(rejects_path or Path(f"rejects-{batch.batch_id}.csv"), result)
+        result.rejects_path = write_rejects(
+            rejects_path or Path(f"rejects-{batch.batch_id}.csv"), result.refused, result.issues
+        )
     return result
 
 

@@ -2,7 +2,10 @@
 
 A reader's only job is to turn bytes into ``{column: raw value}`` rows and to refuse — with one
 bilingual error — a file that is not what its name claims (binary, empty, undecodable, missing
-required columns). Values are not interpreted here; validation does that.
+required columns). Values are not interpreted here; validation does that. What a reader cannot
+read faithfully (a row with a wrong number of fields, a JSON line that is no object, a formula cell
+without a saved result) becomes the row's ``problem``, so that row is rejected and no other.
+Headers are matched through the contract's names, their Chinese names and the source's mapping.
 """
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from charset_normalizer import from_bytes
-
 from ingest.contract import FILE_EXTENSIONS, KIND_NAMES, FileKind, file_kind
-from ingest.issues import FileRefused, Issue, issue
+from ingest.encoding import decode_text
+from ingest.issues import WARNING, FileRefused, Issue, issue
+from ingest.mapping import DEFAULT_FORMAT, SourceFormat, header_aliases, norm_header
 
 csv.field_size_limit(10_000_000)
 
@@ -29,6 +32,7 @@ class RawRow:
     row: int  # 1-based data row number (header excluded)
     values: dict[str, Any]
     problem: Issue | None = None  # a row the reader could not split into fields (bad JSON line …)
+    notes: list[Issue] = field(default_factory=list)  # warnings about the row (merged cells filled …)
 
 
 @dataclass
@@ -72,48 +76,39 @@ def _refuse(path: Path, zh: str, en: str) -> FileRefused:
 
 
 def _looks_binary(data: bytes) -> bool:
+    """Binary when NULs or control bytes are common; a stray NUL in a text file rejects its row only."""
     sample = data[:8192]
-    if b"\x00" in sample:
+    limit = max(2, len(sample) // 100)
+    if sample.count(b"\x00") > limit:
         return True
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
-    return controls > max(2, len(sample) // 100)
+    controls = sum(1 for b in sample if b < 32 and b not in (0, 9, 10, 13, 12))
+    return controls > limit
 
 
-def decode(path: Path, data: bytes) -> tuple[str, str]:
-    """Decode CSV/JSONL bytes: UTF-8 with BOM, UTF-8, GB18030 (strict), else charset-normalizer's guess."""
+def decode(path: Path, data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode CSV/JSONL bytes (see ``ingest.encoding``); ``encoding`` forces one."""
     if not data.strip():
         raise _refuse(path, "文件为空", "the file is empty")
     if _looks_binary(data):
         raise _refuse(path, "文件是二进制内容，不是文本表格", "the file is binary, not a text table")
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError:
-        pass
-    best = from_bytes(data).best()
-    if best is not None and best.encoding:
-        try:
-            return data.decode(best.encoding), best.encoding
-        except (UnicodeDecodeError, LookupError):
-            pass
-    raise _refuse(
-        path,
-        "无法识别文件编码（支持 UTF-8、UTF-8 BOM、GB18030）",
-        "cannot decode the file (UTF-8, UTF-8 with BOM and GB18030 are supported)",
-    )
+        return decode_text(data, encoding)
+    except ValueError as exc:
+        zh, _, en = str(exc).partition(" / ")
+        raise _refuse(path, zh, en or zh) from None
 
 
-def _norm_header(name: object) -> str:
-    return str(name or "").replace("\ufeff", "").strip().lower()
+def _columns(kind: FileKind, header: Iterable[object], fmt: SourceFormat) -> list[str]:
+    """Header cells → contract column names (unknown headers stay as written, lower case)."""
+    aliases = header_aliases(kind, fmt.kind(kind.kind))
+    return [aliases.get(norm_header(h), norm_header(h)) for h in header]
 
 
-def _check_header(path: Path, kind: FileKind, columns: list[str]) -> list[Issue]:
-    missing = [c for c in kind.required_columns if c not in columns]
+def _check_header(
+    path: Path, kind: FileKind, columns: list[str], fmt: SourceFormat = DEFAULT_FORMAT
+) -> list[Issue]:
+    defaults = fmt.kind(kind.kind).defaults
+    missing = [c for c in kind.required_columns if c not in columns and c not in defaults]
     if missing:
         raise _refuse(
             path,
@@ -139,8 +134,8 @@ def _check_header(path: Path, kind: FileKind, columns: list[str]) -> list[Issue]
     return []
 
 
-def read_csv(path: Path, kind: FileKind) -> RawFile:
-    text, encoding = decode(path, path.read_bytes())
+def read_csv(path: Path, kind: FileKind, fmt: SourceFormat = DEFAULT_FORMAT) -> RawFile:
+    text, encoding = decode(path, path.read_bytes(), fmt.encoding)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -148,10 +143,11 @@ def read_csv(path: Path, kind: FileKind) -> RawFile:
         raise _refuse(path, "文件为空", "the file is empty") from None
     except csv.Error as exc:
         raise _refuse(path, f"无法解析 CSV：{exc}", f"cannot parse CSV: {exc}") from None
-    columns = [_norm_header(h) for h in header]
-    warnings = _check_header(path, kind, columns)
+    columns = _columns(kind, header, fmt)
+    warnings = _check_header(path, kind, columns, fmt)
     rows: list[RawRow] = []
     n = 0
+    width = len(columns)
     try:
         for fields in reader:
             n += 1
@@ -159,7 +155,8 @@ def read_csv(path: Path, kind: FileKind) -> RawFile:
                 continue  # blank lines are not rows
             values = {c: v for c, v in zip(columns, fields, strict=False) if c}
             raw = RawRow(n, values)
-            if len(fields) > len(columns) and any(f.strip() for f in fields[len(columns) :]):
+            extra = len(fields) > width and any(f.strip() for f in fields[width:])
+            if extra or len(fields) < width:
                 raw.problem = issue(
                     "column_count",
                     file=path.name,
@@ -167,6 +164,7 @@ def read_csv(path: Path, kind: FileKind) -> RawFile:
                     field="",
                     value=len(fields),
                     record_id=str(values.get("record_id", "")),
+                    detail=f"{len(fields)} ≠ {width}",
                 )
             rows.append(raw)
     except csv.Error as exc:
@@ -176,8 +174,39 @@ def read_csv(path: Path, kind: FileKind) -> RawFile:
     return RawFile(path, kind, encoding, columns, rows, warnings)
 
 
-def read_xlsx(path: Path, kind: FileKind) -> RawFile:
+def _sheet_features(path: Path) -> tuple[bool, bool]:
+    """(has formulas, has merged cells), from the worksheets' XML, so plain sheets stay on the fast path."""
+    formulas = merges = False
+    with zipfile.ZipFile(path) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/") and name.endswith(".xml"):
+                data = z.read(name)
+                formulas = formulas or b"<f>" in data or b"<f " in data
+                merges = merges or b"<mergeCell " in data
+    return formulas, merges
+
+
+def _formulas(path: Path) -> dict[tuple[int, int], str]:
+    """(row, column) → formula text of every formula cell of the first sheet (0-based, header = row 0)."""
     from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=False)
+    try:
+        found: dict[tuple[int, int], str] = {}
+        for r, cells in enumerate(wb.worksheets[0].iter_rows(values_only=True)):
+            for col, v in enumerate(cells):
+                if isinstance(v, str) and v.startswith("="):
+                    found[(r, col)] = v
+        return found
+    finally:
+        wb.close()
+
+
+def read_xlsx(path: Path, kind: FileKind, fmt: SourceFormat = DEFAULT_FORMAT) -> RawFile:
+    """The first worksheet as Excel shows it: a formula's saved result (a formula without one rejects
+    its row with ``formula_without_value``), a merged range's value in every cell of the range."""
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
     data = path.read_bytes()
     if not data:
@@ -185,34 +214,88 @@ def read_xlsx(path: Path, kind: FileKind) -> RawFile:
     if not zipfile.is_zipfile(path):
         raise _refuse(path, "不是有效的 XLSX 文件", "not a valid XLSX workbook")
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        has_formulas, has_merges = _sheet_features(path)
+        wb = load_workbook(path, read_only=not has_merges, data_only=True)
+        formulas = _formulas(path) if has_formulas else {}
     except Exception as exc:  # openpyxl raises many kinds for a broken workbook
         raise _refuse(path, f"无法打开 XLSX：{exc}", f"cannot open the XLSX workbook: {exc}") from None
     try:
         ws = wb.worksheets[0]
-        it = ws.iter_rows(values_only=True)
-        header = next(it, None)
+        merged: dict[tuple[int, int], tuple[Any, str]] = {}
+        for rng in getattr(ws, "merged_cells", None) and ws.merged_cells.ranges or ():
+            value = ws.cell(rng.min_row, rng.min_col).value
+            for r in range(rng.min_row, rng.max_row + 1):
+                for col in range(rng.min_col, rng.max_col + 1):
+                    if (r, col) != (rng.min_row, rng.min_col):
+                        merged[(r - 1, col - 1)] = (value, rng.coord)
+        it = enumerate(ws.iter_rows(values_only=True))
+        first = next(it, None)
+        header = list(first[1]) if first else None
+        if header is not None:
+            header = [merged[(0, i)][0] if (0, i) in merged else h for i, h in enumerate(header)]
         if header is None or not any(h is not None and str(h).strip() for h in header):
             raise _refuse(path, "工作表为空", "the worksheet is empty")
-        columns = [_norm_header(h) for h in header]
-        warnings = _check_header(path, kind, columns)
+        columns = _columns(kind, header, fmt)
+        warnings = _check_header(path, kind, columns, fmt)
         rows: list[RawRow] = []
-        for n, cells in enumerate(it, start=1):
+        for r, cells_t in it:
+            cells = list(cells_t)
+            filled: list[tuple[int, str]] = []
+            for i in range(len(cells)):
+                if (r, i) in merged and i < len(columns) and columns[i]:
+                    cells[i], coord = merged[(r, i)]
+                    filled.append((i, coord))
             if not any(c is not None and str(c).strip() for c in cells):
                 continue
-            rows.append(RawRow(n, {c: v for c, v in zip(columns, cells, strict=False) if c}))
+            values = {c: v for c, v in zip(columns, cells, strict=False) if c}
+            rid = "" if values.get("record_id") is None else str(values["record_id"])
+            notes = [
+                issue(
+                    "merged_cell",
+                    file=path.name,
+                    row=r,
+                    field=columns[i],
+                    value="" if cells[i] is None else cells[i],
+                    record_id=rid,
+                    detail=coord,
+                    severity=WARNING,
+                )
+                for i, coord in filled
+            ]
+            raw = RawRow(r, values, notes=notes)
+            lost = [
+                f"{get_column_letter(i + 1)}{r + 1} {formulas[(r, i)]}"
+                for i, v in enumerate(cells)
+                if v is None and (r, i) in formulas and i < len(columns) and columns[i]
+            ]
+            if lost:
+                raw.problem = issue(
+                    "formula_without_value",
+                    file=path.name,
+                    row=r,
+                    field=",".join(
+                        columns[i] for i, v in enumerate(cells) if v is None and (r, i) in formulas
+                    ),
+                    value=lost[0],
+                    record_id=rid,
+                    detail="; ".join(lost),
+                )
+            rows.append(raw)
     finally:
         wb.close()
     return RawFile(path, kind, "xlsx", columns, rows, warnings)
 
 
-def read_jsonl(path: Path, kind: FileKind) -> RawFile:
-    text, encoding = decode(path, path.read_bytes())
+def read_jsonl(path: Path, kind: FileKind, fmt: SourceFormat = DEFAULT_FORMAT) -> RawFile:
+    """One JSON object per line; lines end at ``\n`` only (U+2028, U+0085 … are text inside a value)."""
+    text, encoding = decode(path, path.read_bytes(), fmt.encoding)
     rows: list[RawRow] = []
     columns: list[str] = []
     seen: set[str] = set()
     parsed_any = False
-    for n, line in enumerate(text.splitlines(), start=1):
+    aliases = header_aliases(kind, fmt.kind(kind.kind))
+    for n, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
         if not line.strip():
             continue
         try:
@@ -225,7 +308,7 @@ def read_jsonl(path: Path, kind: FileKind) -> RawFile:
             )
             continue
         parsed_any = True
-        values = {_norm_header(k): v for k, v in obj.items()}
+        values = {aliases.get(norm_header(k), norm_header(k)): v for k, v in obj.items()}
         for k in values:
             if k not in seen:
                 seen.add(k)
@@ -237,14 +320,14 @@ def read_jsonl(path: Path, kind: FileKind) -> RawFile:
             "不是 JSON Lines 文件（没有任何一行是 JSON 对象）",
             "not a JSON Lines file (no line is a JSON object)",
         )
-    warnings = _check_header(path, kind, columns)
+    warnings = _check_header(path, kind, columns, fmt)
     return RawFile(path, kind, encoding, columns, rows, warnings)
 
 
 READERS = {".csv": read_csv, ".xlsx": read_xlsx, ".jsonl": read_jsonl}
 
 
-def read_file(path: Path) -> RawFile:
+def read_file(path: Path, fmt: SourceFormat = DEFAULT_FORMAT) -> RawFile:
     """Read one source file; raises FileRefused when it is not a readable file of its kind."""
     kind = kind_of(path)
     if kind is None:
@@ -255,4 +338,4 @@ def read_file(path: Path) -> RawFile:
         )
     if not path.is_file():
         raise _refuse(path, "文件不存在", "no such file")
-    return READERS[path.suffix.lower()](path, file_kind(kind))
+    return READERS[path.suffix.lower()](path, file_kind(kind), fmt)

@@ -11,7 +11,6 @@ most of its records, and it is deleted. Nothing is lost without trace: each side
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -20,6 +19,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from graph_model import schema as s
+from graph_model.history import fact_version, write_versions
 from ingest import contract as c
 from ingest.facts import RELATIONSHIP_IDENTITY
 
@@ -48,7 +48,7 @@ def _rehome_entity(
     tx: ManagedTransaction, label: str, old: str, recs: list[tuple[str, str]], batch_id: str
 ) -> None:
     new_of = dict(recs)
-    today = dt.date.today().isoformat()
+    today = dt.date.today()
     base = tx.run(f"MATCH (o:{label} {{entity_id: $old}}) RETURN properties(o) AS p", old=old).single()
     inherited = {k: v for k, v in (base["p"] if base else {}).items() if k != "entity_id"}
     for new in sorted(set(new_of.values())):
@@ -63,9 +63,10 @@ def _rehome_entity(
         old=old,
         rows=[{"k": k, "new": n} for k, n in recs],
     ).consume()
-    remaining = tx.run(
+    counted = tx.run(
         f"MATCH (o:{label} {{entity_id: $old}})-[:{s.DERIVED_FROM}]->(sr) RETURN count(sr) AS n", old=old
-    ).single()["n"]
+    ).single()
+    remaining = counted["n"] if counted else 0
     heir = Counter(new_of.values()).most_common(1)[0][0]
     moved_keys = set(new_of)
     for rel in tx.run(
@@ -138,7 +139,7 @@ def _history(
     new_of: dict[str, str],
     remaining: int,
     batch_id: str,
-    today: str,
+    today: dt.date,
 ) -> None:
     by_new: dict[str, list[str]] = defaultdict(list)
     for k, n in new_of.items():
@@ -146,25 +147,15 @@ def _history(
     rows = []
     for new, keys in sorted(by_new.items()):
         change = {"records": sorted(keys), "from": old, "to": new, "old_entity_removed": remaining == 0}
+        payload = json.dumps(change, ensure_ascii=False, sort_keys=True)
         for owner in ([old] if remaining else []) + [new]:
-            payload = json.dumps(change, ensure_ascii=False, sort_keys=True)
-            vid = "V:" + hashlib.sha256(f"{owner}|{batch_id}|{payload}".encode()).hexdigest()[:24]
-            rows.append(
-                {
-                    "owner": owner,
-                    "props": {
-                        "version_id": vid,
-                        "attribute": "entity_membership",
-                        "value": payload,
-                        "valid_to": today,
-                        "batch_id": batch_id,
-                        "superseded_by_batch": batch_id,
-                    },
-                }
+            props = fact_version(
+                subject=owner,
+                attribute="entity_membership",
+                value=payload,
+                superseded_by=batch_id,
+                valid_to=today,
+                batch_id=batch_id,
             )
-    tx.run(
-        f"UNWIND $rows AS row MATCH (n:{label} {{entity_id: row.owner}}) "
-        f"MERGE (v:{s.FACT_VERSION} {{version_id: row.props.version_id}}) ON CREATE SET v += row.props "
-        f"MERGE (n)-[:{s.HAS_VERSION}]->(v)",
-        rows=rows,
-    ).consume()
+            rows.append({"owner": owner, "props": {k: v for k, v in props.items() if v is not None}})
+    write_versions(tx, label, rows)

@@ -7,6 +7,7 @@ checks that need the graph (dangling references) live in ``ingest.references``.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
@@ -15,8 +16,19 @@ from typing import Any
 
 from ingest import contract as c
 from ingest.issues import WARNING, Issue, issue
+from ingest.mapping import DEFAULT_FORMAT, SourceFormat
 from ingest.readers import RawFile, RawRow
-from ingest.values import Invalid, as_text, is_blank, parse_phone, parse_resident_id, parse_uscc, parse_value
+from ingest.values import (
+    Invalid,
+    as_text,
+    birth_date_of_id,
+    check_length,
+    is_blank,
+    parse_phone,
+    parse_resident_id,
+    parse_uscc,
+    parse_value,
+)
 
 PCT_TOLERANCE = 0.01
 
@@ -33,8 +45,9 @@ class Record:
     values: dict[str, Any]
     payload: str  # the row's values as received, JSON
     content_hash: str
-    issues: list[Issue] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)  # errors: any one rejects the row
     refs: dict[str, str] = field(default_factory=dict)  # reference column → resolved entity id / loan id
+    warnings: list[Issue] = field(default_factory=list)  # data-quality findings on a loaded row
 
     @property
     def record_key(self) -> str:
@@ -49,7 +62,14 @@ def payload_of(kind: str, raw: dict[str, Any]) -> tuple[str, str]:
     """The row as received (contract columns only, as text) and its content hash."""
     fk = c.file_kind(kind)
     received = {col: as_text(raw[col]) for col in fk.column_names if col in raw and not is_blank(raw[col])}
-    payload = json.dumps(received, ensure_ascii=False, sort_keys=True)
+    return _payload(kind, received)
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one encoder, not one per row
+
+
+def _payload(kind: str, received: dict[str, str]) -> tuple[str, str]:
+    payload = _ENCODER.encode(received)
     return payload, hashlib.sha256(f"{kind}\n{payload}".encode()).hexdigest()
 
 
@@ -61,39 +81,77 @@ def _strong_party_id(kind_code: str | None, value: Any) -> tuple[str, str | None
     return c.RESIDENT_ID, full
 
 
-def validate_row(raw: RawRow, fk: c.FileKind, source: str, file: str) -> Record:
-    """Typed record of one row; ``record.issues`` holds its errors (empty when accepted)."""
+# dates that cannot lie in the future (a person not yet born, a company not yet registered)
+PAST_DATES = frozenset({"birth_date", "established"})
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+def _nul_fields(raw: RawRow) -> list[str]:
+    return [k for k, v in raw.values.items() if isinstance(v, str) and "\x00" in v]
+
+
+def validate_row(
+    raw: RawRow, fk: c.FileKind, source: str, file: str, fmt: SourceFormat = DEFAULT_FORMAT
+) -> Record:
+    """Typed record of one row; ``record.issues`` holds its errors (empty when accepted).
+
+    Each raw value is turned into text once: that text is length-checked, parsed and, for the
+    contract's columns, becomes the row's payload (what was received, kept on its SourceRecord).
+    """
+    mapping = fmt.kind(fk.kind)
     values: dict[str, Any] = {}
     issues: list[Issue] = [raw.problem] if raw.problem else []
-    rid = as_text(raw.values.get("record_id", "")) if not is_blank(raw.values.get("record_id")) else ""
+    warnings: list[Issue] = list(raw.notes)
+    rid_raw = raw.values.get("record_id")
+    rid = "" if is_blank(rid_raw) else as_text(rid_raw)
+    received: dict[str, str] = {}
+    today = _today()
+
+    def reject(rule: str, col: str, value: object, detail: str = "") -> None:
+        issues.append(
+            issue(rule, file=file, row=raw.row, field=col, value=value, record_id=rid, detail=detail)
+        )
+
+    for col_name in _nul_fields(raw):
+        reject("nul_byte", col_name, repr(raw.values[col_name][:200])[1:-1])
+    get = raw.values.get
+    defaults = mapping.defaults
     for col in fk.columns:
-        value = raw.values.get(col.name)
-        if is_blank(value):
+        value = get(col.name)
+        # text cells (CSV, JSONL strings) take the fast path; spreadsheet numbers and dates the general one
+        text = value.strip() if value.__class__ is str else ("" if is_blank(value) else as_text(value))
+        if not text and col.name in defaults:
+            value = text = defaults[col.name]
+        if not text:
             if col.required:
-                issues.append(
-                    issue("required", file=file, row=raw.row, field=col.name, value="", record_id=rid)
-                )
+                reject("required", col.name, "")
             values[col.name] = None
             continue
+        received[col.name] = text
         try:
-            if col.name.endswith("_strong_id"):
+            check_length(col, text)
+            if value.__class__ is str:
+                value = text  # parsers trim text themselves; hand them the trimmed text once
+            if col.name in mapping.values:
+                value = mapping.values[col.name].get(text, value)
+            if col.type == c.STRING:
+                values[col.name] = text
+            elif col.name.endswith("_strong_id"):
                 kind_col = col.name.replace("_strong_id", "_kind")
                 kind_code = values.get(kind_col)
                 values[col.name] = _strong_party_id(kind_code, value)[1]
             else:
-                values[col.name] = parse_value(col, value)
-        except Invalid as exc:
-            issues.append(
-                issue(
-                    exc.rule,
-                    file=file,
-                    row=raw.row,
-                    field=col.name,
-                    value=as_text(value),
-                    record_id=rid,
-                    detail=exc.detail,
+                values[col.name] = parse_value(
+                    col, value, decimal_mark=fmt.decimal_mark, date_formats=fmt.date_formats
                 )
-            )
+            if col.name in PAST_DATES and values[col.name] > today:
+                raise Invalid("future_date", values[col.name].isoformat())
+        except Invalid as exc:
+            shown = text if len(text) <= 200 else f"{text[:200]}…"
+            reject(exc.rule, col.name, shown, exc.detail)
             values[col.name] = None
     # resident ids come back as (full, masked): spread them into the stored shape
     for col in fk.columns:
@@ -101,19 +159,38 @@ def validate_row(raw: RawRow, fk: c.FileKind, source: str, file: str) -> Record:
             full, masked = values[col.name]
             values[col.name] = full
             values[col.name.replace("id_number", "id_masked")] = masked
+    if fk.kind == c.PERSONS and values.get("id_number"):
+        born = birth_date_of_id(values["id_number"])
+        if born and born > today:
+            reject("future_date", "id_number", values["id_number"], born.isoformat())
+        given = values.get("birth_date")
+        if born and given and born != given:
+            warnings.append(
+                issue(
+                    "birth_date_mismatch",
+                    file=file,
+                    row=raw.row,
+                    field="birth_date",
+                    value=given.isoformat(),
+                    record_id=rid,
+                    detail=f"{given.isoformat()} ≠ {born.isoformat()}",
+                    severity=WARNING,
+                )
+            )
     if fk.kind == c.CONTACTS and values.get("contact_type") == "phone" and values.get("value") is not None:
         try:
             parse_phone(values["value"])
         except Invalid as exc:
-            issues.append(
-                issue(exc.rule, file=file, row=raw.row, field="value", value=values["value"], record_id=rid)
-            )
-    payload, content_hash = payload_of(fk.kind, raw.values)
-    return Record(fk.kind, source, file, raw.row, rid, values, payload, content_hash, issues)
+            reject(exc.rule, "value", values["value"])
+    payload, content_hash = _payload(fk.kind, received)
+    return Record(
+        fk.kind, source, file, raw.row, rid, values, payload, content_hash, issues, warnings=warnings
+    )
 
 
-def validate_file(raw_file: RawFile, source: str) -> list[Record]:
-    return [validate_row(r, raw_file.kind, source, raw_file.name) for r in raw_file.rows]
+def validate_file(raw_file: RawFile, source: str, fmt: SourceFormat = DEFAULT_FORMAT) -> list[Record]:
+    fk = raw_file.kind
+    return [validate_row(r, fk, source, raw_file.name, fmt) for r in raw_file.rows]
 
 
 def check_duplicates(records: list[Record]) -> None:

@@ -27,7 +27,11 @@ class Invalid(Exception):
 
 
 _MASKED_ID = re.compile(r"^[0-9*]{17}[0-9X*]$")
-_DATE_SEP = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T].*)?$")
+# a date, optionally followed by a time of day (spreadsheets export 2023-01-05 00:00:00) — nothing else
+_DATE_SEP = re.compile(
+    r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _PHONE_STRIP = re.compile(r"[\s\-()（）.]")
 _TRUE = {"true", "1", "yes", "y", "是", "t"}
@@ -71,17 +75,49 @@ def parse_resident_id(value: Any) -> tuple[str | None, str | None]:
         if not _MASKED_ID.match(text):
             raise Invalid("resident_id_check_digit")
         return None, text
-    if not ric.is_valid(text):
+    text = ric.compact(text)
+    if not _ric_valid(text):
         raise Invalid("resident_id_check_digit")
-    return ric.compact(text), None
+    return text, None
 
 
-def parse_date(value: Any) -> dt.date:
+_RIC_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+
+
+def _ric_valid(text: str) -> bool:
+    """``stdnum.cn.ric.is_valid`` (shape, check digit, birth date, birth place known for the birth
+    year), with the birth-place look-up cached per region and year: it dominates otherwise."""
+    if not _RIC_SHAPE.match(text) or text[-1] != ric.calc_check_digit(text):
+        return False
+    try:
+        born = dt.date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+    except ValueError:
+        return False
+    return _birth_place_known(text[:6], born.year)
+
+
+@lru_cache(maxsize=1 << 16)
+def _birth_place_known(region: str, year: int) -> bool:
+    try:
+        ric.get_birth_place(f"{region}{year:04d}01010000")
+    except Exception:  # noqa: BLE001 — stdnum raises its own kinds for an unknown region
+        return False
+    return True
+
+
+def parse_date(value: Any, formats: tuple[str, ...] = ()) -> dt.date:
+    """A date: an Excel date cell, YYYY-MM-DD (also / or . separated, or YYYYMMDD), optionally with a
+    time of day; ``formats`` (strftime patterns from a source's mapping file) are tried first."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     text = as_text(value)
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
     m = _DATE_SEP.match(text) or _DATE_COMPACT.match(text)
     if not m:
         raise Invalid("date_format")
@@ -91,33 +127,59 @@ def parse_date(value: Any) -> dt.date:
         raise Invalid("date_format") from None
 
 
-def _number(value: Any) -> float:
+# a plain number, or one with thousands groups of three; which mark is the decimal one is decided by
+# the source (point by default, comma with --decimal-comma or ``decimal: comma`` in a mapping file)
+_PLAIN = re.compile(r"^[+-]?(?:\d+(?:[.,]\d+)?|[.,]\d+)(?:[eE][+-]?\d+)?$")
+_GROUPED = {
+    ".": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$"),  # 1,234,567.89
+    ",": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"),  # 1.234.567,89
+}
+
+
+def _number(value: Any, decimal_mark: str = ".") -> float:
+    """A number whose reading is unambiguous under the source's decimal mark, else ``number_format``.
+
+    With the point as decimal mark, ``1,234.50`` and ``1234.50`` are read, but ``1,00`` (a comma not
+    followed by a group of three) and ``1.000,00`` (the other convention) are refused rather than
+    guessed; with the comma it is the mirror image.
+    """
     if isinstance(value, bool):
-        raise Invalid("number_format")
+        raise Invalid("number_format", _separator_hint(decimal_mark))
     if isinstance(value, int | float):
         number = float(value)
     else:
-        text = as_text(value).replace(",", "").replace("，", "")
+        text = as_text(value).replace("，", ",")
+        thousands = "," if decimal_mark == "." else "."
+        if _GROUPED[decimal_mark].match(text):
+            text = text.replace(thousands, "")
+        elif not _PLAIN.match(text) or thousands in text:
+            raise Invalid("number_format", _separator_hint(decimal_mark))
         try:
-            number = float(text)
+            number = float(text.replace(",", "."))
         except ValueError:
-            raise Invalid("number_format") from None
+            raise Invalid("number_format", _separator_hint(decimal_mark)) from None
     if not math.isfinite(number):
-        raise Invalid("number_format")
+        raise Invalid("number_format", _separator_hint(decimal_mark))
     return number
 
 
-def parse_decimal(value: Any) -> float:
-    number = _number(value)
+def _separator_hint(decimal_mark: str) -> str:
+    if decimal_mark == ".":
+        return "1234.50 / 1,234.50（小数逗号请用 --decimal-comma / use --decimal-comma for 1234,50）"
+    return "1234,50 / 1.234,50"
+
+
+def parse_decimal(value: Any, decimal_mark: str = ".") -> float:
+    number = _number(value, decimal_mark)
     if number < 0:
         raise Invalid("negative_amount")
     return number
 
 
-def parse_percent(value: Any) -> float:
+def parse_percent(value: Any, decimal_mark: str = ".") -> float:
     if isinstance(value, str) and value.strip().endswith(("%", "％")):
         value = value.strip()[:-1]
-    number = _number(value)
+    number = _number(value, decimal_mark)
     if not 0 <= number <= 100:
         raise Invalid("percent_range")
     return number
@@ -167,7 +229,31 @@ def parse_id(value: Any) -> str:
     return text
 
 
-def parse_value(column: c.Column, value: Any) -> Any:
+# the longest raw text accepted per column type, in characters: far below what a database index
+# takes (about 8 KB), and far above any real value of the type
+MAX_LENGTH: dict[str, int] = {
+    c.STRING: 1000,
+    c.ID: 200,
+    c.USCC: 40,
+    c.RESIDENT_ID: 40,
+    c.DATE: 40,
+    c.DECIMAL: 40,
+    c.PERCENT: 40,
+    c.ENUM: 100,
+    c.PHONE: 40,
+    c.BOOL: 10,
+}
+
+
+def check_length(column: c.Column, text: str) -> None:
+    limit = MAX_LENGTH[column.type]
+    if len(text) > limit:
+        raise Invalid("too_long", f"{len(text):,} > {limit:,}")
+
+
+def parse_value(
+    column: c.Column, value: Any, *, decimal_mark: str = ".", date_formats: tuple[str, ...] = ()
+) -> Any:
     """The typed value of one non-blank raw value; raises Invalid."""
     t = column.type
     if t == c.STRING:
@@ -179,11 +265,11 @@ def parse_value(column: c.Column, value: Any) -> Any:
     if t == c.RESIDENT_ID:
         return parse_resident_id(value)
     if t == c.DATE:
-        return parse_date(value)
+        return parse_date(value, date_formats)
     if t == c.DECIMAL:
-        return parse_decimal(value)
+        return parse_decimal(value, decimal_mark)
     if t == c.PERCENT:
-        return parse_percent(value)
+        return parse_percent(value, decimal_mark)
     if t == c.ENUM:
         assert column.codes, column.name
         return parse_enum(value, column.codes)
@@ -192,3 +278,11 @@ def parse_value(column: c.Column, value: Any) -> Any:
     if t == c.BOOL:
         return parse_bool(value)
     raise AssertionError(f"unknown column type {t}")
+
+
+def birth_date_of_id(resident_id: str) -> dt.date | None:
+    """The birth date a full resident ID encodes (digits 7–14)."""
+    try:
+        return ric.get_birth_date(resident_id)
+    except Exception:  # noqa: BLE001 — stdnum raises its own kinds for a malformed number
+        return None

@@ -12,7 +12,6 @@ Every value reaches Neo4j as a parameter; query text is assembled only from sche
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from neo4j import Driver, ManagedTransaction
 
 from graph_model import schema as s
+from graph_model.history import fact_version, to_json, write_versions
 from ingest.facts import NodeFact, RecordFacts, RelFact
 from ingest.validate import Record
 
@@ -75,10 +75,6 @@ def canon(value: Any) -> Any:
     return value
 
 
-def _json(value: Any) -> str:
-    return json.dumps(canon(value), ensure_ascii=False, default=str)
-
-
 def _provenance(rec: Record, record_keys: list[str], batch: BatchInfo) -> dict[str, Any]:
     return {
         "source": rec.source,
@@ -127,21 +123,17 @@ def _apply(
                 continue
             if old is not None and k not in NOT_VERSIONED:
                 changed_any = True
-                version_id = hashlib.sha1(
-                    f"{subject}|{attr_prefix}{k}|{_json(old)}|{_json(new)}|{rec.record_key}|{batch.batch_id}".encode()
-                ).hexdigest()[:24]
                 state.versions.append(
-                    {
-                        "version_id": version_id,
-                        "attribute": f"{attr_prefix}{k}",
-                        "subject": subject,
-                        "value": _json(old),
-                        "valid_from": cur.get("valid_from"),
-                        "valid_to": start_new,
-                        "batch_id": cur.get("batch_id"),
-                        "superseded_by_batch": batch.batch_id,
-                        "record_key": rec.record_key,
-                    }
+                    fact_version(
+                        subject=subject,
+                        attribute=f"{attr_prefix}{k}",
+                        value=to_json(old),
+                        superseded_by=batch.batch_id,
+                        record_key=rec.record_key,
+                        valid_from=cur.get("valid_from"),
+                        valid_to=start_new,
+                        batch_id=cur.get("batch_id"),
+                    )
                 )
             cur[k] = new
             state.changes[k] = new
@@ -266,18 +258,11 @@ class GraphWriter:
 
     def _versions(self, tx: ManagedTransaction, label: str, rows: list[dict], counts: WriteCounts) -> None:
         """FactVersions hang off the entity (for a relationship attribute: off its start node)."""
-        key = s.node_type(label).key
         params = [
-            {"id": r["owner"], "props": _native({k: v for k, v in r.items() if k != "owner"})} for r in rows
+            {"owner": r["owner"], "props": _native({k: v for k, v in r.items() if k != "owner"})}
+            for r in rows
         ]
-        self._run(
-            tx,
-            f"UNWIND $rows AS row MATCH (n:{label} {{{key}: row.id}}) "
-            f"MERGE (v:{s.FACT_VERSION} {{version_id: row.props.version_id}}) ON CREATE SET v += row.props "
-            f"MERGE (n)-[:{s.HAS_VERSION}]->(v)",
-            counts,
-            rows=params,
-        )
+        counts.add(write_versions(tx, label, params))
         counts.versions += len(rows)
 
     # --- shared nodes (phones, addresses) -------------------------------------------------------
@@ -300,8 +285,10 @@ class GraphWriter:
         self, tx: ManagedTransaction, facts: list[RecordFacts], status: dict[str, str], counts: WriteCounts
     ) -> None:
         now = dt.datetime.now(dt.UTC)
-        new_rows, changed_rows = [], []
-        derived_new, derived_changed = defaultdict(list), defaultdict(list)
+        new_rows: list[dict[str, Any]] = []
+        changed_rows: list[dict[str, Any]] = []
+        derived_new: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        derived_changed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for rf in facts:
             rec = rf.record
             props = {
@@ -412,8 +399,15 @@ class GraphWriter:
         for ident, members in groups.items():
             rel = members[0][0]
             state = _Merged(existing.get(ident))
-            for r, rec in members:
-                _apply(state, {**r.ident, **r.props}, rec, self.batch, r.subject, attr_prefix=f"{r.type}.")
+            for member, rec in members:
+                _apply(
+                    state,
+                    {**member.ident, **member.props},
+                    rec,
+                    self.batch,
+                    member.subject,
+                    attr_prefix=f"{member.type}.",
+                )
             changes = {k: v for k, v in state.changes.items() if k != "__created__"}
             key3 = (rel.type, rel.start.label, rel.end.label)
             row = {"a": rel.start.id, "b": rel.end.id, "ident": rel.ident, "props": _native(changes)}

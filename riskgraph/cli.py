@@ -121,13 +121,17 @@ def ingest(
         False, "--bulk", help="first load into an EMPTY local database via neo4j-admin import"
     ),
     resolver: str = typer.Option("er", "--resolver", help="er (entity resolution, default) or strong-key"),
+    mapping: Path | None = typer.Option(None, "--mapping", help="the source's mapping file (YAML)"),
+    encoding: str | None = typer.Option(None, "--encoding", help="force an encoding, e.g. big5 or gb18030"),
+    decimal_comma: bool = typer.Option(False, "--decimal-comma", help="amounts written 1.234,50"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="read, check and report; write nothing"),
 ) -> None:
     """Read, validate, resolve and load source files into the graph (see docs/data-interface.md)."""
     from ingest.cli import run_bulk_command, run_ingest_command
     from riskgraph.graph import driver_from_settings
 
     s = get_settings()
-    if not bulk:
+    if not bulk or dry_run:
         if len(source) != 1:
             _fail("请只给一个 --source。/ Give exactly one --source (several only with --bulk).")
         if resolver not in ("er", "strong-key"):
@@ -142,6 +146,10 @@ def ingest(
                 s.neo4j_database,
                 chunk_size,
                 resolver,
+                mapping=mapping,
+                encoding=encoding,
+                decimal_comma=decimal_comma,
+                dry_run=dry_run,
             )
         )
     if s.uses_external_server:
@@ -169,6 +177,9 @@ def ingest(
             source,
             rejects,
             s.neo4j_database,
+            mapping=mapping,
+            encoding=encoding,
+            decimal_comma=decimal_comma,
         )
     )
 

@@ -190,9 +190,9 @@ def write_truth(w: World, cr: Credit, stats: EmitStats, tdir: Path) -> None:
                 p = controllers[c][0]
                 cw.writerow([cid(c), pid(p), f"{shares.get((p, c), 0.0):.9f}", "control"])
             else:
-                p = mgr_of.get(c, lr_of.get(c))
-                if p is not None:
-                    cw.writerow([cid(c), pid(p), f"{shares.get((p, c), 0.0):.9f}", "senior_manager"])
+                head = mgr_of.get(c, lr_of.get(c))
+                if head is not None:
+                    cw.writerow([cid(c), pid(head), f"{shares.get((head, c), 0.0):.9f}", "senior_manager"])
     with (tdir / "integrated_ownership.csv").open("w", encoding="utf-8", newline="") as fh:
         cw = csv.writer(fh, lineterminator="\n")
         cw.writerow(["company_true_id", "person_true_id", "integrated_share"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 import numpy as np
 
@@ -110,7 +111,8 @@ def make_usccs(rng: np.random.Generator, region_codes: np.ndarray, n: int) -> np
     two companies share a USCC.
     """
     types, probs = zip(*USCC_TYPE_CODES, strict=True)
-    type_idx = rng.choice(len(types), size=n, p=np.array(probs) / sum(probs))
+    weights = cast(tuple[float, ...], probs)
+    type_idx = rng.choice(len(types), size=n, p=np.array(weights) / sum(weights))
     serials = rng.choice(90_000_000, size=n, replace=False) + 10_000_000
     digits = np.zeros((n, 8), dtype=np.int64)
     s = serials.copy()

@@ -246,8 +246,8 @@ def build_credit(w: World) -> Credit:
         cr.l_branch.append(branch)
         return len(cr.l_id) - 1
 
-    for b in bl:
-        b = int(b)
+    for b_ix in bl:
+        b = int(b_ix)
         k = 1 + int(rng.geometric(0.6)) - 1
         for j in range(max(1, k)):
             li = add_loan(
@@ -335,8 +335,8 @@ def _blacklists(w: World, cr: Credit, rng: np.random.Generator, distressed: np.n
             and rng.random() < 0.5
         ):
             targets.append((PERSON, lr_of[party], "consumption_restriction"))
-    for p in np.flatnonzero(rng.random(w.n_persons) < 0.006):
-        targets.append((PERSON, int(p), str(pk[int(rng.choice(len(pk), p=np.array(pp)))])))
+    for p_ix in np.flatnonzero(rng.random(w.n_persons) < 0.006):
+        targets.append((PERSON, int(p_ix), str(pk[int(rng.choice(len(pk), p=np.array(pp)))])))
     for serial, (kind_p, party, kind) in enumerate(targets, start=1):
         region = int(w.c_region[party] if kind_p == COMPANY else w.p_region[party])
         start = int(rng.integers(_ord(2014), _ord(2025, 12, 15)))

@@ -123,8 +123,8 @@ class EmitStats:
     def merge(self, other: EmitStats) -> None:
         for k, v in other.rows.items():
             self.rows[k].update(v)
-        for k, v in other.noise.items():
-            self.noise[k] += v
+        for rule, n in other.noise.items():
+            self.noise[rule] += n
         self.persons |= other.persons
         self.companies |= other.companies
         self.phones |= other.phones

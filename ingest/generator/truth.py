@@ -38,8 +38,8 @@ def integrated_person_shares(w: World) -> dict[tuple[int, int], float]:
     graph = coo_matrix((np.ones(cc.sum()), (holder[cc], company[cc])), shape=(n, n)).tocsr()
     _, label = connected_components(graph, directed=True, connection="weak")
     members: dict[int, list[int]] = defaultdict(list)
-    for c in np.flatnonzero(np.bincount(label)[label] > 1):
-        members[int(label[c])].append(int(c))
+    for c_ix in np.flatnonzero(np.bincount(label)[label] > 1):
+        members[int(label[c_ix])].append(int(c_ix))
     local: dict[int, int] = {}
     tmat: dict[int, np.ndarray] = {}
     for lab, ms in members.items():
@@ -152,6 +152,7 @@ def longest_chain(w: World, cr: Credit) -> int:
     one rank, so relaxing the edges in increasing rank of their guarantor is a topological pass.
     """
     rank = cr.rank
+    assert rank is not None, "ranks are set when the world is built"
     depth: dict[float, int] = {}
     order = sorted(
         range(len(cr.g_id)),

@@ -168,7 +168,7 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
     trades = trade_names(rng, n)
     ind = rng.integers(0, len(INDUSTRIES), size=n)
     form_names, form_p = zip(*LEGAL_FORMS, strict=True)
-    forms = [form_names[i] for i in rng.choice(3, size=n, p=np.array(form_p))]
+    forms: list[str] = [str(form_names[i]) for i in rng.choice(3, size=n, p=np.array(form_p))]
     est = rng.integers(_ord(1995), _ord(2025, 6), size=n)
     capital = np.round(np.exp(rng.normal(np.log(5e6), 1.3, size=n)), -4)
     capital = np.maximum(capital, 1e5)
@@ -328,7 +328,7 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
             owners.append((PERSON, major, bp))
             rest = 10000 - bp
             if rest:
-                parts = _split_bp(rng, rest, int(min(rng.integers(1, 3), rest // 100)))
+                parts = _split_bp(rng, rest, min(int(rng.integers(1, 3)), rest // 100))
                 owners += [(PERSON, pf.any(), p) for p in parts]
         elif u < 0.75:  # two partners
             a = int(rng.integers(40, 61)) * 100
@@ -371,7 +371,7 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
         sizes: list[int] = []
         left = n_shell
         while left >= 6:
-            s = int(min(rng.integers(6, 31), left if left < 12 else max(6, left // 2)))
+            s = min(int(rng.integers(6, 31)), left if left < 12 else max(6, left // 2))
             sizes.append(s)
             left -= s
         if sizes:
@@ -431,8 +431,12 @@ def build_world(seed: int, n_companies: int, pools: NamePools) -> World:
         k = 0
         while name in seen:
             k += 1
-            extra = trade_names(rng, 1)[0][0]
-            name = base.replace(t, t + extra, 1) if k < 5 else f"{places[c]}{t}{extra}{k}{industry}{f}"
+            extra_trade = trade_names(rng, 1)[0][0]
+            name = (
+                base.replace(t, t + extra_trade, 1)
+                if k < 5
+                else f"{places[c]}{t}{extra_trade}{k}{industry}{f}"
+            )
         seen.add(name)
         names[c] = name
     for c in branch_idx:

@@ -17,6 +17,7 @@ from risk_rules.rules.guarantee_fans import ManyForOneRule, OneForManyRule
 from risk_rules.rules.guarantee_leverage import GuaranteeLeverageRule
 from risk_rules.rules.large_exposure import LargeExposureRule
 from risk_rules.rules.mutual_guarantee import MutualGuaranteeRule
+from risk_rules.rules.ownership_consistency import OwnershipConsistencyRule
 from risk_rules.rules.related_party import RelatedPartyRule
 from risk_rules.rules.shell_linkage import ShellLinkageRule
 
@@ -28,6 +29,7 @@ RULE_CLASSES: list[type[Rule[Any]]] = [
     ManyForOneRule,
     GuaranteeLeverageRule,
     CircleExposureRule,
+    OwnershipConsistencyRule,
     ActualControllerRule,
     BeneficialOwnerRule,
     GroupCustomerRule,
