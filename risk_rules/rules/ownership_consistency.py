@@ -13,19 +13,17 @@ so what is flagged here is exactly what those computations would have used.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from neo4j import READ_ACCESS
 from pydantic import Field, NonNegativeFloat
 
 from graph_model import schema as S
 from risk_rules.algorithms.ownership import ownership_inconsistencies
-from risk_rules.config import RuleParams
+from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import ownership, valid_at
 from risk_rules.rules._helpers import label, names_of
-
-Severity = Literal["low", "medium", "high", "critical"]
 
 
 class OwnershipConsistencyParams(RuleParams):
@@ -73,7 +71,7 @@ def _rows_behind(ctx: RuleContext, companies: list[str]) -> dict[str, list[dict[
     return out
 
 
-class OwnershipConsistencyRule(Rule):
+class OwnershipConsistencyRule(Rule[OwnershipConsistencyParams]):
     id = "data_quality.ownership_over_100"
     version = "1.0"
     title_zh = "持股比例合计超过 100%（股权数据不一致）"
@@ -91,7 +89,6 @@ class OwnershipConsistencyRule(Rule):
         "中华人民共和国公司法 (股东出资与持股比例)",
         "商业银行数据质量监管指引 / Guidelines on Data Governance of Banking Institutions (2018)",
     )
-    Params = OwnershipConsistencyParams
     shared_reads = frozenset({"ownership", "names"})
 
     def evaluate(self, ctx: RuleContext, params: OwnershipConsistencyParams) -> RuleOutput:
