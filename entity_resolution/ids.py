@@ -44,7 +44,9 @@ def assign_ids(
     issued = set(issued or ()) | set(prior.values())
     frame = pd.DataFrame({"rid": record_ids.astype(str), "label": labels})
     frame["prior"] = frame["rid"].map(prior)
-    min_rid = frame.groupby("label")["rid"].min()
+    # smallest record id per cluster (a sort, not groupby-min: that falls back to Python per group
+    # on text)
+    min_rid = frame.sort_values("rid", kind="stable").drop_duplicates("label").set_index("label")["rid"]
 
     claims = frame.dropna(subset=["prior"]).groupby(["label", "prior"]).size().rename("n").reset_index()
     label_to_id: dict[int, str] = {}

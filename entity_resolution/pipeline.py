@@ -20,13 +20,14 @@ from entity_resolution.blocking import block, pairs_from_codes
 from entity_resolution.branches import branch_links
 from entity_resolution.clustering import components, constrained_clusters
 from entity_resolution.comparators import compare
-from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u, run_em
+from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u
 from entity_resolution.ids import assign_ids
 from entity_resolution.prepare import Prepared, prepare
 from entity_resolution.resolution import Resolution, pairs_frame, review_queue
 from entity_resolution.review import Judgement, PriorState, Split, judgement_map
 from entity_resolution.scoring import ScoredPairs, concat, judged_pairs, pair_codes, score_pairs
 from entity_resolution.spec import ResolutionSpec
+from entity_resolution.training import train
 
 
 def _peak_rss_mb() -> float:
@@ -128,10 +129,12 @@ def resolve(
     cands = block(prep, spec)
     judged = judgement_index(prep, all_judgements)
     a, b = cands.a, cands.b
+    rules_mask = cands.rules_mask if cands.rules_mask is not None else np.zeros(len(a), np.int64)
     rule_names = np.array(cands.rule_names + ["judgement", "cluster check"], object)
     brule = rule_names[cands.rule]
     if len(judged[0]):
         unblocked = ~np.isin(pair_codes(prep.n, judged[0], judged[1]), pair_codes(prep.n, a, b))
+        rules_mask = np.r_[rules_mask, np.zeros(int(unblocked.sum()), np.int64)]
         a = np.r_[a, judged[0][unblocked]]
         b = np.r_[b, judged[1][unblocked]]
         brule = np.r_[brule, np.full(int(unblocked.sum()), "judgement", object)]
@@ -155,7 +158,7 @@ def resolve(
     else:
         rng = np.random.default_rng(spec.em.seed)
         u = estimate_u(spec, prep.values, prep.n, rng)
-        model = run_em(levels, spec, u, anchors=_strong_anchors(prep, a, b))
+        model = train(levels, _strong_anchors(prep, a, b), rules_mask, spec, u)
     model.tf, model.tf_total = tf, tf_total
     timings["model_s"] = time.perf_counter() - t
     peaks["model"] = _peak_rss_mb()
@@ -248,6 +251,8 @@ def resolve(
         "em_converged": model.em_converged,
         "em_fallback": model.em_fallback,
         "lambda": model.lam,
+        "training": model.training.get("method"),
+        "model_rejected": list(model.rejected),
         **{k: round(v, 3) for k, v in timings.items()},
         "peak_rss_mb_after": peaks,
     }

@@ -6,9 +6,12 @@ Order of precedence (first that applies wins):
    keys are equal;
 2. reviewer judgement: "different" ⇒ never merged; "same" ⇒ merged;
 3. equal valid strong key ⇒ match;
-4. Fellegi–Sunter weight: ≥ match threshold ⇒ match, ≥ review ⇒ review, else non-match —
-   except that with ``require_support`` (persons) a name-only match is downgraded to review:
-   a person is never merged on name alone.
+4. Fellegi–Sunter weight: ≥ match threshold ⇒ match, ≥ review ⇒ review, else non-match.  The
+   thresholds are log2 odds, so they are match probabilities: ``p = 1 / (1 + 2^-weight)`` (6 bits
+   ⇔ p ≈ 0.985, 0 bits ⇔ p = 0.5).  With ``require_support`` (persons) a match is downgraded to
+   review when no support field agrees *and* fewer than two fields besides the name agree or
+   they do not reach the match threshold on their own: a person is never merged on the name
+   alone (nor on a name and a gender).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from entity_resolution.fellegi_sunter import FSModel, partial_weights
 from entity_resolution.prepare import Prepared
 from entity_resolution.spec import ResolutionSpec
 
+MIN_FIELDS_BEYOND_NAME = 2
 MATCH, REVIEW, NON_MATCH, HARD_NO, JUDGED = "match", "review", "non-match", "hard-no-match", "reviewer-judged"
 
 
@@ -91,9 +95,17 @@ def score_pairs(
         if comp.support:
             supported |= sims[:, j] >= comp.support_threshold - 1e-6
     if spec.require_support:
-        unsupported = is_match & ~supported
+        # "never on the name alone": a match without an agreeing support field stands only when
+        # at least two fields besides the name agree and they alone reach the match threshold
+        # (postcode and suburb …); a name plus a gender does not
+        names = [j for j, c in enumerate(spec.comparisons) if c.name_part]
+        others = [j for j, c in enumerate(spec.comparisons) if not c.name_part]
+        beyond_name = weights.sum(axis=1) - (weights[:, names].sum(axis=1) if names else 0.0)
+        agreeing = (levels[:, others] > 0).sum(axis=1) if others else np.zeros(n_pairs, int)
+        strong_without_name = (beyond_name >= th.match) & (agreeing >= MIN_FIELDS_BEYOND_NAME)
+        unsupported = is_match & ~supported & ~strong_without_name
         rule[unsupported] = "name only, no supporting field agrees (persons need one)"
-        is_match &= supported
+        is_match &= supported | strong_without_name
     decision[is_match] = MATCH
     rule[is_match] = f"weight>={th.match:g}"
 
