@@ -12,6 +12,11 @@ Why each step exists:
 
 Every normalizer maps ``str | None`` to ``str | None`` (None = missing) and is applied to the
 unique values of a column only (see :func:`map_unique`), which keeps 3M-row columns cheap.
+
+This module is the one owner of name normalization in riskgraph: ingest stores a company's
+``name_norm`` as :func:`company_name` gives it, and the API's search normalizes a query with
+:func:`company_name` (against ``name_norm``) and :func:`display_name` (against names as received),
+so a search finds what ingest stored and ER compared.
 """
 
 from __future__ import annotations
@@ -179,6 +184,24 @@ def company_name(value: object) -> str | None:
     """The comparison string of a company name (core, plus ``|unit`` for a branch)."""
     parsed = parse_company_name(value)
     return parsed.core if parsed else None
+
+
+def display_name(value: object) -> str | None:
+    """A name as shown and searched: NFKC, traditional → simplified, whitespace collapsed (case and
+    punctuation kept — it is matched against names as received)."""
+    if is_missing(value):
+        return None
+    text = " ".join(_t2s().convert(unicodedata.normalize("NFKC", str(value))).split())
+    return text or None
+
+
+def address_key(value: object) -> str | None:
+    """The key a shared address node is stored under: NFKC, traditional → simplified, no
+    whitespace (punctuation kept: two buildings must not become one key)."""
+    if is_missing(value):
+        return None
+    text = "".join(_t2s().convert(unicodedata.normalize("NFKC", str(value))).split())
+    return text or None
 
 
 def person_name_cn(value: object) -> str | None:

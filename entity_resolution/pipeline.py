@@ -24,8 +24,8 @@ from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u
 from entity_resolution.ids import assign_ids
 from entity_resolution.prepare import Prepared, prepare
 from entity_resolution.resolution import Resolution, pairs_frame, review_queue
-from entity_resolution.review import Judgement, PriorState, Split, judgement_map
-from entity_resolution.scoring import ScoredPairs, concat, judged_pairs, pair_codes, score_pairs
+from entity_resolution.review import Judgement, PriorState, Split
+from entity_resolution.scoring import ScoredPairs, concat, judgement_index, pair_codes, score_pairs
 from entity_resolution.spec import ResolutionSpec
 from entity_resolution.training import train
 
@@ -45,10 +45,6 @@ def spec_columns(spec: ResolutionSpec) -> list[str]:
         cols.append(spec.source_column)
     cols += [s.column for s in spec.strong_ids] + [c.column for c in spec.comparisons]
     return list(dict.fromkeys(cols))
-
-
-def judgement_index(prep: Prepared, judgements: list[Judgement]):
-    return judged_pairs(prep, judgement_map(judgements))
 
 
 def _split_cannot(prep: Prepared, splits: list[Split]) -> tuple[np.ndarray, np.ndarray]:

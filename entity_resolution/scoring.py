@@ -24,6 +24,7 @@ import pandas as pd
 from entity_resolution.comparators import compare, same_source, similarity
 from entity_resolution.fellegi_sunter import FSModel, partial_weights
 from entity_resolution.prepare import Prepared
+from entity_resolution.review import Judgement, judgement_map
 from entity_resolution.spec import ResolutionSpec
 
 MIN_FIELDS_BEYOND_NAME = 2
@@ -63,6 +64,11 @@ def judged_pairs(
     a, b, v = zip(*rows, strict=True)
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     return np.minimum(a, b), np.maximum(a, b), np.asarray(v, object)
+
+
+def judgement_index(prep: Prepared, judgements: list[Judgement]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The latest verdict of every judged pair whose records are both in this run."""
+    return judged_pairs(prep, judgement_map(judgements))
 
 
 def score_pairs(

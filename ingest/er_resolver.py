@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -34,10 +35,14 @@ from ingest.er_context import (
     person_context,
     prior_context_records,
 )
+from ingest.issues import FileRefused
+from ingest.readers import READERS
 from ingest.resolver import Resolution
 from ingest.validate import Record
 
 SPEC_NAMES = {c.COMPANIES: "company_cn", c.PERSONS: "person_cn"}
+# any table of records: no required columns, so the reader checks encoding and layout only
+ANY_RECORDS = c.FileKind(kind="records", zh="记录", description="records to resolve", columns=())
 LABELS = {c.COMPANIES: s.COMPANY, c.PERSONS: s.PERSON}
 MAX_PAIRS_IN_EVIDENCE = 5
 
@@ -185,6 +190,29 @@ class EntityResolutionResolver:
                         )
                     )
         return judgements, splits
+
+
+def read_record_table(path: Path) -> pd.DataFrame:
+    """One CSV / XLSX / JSONL file of records read as ingest reads its sources (encoding detection,
+    header clean-up, malformed rows reported by row number), every value as text, blanks missing:
+    the reader ``riskgraph resolve`` hands to ``entity_resolution.cli_support.resolve_files``."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ValueError(
+            f"{path.name}: 不支持的文件类型 / unsupported file type (CSV, JSONL, XLSX: {', '.join(READERS)})"
+        )
+    try:
+        raw = reader(path, ANY_RECORDS)
+    except FileRefused as exc:
+        raise ValueError(str(exc)) from None
+    bad = next((r for r in raw.rows if r.problem is not None), None)
+    if bad is not None and bad.problem is not None:
+        raise ValueError(
+            f"{path.name} 第 {bad.row} 行无法读取 / row {bad.row} cannot be read: {bad.problem.message_en}"
+        )
+    rows = [{k: (None if v in ("", None) else str(v)) for k, v in r.values.items()} for r in raw.rows]
+    return pd.DataFrame(rows, columns=raw.columns or None).astype(object)
 
 
 def party_rows(

@@ -382,9 +382,10 @@ def resolve_cmd(
 ) -> None:
     """Entity resolution on files, without the database (see docs/entity-resolution.md)."""
     from entity_resolution.cli_support import resolve_files
+    from ingest.er_resolver import read_record_table
 
     try:
-        summary = resolve_files(files, spec, out, prior_dir=prior)
+        summary = resolve_files(files, spec, out, prior_dir=prior, read=read_record_table)
     except (OSError, ValueError, KeyError) as exc:
         _fail(f"实体解析失败 / entity resolution failed: {exc}")
     console.print(
