@@ -62,10 +62,11 @@ def assign_ids(
 
     taken = set(issued) | set(label_to_id.values())
     for label, rid in min_rid.sort_values().items():
-        if label in label_to_id:
+        key = int(label)  # type: ignore[call-overload]  # cluster labels are integers
+        if key in label_to_id:
             continue
         eid = new_entity_id(kind, rid, taken)
-        label_to_id[label] = eid
+        label_to_id[key] = eid
         taken.add(eid)
 
     eids = frame["label"].map(label_to_id).to_numpy(dtype=object)

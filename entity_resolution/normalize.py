@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from functools import lru_cache
 
 import numpy as np
@@ -334,7 +335,7 @@ NORMALIZERS: dict[str, Callable[[object], str | None]] = {
 }
 
 
-def map_unique(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
+def map_unique(series: pd.Series, func: Callable[[Any], object]) -> pd.Series:
     """Apply ``func`` once per distinct value (columns repeat a lot: names, cities, dates)."""
     values = series.astype(object).to_numpy()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)

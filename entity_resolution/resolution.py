@@ -191,7 +191,7 @@ def pairs_frame(
         labels = [comp.level_label(lv) for lv in range(-1, comp.n_levels)]
         frame[f"{comp.name}_sim"] = np.round(sp.sims[:, j], 4)
         frame[f"{comp.name}_level"] = pd.Categorical.from_codes(
-            sp.levels[:, j].astype(np.int16) + 1, categories=labels
+            sp.levels[:, j].astype(np.int16) + 1, categories=pd.Index(labels)
         )
         frame[f"{comp.name}_weight"] = np.round(sp.weights[:, j], 3)
     return frame

@@ -61,9 +61,9 @@ def judged_pairs(
     rows = [(pos[x], pos[y], v) for (x, y), v in judgements.items() if x in pos and y in pos]
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object)
-    a, b, v = zip(*rows, strict=True)
-    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
-    return np.minimum(a, b), np.maximum(a, b), np.asarray(v, object)
+    xs, ys, vs = zip(*rows, strict=True)
+    a, b = np.asarray(xs, np.int64), np.asarray(ys, np.int64)
+    return np.minimum(a, b), np.maximum(a, b), np.asarray(vs, object)
 
 
 def judgement_index(prep: Prepared, judgements: list[Judgement]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -175,9 +175,9 @@ def score_pairs(
         rule[mixed] = "branch vs non-branch (a branch is its own entity)"
         both = br_a & br_b & ~same_strong
         if both.any():
-            names = prep.values[spec.branch_field]
-            unit_a = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[a[both]]], dtype=object)
-            unit_b = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[b[both]]], dtype=object)
+            branch_names = prep.values[spec.branch_field]
+            unit_a = np.array([v.rsplit("|", 1)[-1] if v else None for v in branch_names[a[both]]], dtype=object)
+            unit_b = np.array([v.rsplit("|", 1)[-1] if v else None for v in branch_names[b[both]]], dtype=object)
             idx = np.flatnonzero(both)[unit_a != unit_b]
             decision[idx] = HARD_NO
             rule[idx] = "different branch units"

@@ -34,6 +34,7 @@ MIN_SUPPORT_BITS = 1.0
 # identifier itself) but not clearly less
 ID_BELOW_NAME_BITS = 2.0
 MIN_SESSION_PAIRS = 50
+MIN_OBSERVED_PAIRS = 20
 
 
 class ModelRejectedError(ValueError):
@@ -73,8 +74,11 @@ def train(
         # nothing was learned: the defaults are priors, not a model to check against the data
         overall.training = {"method": "defaults (too few candidate pairs, EM off or EM degenerate)"}
         return overall
+    observed = {
+        c.name for j, c in enumerate(spec.comparisons) if int((levels[:, j] >= 0).sum()) >= MIN_OBSERVED_PAIRS
+    }
     if rules_mask is None or spec.em.training == "all_candidates":
-        return _guarded(overall, None, spec, u_random)
+        return _guarded(overall, None, spec, u_random, observed)
 
     pats, inverse, _ = _patterns(np.column_stack([levels, anchors.astype(np.int8)]))
     pinned, pats = pats[:, -1], pats[:, :-1]
@@ -112,11 +116,17 @@ def train(
         robust.m[j] = fit.m[j]  # type: ignore[attr-defined]
         sessions[comp.name] = {"pairs": n, "m_from": "pairs not blocked on it"}
     robust.training = {"method": "per comparison on pairs not blocked on it", "sessions": sessions}
-    return _guarded(robust, overall, spec, u_random)
+    return _guarded(robust, overall, spec, u_random, observed)
 
 
-def _guarded(model: FSModel, alternative: FSModel | None, spec: ResolutionSpec, u_random) -> FSModel:
-    reasons = check_model(model, spec)
+def _guarded(
+    model: FSModel,
+    alternative: FSModel | None,
+    spec: ResolutionSpec,
+    u_random: list[np.ndarray],
+    observed: set[str] | None = None,
+) -> FSModel:
+    reasons = check_model(model, spec, observed)
     if not reasons:
         return model
     message = (
@@ -125,7 +135,7 @@ def _guarded(model: FSModel, alternative: FSModel | None, spec: ResolutionSpec, 
     )
     if spec.em.on_rejected == "error":
         raise ModelRejectedError(message)
-    fallback = alternative if alternative is not None and not check_model(alternative, spec) else None
+    fallback = alternative if alternative is not None and not check_model(alternative, spec, observed) else None
     if fallback is None:
         fallback = run_em(np.empty((0, len(spec.comparisons)), np.int8), spec, u_random)
         fallback.lam = model.lam
@@ -137,8 +147,10 @@ def _guarded(model: FSModel, alternative: FSModel | None, spec: ResolutionSpec, 
     return fallback
 
 
-def check_model(model: FSModel, spec: ResolutionSpec) -> list[str]:
-    """Reasons the weights contradict the evidence (empty = the model is sane).
+def check_model(model: FSModel, spec: ResolutionSpec, observed: set[str] | None = None) -> list[str]:
+    """Reasons the weights contradict the evidence (empty = the model is sane).  Only comparisons
+    in ``observed`` (default: all) are checked: a field no candidate pair has on both sides
+    taught the model nothing and keeps its prior.
 
     - exact agreement on a support field must be worth at least ``MIN_SUPPORT_BITS``;
     - exact agreement on an identifier (``id`` comparison) must not be worth clearly less
@@ -148,6 +160,8 @@ def check_model(model: FSModel, spec: ResolutionSpec) -> list[str]:
     exact = {c.name: float(model.level_weights(j)[len(c.levels)]) for j, c in enumerate(spec.comparisons)}
     names = [c.name for c in spec.comparisons if c.name_part]
     for comp in spec.comparisons:
+        if observed is not None and comp.name not in observed:
+            continue
         w = exact[comp.name]
         if comp.support and w < MIN_SUPPORT_BITS:
             reasons.append(

@@ -66,12 +66,15 @@ def summary_table(result: IngestResult) -> Table:
     return table
 
 
-def make_resolver(name: str, driver: Driver, database: str) -> Resolver:
-    """`er` (default): entity resolution against what the graph holds; `strong-key`: identifiers only."""
+def make_resolver(
+    name: str, driver: Driver, database: str, full: bool = False, state_dir: Path | None = None
+) -> Resolver:
+    """`er` (default): entity resolution against what the graph holds (incremental unless `full`;
+    weights kept in `state_dir`); `strong-key`: identifiers only."""
     if name == "strong-key":
         return StrongKeyResolver()
     if name == "er":
-        return EntityResolutionResolver(driver, database)
+        return EntityResolutionResolver(driver, database, full=full, state_dir=state_dir)
     raise ValueError(f"未知的解析器 / unknown resolver {name!r}: use 'er' or 'strong-key'")
 
 
@@ -84,6 +87,8 @@ def run_ingest_command(
     database: str,
     chunk_size: int,
     resolver_name: str = "er",
+    full: bool = False,
+    er_state_dir: Path | None = None,
 ) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -105,7 +110,7 @@ def run_ingest_command(
                 rejects_path=rejects,
                 chunk_size=chunk_size,
                 progress=RichProgress(progress),
-                resolver=make_resolver(resolver_name, driver, database),
+                resolver=make_resolver(resolver_name, driver, database, full, er_state_dir),
             )
     except Exception as exc:  # noqa: BLE001 — shown to the user, with what to do
         console.print(

@@ -121,6 +121,11 @@ def ingest(
         False, "--bulk", help="first load into an EMPTY local database via neo4j-admin import"
     ),
     resolver: str = typer.Option("er", "--resolver", help="er (entity resolution, default) or strong-key"),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="re-resolve every loaded record and retrain (default: only what the batch affects)",
+    ),
 ) -> None:
     """Read, validate, resolve and load source files into the graph (see docs/data-interface.md)."""
     from ingest.cli import run_bulk_command, run_ingest_command
@@ -142,6 +147,8 @@ def ingest(
                 s.neo4j_database,
                 chunk_size,
                 resolver,
+                full,
+                s.var_dir / "er-state" / s.neo4j_database,
             )
         )
     if s.uses_external_server:
