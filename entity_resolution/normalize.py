@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from decimal import Decimal, InvalidOperation
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -247,6 +248,23 @@ def digits(value: object) -> str | None:
     return out or None
 
 
+def amount(value: object) -> str | None:
+    """A money amount as one canonical number: thousands separators and trailing zeros go, so a
+    source's "1,963,000.00" and a parsed 1963000.0 are the same amount (``digits`` would read them
+    as 196300000 and 19630000)."""
+    text = base_text(value)
+    if text is None:
+        return None
+    text = re.sub(r"[,\s，元]", "", text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return digits(text)
+    if not number.is_finite():
+        return None
+    return format(number.normalize(), "f").rstrip(".") if number != 0 else "0"
+
+
 def phone_cn(value: object) -> str | None:
     """Phone number: digits only, without the +86/0086 country prefix; too short ⇒ missing."""
     out = digits(value)
@@ -327,6 +345,7 @@ NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "latin": latin_text,
     "address_cn": address_cn,
     "digits": digits,
+    "amount": amount,
     "phone_cn": phone_cn,
     "date": date_iso,
     "id": id_code,

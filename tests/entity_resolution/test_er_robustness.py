@@ -256,3 +256,11 @@ def test_a_field_that_dominates_the_blocks_does_not_take_over_the_model(latin) -
     assert check_model(res.model, spec) == []
     j = next(i for i, c in enumerate(spec.comparisons) if c.name == "dob")
     assert res.model.level_weights(j)[-1] > 1.0
+
+
+def test_an_amount_reads_the_same_as_text_and_as_a_parsed_number() -> None:
+    from entity_resolution.normalize import amount
+
+    # a loaded record's payload keeps the source text, a new batch's record the parsed value
+    assert amount("1,963,000.00") == amount("1963000.0") == amount(1963000) == "1963000"
+    assert amount("0.50") == "0.5" and amount("") is None
