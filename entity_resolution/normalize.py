@@ -23,11 +23,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd

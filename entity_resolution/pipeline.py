@@ -308,7 +308,9 @@ def _focus(
     return touched | np.isin(entity, np.fromiter(hit, object, count=len(hit)))
 
 
-def _keep_outside(labels: np.ndarray, focus: np.ndarray, prep: Prepared, prior_map: dict[str, str]) -> np.ndarray:
+def _keep_outside(
+    labels: np.ndarray, focus: np.ndarray, prep: Prepared, prior_map: dict[str, str]
+) -> np.ndarray:
     """Records outside the focus stay in their prior entities (fresh labels, one per entity)."""
     out = labels.copy()
     outside = np.flatnonzero(~focus)

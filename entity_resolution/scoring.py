@@ -176,8 +176,12 @@ def score_pairs(
         both = br_a & br_b & ~same_strong
         if both.any():
             branch_names = prep.values[spec.branch_field]
-            unit_a = np.array([v.rsplit("|", 1)[-1] if v else None for v in branch_names[a[both]]], dtype=object)
-            unit_b = np.array([v.rsplit("|", 1)[-1] if v else None for v in branch_names[b[both]]], dtype=object)
+            unit_a = np.array(
+                [v.rsplit("|", 1)[-1] if v else None for v in branch_names[a[both]]], dtype=object
+            )
+            unit_b = np.array(
+                [v.rsplit("|", 1)[-1] if v else None for v in branch_names[b[both]]], dtype=object
+            )
             idx = np.flatnonzero(both)[unit_a != unit_b]
             decision[idx] = HARD_NO
             rule[idx] = "different branch units"

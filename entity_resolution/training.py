@@ -135,7 +135,9 @@ def _guarded(
     )
     if spec.em.on_rejected == "error":
         raise ModelRejectedError(message)
-    fallback = alternative if alternative is not None and not check_model(alternative, spec, observed) else None
+    fallback = (
+        alternative if alternative is not None and not check_model(alternative, spec, observed) else None
+    )
     if fallback is None:
         fallback = run_em(np.empty((0, len(spec.comparisons)), np.int8), spec, u_random)
         fallback.lam = model.lam
