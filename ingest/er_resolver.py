@@ -51,8 +51,8 @@ SPEC_NAMES = {c.COMPANIES: "company_cn", c.PERSONS: "person_cn"}
 ANY_RECORDS = c.FileKind(kind="records", zh="记录", description="records to resolve", columns=())
 LABELS = {c.COMPANIES: s.COMPANY, c.PERSONS: s.PERSON}
 MAX_PAIRS_IN_EVIDENCE = 5
-# an incremental batch reuses the last full run's model until the population has grown by half
-REFRESH_GROWTH = 1.5
+# an incremental batch reuses the last full run's model until the population has grown by a fifth
+REFRESH_GROWTH = 1.2
 
 PRIOR_RECORDS = (
     "MATCH (e:{label})-[:{derived}]->(sr:{sr} {{kind: $kind}}) "

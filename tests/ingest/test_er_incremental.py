@@ -91,7 +91,7 @@ def test_the_incremental_run_really_was_incremental(both_runs) -> None:
     (_, _, full_stats), (_, _, inc_stats) = both_runs
     assert all(s["mode"] == "full" for batch in full_stats for s in batch.values())
     # the first batch has nothing to reuse; later ones reuse its weights until the population has
-    # grown by half or a field gains values for the first time (then they retrain)
+    # grown by a fifth or a field gains values for the first time (then they retrain)
     assert all(s["mode"] == "full" for s in inc_stats[0].values())
     later = [s for batch in inc_stats[1:] for s in batch.values() if s["mode"] == "incremental"]
     assert later and any(s["re_resolved"] < s["records"] for s in later)
