@@ -322,10 +322,12 @@ def main() -> None:
                     f"P {r['precision']:.4f} R {r['recall']:.4f} F1 {r['f1']:.4f}",
                     flush=True,
                 )
-    (ROOT / "bench" / "er" / "febrl_results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     if not args.no_write and not args.only:
         from riskgraph.benchmarks import replace_section
 
+        (ROOT / "bench" / "er" / "febrl_results.json").write_text(
+            json.dumps(results, indent=1), encoding="utf-8"
+        )
         replace_section(BEGIN, END, section(results, args.rounds), ROOT / "docs" / "benchmarks.md")
         print("wrote docs/benchmarks.md")
 
