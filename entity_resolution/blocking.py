@@ -29,6 +29,9 @@ class Candidates:
     b: np.ndarray
     rule: np.ndarray  # index into spec.blocking, or -1 for pairs added by the clustering check
     rule_names: list[str]
+    # bit r set when rule r produced the pair (training uses the pairs of the rules that do not
+    # involve a comparison to estimate that comparison's m)
+    rules_mask: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.a)
@@ -53,38 +56,55 @@ def rule_key(prep: Prepared, rule: BlockingRule) -> np.ndarray:
 
 
 EACH = "each"
+SET_VALUED = (EACH, keys.ONE_ERROR)
 
 
 def _has_each(rule: BlockingRule) -> bool:
-    return any(part.partition(":")[2] == EACH for part in rule.keys)
+    return any(part.partition(":")[2] in SET_VALUED for part in rule.keys)
+
+
+def _part_codes(prep: Prepared, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, code) rows of one key part: one row per record for a plain part, one per token
+    for ``field:each``, one per one-deletion variant for ``field:del1``; missing keys drop out."""
+    field, _, tname = part.partition(":")
+    values = pd.Series(prep.field(field), dtype=object)
+    if tname == EACH:
+        lists = values.map(lambda v: v.split(TOKEN_SEPARATOR) if isinstance(v, str) else [])
+    elif tname == keys.ONE_ERROR:
+        lists = map_unique(values, keys.deletion_neighbourhood)
+        lists = lists.map(lambda v: v if isinstance(v, list) else [])
+    else:
+        single = map_unique(values, keys.transform(tname or "exact"))
+        lists = single.map(lambda v: [v] if isinstance(v, str) else [])
+    lengths = lists.map(len).to_numpy(np.int64)
+    owner = np.repeat(np.arange(prep.n, dtype=np.int64), lengths)
+    flat = [v for row in lists.tolist() for v in row]
+    codes, _ = pd.factorize(np.asarray(flat, dtype=object)) if flat else (np.empty(0, np.int64), None)
+    return owner, np.asarray(codes, np.int64)
 
 
 def exploded_rule_pairs(prep: Prepared, rule: BlockingRule, max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs for a rule with a set-valued part (``field:each``): a record has one key per token, so
-    two records meet when they share any token (and agree on the rule's other parts)."""
-    frame = pd.DataFrame({"owner": np.arange(prep.n, dtype=np.int64)})
-    each_cols: list[str] = []
-    for j, part in enumerate(rule.keys):
-        field, _, tname = part.partition(":")
-        values = pd.Series(prep.field(field), dtype=object)
-        col = f"k{j}"
-        if tname == EACH:
-            frame[col] = values.map(lambda v: v.split(TOKEN_SEPARATOR) if isinstance(v, str) else None)
-            each_cols.append(col)
-        else:
-            frame[col] = map_unique(values, keys.transform(tname or "exact")).to_numpy(dtype=object)
-    for col in each_cols:
-        frame = frame.explode(col, ignore_index=True)
-    key_cols = [f"k{j}" for j in range(len(rule.keys))]
-    frame = frame.dropna(subset=key_cols)
-    if len(frame) < 2:
+    """Pairs for a rule with a set-valued part (``field:each``, ``field:del1``): a record has one key
+    per token (or per variant), so two records meet when they share any one (and agree on the
+    rule's other parts).  Keys are integer codes throughout, so millions of rows stay cheap."""
+    owner, code = _part_codes(prep, rule.keys[0])
+    for part in rule.keys[1:]:
+        o2, c2 = _part_codes(prep, part)
+        left = pd.DataFrame({"owner": owner, "k1": code})
+        right = pd.DataFrame({"owner": o2, "k2": c2})
+        both = left.merge(right, on="owner", how="inner")
+        owner = both["owner"].to_numpy(np.int64)
+        pair_key = both["k1"].to_numpy(np.int64) * (int(c2.max()) + 1 if len(c2) else 1) + both[
+            "k2"
+        ].to_numpy(np.int64)
+        code, _ = pd.factorize(pair_key)
+        code = np.asarray(code, np.int64)
+    if len(owner) < 2:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    joined = frame[key_cols[0]].astype(str)
-    for col in key_cols[1:]:
-        joined = joined + "\x1f" + frame[col].astype(str)
-    codes, _ = pd.factorize(joined.to_numpy(dtype=object))
-    pa, pb = pairs_from_codes(codes.astype(np.int64), max_block)
-    owner = frame["owner"].to_numpy(np.int64)
+    # one row per (record, key): a record whose variants coincide must not pair with itself
+    rows = pd.DataFrame({"owner": owner, "code": code}).drop_duplicates()
+    owner = rows["owner"].to_numpy(np.int64)
+    pa, pb = pairs_from_codes(rows["code"].to_numpy(np.int64), max_block)
     a, b = owner[pa], owner[pb]
     keep = a != b
     return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
@@ -149,8 +169,15 @@ def block(prep: Prepared, spec: ResolutionSpec) -> Candidates:
     keep &= prep.is_new[a] | prep.is_new[b]
     a, b, rule_idx = a[keep], b[keep], rule_idx[keep]
     combined = a * prep.n + b
-    _, first = np.unique(combined, return_index=True)
-    first.sort()
+    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    mask = np.zeros(len(first), np.int64)
+    np.bitwise_or.at(mask, inverse.ravel(), np.left_shift(np.int64(1), rule_idx.astype(np.int64)))
+    order = np.argsort(first, kind="stable")
+    first = first[order]
     return Candidates(
-        a=a[first], b=b[first], rule=rule_idx[first], rule_names=[r.name for r in spec.blocking]
+        a=a[first],
+        b=b[first],
+        rule=rule_idx[first],
+        rule_names=[r.name for r in spec.blocking],
+        rules_mask=mask[order],
     )

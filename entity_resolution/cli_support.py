@@ -1,6 +1,9 @@
 """File-level entry point behind ``riskgraph resolve FILE... --spec SPEC --out DIR``.
 
-Reads CSV / JSONL / XLSX (every column as text, so ids keep their leading zeros), resolves, and
+Reads CSV / JSONL / XLSX through the reader it is given — ``riskgraph resolve`` passes ingest's
+(``ingest.er_resolver.read_record_table``: the same decoding and row checks as a source file); the
+plain pandas reader below serves library callers without ingest.  Every column is read as text, so
+ids keep their leading zeros.  Then it resolves, and
 writes ``entities.csv`` (record_id, entity_id), ``pairs.csv`` (record_id_a, record_id_b, score,
 decision, rule), ``review_queue.csv``, ``branch_links.csv`` and the state folder ``state/`` that a
 later run can pass as ``prior_dir`` for stable ids and incremental attach.
@@ -8,6 +11,7 @@ later run can pass as ``prior_dir`` for stable ids and incremental attach.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,7 +28,7 @@ class UnsupportedFileError(ValueError):
 
 
 def read_records(path: Path) -> pd.DataFrame:
-    """One source file as a text-typed DataFrame."""
+    """One file as a text-typed DataFrame (the library's own reader, for callers without ingest)."""
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
         df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""], encoding="utf-8-sig")
@@ -51,13 +55,19 @@ class ResolveSummary:
 
 
 def resolve_files(
-    files: list[Path], spec_path: Path, out_dir: Path, prior_dir: Path | None = None
+    files: list[Path],
+    spec_path: Path | str,
+    out_dir: Path,
+    prior_dir: Path | None = None,
+    read: Callable[[Path], pd.DataFrame] | None = None,
 ) -> ResolveSummary:
-    """Resolve the records of ``files`` with the spec at ``spec_path`` and write the outputs."""
+    """Resolve the records of ``files`` with the spec at ``spec_path`` and write the outputs;
+    ``read`` turns one file into a text-typed table (default :func:`read_records`)."""
     spec = ResolutionSpec.from_yaml(spec_path)
+    reader = read or read_records
     frames = []
     for f in files:
-        df = read_records(Path(f))
+        df = reader(Path(f))
         if spec.source_column and spec.source_column not in df.columns:
             df[spec.source_column] = Path(f).stem
         frames.append(df)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from entity_resolution.keys import masked_compatible
 from entity_resolution.normalize import TOKEN_SEPARATOR
@@ -29,22 +29,32 @@ def _cpdist(x: np.ndarray, y: np.ndarray, scorer, **kw) -> np.ndarray:
     return process.cpdist(list(x), list(y), scorer=scorer, workers=WORKERS, dtype=np.float32, **kw)
 
 
+def _has(col: np.ndarray) -> np.ndarray:
+    """Per value: present (not None/NaN) — computed once per column, then indexed by pair."""
+    return ~pd.isna(col)
+
+
+def _masked(x: np.ndarray) -> np.ndarray:
+    return np.fromiter(("*" in v for v in x.tolist()), bool, count=len(x))
+
+
 def _id_similarity(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """1.0 equal; 0.95 one edit apart (typo); 0.9 masked-compatible; else 0.
+
+    "One edit" is the optimal-string-alignment (restricted Damerau–Levenshtein) distance: two
+    adjacent digits keyed in the wrong order (4066625 / 4066652) are one typing error, not two.
 
     Where either side is masked the best possible level is "masked-compatible": two identical
     masks (3301**********1234) only say that 8 characters agree, never that the ids are equal."""
     sim = np.zeros(len(x), np.float32)
-    masked = pd.Series(x, dtype=object).str.contains("*", regex=False).to_numpy(bool) | pd.Series(
-        y, dtype=object
-    ).str.contains("*", regex=False).to_numpy(bool)
+    masked = _masked(x) | _masked(y)
     full = np.flatnonzero(~masked)
     if len(full):
         eq = x[full] == y[full]
         sim[full[eq]] = 1.0
         rest = full[~eq]
         if len(rest):
-            dist = process.cpdist(list(x[rest]), list(y[rest]), scorer=Levenshtein.distance, workers=WORKERS)
+            dist = process.cpdist(list(x[rest]), list(y[rest]), scorer=OSA.distance, workers=WORKERS)
             sim[rest[dist <= 1]] = 0.95
     for i in np.flatnonzero(masked).tolist():
         if masked_compatible(x[i], y[i]):
@@ -64,9 +74,13 @@ def _overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     return out
 
 
-def similarity(comp: Comparison, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Similarity per pair for one comparison; NaN where a value is missing."""
-    present = _present(x, y)
+def similarity(
+    comp: Comparison, x: np.ndarray, y: np.ndarray, present: np.ndarray | None = None
+) -> np.ndarray:
+    """Similarity per pair for one comparison; NaN where a value is missing (``present``, when
+    the caller knows it, saves testing every pair's values again)."""
+    if present is None:
+        present = _present(x, y)
     out = np.full(len(x), np.nan, np.float32)
     idx = np.flatnonzero(present)
     if len(idx) == 0:
@@ -82,6 +96,9 @@ def similarity(comp: Comparison, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         sim = _cpdist(xs, ys, JaroWinkler.normalized_similarity)
     elif comp.comparator == "levenshtein":
         sim = _cpdist(xs, ys, Levenshtein.normalized_similarity)
+    elif comp.comparator == "damerau_levenshtein":
+        # transpositions count as one edit (2119 / 2191): the commonest typing error in codes
+        sim = _cpdist(xs, ys, OSA.normalized_similarity)
     elif comp.comparator == "id":
         sim = _id_similarity(xs, ys)
     elif comp.comparator == "overlap":
@@ -129,9 +146,47 @@ def compare(
     inside = None
     for j, comp in enumerate(comps):
         col = values[comp.name]
-        sims[:, j] = similarity(comp, col[a], col[b])
+        have = _has(col)
+        sims[:, j] = similarity(comp, col[a], col[b], have[a] & have[b])
         if comp.within_source != "compare":
             inside = same_source(source, a, b) if inside is None else inside
             sims[inside, j] = np.nan
         levels[:, j] = to_levels(comp, sims[:, j])
+    for j, comp in enumerate(comps):
+        if comp.swapped_with is not None:
+            k = next(i for i, c in enumerate(comps) if c.name == comp.swapped_with)
+            _mark_swapped(comp, j, k, values[comp.name], values[comps[k].name], a, b, sims, levels)
     return sims, levels
+
+
+def _mark_swapped(
+    comp: Comparison,
+    j: int,
+    k: int,
+    mine: np.ndarray,
+    other: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    sims: np.ndarray,
+    levels: np.ndarray,
+) -> None:
+    """Pairs whose two fields agree crosswise (given name of one = surname of the other and vice
+    versa) while they do not agree straight: level "swapped" on comparison ``j``, missing on ``k``.
+
+    Agreement is the comparison's second level (its first fuzzy threshold) or better, so a swap
+    with a typo in one of the names is still seen as a swap."""
+    thr = (comp.levels[1] if len(comp.levels) > 1 else comp.levels[0]) - 1e-6
+    straight = np.nan_to_num(sims[:, j], nan=0.0) >= thr
+    straight |= np.nan_to_num(sims[:, k], nan=0.0) >= thr
+    have_mine, have_other = _has(mine), _has(other)
+    cand = np.flatnonzero(~straight & have_mine[a] & have_other[b] & have_other[a] & have_mine[b])
+    if not len(cand):
+        return
+    ok = np.ones(len(cand), bool)
+    one = similarity(comp, mine[a[cand]], other[b[cand]], ok)
+    keep = one >= thr
+    cand, one = cand[keep], one[keep]
+    two = similarity(comp, other[a[cand]], mine[b[cand]], np.ones(len(cand), bool))
+    hit = cand[(one >= thr) & (two >= thr)]
+    levels[hit, j] = comp.swapped_level
+    levels[hit, k] = -1

@@ -43,6 +43,12 @@ class FSModel:
     em_log_likelihood: list[float] = field(default_factory=list)
     tf: dict[str, pd.Series] = field(default_factory=dict)
     tf_total: dict[str, int] = field(default_factory=dict)
+    # per comparison: how many of its levels are ordered by closeness (else … exact)
+    ordered_levels: list[int] = field(default_factory=list)
+    # how m was trained ("per comparison on pairs not blocked on it", "all candidates", "defaults")
+    training: dict = field(default_factory=dict)
+    # why the guard refused the trained model (empty when it was accepted)
+    rejected: list[str] = field(default_factory=list)
 
     @property
     def prior_weight(self) -> float:
@@ -58,7 +64,10 @@ class FSModel:
         collide on a masked ID pulled it toward calling them matches)."""
         w = np.log2(self.m[j] / self.u[j])
         w[0] = min(w[0], 0.0)
-        return np.maximum.accumulate(w)
+        ordered = self.ordered_levels[j] if self.ordered_levels else len(w)
+        # the "swapped" level (after the ordered ones) stands on its own
+        w[:ordered] = np.maximum.accumulate(w[:ordered])
+        return w
 
     def to_dict(self) -> dict:
         return {
@@ -69,6 +78,9 @@ class FSModel:
             "lam": self.lam,
             "em_iterations": self.em_iterations,
             "em_converged": self.em_converged,
+            "ordered_levels": self.ordered_levels,
+            "training": self.training,
+            "rejected": self.rejected,
         }
 
     @classmethod
@@ -81,20 +93,26 @@ class FSModel:
             lam=float(d["lam"]),
             em_iterations=int(d.get("em_iterations", 0)),
             em_converged=bool(d.get("em_converged", False)),
+            ordered_levels=[int(x) for x in d.get("ordered_levels", [])],
+            training=dict(d.get("training", {})),
+            rejected=list(d.get("rejected", [])),
         )
 
 
 def default_m(comp: Comparison) -> np.ndarray:
-    """Starting/fallback m: most matches agree exactly, a few fuzzily, ~5% disagree."""
+    """Starting/fallback m: most matches agree exactly, a few fuzzily, ~5% disagree (and 1% of
+    matches have their names swapped, where the comparison has that level)."""
     if comp.m_prior is not None:
-        arr = np.asarray(list(reversed(comp.m_prior)), float)
-        return arr / arr.sum()
-    k = len(comp.levels)
-    m = np.empty(k + 1)
-    m[0] = 0.05
-    m[k] = 0.75 if k > 1 else 0.95
-    if k > 1:
-        m[1:k] = 0.20 / (k - 1)
+        m = np.asarray(list(reversed(comp.m_prior)), float)
+    else:
+        k = len(comp.levels)
+        m = np.empty(k + 1)
+        m[0] = 0.05
+        m[k] = 0.75 if k > 1 else 0.95
+        if k > 1:
+            m[1:k] = 0.20 / (k - 1)
+    if comp.swapped_with:
+        m = np.r_[m, 0.01]
     return m / m.sum()
 
 
@@ -105,9 +123,11 @@ TF_PSEUDO_RECORDS = 20.0
 def default_u(comp: Comparison) -> np.ndarray:
     """Prior u for small inputs: random pairs rarely agree (1% exactly, 2% per fuzzy level)."""
     k = len(comp.levels)
-    u = np.empty(k + 1)
+    u = np.empty(comp.n_levels)
     u[k] = 0.01
     u[1:k] = 0.02
+    if comp.swapped_with:
+        u[k + 1] = 0.0005
     u[0] = 1.0 - u[1:].sum()
     return u
 
@@ -177,20 +197,69 @@ def run_em(
     (λ at the cap) the model falls back to the default m and the random-pair u."""
     comps = spec.comparisons
     u_random = [x.copy() for x in u]
-    u = [x.copy() for x in u]
     m = [default_m(c) for c in comps]
-    model = FSModel(names=[c.name for c in comps], m=m, u=[x.copy() for x in u], lam=lam0, u_random=u_random)
+    model = FSModel(
+        names=[c.name for c in comps],
+        m=m,
+        u=[x.copy() for x in u],
+        lam=lam0,
+        u_random=u_random,
+        ordered_levels=[len(c.levels) + 1 for c in comps],
+    )
     if not spec.em.enabled or len(levels) < spec.em.min_pairs:
         return model
     if anchors is None:
         anchors = np.full(len(levels), -1, np.int8)
     pats, _, counts = _patterns(np.column_stack([levels, anchors.astype(np.int8)]))
-    pinned = pats[:, -1]
-    pats = pats[:, :-1]
-    counts = counts.astype(float)
+    fit = em_on_patterns(pats[:, :-1], pats[:, -1], counts.astype(float), spec, u_random, lam0)
+    model.em_log_likelihood = fit.log_likelihood
+    model.em_iterations = fit.iterations
+    model.em_converged = fit.converged
+    if fit.degenerate:
+        model.em_converged = False
+        model.em_fallback = True
+        return model
+    model.m, model.u, model.lam = fit.m, fit.u, fit.lam
+    return model
+
+
+@dataclass
+class EMFit:
+    m: list[np.ndarray]
+    u: list[np.ndarray]
+    lam: float
+    iterations: int
+    converged: bool
+    log_likelihood: list[float]
+
+    @property
+    def degenerate(self) -> bool:
+        """λ ran to its cap: EM called (nearly) every candidate a match."""
+        return self.lam >= LAMBDA_MAX - 1e-9
+
+
+def em_on_patterns(
+    pats: np.ndarray,
+    pinned: np.ndarray,
+    counts: np.ndarray,
+    spec: ResolutionSpec,
+    u_random: list[np.ndarray],
+    lam0: float = 0.1,
+    *,
+    estimate_u: bool | None = None,
+) -> EMFit:
+    """EM on distinct comparison vectors ``pats`` with their ``counts``; ``pinned`` per pattern:
+    1 known match, 0 known non-match, -1 unknown.  u starts at (and, unless re-estimated among
+    the candidates' non-matches, stays at) the random-pair ``u_random``."""
+    comps = spec.comparisons
+    reestimate_u = spec.em.estimate_u if estimate_u is None else estimate_u
+    u = [x.copy() for x in u_random]
+    m = [default_m(c) for c in comps]
     lam = lam0
     prev = -np.inf
-    for it in range(1, spec.em.max_iter + 1):
+    log: list[float] = []
+    converged = False
+    for _ in range(spec.em.max_iter):
         lm = np.log(lam) + _pattern_loglik(pats, m)
         lu = np.log(1 - lam) + _pattern_loglik(pats, u)
         mx = np.maximum(lm, lu)
@@ -206,24 +275,18 @@ def run_em(
             num = np.bincount(lv[ok], weights=wc[ok], minlength=comp.n_levels)
             mj = (num + 1e-3) / (num.sum() + 1e-3 * comp.n_levels)
             new_m.append(np.clip(mj, PROB_FLOOR, 1.0))
-            if spec.em.estimate_u:
+            if reestimate_u:
                 # u among *candidate* non-matches, smoothed toward the random-pair u: blocking
                 # selects pairs that agree on names far more often than random pairs do
                 den = np.bincount(lv[ok], weights=counts[ok] - wc[ok], minlength=comp.n_levels)
                 u[j] = (den + U_PSEUDO_PAIRS * u_random[j]) / (den.sum() + U_PSEUDO_PAIRS)
         m = new_m
-        model.em_log_likelihood.append(ll)
-        model.em_iterations = it
+        log.append(ll)
         if abs(ll - prev) <= spec.em.tol * max(1.0, abs(ll)):
-            model.em_converged = True
+            converged = True
             break
         prev = ll
-    if lam >= LAMBDA_MAX - 1e-9:
-        model.em_converged = False
-        model.em_fallback = True
-        return model
-    model.m, model.u, model.lam = m, u, lam
-    return model
+    return EMFit(m=m, u=u, lam=lam, iterations=len(log), converged=converged, log_likelihood=log)
 
 
 def build_tf(

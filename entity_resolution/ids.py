@@ -44,7 +44,9 @@ def assign_ids(
     issued = set(issued or ()) | set(prior.values())
     frame = pd.DataFrame({"rid": record_ids.astype(str), "label": labels})
     frame["prior"] = frame["rid"].map(prior)
-    min_rid = frame.groupby("label")["rid"].min()
+    # smallest record id per cluster (a sort, not groupby-min: that falls back to Python per group
+    # on text)
+    min_rid = frame.sort_values("rid", kind="stable").drop_duplicates("label").set_index("label")["rid"]
 
     claims = frame.dropna(subset=["prior"]).groupby(["label", "prior"]).size().rename("n").reset_index()
     label_to_id: dict[int, str] = {}
@@ -60,10 +62,11 @@ def assign_ids(
 
     taken = set(issued) | set(label_to_id.values())
     for label, rid in min_rid.sort_values().items():
-        if label in label_to_id:
+        key = int(label)  # type: ignore[call-overload]  # cluster labels are integers
+        if key in label_to_id:
             continue
         eid = new_entity_id(kind, rid, taken)
-        label_to_id[label] = eid
+        label_to_id[key] = eid
         taken.add(eid)
 
     eids = frame["label"].map(label_to_id).to_numpy(dtype=object)

@@ -184,13 +184,36 @@ def _sorted_tokens(v: str | None) -> str | None:
     return " ".join(sorted(v.split())) if v else None
 
 
+ONE_ERROR = "del1"
+
+
+def deletion_neighbourhood(v: str | None) -> list[str] | None:
+    """The value and every string made by deleting one of its characters (a set-valued key).
+
+    Two values one edit apart — a substitution, insertion, deletion or adjacent transposition —
+    always share a member (the symmetric-deletion idea behind SymSpell), so a blocking rule on
+    ``field:del1`` still pairs a record whose key has one typing error.  Values shorter than 3
+    characters keep only themselves: their one-character variants would block half the file."""
+    if not v:
+        return None
+    v = v.replace(TOKEN_SEP, "")
+    if len(v) < 3:
+        return [v]
+    return list(dict.fromkeys([v, *(v[:i] + v[i + 1 :] for i in range(len(v)))]))
+
+
+TOKEN_SEP = "|"
+
+
 def transform(name: str) -> Callable[[str | None], str | None]:
     """Look up a blocking-key transform by its spec name (``exact``, ``prefix4``, ``suffix4``,
     ``prefix4_suffix4``, ``sorted_chars``, ``pinyin``, ``year``, ``no_unit``, ``first_token``,
-    ``sorted_tokens``, ``each``: every token of a set-valued field is a key of its own)."""
+    ``sorted_tokens``, ``each``: every token of a set-valued field is a key of its own, ``del1``: the
+    value's one-deletion neighbourhood, see :func:`deletion_neighbourhood`)."""
     fixed = {
         "exact": _exact,
         "each": _exact,  # a set-valued field: one key per token (blocking explodes it)
+        ONE_ERROR: _exact,  # one key per one-deletion variant (blocking explodes it)
         "sorted_chars": _sorted_chars,
         "pinyin": _pinyin_key,
         "year": _year,

@@ -12,6 +12,11 @@ Why each step exists:
 
 Every normalizer maps ``str | None`` to ``str | None`` (None = missing) and is applied to the
 unique values of a column only (see :func:`map_unique`), which keeps 3M-row columns cheap.
+
+This module is the one owner of name normalization in riskgraph: ingest stores a company's
+``name_norm`` as :func:`company_name` gives it, and the API's search normalizes a query with
+:func:`company_name` (against ``name_norm``) and :func:`display_name` (against names as received),
+so a search finds what ingest stored and ER compared.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -181,6 +188,24 @@ def company_name(value: object) -> str | None:
     return parsed.core if parsed else None
 
 
+def display_name(value: object) -> str | None:
+    """A name as shown and searched: NFKC, traditional → simplified, whitespace collapsed (case and
+    punctuation kept — it is matched against names as received)."""
+    if is_missing(value):
+        return None
+    text = " ".join(_t2s().convert(unicodedata.normalize("NFKC", str(value))).split())
+    return text or None
+
+
+def address_key(value: object) -> str | None:
+    """The key a shared address node is stored under: NFKC, traditional → simplified, no
+    whitespace (punctuation kept: two buildings must not become one key)."""
+    if is_missing(value):
+        return None
+    text = "".join(_t2s().convert(unicodedata.normalize("NFKC", str(value))).split())
+    return text or None
+
+
 def person_name_cn(value: object) -> str | None:
     """Chinese person name: NFKC, t2s, no spaces; the various middle dots become one '·'."""
     text = base_text(value)
@@ -221,6 +246,23 @@ def digits(value: object) -> str | None:
         return None
     out = re.sub(r"\D", "", text)
     return out or None
+
+
+def amount(value: object) -> str | None:
+    """A money amount as one canonical number: thousands separators and trailing zeros go, so a
+    source's "1,963,000.00" and a parsed 1963000.0 are the same amount (``digits`` would read them
+    as 196300000 and 19630000)."""
+    text = base_text(value)
+    if text is None:
+        return None
+    text = re.sub(r"[,\s，元]", "", text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return digits(text)
+    if not number.is_finite():
+        return None
+    return format(number.normalize(), "f").rstrip(".") if number != 0 else "0"
 
 
 def phone_cn(value: object) -> str | None:
@@ -303,6 +345,7 @@ NORMALIZERS: dict[str, Callable[[object], str | None]] = {
     "latin": latin_text,
     "address_cn": address_cn,
     "digits": digits,
+    "amount": amount,
     "phone_cn": phone_cn,
     "date": date_iso,
     "id": id_code,
@@ -311,7 +354,7 @@ NORMALIZERS: dict[str, Callable[[object], str | None]] = {
 }
 
 
-def map_unique(series: pd.Series, func: Callable[[object], object]) -> pd.Series:
+def map_unique(series: pd.Series, func: Callable[[Any], object]) -> pd.Series:
     """Apply ``func`` once per distinct value (columns repeat a lot: names, cities, dates)."""
     values = series.astype(object).to_numpy()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)

@@ -12,6 +12,7 @@ Two ways to pass a prior state:
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -20,13 +21,14 @@ from entity_resolution.blocking import block, pairs_from_codes
 from entity_resolution.branches import branch_links
 from entity_resolution.clustering import components, constrained_clusters
 from entity_resolution.comparators import compare
-from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u, run_em
+from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u
 from entity_resolution.ids import assign_ids
 from entity_resolution.prepare import Prepared, prepare
 from entity_resolution.resolution import Resolution, pairs_frame, review_queue
-from entity_resolution.review import Judgement, PriorState, Split, judgement_map
-from entity_resolution.scoring import ScoredPairs, concat, judged_pairs, pair_codes, score_pairs
+from entity_resolution.review import Judgement, PriorState, Split
+from entity_resolution.scoring import ScoredPairs, concat, judgement_index, pair_codes, score_pairs
 from entity_resolution.spec import ResolutionSpec
+from entity_resolution.training import train
 
 
 def _peak_rss_mb() -> float:
@@ -44,10 +46,6 @@ def spec_columns(spec: ResolutionSpec) -> list[str]:
         cols.append(spec.source_column)
     cols += [s.column for s in spec.strong_ids] + [c.column for c in spec.comparisons]
     return list(dict.fromkeys(cols))
-
-
-def judgement_index(prep: Prepared, judgements: list[Judgement]):
-    return judged_pairs(prep, judgement_map(judgements))
 
 
 def _split_cannot(prep: Prepared, splits: list[Split]) -> tuple[np.ndarray, np.ndarray]:
@@ -94,8 +92,18 @@ def resolve(
     prior: PriorState | None = None,
     judgements: list[Judgement] | None = None,
     splits: list[Split] | None = None,
+    changed: Iterable[str] | None = None,
+    model: FSModel | None = None,
 ) -> Resolution:
-    """Resolve ``records`` into entities (dedupe one table or link several, per ``spec.mode``)."""
+    """Resolve ``records`` into entities (dedupe one table or link several, per ``spec.mode``).
+
+    ``changed`` (with a rerun ``prior``): the ids of the records that are new or changed since the
+    prior run.  Only what they can affect is re-resolved — every record sharing a candidate pair
+    or a judgement with one of them, widened to the whole prior entities of those records; every
+    other entity keeps its records and id.  Candidate pairs are the full run's (blocks are formed
+    over all records, so a block too large to pair stays unpaired), restricted to that part.
+    ``model``: use these trained weights instead of training on this run's candidates (the
+    incremental runs of ingest reuse the model of their last full run)."""
     timings: dict[str, float] = {}
     peaks: dict[str, float] = {}
     t = time.perf_counter()
@@ -110,7 +118,7 @@ def resolve(
     prior_map = prior.record_entity() if prior else {}
     incremental = bool(prior) and rids is not None and not bool(set(rids) & set(prior_map))
 
-    if incremental:
+    if incremental and prior is not None:
         reps = prior.representatives
         work = pd.concat([records[cols], reps[cols]], ignore_index=True)
         prior_entity = np.concatenate(
@@ -128,16 +136,23 @@ def resolve(
     cands = block(prep, spec)
     judged = judgement_index(prep, all_judgements)
     a, b = cands.a, cands.b
+    rules_mask = cands.rules_mask if cands.rules_mask is not None else np.zeros(len(a), np.int64)
     rule_names = np.array(cands.rule_names + ["judgement", "cluster check"], object)
     brule = rule_names[cands.rule]
     if len(judged[0]):
         unblocked = ~np.isin(pair_codes(prep.n, judged[0], judged[1]), pair_codes(prep.n, a, b))
+        rules_mask = np.r_[rules_mask, np.zeros(int(unblocked.sum()), np.int64)]
         a = np.r_[a, judged[0][unblocked]]
         b = np.r_[b, judged[1][unblocked]]
         brule = np.r_[brule, np.full(int(unblocked.sum()), "judgement", object)]
+    focus = None
+    if changed is not None and prior is not None and not incremental:
+        focus = _focus(prep, a, b, judged, prior_map, {str(r) for r in changed})
+        keep = focus[a] & focus[b]
+        a, b, brule, rules_mask = a[keep], b[keep], brule[keep], rules_mask[keep]
     timings["blocking_s"] = time.perf_counter() - t
     peaks["blocking"] = _peak_rss_mb()
-    n_candidates = len(cands)
+    n_candidates = len(a) if focus is not None else len(cands)
 
     # ---- model: u from random pairs, m and λ by EM on the candidates (or the prior's model) ----
     t = time.perf_counter()
@@ -150,12 +165,14 @@ def resolve(
     tf_values = {k: v[new_mask] for k, v in prep.values.items()}
     tf, tf_total = build_tf(spec, tf_values, prior_tf)
     sims, levels = compare(spec.comparisons, prep.values, a, b, prep.source)
-    if incremental and prior.model and prior.spec_fingerprint == spec.fingerprint():
+    if model is not None and model.names == [c.name for c in spec.comparisons]:
+        model = FSModel.from_dict(model.to_dict())
+    elif incremental and prior and prior.model and prior.spec_fingerprint == spec.fingerprint():
         model = FSModel.from_dict(prior.model)
     else:
         rng = np.random.default_rng(spec.em.seed)
         u = estimate_u(spec, prep.values, prep.n, rng)
-        model = run_em(levels, spec, u, anchors=_strong_anchors(prep, a, b))
+        model = train(levels, _strong_anchors(prep, a, b), rules_mask, spec, u)
     model.tf, model.tf_total = tf, tf_total
     timings["model_s"] = time.perf_counter() - t
     peaks["model"] = _peak_rss_mb()
@@ -204,6 +221,8 @@ def resolve(
         group=prep.prior_entity if incremental else None,
         max_unchecked=spec.max_cluster_check,
     )
+    if focus is not None:
+        labels = _keep_outside(labels, focus, prep, prior_map)
     timings["clustering_s"] = time.perf_counter() - t
     peaks["clustering"] = _peak_rss_mb()
 
@@ -215,7 +234,7 @@ def resolve(
     if spec.source_column:
         entities["source"] = prep.source
     entities["is_branch"] = prep.is_branch
-    if incremental:
+    if incremental and prior is not None:
         entities = entities[prep.is_new]
         old = prior.entities[["record_id", "entity_id"]].copy()
         entities = pd.concat([old, entities], ignore_index=True)
@@ -239,6 +258,7 @@ def resolve(
         "records": int(len(records)),
         "working_set": int(prep.n),
         "incremental": incremental,
+        "re_resolved": int(focus.sum()) if focus is not None else int(prep.n),
         "missing_columns": missing,
         "candidate_pairs": int(n_candidates),
         "cluster_check_pairs": int(len(extra[0])),
@@ -248,6 +268,8 @@ def resolve(
         "em_converged": model.em_converged,
         "em_fallback": model.em_fallback,
         "lambda": model.lam,
+        "training": model.training.get("method"),
+        "model_rejected": list(model.rejected),
         **{k: round(v, 3) for k, v in timings.items()},
         "peak_rss_mb_after": peaks,
     }
@@ -264,6 +286,39 @@ def resolve(
         _prep=prep,
         _scored=scored,
     )
+
+
+def _focus(
+    prep: Prepared,
+    a: np.ndarray,
+    b: np.ndarray,
+    judged: tuple[np.ndarray, np.ndarray, np.ndarray],
+    prior_map: dict[str, str],
+    changed: set[str],
+) -> np.ndarray:
+    """The records a batch of changed records can affect: the changed ones, every record they
+    share a candidate pair or a judgement with, and the rest of those records' prior entities."""
+    is_changed = np.isin(prep.record_ids, np.fromiter(changed, object, count=len(changed)))
+    touched = is_changed.copy()
+    for x, y in ((a, b), (judged[0], judged[1])):
+        touched[x[is_changed[y]]] = True
+        touched[y[is_changed[x]]] = True
+    entity = np.array([prior_map.get(r) for r in prep.record_ids.tolist()], dtype=object)
+    hit = {e for e in entity[touched].tolist() if e is not None}
+    return touched | np.isin(entity, np.fromiter(hit, object, count=len(hit)))
+
+
+def _keep_outside(
+    labels: np.ndarray, focus: np.ndarray, prep: Prepared, prior_map: dict[str, str]
+) -> np.ndarray:
+    """Records outside the focus stay in their prior entities (fresh labels, one per entity)."""
+    out = labels.copy()
+    outside = np.flatnonzero(~focus)
+    if len(outside):
+        entity = [prior_map.get(r, r) for r in prep.record_ids[outside].tolist()]
+        codes, _ = pd.factorize(np.asarray(entity, dtype=object))
+        out[outside] = int(labels.max()) + 1 + codes
+    return out
 
 
 def _strong_anchors(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -68,12 +68,12 @@ def prepare(
     if len(set(rid)) != n:
         dup = pd.Series(rid).value_counts()
         raise ValueError(f"记录ID重复 / duplicate record ids: {list(dup[dup > 1].index[:5])}")
-    source = None
+    source: np.ndarray | None = None
     if spec.source_column:
         # link modes need the source; dedupe uses it only where a comparison asks (within_source)
         column = _column(records, spec.source_column, optional=spec.mode == "dedupe")
-        source = column.where(column.notna(), None).map(lambda v: None if v is None else str(v))
-        source = source.to_numpy(dtype=object)
+        as_text = column.where(column.notna(), None).map(lambda v: None if v is None else str(v))
+        source = as_text.to_numpy(dtype=object)
 
     codes: dict[str, np.ndarray] = {}
     strong: dict[str, np.ndarray] = {}

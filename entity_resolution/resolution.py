@@ -13,7 +13,7 @@ import pandas as pd
 from entity_resolution.fellegi_sunter import FSModel
 from entity_resolution.prepare import Prepared
 from entity_resolution.review import PriorState
-from entity_resolution.scoring import MATCH, REVIEW, ScoredPairs
+from entity_resolution.scoring import MATCH, REVIEW, ScoredPairs, judgement_index, score_pairs
 from entity_resolution.spec import ResolutionSpec
 
 
@@ -62,16 +62,12 @@ class Resolution:
         """The match-weight waterfall of one pair: prior, one step per comparison, total,
         the decision and the rule that fired.  Pairs that were never candidates are scored on
         demand with the same model, so any two records can be explained."""
-        from entity_resolution.scoring import score_pairs
-
         ia, ib = self._pos(record_id_a), self._pos(record_id_b)
         a, b = np.array([min(ia, ib)]), np.array([max(ia, ib)])
         sel = np.flatnonzero((self._scored.a == a[0]) & (self._scored.b == b[0]))
         if len(sel):
             sp, k = self._scored, int(sel[0])
         else:
-            from entity_resolution.pipeline import judgement_index
-
             sp = score_pairs(
                 self._prep,
                 self.spec,
@@ -195,7 +191,7 @@ def pairs_frame(
         labels = [comp.level_label(lv) for lv in range(-1, comp.n_levels)]
         frame[f"{comp.name}_sim"] = np.round(sp.sims[:, j], 4)
         frame[f"{comp.name}_level"] = pd.Categorical.from_codes(
-            sp.levels[:, j].astype(np.int16) + 1, categories=labels
+            sp.levels[:, j].astype(np.int16) + 1, categories=pd.Index(labels)
         )
         frame[f"{comp.name}_weight"] = np.round(sp.weights[:, j], 3)
     return frame

@@ -6,9 +6,12 @@ Order of precedence (first that applies wins):
    keys are equal;
 2. reviewer judgement: "different" ⇒ never merged; "same" ⇒ merged;
 3. equal valid strong key ⇒ match;
-4. Fellegi–Sunter weight: ≥ match threshold ⇒ match, ≥ review ⇒ review, else non-match —
-   except that with ``require_support`` (persons) a name-only match is downgraded to review:
-   a person is never merged on name alone.
+4. Fellegi–Sunter weight: ≥ match threshold ⇒ match, ≥ review ⇒ review, else non-match.  The
+   thresholds are log2 odds, so they are match probabilities: ``p = 1 / (1 + 2^-weight)`` (6 bits
+   ⇔ p ≈ 0.985, 0 bits ⇔ p = 0.5).  With ``require_support`` (persons) a match is downgraded to
+   review when no support field agrees *and* fewer than two fields besides the name agree or
+   they do not reach the match threshold on their own: a person is never merged on the name
+   alone (nor on a name and a gender).
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ import pandas as pd
 from entity_resolution.comparators import compare, same_source, similarity
 from entity_resolution.fellegi_sunter import FSModel, partial_weights
 from entity_resolution.prepare import Prepared
+from entity_resolution.review import Judgement, judgement_map
 from entity_resolution.spec import ResolutionSpec
 
+MIN_FIELDS_BEYOND_NAME = 2
 MATCH, REVIEW, NON_MATCH, HARD_NO, JUDGED = "match", "review", "non-match", "hard-no-match", "reviewer-judged"
 
 
@@ -56,9 +61,14 @@ def judged_pairs(
     rows = [(pos[x], pos[y], v) for (x, y), v in judgements.items() if x in pos and y in pos]
     if not rows:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object)
-    a, b, v = zip(*rows, strict=True)
-    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
-    return np.minimum(a, b), np.maximum(a, b), np.asarray(v, object)
+    xs, ys, vs = zip(*rows, strict=True)
+    a, b = np.asarray(xs, np.int64), np.asarray(ys, np.int64)
+    return np.minimum(a, b), np.maximum(a, b), np.asarray(vs, object)
+
+
+def judgement_index(prep: Prepared, judgements: list[Judgement]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The latest verdict of every judged pair whose records are both in this run."""
+    return judged_pairs(prep, judgement_map(judgements))
 
 
 def score_pairs(
@@ -91,9 +101,17 @@ def score_pairs(
         if comp.support:
             supported |= sims[:, j] >= comp.support_threshold - 1e-6
     if spec.require_support:
-        unsupported = is_match & ~supported
+        # "never on the name alone": a match without an agreeing support field stands only when
+        # at least two fields besides the name agree and they alone reach the match threshold
+        # (postcode and suburb …); a name plus a gender does not
+        names = [j for j, c in enumerate(spec.comparisons) if c.name_part]
+        others = [j for j, c in enumerate(spec.comparisons) if not c.name_part]
+        beyond_name = weights.sum(axis=1) - (weights[:, names].sum(axis=1) if names else 0.0)
+        agreeing = (levels[:, others] > 0).sum(axis=1) if others else np.zeros(n_pairs, int)
+        strong_without_name = (beyond_name >= th.match) & (agreeing >= MIN_FIELDS_BEYOND_NAME)
+        unsupported = is_match & ~supported & ~strong_without_name
         rule[unsupported] = "name only, no supporting field agrees (persons need one)"
-        is_match &= supported
+        is_match &= supported | strong_without_name
     decision[is_match] = MATCH
     rule[is_match] = f"weight>={th.match:g}"
 
@@ -157,9 +175,13 @@ def score_pairs(
         rule[mixed] = "branch vs non-branch (a branch is its own entity)"
         both = br_a & br_b & ~same_strong
         if both.any():
-            names = prep.values[spec.branch_field]
-            unit_a = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[a[both]]], dtype=object)
-            unit_b = np.array([v.rsplit("|", 1)[-1] if v else None for v in names[b[both]]], dtype=object)
+            branch_names = prep.values[spec.branch_field]
+            unit_a = np.array(
+                [v.rsplit("|", 1)[-1] if v else None for v in branch_names[a[both]]], dtype=object
+            )
+            unit_b = np.array(
+                [v.rsplit("|", 1)[-1] if v else None for v in branch_names[b[both]]], dtype=object
+            )
             idx = np.flatnonzero(both)[unit_a != unit_b]
             decision[idx] = HARD_NO
             rule[idx] = "different branch units"

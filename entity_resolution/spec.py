@@ -20,7 +20,9 @@ from entity_resolution.normalize import NORMALIZERS
 
 SPECS_DIR = Path(__file__).parent / "specs"
 
-Comparator = Literal["ratio", "jaro_winkler", "levenshtein", "exact", "id", "partial_ratio", "overlap"]
+Comparator = Literal[
+    "ratio", "jaro_winkler", "levenshtein", "damerau_levenshtein", "exact", "id", "partial_ratio", "overlap"
+]
 
 
 class StrongId(BaseModel):
@@ -66,6 +68,14 @@ class Comparison(BaseModel):
     # a mistyped name beside a masked ID proves nothing by itself, but when a third record agrees
     # with both (the full ID on one side, the phone on the other) they are one person after all.
     hard_no_pair_only: bool = False
+    # A part of the name (given name, surname, a Chinese full name): what a person is never merged
+    # on alone (``require_support``), and what the training guard weighs identifiers against.
+    name_part: bool = False
+    # The name of another comparison whose value this one is often entered in (given name and
+    # surname swapped by a clerk): a pair whose two values cross-agree gets a level of its own,
+    # "swapped", with its own m/u; the other comparison reads as missing on that pair, so the
+    # evidence is counted once.
+    swapped_with: str | None = None
 
     @field_validator("normalizer")
     @classmethod
@@ -83,12 +93,19 @@ class Comparison(BaseModel):
 
     @property
     def n_levels(self) -> int:
-        """Number of non-null levels including 'else'."""
-        return len(self.levels) + 1
+        """Number of non-null levels including 'else' (and 'swapped' where the comparison has it)."""
+        return len(self.levels) + 1 + (1 if self.swapped_with else 0)
+
+    @property
+    def swapped_level(self) -> int | None:
+        """Index of the "swapped" level (after the threshold levels), None without one."""
+        return len(self.levels) + 1 if self.swapped_with else None
 
     def level_label(self, level: int) -> str:
         if level < 0:
             return "null"
+        if level == self.swapped_level:
+            return f"swapped with {self.swapped_with}"
         if level == 0:
             return f"else (<{self.levels[-1]:g})"
         thr = self.levels[len(self.levels) - level]
@@ -128,6 +145,11 @@ class EMSettings(BaseModel):
     u_sample_pairs: int = 300_000
     min_pairs: int = 200
     seed: int = 42
+    # "per_comparison": each comparison's m on the pairs of blocking rules not involving it (see
+    # entity_resolution/training.py); "all_candidates": one EM over every candidate pair
+    training: Literal["per_comparison", "all_candidates"] = "per_comparison"
+    # what to do when the trained weights contradict the evidence: fall back (and report) or stop
+    on_rejected: Literal["fallback", "error"] = "fallback"
 
 
 class ResolutionSpec(BaseModel):
@@ -167,6 +189,13 @@ class ResolutionSpec(BaseModel):
             if unknown := set(comp.hard_no_unless) - names:
                 raise ValueError(
                     f"{comp.name}.hard_no_unless 引用了未知字段 / names unknown comparisons {unknown}"
+                )
+            if comp.swapped_with is not None and (
+                comp.swapped_with not in names or comp.swapped_with == comp.name
+            ):
+                raise ValueError(
+                    f"{comp.name}.swapped_with 必须是另一个比较字段 / must name another comparison: "
+                    f"{comp.swapped_with!r}"
                 )
         if self.require_support and not any(c.support for c in self.comparisons):
             raise ValueError(

@@ -87,12 +87,15 @@ def issues_table(result: IngestResult) -> Table | None:
     return table
 
 
-def make_resolver(name: str, driver: Driver, database: str) -> Resolver:
-    """`er` (default): entity resolution against what the graph holds; `strong-key`: identifiers only."""
+def make_resolver(
+    name: str, driver: Driver, database: str, full: bool = False, state_dir: Path | None = None
+) -> Resolver:
+    """`er` (default): entity resolution against what the graph holds (incremental unless `full`;
+    weights kept in `state_dir`); `strong-key`: identifiers only."""
     if name == "strong-key":
         return StrongKeyResolver()
     if name == "er":
-        return EntityResolutionResolver(driver, database)
+        return EntityResolutionResolver(driver, database, full=full, state_dir=state_dir)
     raise ValueError(f"未知的解析器 / unknown resolver {name!r}: use 'er' or 'strong-key'")
 
 
@@ -121,6 +124,8 @@ def run_ingest_command(
     encoding: str | None = None,
     decimal_comma: bool = False,
     dry_run: bool = False,
+    full: bool = False,
+    er_state_dir: Path | None = None,
 ) -> int:
     missing = [p for p in paths if not p.exists()]
     if missing:
@@ -145,7 +150,7 @@ def run_ingest_command(
                 rejects_path=rejects,
                 chunk_size=chunk_size,
                 progress=RichProgress(progress),
-                resolver=make_resolver(resolver_name, driver, database),
+                resolver=make_resolver(resolver_name, driver, database, full, er_state_dir),
                 fmt=fmt,
                 dry_run=dry_run,
             )

@@ -1,11 +1,16 @@
-"""The entity-resolution Resolver: every ingest re-resolves a party kind against what the graph holds.
+"""The entity-resolution Resolver: each ingest resolves a party kind against what the graph holds.
 
-Why a full re-resolution rather than only attaching the new batch: reviewer judgements and splits
-(stored by the API as ``ReviewJudgement`` nodes) must hold on every later run, and a new record can
-bridge two entities that were apart. So the records already in the graph (their ``SourceRecord``
-payloads) and this batch's records are resolved together, with the graph's record → entity map as the
-prior state: entity ids stay stable (``entity_resolution.ids``), and only records whose entity really
-changed are reported as *moves*, which ``ingest.rehome`` applies to the graph after the load.
+Incremental by default: the records already in the graph (their ``SourceRecord`` payloads, with
+their context rebuilt) and this batch's records form the population, but only the part the batch
+can affect is re-resolved — records sharing a candidate pair or a judgement with a batch record,
+widened to their whole entities (``entity_resolution.resolve(..., changed=...)``).  So reviewer
+judgements and splits (stored by the API as ``ReviewJudgement`` nodes) hold, a batch record that
+agrees with two entities still merges them with the evidence, entity ids stay stable
+(``entity_resolution.ids``), and only records whose entity really changed are reported as *moves*,
+which ``ingest.rehome`` applies to the graph after the load.  The trained model is the one of the
+kind's last full run (kept in memory and, with ``state_dir``, in ``<state_dir>/<kind>.model.json``);
+without one, or with ``full=True`` (``riskgraph ingest --full``), everything is re-resolved and the
+model retrained.
 
 The record id the library sees is the ``SourceRecord.record_key`` (source|kind|record id): unique
 across sources, and the same key the API's review queue and judgements use.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -23,6 +29,7 @@ from neo4j import Driver
 from stdnum.cn import ric, uscc
 
 from entity_resolution import Judgement, PriorState, ResolutionSpec, Split, resolve
+from entity_resolution.fellegi_sunter import FSModel
 from entity_resolution.normalize import person_name_cn
 from graph_model import schema as s
 from ingest import contract as c
@@ -34,12 +41,18 @@ from ingest.er_context import (
     person_context,
     prior_context_records,
 )
+from ingest.issues import FileRefused
+from ingest.readers import READERS
 from ingest.resolver import Resolution
 from ingest.validate import Record
 
 SPEC_NAMES = {c.COMPANIES: "company_cn", c.PERSONS: "person_cn"}
+# any table of records: no required columns, so the reader checks encoding and layout only
+ANY_RECORDS = c.FileKind(kind="records", zh="记录", description="records to resolve", columns=())
 LABELS = {c.COMPANIES: s.COMPANY, c.PERSONS: s.PERSON}
 MAX_PAIRS_IN_EVIDENCE = 5
+# an incremental batch reuses the last full run's model until the population has grown by a fifth
+REFRESH_GROWTH = 1.2
 
 PRIOR_RECORDS = (
     "MATCH (e:{label})-[:{derived}]->(sr:{sr} {{kind: $kind}}) "
@@ -67,8 +80,12 @@ class EntityResolutionResolver:
     batch: dict[str, list[Record]] = field(default_factory=dict)
     companies: CompanyIndex = field(default_factory=lambda: CompanyIndex({}, {}))
 
+    full: bool = False
+    state_dir: Path | None = None
+
     _context: list[Record] | None = None
     _prior: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _models: dict[str, _KeptModel] = field(default_factory=dict)
 
     def observe_batch(self, by_kind: dict[str, list[Record]]) -> None:
         """This ingest's records of every kind: party context is read from its relationship rows.
@@ -115,13 +132,18 @@ class EntityResolutionResolver:
                 splits=splits,
                 issued_ids=set(prior_map.values()),
             )
+        model = None if self.full or prior is None else self._model(kind, spec, frame)
         result = resolve(
             frame,
             spec,
             prior=prior,
             judgements=None if prior else judgements,
             splits=None if prior else splits,
+            changed=_changed(batch_keys, judgements, splits) if model is not None else None,
+            model=model,
         )
+        if model is None:  # trained on the whole population: the model later batches reuse
+            self._keep_model(kind, spec, result.model, frame)
         entity_of = entity_ids(kind, result.entities, set(prior_map.values()), frame_rows)
         if kind == c.COMPANIES:
             self.companies = company_index(entity_of, frame_rows)
@@ -134,6 +156,8 @@ class EntityResolutionResolver:
             "entities": len(set(entity_of.values())),
             "review_pairs": int(len(result.review_queue)),
             "moves": len(self.moves[kind]),
+            "re_resolved": int(result.stats["re_resolved"]),
+            "mode": "full" if model is None else "incremental",
         }
         return [
             Resolution(
@@ -142,6 +166,54 @@ class EntityResolutionResolver:
             )
             for rec in records
         ]
+
+    def _model_path(self, kind: str) -> Path | None:
+        return Path(self.state_dir) / f"{kind}.model.json" if self.state_dir else None
+
+    def _model(self, kind: str, spec: ResolutionSpec, frame: pd.DataFrame) -> FSModel | None:
+        """The kind's model from its last full run, if it still fits the population: trained with
+        this spec, on at least 1 / ``REFRESH_GROWTH`` of today's records, and on every field that
+        has values today (a source that brings phones for the first time needs a model that has
+        seen phones).  Otherwise None: this batch is resolved in full and the model retrained."""
+        if kind not in self._models and (path := self._model_path(kind)) and path.exists():
+            try:
+                saved = json.loads(path.read_text(encoding="utf-8"))
+                if (
+                    saved.get("spec_fingerprint") == spec.fingerprint()
+                    and saved.get("database") == self.database
+                ):
+                    self._models[kind] = _KeptModel(
+                        FSModel.from_dict(saved["model"]), int(saved["population"]), set(saved["fields"])
+                    )
+            except (OSError, ValueError, KeyError, TypeError):
+                pass
+        kept = self._models.get(kind)
+        # a graph smaller than the one the weights were trained on is another graph (records are
+        # never deleted): retrain
+        if kept is None or not kept.population <= len(frame) <= kept.population * REFRESH_GROWTH:
+            return None
+        if not _fields_with_values(spec, frame) <= kept.fields:
+            return None
+        return kept.model
+
+    def _keep_model(self, kind: str, spec: ResolutionSpec, model: FSModel, frame: pd.DataFrame) -> None:
+        """Keep a model learned from the data for later batches (not default priors: a first batch
+        of distinct records teaches nothing, and the next batch must train)."""
+        if str(model.training.get("method", "defaults")).startswith("defaults"):
+            self._models.pop(kind, None)
+            return
+        kept = _KeptModel(model, len(frame), _fields_with_values(spec, frame))
+        self._models[kind] = kept
+        if path := self._model_path(kind):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            payload = {
+                "spec_fingerprint": spec.fingerprint(),
+                "database": self.database,
+                "population": kept.population,
+                "fields": sorted(kept.fields),
+                "model": model.to_dict(),
+            }
+            path.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
 
     def _context_records(self) -> list[Record]:
         """Relationship rows of this ingest and of earlier batches (read once per run)."""
@@ -185,6 +257,56 @@ class EntityResolutionResolver:
                         )
                     )
         return judgements, splits
+
+
+@dataclass
+class _KeptModel:
+    model: FSModel
+    population: int
+    fields: set[str]
+
+
+def _fields_with_values(spec: ResolutionSpec, frame: pd.DataFrame) -> set[str]:
+    """The comparisons whose column has values on at least two records (so pairs can compare it)."""
+    return {
+        comp.name
+        for comp in spec.comparisons
+        if comp.column in frame.columns and int(frame[comp.column].notna().sum()) >= 2
+    }
+
+
+def _changed(batch: set[str], judgements: list[Judgement], splits: list[Split]) -> set[str]:
+    """What an incremental run re-resolves around: this batch's records and every record a reviewer
+    judged or split (judgements are few, and one made since the last run must take effect now)."""
+    out = set(batch)
+    for j in judgements:
+        out.update((j.record_id_a, j.record_id_b))
+    for sp in splits:
+        out.update(r for part in sp.parts for r in part)
+    return out
+
+
+def read_record_table(path: Path) -> pd.DataFrame:
+    """One CSV / XLSX / JSONL file of records read as ingest reads its sources (encoding detection,
+    header clean-up, malformed rows reported by row number), every value as text, blanks missing:
+    the reader ``riskgraph resolve`` hands to ``entity_resolution.cli_support.resolve_files``."""
+    path = Path(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        raise ValueError(
+            f"{path.name}: 不支持的文件类型 / unsupported file type (CSV, JSONL, XLSX: {', '.join(READERS)})"
+        )
+    try:
+        raw = reader(path, ANY_RECORDS)
+    except FileRefused as exc:
+        raise ValueError(str(exc)) from None
+    bad = next((r for r in raw.rows if r.problem is not None), None)
+    if bad is not None and bad.problem is not None:
+        raise ValueError(
+            f"{path.name} 第 {bad.row} 行无法读取 / row {bad.row} cannot be read: {bad.problem.message_en}"
+        )
+    rows = [{k: (None if v in ("", None) else str(v)) for k, v in r.values.items()} for r in raw.rows]
+    return pd.DataFrame(rows, columns=raw.columns or None).astype(object)
 
 
 def party_rows(

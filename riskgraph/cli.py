@@ -125,6 +125,11 @@ def ingest(
     encoding: str | None = typer.Option(None, "--encoding", help="force an encoding, e.g. big5 or gb18030"),
     decimal_comma: bool = typer.Option(False, "--decimal-comma", help="amounts written 1.234,50"),
     dry_run: bool = typer.Option(False, "--dry-run", help="read, check and report; write nothing"),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="re-resolve every loaded record and retrain (default: only what the batch affects)",
+    ),
 ) -> None:
     """Read, validate, resolve and load source files into the graph (see docs/data-interface.md)."""
     from ingest.cli import run_bulk_command, run_ingest_command
@@ -150,6 +155,8 @@ def ingest(
                 encoding=encoding,
                 decimal_comma=decimal_comma,
                 dry_run=dry_run,
+                full=full,
+                er_state_dir=s.var_dir / "er-state" / s.neo4j_database,
             )
         )
     if s.uses_external_server:
@@ -393,9 +400,10 @@ def resolve_cmd(
 ) -> None:
     """Entity resolution on files, without the database (see docs/entity-resolution.md)."""
     from entity_resolution.cli_support import resolve_files
+    from ingest.er_resolver import read_record_table
 
     try:
-        summary = resolve_files(files, spec, out, prior_dir=prior)
+        summary = resolve_files(files, spec, out, prior_dir=prior, read=read_record_table)
     except (OSError, ValueError, KeyError) as exc:
         _fail(f"实体解析失败 / entity resolution failed: {exc}")
     console.print(

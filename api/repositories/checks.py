@@ -11,6 +11,7 @@ from typing import Any
 from api.repositories.base import Neo4jRepository, jsonable
 from api.repositories.entities import EXACT_NAME, FULLTEXT, lucene_escape
 from api.repositories.graphview import node_public_id, primary_label
+from entity_resolution.normalize import company_name
 from graph_model import schema as S
 
 # one indexed seek per branch (an OR across properties would scan the label); null parameters match nothing
@@ -200,7 +201,14 @@ class CheckRepository(Neo4jRepository):
         self, name: str, kind: str | None, region: str | None, birth_date: str | None, limit: int
     ) -> list[dict[str, Any]]:
         """Exact-name hits, else fulltext hits; both filtered by the hints."""
-        rows = await self.read(EXACT_NAME, name=name, limit=limit, region=region, birth_date=birth_date)
+        rows = await self.read(
+            EXACT_NAME,
+            name=name,
+            name_norm=company_name(name),
+            limit=limit,
+            region=region,
+            birth_date=birth_date,
+        )
         if not rows:
             for label, index in ((S.COMPANY, "company_names"), (S.PERSON, "person_names")):
                 if kind and kind != label.lower():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 from typing import Any
 
 from stdnum.cn import ric, uscc
@@ -12,6 +11,7 @@ from stdnum.cn import ric, uscc
 from api.models.common import ENTITY_ID_PATTERN
 from api.repositories.base import Neo4jRepository, jsonable, parse_json
 from api.repositories.graphview import edge_view, node_view
+from entity_resolution.normalize import company_name, display_name
 from graph_model import schema as S
 
 #: relationship types a neighbourhood or path may follow (links between parties and their facts)
@@ -34,16 +34,9 @@ MAX_PATH_HOPS = 8
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    import opencc
-
-    return opencc.OpenCC("t2s")
-
-
 def normalize_name(text: str) -> str:
-    """NFKC, then traditional → simplified (OpenCC t2s), whitespace collapsed — as ingest does."""
-    return " ".join(_t2s().convert(unicodedata.normalize("NFKC", text)).split())
+    """The query as names are shown (entity_resolution.normalize.display_name, the one normalizer)."""
+    return display_name(text) or ""
 
 
 def lucene_escape(text: str) -> str:
@@ -91,7 +84,7 @@ WHERE ($region IS NULL OR e.region STARTS WITH $region)
 RETURN e {{ {_ENTITY_FIELDS}, score: score, matched_on: 'name' }} AS hit
 """
 EXACT_NAME = f"""
-MATCH (e:{S.COMPANY}) WHERE e.name = $name OR e.name_norm = $name
+MATCH (e:{S.COMPANY}) WHERE e.name = $name OR e.name_norm = $name_norm
 RETURN e {{ {_ENTITY_FIELDS}, score: 100.0, matched_on: 'name_exact' }} AS hit LIMIT $limit
 UNION
 MATCH (e:{S.PERSON} {{name: $name}})
@@ -189,7 +182,14 @@ class EntityRepository(Neo4jRepository):
         else:
             if not value:
                 return [], how
-            rows = await self.read(EXACT_NAME, name=value, limit=fetch, region=region, birth_date=birth_date)
+            rows = await self.read(
+                EXACT_NAME,
+                name=value,
+                name_norm=company_name(value),
+                limit=fetch,
+                region=region,
+                birth_date=birth_date,
+            )
             query = lucene_escape(value)
             for label, index in ((S.COMPANY, "company_names"), (S.PERSON, "person_names")):
                 if kind and kind != label.lower():
