@@ -30,6 +30,15 @@ def valid_at(var: str) -> str:
     )
 
 
+def listing_active(var: str) -> str:
+    """Cypher predicate: the listing ``var`` holds on ``$as_of`` (listed by then, not yet removed;
+    a listing removed before the as-of date is history, not a listing)."""
+    return (
+        f"({var}.list_date IS NULL OR {var}.list_date <= $as_of) "
+        f"AND ({var}.removal_date IS NULL OR {var}.removal_date > $as_of)"
+    )
+
+
 def read_columns(
     ctx: RuleContext, query: str, *, packed: tuple[str, ...] | None = None, **params: Any
 ) -> dict[str, list]:
@@ -146,8 +155,7 @@ def blacklist(ctx: RuleContext) -> dict[str, list[str]]:
             ctx,
             f"""
             MATCH (p)-[:{S.LISTED_AS}]->(e:{S.BLACKLIST_ENTRY})
-            WHERE (e.list_date IS NULL OR e.list_date <= $as_of)
-              AND (e.removal_date IS NULL OR e.removal_date > $as_of)
+            WHERE {listing_active("e")}
             RETURN p.entity_id AS id, collect(DISTINCT e.kind) AS kinds
             """,
         )
