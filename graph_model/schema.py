@@ -605,7 +605,9 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType(CONCERNS, (ALERT,), PARTY, "alert → entity it concerns.", zh="涉及"),
     RelType(RAISED_IN, (ALERT,), (RULE_RUN,), "alert → the runs that found it.", zh="产生于"),
     RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
-    RelType(HAS_PROFILE, PARTY, (RISK_PROFILE,), "entity → its risk profile (written by rules).", zh="风险画像"),
+    RelType(
+        HAS_PROFILE, PARTY, (RISK_PROFILE,), "entity → its risk profile (written by rules).", zh="风险画像"
+    ),
 )
 
 # --- API access control and reviewer input -------------------------------------------------------

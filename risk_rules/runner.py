@@ -205,7 +205,9 @@ def _profile_run(
     except Exception as exc:
         duration = time.perf_counter() - t0
         _finish_run(driver, database, run_id, "failed", int(duration * 1000), {"error": repr(exc)})
-        summary = RuleRunSummary(PROFILE_RULE_ID, FINDINGS_VERSION, run_id, "failed", duration, error=repr(exc))
+        summary = RuleRunSummary(
+            PROFILE_RULE_ID, FINDINGS_VERSION, run_id, "failed", duration, error=repr(exc)
+        )
         on_done(summary)
         return summary
     duration = time.perf_counter() - t0

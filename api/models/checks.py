@@ -114,7 +114,9 @@ class GuaranteeStructures(BaseModel):
         description="the circle containing the applicant (members within the "
         "searched radius) with its shortest cycle through it"
     )
-    chain: dict[str, Any] | None = Field(default=None, description="guarantee chain depth through the applicant")
+    chain: dict[str, Any] | None = Field(
+        default=None, description="guarantee chain depth through the applicant"
+    )
     fans: dict[str, Any] = Field(default_factory=dict, description="out- and in-degree of guarantees")
     leverage: dict[str, Any] | None = Field(default=None, description="total guaranteed ÷ net assets")
     searched_hops: int
@@ -127,7 +129,9 @@ class BlacklistProximity(BaseModel):
     hops: int | None
     run_id: str | None = None
     as_of: str | None = None
-    threshold: float | None = Field(default=None, description="the contagion rule's alert threshold: refer from here")
+    threshold: float | None = Field(
+        default=None, description="the contagion rule's alert threshold: refer from here"
+    )
     nearest: list[dict[str, Any]] = Field(description="nearest listed entities with their listings")
     paths: list[dict[str, Any]]
     searched_hops: int
@@ -154,6 +158,10 @@ class PreLoanResponse(BaseModel):
     guarantees: GuaranteeStructures | None
     blacklist: BlacklistProximity | None
     open_alerts: list[dict[str, Any]]
-    ownership: dict[str, Any] | None = Field(default=None, description="owners, controller, beneficial owners")
-    shared_contacts: list[dict[str, Any]] = Field(default_factory=list, description="entities sharing a contact")
+    ownership: dict[str, Any] | None = Field(
+        default=None, description="owners, controller, beneficial owners"
+    )
+    shared_contacts: list[dict[str, Any]] = Field(
+        default_factory=list, description="entities sharing a contact"
+    )
     bounds: dict[str, Any] = Field(description="the search limits used (hops, caps) — what was not looked at")

@@ -83,8 +83,21 @@ RETURN e {{ {_CANDIDATE}, score: score }} AS hit
 
 def _applicant(rec: Any) -> dict[str, Any]:
     """One APPLICANT record as plain data (its lists are positional to keep the query small)."""
-    row = jsonable({k: rec[k] for k in ("entity_id", "is_company", "name", "uscc", "id_number", "region",
-                                         "status", "birth_date")})
+    row = jsonable(
+        {
+            k: rec[k]
+            for k in (
+                "entity_id",
+                "is_company",
+                "name",
+                "uscc",
+                "id_number",
+                "region",
+                "status",
+                "birth_date",
+            )
+        }
+    )
     row["loans"] = [{"loan_id": x[0], "balance": x[1], "status": x[2]} for x in rec["loans"]]
     row["listings"] = [
         {"entry_id": x[0], "kind": x[1], "list_date": jsonable(x[2]), "authority": x[3]}
@@ -93,16 +106,29 @@ def _applicant(rec: Any) -> dict[str, Any]:
     groups: dict[str, dict[str, Any]] = {}
     for gid, name, run_id, member in rec["groups"]:
         # the pattern cannot reuse the applicant's own MEMBER_OF: it is added here
-        groups.setdefault(gid, {"group_id": gid, "name": name, "run_id": run_id, "members": [rec["entity_id"]]})
+        groups.setdefault(
+            gid, {"group_id": gid, "name": name, "run_id": run_id, "members": [rec["entity_id"]]}
+        )
         groups[gid]["members"].append(member)
     row["groups"] = list(groups.values())
     row["alerts"] = [
-        dict(zip(("alert_id", "rule_id", "severity", "entity_ids", "explanation_zh", "explanation_en"), x, strict=True))
+        dict(
+            zip(
+                ("alert_id", "rule_id", "severity", "entity_ids", "explanation_zh", "explanation_en"),
+                x,
+                strict=True,
+            )
+        )
         for x in rec["alerts"]
     ]
     p = rec["profile"][0] if rec["profile"] else None
     row["profile"] = (
-        {"body": json.loads(p[0]) if p[0] else None, "run_id": p[1], "as_of": jsonable(p[2]), "params_digest": p[3]}
+        {
+            "body": json.loads(p[0]) if p[0] else None,
+            "run_id": p[1],
+            "as_of": jsonable(p[2]),
+            "params_digest": p[3],
+        }
         if p
         else None
     )
@@ -160,5 +186,10 @@ class CheckRepository(Neo4jRepository):
                 best[h["entity_id"]] = h
         return sorted(
             best.values(),
-            key=lambda h: (h["matched_on"] != "name_exact", h["matched_on"] != "name_variant", -round(h["score"], 6), h["entity_id"]),
+            key=lambda h: (
+                h["matched_on"] != "name_exact",
+                h["matched_on"] != "name_variant",
+                -round(h["score"], 6),
+                h["entity_id"],
+            ),
         )

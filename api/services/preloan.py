@@ -73,7 +73,9 @@ def _refer(code: str, kind: str, zh: str, en: str, **evidence: Any) -> Conclusio
     return Conclusion(code, "refer", kind, zh, en, evidence)
 
 
-def _checked_identifier(raw: str | None, kind: str, out: list[Conclusion], code: str, zh: str, en: str, field: str) -> str | None:
+def _checked_identifier(
+    raw: str | None, kind: str, out: list[Conclusion], code: str, zh: str, en: str, field: str
+) -> str | None:
     """The identifier as looked up: normalized when it passes its check; otherwise it is still
     looked up as given (upper-cased), and a `refer` conclusion says that it failed the check."""
     if not raw:
@@ -117,28 +119,56 @@ class PreLoanCheck:
         self.database = database
 
     # --- resolution --------------------------------------------------------------------------
-    async def resolve(self, req: PreLoanRequest) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]], list[Conclusion]]:
+    async def resolve(
+        self, req: PreLoanRequest
+    ) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]], list[Conclusion]]:
         """(resolution, the applicant row with profile and facts, candidates, conclusions)."""
         a = req.applicant
         out: list[Conclusion] = []
-        uscc = _checked_identifier(a.uscc, "uscc", out, "invalid_uscc", "统一社会信用代码校验失败。",
-                                   "The USCC fails its check digit.", "applicant.uscc")
-        ric = _checked_identifier(a.resident_id, "id_number", out, "invalid_resident_id", "身份证号码校验失败。",
-                                  "The resident ID fails its check.", "applicant.resident_id")
+        uscc = _checked_identifier(
+            a.uscc,
+            "uscc",
+            out,
+            "invalid_uscc",
+            "统一社会信用代码校验失败。",
+            "The USCC fails its check digit.",
+            "applicant.uscc",
+        )
+        ric = _checked_identifier(
+            a.resident_id,
+            "id_number",
+            out,
+            "invalid_resident_id",
+            "身份证号码校验失败。",
+            "The resident ID fails its check.",
+            "applicant.resident_id",
+        )
         if uscc or ric or a.entity_id:
             rows = await self.repo.applicant(uscc=uscc, ric=ric, entity_id=a.entity_id)
             if len(rows) == 1:
                 return "resolved", rows[0], [], out
             if len(rows) > 1:
                 cands = [_candidate(r) for r in rows]
-                out.append(_refer("applicant_ambiguous", "resolution", "申请人标识对应多个实体，需人工确认。",
-                                  "The applicant's identifiers match several entities; a person must decide.",
-                                  candidates=[c["entity_id"] for c in cands]))
+                out.append(
+                    _refer(
+                        "applicant_ambiguous",
+                        "resolution",
+                        "申请人标识对应多个实体，需人工确认。",
+                        "The applicant's identifiers match several entities; a person must decide.",
+                        candidates=[c["entity_id"] for c in cands],
+                    )
+                )
                 return "ambiguous", None, cands, out
             if not a.name:
-                out.append(_refer("applicant_not_found", "resolution", "图谱中找不到申请人，不能自动通过。",
-                                  "The applicant is not in the graph; it cannot pass automatically.",
-                                  identifiers=sorted(k for k in ("uscc", "resident_id", "entity_id") if getattr(a, k))))
+                out.append(
+                    _refer(
+                        "applicant_not_found",
+                        "resolution",
+                        "图谱中找不到申请人，不能自动通过。",
+                        "The applicant is not in the graph; it cannot pass automatically.",
+                        identifiers=sorted(k for k in ("uscc", "resident_id", "entity_id") if getattr(a, k)),
+                    )
+                )
                 return "not_found", None, [], out
         name = normalize_name(a.name or "")
         birth = a.hints.birth_date.isoformat() if a.hints.birth_date else None
@@ -155,52 +185,86 @@ class PreLoanCheck:
             if rows:
                 how = "已记录的名称变体" if chosen["matched_on"] == "name_variant" else "名称"
                 how_en = "a recorded name variant" if chosen["matched_on"] == "name_variant" else "name"
-                out.append(Conclusion("resolved_by_name", "info", "resolution",
-                                      f"申请人仅按{how}（及提示）确定为 {C.label(chosen['name'], chosen['entity_id'])}。",
-                                      f"The applicant was resolved by {how_en} (and hints) only, as "
-                                      f"{C.label(chosen['name'], chosen['entity_id'])}.",
-                                      {"name": name, "matched_on": chosen["matched_on"],
-                                       "hints": a.hints.model_dump(mode="json", exclude_none=True)}))
+                out.append(
+                    Conclusion(
+                        "resolved_by_name",
+                        "info",
+                        "resolution",
+                        f"申请人仅按{how}（及提示）确定为 {C.label(chosen['name'], chosen['entity_id'])}。",
+                        f"The applicant was resolved by {how_en} (and hints) only, as "
+                        f"{C.label(chosen['name'], chosen['entity_id'])}.",
+                        {
+                            "name": name,
+                            "matched_on": chosen["matched_on"],
+                            "hints": a.hints.model_dump(mode="json", exclude_none=True),
+                        },
+                    )
+                )
                 return "resolved", rows[0], [], out
         if not cands:
-            out.append(_refer("applicant_not_found", "resolution", "图谱中找不到申请人，不能自动通过。",
-                              "The applicant is not in the graph; it cannot pass automatically.", name=name))
+            out.append(
+                _refer(
+                    "applicant_not_found",
+                    "resolution",
+                    "图谱中找不到申请人，不能自动通过。",
+                    "The applicant is not in the graph; it cannot pass automatically.",
+                    name=name,
+                )
+            )
             return "not_found", None, [], out
         cands = [_candidate(c) for c in cands[: self.b.max_candidates]]
         listed = ", ".join(C.label(c["name"], c["entity_id"]) for c in cands)
         if len(cands) == 1:
-            out.append(_refer("applicant_uncertain", "resolution",
-                              f"申请人名称只与一个候选实体近似（{listed}），需人工确认。",
-                              f"The applicant's name only resembles one candidate ({listed}); a person must confirm it.",
-                              candidates=[c["entity_id"] for c in cands]))
+            out.append(
+                _refer(
+                    "applicant_uncertain",
+                    "resolution",
+                    f"申请人名称只与一个候选实体近似（{listed}），需人工确认。",
+                    f"The applicant's name only resembles one candidate ({listed}); a person must confirm it.",
+                    candidates=[c["entity_id"] for c in cands],
+                )
+            )
         else:
-            out.append(_refer("applicant_ambiguous", "resolution",
-                              f"申请人名称对应多个候选实体（{listed}），需人工确认。",
-                              f"The applicant's name matches several candidates ({listed}); a person must decide.",
-                              candidates=[c["entity_id"] for c in cands]))
+            out.append(
+                _refer(
+                    "applicant_ambiguous",
+                    "resolution",
+                    f"申请人名称对应多个候选实体（{listed}），需人工确认。",
+                    f"The applicant's name matches several candidates ({listed}); a person must decide.",
+                    candidates=[c["entity_id"] for c in cands],
+                )
+            )
         return "ambiguous", None, cands, out
 
     # --- the profile, fresh ------------------------------------------------------------------
     async def _profile(self, app: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(profile body, freshness). Stored when still valid, otherwise recomputed live."""
-        stored = app.get("profile")
-        run = app.get("profile_run")
+        stored: dict[str, Any] | None = app.get("profile")
+        run: dict[str, Any] | None = app.get("profile_run")
         fresh = app.get("fresh") or []
-        usable = (
+        kept = None
+        if (
             stored is not None
             and stored.get("body") is not None
             and run is not None
             and stored.get("params_digest") == self.fp.digest()
-        )
-        if usable and not fresh:
-            return stored["body"], self._as_of_run(run, stored)
+        ):
+            kept = (stored["body"], self._as_of_run(run, stored))
+        if kept is not None and not fresh:
+            return kept
         if self.sync_driver is None:
             raise RuntimeError("the live recompute needs a synchronous driver")
         body, touched = await asyncio.to_thread(
-            live_profile, self.sync_driver, self.database, app["entity_id"], self.cfg, list(fresh), self.b.live
+            live_profile,
+            self.sync_driver,
+            self.database,
+            app["entity_id"],
+            self.cfg,
+            list(fresh),
+            self.b.live,
         )
-        if usable and not touched:
-            return stored["body"], self._as_of_run(run, stored)
+        if kept is not None and not touched:
+            return kept
         reason = "no_profile" if stored is None else ("new_facts" if touched else "parameters_changed")
         return body, {"source": "live", "label": "live", "reason": reason, "fresh_batches": list(fresh)[:20]}
 
@@ -243,13 +307,16 @@ class PreLoanCheck:
         result["checked_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
         return result
 
-    async def _about(self, req: PreLoanRequest, app: dict[str, Any], result: dict[str, Any]) -> list[Conclusion]:
+    async def _about(
+        self, req: PreLoanRequest, app: dict[str, Any], result: dict[str, Any]
+    ) -> list[Conclusion]:
         eid, name = app["entity_id"], app.get("name")
         body, freshness = await self._profile(app)
         result["freshness"] = freshness
         tag = freshness["label"]
         result["applicant"] = {
-            k: app.get(k) for k in ("entity_id", "name", "uscc", "id_number", "region", "status", "birth_date")
+            k: app.get(k)
+            for k in ("entity_id", "name", "uscc", "id_number", "region", "status", "birth_date")
         }
         result["applicant"]["kind"] = "company" if app.get("is_company") else "person"
         own = C.own_facts(eid, name, app.get("status"), app.get("loans") or [], app.get("listings") or [])
@@ -267,9 +334,16 @@ class PreLoanCheck:
         )
         result["limits"] = [
             {
-                "name": c.name, "source": c.source, "numerator": c.numerator, "requested": c.requested,
-                "denominator": c.denominator, "denominator_name": c.denominator_name, "ratio": c.ratio,
-                "limit": c.limit, "breach": c.breach, "headroom": c.headroom,
+                "name": c.name,
+                "source": c.source,
+                "numerator": c.numerator,
+                "requested": c.requested,
+                "denominator": c.denominator,
+                "denominator_name": c.denominator_name,
+                "ratio": c.ratio,
+                "limit": c.limit,
+                "breach": c.breach,
+                "headroom": c.headroom,
                 "members": member_of.get(c.name, [])[:200],
             }
             for c in checks
@@ -291,9 +365,8 @@ class PreLoanCheck:
         result["open_alerts"] = app.get("alerts") or []
         result["ownership"] = {k: ownership.get(k) for k in ("owners", "controller", "beneficial_owners")}
         result["shared_contacts"] = body.get("shared_contacts") or []
-        derived = (
-            C.guarantees(eid, name, g, self.fp)
-            + C.contagion(eid, name, body.get("contagion") or {}, self.fp)
+        derived = C.guarantees(eid, name, g, self.fp) + C.contagion(
+            eid, name, body.get("contagion") or {}, self.fp
         )
         derived = [_tagged(c, tag) for c in derived]
         limit_found = [_tagged(c, f"{tag}; requested amount added now") for c in limit_found]
@@ -321,19 +394,30 @@ class PreLoanCheck:
         }
         for w in written:
             if sorted(w.get("members") or []) == sorted(members):
-                out.update(group_id=w["group_id"], source="rule_run", name=w.get("name"), run_id=w.get("run_id"))
+                out.update(
+                    group_id=w["group_id"], source="rule_run", name=w.get("name"), run_id=w.get("run_id")
+                )
         return out
 
     @staticmethod
-    def _exposure(eid: str, name: str | None, borrower_loans: float, body: dict[str, Any], req: PreLoanRequest) -> dict[str, Any]:
+    def _exposure(
+        eid: str, name: str | None, borrower_loans: float, body: dict[str, Any], req: PreLoanRequest
+    ) -> dict[str, Any]:
         g = body.get("group")
 
         def rows(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
-            bal = {m["entity_id"]: (borrower_loans if m["entity_id"] == eid else float(m.get("balance") or 0.0)) for m in members}
+            bal = {
+                m["entity_id"]: (borrower_loans if m["entity_id"] == eid else float(m.get("balance") or 0.0))
+                for m in members
+            }
             total = sum(bal.values()) or 1.0
             return [
-                {"entity_id": m["entity_id"], "name": m.get("name"), "balance": bal[m["entity_id"]],
-                 "share": round(bal[m["entity_id"]] / total, 6)}
+                {
+                    "entity_id": m["entity_id"],
+                    "name": m.get("name"),
+                    "balance": bal[m["entity_id"]],
+                    "share": round(bal[m["entity_id"]] / total, 6),
+                }
                 for m in members[:50]
             ]
 
@@ -342,7 +426,9 @@ class PreLoanCheck:
             group_rows = rows(g.get("members") or [])
             group = {
                 "group_id": g["group_id"],
-                "loans": sum(float(m.get("balance") or 0.0) for m in g.get("members") or [] if m["entity_id"] != eid)
+                "loans": sum(
+                    float(m.get("balance") or 0.0) for m in g.get("members") or [] if m["entity_id"] != eid
+                )
                 + borrower_loans,
                 "members": group_rows,
                 "members_total": len(g.get("members") or []),
@@ -359,14 +445,20 @@ class PreLoanCheck:
             "off-balance bank guarantees are not in the graph",
         }
 
-    def _blacklist(self, eid: str, app: dict[str, Any], body: dict[str, Any], freshness: dict[str, Any]) -> dict[str, Any]:
+    def _blacklist(
+        self, eid: str, app: dict[str, Any], body: dict[str, Any], freshness: dict[str, Any]
+    ) -> dict[str, Any]:
         listings = app.get("listings") or []
         c = body.get("contagion") or {}
         if listings:
             return {
-                "source": "self_listed", "score": 1.0, "hops": 0,
+                "source": "self_listed",
+                "score": 1.0,
+                "hops": 0,
                 "nearest": [{"entity_id": eid, "name": app.get("name"), "listings": listings}],
-                "paths": [], "searched_hops": self.fp.contagion.max_hops, "truncated": bool(body.get("truncated")),
+                "paths": [],
+                "searched_hops": self.fp.contagion.max_hops,
+                "truncated": bool(body.get("truncated")),
             }
         paths = c.get("paths") or []
         nearest = sorted({p["nodes"][0]: (p.get("names") or [None])[0] for p in paths}.items())
@@ -378,7 +470,11 @@ class PreLoanCheck:
             "as_of": freshness.get("as_of"),
             "threshold": self.fp.contagion.threshold,
             "nearest": [
-                {"entity_id": e, "name": n, "listing_kinds": next((p.get("listing_kinds") for p in paths if p["nodes"][0] == e), [])}
+                {
+                    "entity_id": e,
+                    "name": n,
+                    "listing_kinds": next((p.get("listing_kinds") for p in paths if p["nodes"][0] == e), []),
+                }
                 for e, n in nearest
             ],
             "paths": paths,

@@ -65,7 +65,11 @@ def verdict(conclusions: list[Conclusion]) -> Effect | Literal["pass"]:
 
 # --- the applicant's own facts (always read at check time) -------------------------------------
 def own_facts(
-    eid: str, name: str | None, status: str | None, loans: list[dict[str, Any]], listings: list[dict[str, Any]]
+    eid: str,
+    name: str | None,
+    status: str | None,
+    loans: list[dict[str, Any]],
+    listings: list[dict[str, Any]],
 ) -> list[Conclusion]:
     out: list[Conclusion] = []
     who = label(name, eid)
@@ -199,7 +203,9 @@ def limits(
         if severity is None:
             continue
         title = LIMIT_NAMES_ZH.get(c.name, c.name)
-        arithmetic = f"({fmt_cny(c.numerator)} + {fmt_cny(c.requested)}) / {fmt_cny(c.denominator)} = {c.ratio:.4%}"
+        arithmetic = (
+            f"({fmt_cny(c.numerator)} + {fmt_cny(c.requested)}) / {fmt_cny(c.denominator)} = {c.ratio:.4%}"
+        )
         row = {**check_json(c), "requested": c.requested, "members": member_of.get(c.name, [])[:50]}
         evidence = {"limit": row, "arithmetic": arithmetic, "severity": severity}
         if c.breach:
@@ -324,8 +330,13 @@ def contagion(eid: str, name: str | None, c: dict[str, Any], fp: FindingParams) 
     p = fp.contagion
     best = (c.get("paths") or [{}])[0]
     text = " — ".join(label(n, e) for e, n in zip(best.get("nodes", []), best.get("names", []), strict=False))
-    evidence = {"score": score, "measure": c.get("measure"), "hops": c.get("hops"), "threshold": p.threshold,
-                "paths": c.get("paths") or []}
+    evidence = {
+        "score": score,
+        "measure": c.get("measure"),
+        "hops": c.get("hops"),
+        "threshold": p.threshold,
+        "paths": c.get("paths") or [],
+    }
     who = label(name, eid)
     if score >= p.threshold:
         return [
@@ -371,14 +382,20 @@ def open_alerts(eid: str, alerts: list[dict[str, Any]]) -> list[Conclusion]:
     return out
 
 
-def decisive_first(conclusions: list[Conclusion], limit: int = 5) -> tuple[list[Conclusion], dict[str, list[Conclusion]]]:
+def decisive_first(
+    conclusions: list[Conclusion], limit: int = 5
+) -> tuple[list[Conclusion], dict[str, list[Conclusion]]]:
     """(the at most ``limit`` decisive conclusions, the rest grouped by kind). Decisive: the
     strongest effects first, then the applicant's own facts, limits, guarantee motifs and
     contagion before anything else."""
     order = sorted(
         conclusions,
-        key=lambda c: (EFFECT_ORDER[c.effect], KINDS.index(c.kind) if c.kind in KINDS else len(KINDS), c.code,
-                       str(sorted(c.evidence.items()))),
+        key=lambda c: (
+            EFFECT_ORDER[c.effect],
+            KINDS.index(c.kind) if c.kind in KINDS else len(KINDS),
+            c.code,
+            str(sorted(c.evidence.items())),
+        ),
     )
     head, rest = order[:limit], order[limit:]
     grouped: dict[str, list[Conclusion]] = {}

@@ -92,9 +92,7 @@ class FindingParams:
 
     def digest(self) -> str:
         """Hash of every parameter: a profile computed under other parameters is stale."""
-        payload = {
-            k: getattr(self, k).model_dump(mode="json") for k in self.__dataclass_fields__
-        }
+        payload = {k: getattr(self, k).model_dump(mode="json") for k in self.__dataclass_fields__}
         return hashlib.sha1(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

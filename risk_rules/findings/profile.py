@@ -86,7 +86,9 @@ def shared_contact_map(linkage: LinkGraph | None) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def contagion_scores(linkage: LinkGraph, listed: dict[str, list[str]], fp: FindingParams) -> ContagionResult | None:
+def contagion_scores(
+    linkage: LinkGraph, listed: dict[str, list[str]], fp: FindingParams
+) -> ContagionResult | None:
     """The contagion rule's computation (seed weights, algorithm, parameters) on ``linkage``."""
     p = fp.contagion
     seeds = {
@@ -229,7 +231,12 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
                     "kinds": list(rp.kinds),
                     "paths": [
                         [
-                            {"source": s.source, "relation": s.relation, "target": s.target, "detail": s.detail}
+                            {
+                                "source": s.source,
+                                "relation": s.relation,
+                                "target": s.target,
+                                "detail": s.detail,
+                            }
                             for s in path
                         ]
                         for path in rp.reasons
@@ -266,7 +273,15 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
 def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
     G = hood.guarantees
     if eid not in G:
-        return {"given": [], "received": [], "mutual": [], "circle": None, "chain": None, "fans": {}, "leverage": None}
+        return {
+            "given": [],
+            "received": [],
+            "mutual": [],
+            "circle": None,
+            "chain": None,
+            "fans": {},
+            "leverage": None,
+        }
     given = [
         {
             "borrower": v,
@@ -296,9 +311,7 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
             "amount_ba": m.amount_ba,
         }
         for m in mutual_guarantees(local)
-        if eid in (m.a, m.b)
-        and m.amount_ab >= fp.mutual.min_amount
-        and m.amount_ba >= fp.mutual.min_amount
+        if eid in (m.a, m.b) and m.amount_ab >= fp.mutual.min_amount and m.amount_ba >= fp.mutual.min_amount
     ]
     circle = None
     c = pre.circles.get(eid)
@@ -327,7 +340,9 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
             "total_guaranteed": total,
             "net_assets": na,
             "ratio": (total / na) if na and na > 0 else None,
-            "status": "ok" if na and na > 0 else ("missing_net_assets" if na is None else "non_positive_net_assets"),
+            "status": "ok"
+            if na and na > 0
+            else ("missing_net_assets" if na is None else "non_positive_net_assets"),
         }
     return {
         "given": given,
@@ -373,8 +388,7 @@ def _group_part(eid: str, hood: Hood, pre: Precomputed) -> dict[str, Any] | None
         "controller_ids": sorted({p for block in g.controllers for p in block}),
         "size": len(g.members),
         "members": [
-            {"entity_id": m, "name": _name(hood, m), "balance": bal}
-            for m, bal, _ in exp.per_member[:2000]
+            {"entity_id": m, "name": _name(hood, m), "balance": bal} for m, bal, _ in exp.per_member[:2000]
         ],
         "loans": exp.loans,
         "missing": list(exp.missing),

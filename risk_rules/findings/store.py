@@ -53,7 +53,9 @@ RETURN xs
 
 
 def profile_hash(body: dict[str, Any], digest: str) -> str:
-    payload = json.dumps([FINDINGS_VERSION, rule_versions(), digest, body], sort_keys=True, ensure_ascii=False)
+    payload = json.dumps(
+        [FINDINGS_VERSION, rule_versions(), digest, body], sort_keys=True, ensure_ascii=False
+    )
     return hashlib.sha1(payload.encode("utf-8")).hexdigest()
 
 
@@ -75,7 +77,9 @@ def run_hood(ctx: RuleContext, fp: FindingParams) -> tuple[Hood, dict[str, list[
     e = guarantee_edges(ctx)
     facts = entity_facts(ctx)
     G: nx.DiGraph = nx.DiGraph()
-    for g, b, amount, contracts in zip(e.guarantor.tolist(), e.borrower.tolist(), e.amount.tolist(), e.contracts, strict=True):
+    for g, b, amount, contracts in zip(
+        e.guarantor.tolist(), e.borrower.tolist(), e.amount.tolist(), e.contracts, strict=True
+    ):
         G.add_edge(g, b, amount=0.0 if amount != amount else float(amount), contracts=list(contracts or []))
     for n, attrs in G.nodes(data=True):
         if n in facts.net_assets:
@@ -119,8 +123,12 @@ def write_profiles(
     hood, shared = run_hood(ctx, fp)
     contagion = _contagion(ctx, hood, fp)
     pre = precompute(hood, fp, controllers=controllers(ctx), contagion=contagion, shared_contacts=shared)
-    touched = set(hood.ownership.graph) | set(hood.guarantees) | set(hood.loans) | set(hood.listed) | set(shared)
-    touched |= {p for p, _, _ in hood.ownership.positions} | {x for a, b, _ in hood.ownership.family for x in (a, b)}
+    touched = (
+        set(hood.ownership.graph) | set(hood.guarantees) | set(hood.loans) | set(hood.listed) | set(shared)
+    )
+    touched |= {p for p, _, _ in hood.ownership.positions} | {
+        x for a, b, _ in hood.ownership.family for x in (a, b)
+    }
     if contagion is not None:
         touched |= {s.entity for s in contagion.scores if s.paths or s.is_seed}
     ids = sorted(touched)
@@ -129,7 +137,9 @@ def write_profiles(
     for g in pre.groups.values():
         referenced.update(g.members)
     if contagion is not None:
-        referenced.update(x for s in contagion.scores if s.entity in touched for p in s.paths for x in p.nodes)
+        referenced.update(
+            x for s in contagion.scores if s.entity in touched for p in s.paths for x in p.nodes
+        )
     hood.names = names_of(ctx, sorted(referenced))
     t0 = time.perf_counter()
     counts = ProfileCounts()
@@ -145,7 +155,11 @@ def write_profiles(
                 )
             }
             rows = [
-                {"entity_id": eid, "hash": hashes[eid], "body": json.dumps(bodies[eid], ensure_ascii=False, sort_keys=True)}
+                {
+                    "entity_id": eid,
+                    "hash": hashes[eid],
+                    "body": json.dumps(bodies[eid], ensure_ascii=False, sort_keys=True),
+                }
                 for eid in chunk
                 if stored.get(eid) != hashes[eid]
             ]
@@ -181,5 +195,7 @@ def write_profiles(
             ids=ids,
         ).single()
         counts.removed = int(rec["n"]) if rec else 0
-    progress(f"profiles: {counts.written} written, {counts.unchanged} unchanged in {time.perf_counter() - t0:.1f} s")
+    progress(
+        f"profiles: {counts.written} written, {counts.unchanged} unchanged in {time.perf_counter() - t0:.1f} s"
+    )
     return counts
