@@ -12,6 +12,7 @@ from risk_rules.config import load_config
 from risk_rules.findings.live import live_profile
 from risk_rules.framework import RuleContext
 from risk_rules.projection import blacklist
+from tests.api.conftest import auth
 from tests.api.findings_world import all_reasons, check, profile_body, reset, run_all
 from tests.risk_rules.rulekit import GraphSpec, alerts
 
@@ -100,7 +101,30 @@ def test_a_recorded_name_variant_resolves_to_its_one_company(world, client, keys
     b = check(client, keys, {"name": "嘉兴庚精密机械（集团）有限公司", "kind": "company"})
     assert b["resolution"] == "resolved" and b["applicant"]["entity_id"] == "C:VARIANT"
     assert all_reasons(b)["resolved_by_name"]["evidence"]["matched_on"] == "name_variant"
-    one = check(client, keys, {"name": "嘉兴庚精密", "kind": "company"})  # only this company shares its bigrams
+    one = check(
+        client, keys, {"name": "嘉兴庚精密", "kind": "company"}
+    )  # only this company shares its bigrams
     assert [c["entity_id"] for c in one["candidates"]] == ["C:VARIANT"] and one["verdict"] == "refer"
     # one approximate candidate is never "several candidates"
     assert "applicant_uncertain" in all_reasons(one) and "several" not in str(one["reasons"])
+
+
+def test_a_saturated_admission_limit_answers_503_with_retry_after(world, client, keys):
+    from api.routers.checks import Admission
+
+    app = client.app
+    saved = getattr(app.state, "check_admission", None)
+    app.state.check_admission = adm = Admission(1)
+    try:
+        adm.in_flight = 1  # one check in flight fills the deliberately small limit
+        r = client.post(
+            "/v1/checks/pre-loan",
+            json={"application_ref": "LA-F-9", "applicant": {"entity_id": "C:HALF"}, "requested_amount": 1.0},
+            headers=auth(keys, "service", purpose=None),
+        )
+        assert r.status_code == 503 and r.headers["retry-after"] == "1", r.text
+        assert r.json()["type"].endswith("overloaded")
+        adm.in_flight = 0
+        assert check(client, keys, {"entity_id": "C:HALF"})["verdict"] == "refer"
+    finally:
+        app.state.check_admission = saved

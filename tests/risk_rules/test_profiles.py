@@ -111,3 +111,21 @@ def test_a_changed_fact_rewrites_only_the_profiles_it_changes(graph: GraphSpec, 
     assert third.derived["written"] == 2 and third.derived["unchanged"] == 5
     far = _profiles(clean_graph)["C:FAR"]["body"]["guarantees"]
     assert [m["other"] for m in far["mutual"]] == ["C:FAR2"] and far["circle"]["size"] == 2
+
+
+def test_the_live_recompute_gives_the_run_profile(graph: GraphSpec, clean_graph: Driver) -> None:
+    """Same functions, same parameters: the check's live profile equals the run's on a small world
+    (the PPR score aside, which depends on the ball it is computed on)."""
+    from risk_rules.findings.live import live_profile
+
+    _world(graph)
+    graph.write(clean_graph)
+    _run(clean_graph)
+    stored = _profiles(clean_graph)
+    for eid in ("C:A", "C:B", "C:C", "P:BOSS"):
+        live, touched = live_profile(clean_graph, "neo4j", eid, load_config(), [], as_of=AS_OF)
+        run = stored[eid]["body"]
+        assert not touched
+        for part in (run, live):
+            part["contagion"].pop("ppr")
+        assert live == run, eid
