@@ -75,6 +75,7 @@ ALERT = "Alert"
 RULE_RUN = "RuleRun"
 GROUP = "Group"
 RISK_SCORE = "RiskScore"
+RISK_PROFILE = "RiskProfile"
 USER = "User"
 API_KEY = "ApiKey"
 REVIEW_JUDGEMENT = "ReviewJudgement"
@@ -101,6 +102,7 @@ MEMBER_OF = "MEMBER_OF"
 CONCERNS = "CONCERNS"
 RAISED_IN = "RAISED_IN"
 SCORED = "SCORED"
+HAS_PROFILE = "HAS_PROFILE"
 HAS_API_KEY = "HAS_API_KEY"
 JUDGES = "JUDGES"
 DISPUTES = "DISPUTES"
@@ -387,6 +389,25 @@ NODES: tuple[NodeType, ...] = (
             Prop("as_of", "date", "as-of date"),
         ),
     ),
+    NodeType(
+        RISK_PROFILE,
+        "entity_id",
+        "What the rules found about one entity, with the evidence (group, related parties, guarantee "
+        "motifs, owners and controller, contagion paths, shared contacts, exposure sums); rewritten only "
+        "when its content changes.",
+        zh="风险画像",
+        properties=(
+            Prop("entity_id", "string", "the entity profiled", required=True),
+            Prop("body", "string", "JSON: the findings and their evidence"),
+            Prop("profile_hash", "string", "hash of body, rule versions and parameters"),
+            Prop("run_id", "string", "the profile run that wrote this content", indexed=True),
+            Prop("as_of", "date", "as-of date of that run"),
+            Prop("rule_versions", "string", "JSON: version of every rule the profile reflects"),
+            Prop("findings_version", "string", "version of the profile's shape"),
+            Prop("params_digest", "string", "hash of the rule parameters it was computed with"),
+            Prop("computed_at", "datetime", "when this content was written"),
+        ),
+    ),
     # --- API access control and reviewer input (written by the API) ---------------------------
     NodeType(
         USER,
@@ -669,6 +690,9 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType(CONCERNS, (ALERT,), PARTY, "alert → entity it concerns.", zh="涉及"),
     RelType(RAISED_IN, (ALERT,), (RULE_RUN,), "alert → the runs that found it.", zh="产生于"),
     RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
+    RelType(
+        HAS_PROFILE, PARTY, (RISK_PROFILE,), "entity → its risk profile (written by rules).", zh="风险画像"
+    ),
     # --- API access control and reviewer input ---------------------------------------------
     RelType(HAS_API_KEY, (USER,), (API_KEY,), "user → an API key issued to them.", zh="持有密钥"),
     RelType(

@@ -185,6 +185,7 @@ def make_rules_app(
                 on_start=on_start,
                 on_done=on_done,
                 on_progress=lambda m: progress.update(task, description=m),
+                profiles=not rule,  # a full run also reconciles the risk profiles
             )
             progress.update(task, total=len(summaries), completed=len(summaries), description="done")
         console.print(table)

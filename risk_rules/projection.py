@@ -30,6 +30,15 @@ def valid_at(var: str) -> str:
     )
 
 
+def listing_active(var: str) -> str:
+    """Cypher predicate: the listing ``var`` holds on ``$as_of`` (listed by then, not yet removed;
+    a listing removed before the as-of date is history, not a listing)."""
+    return (
+        f"({var}.list_date IS NULL OR {var}.list_date <= $as_of) "
+        f"AND ({var}.removal_date IS NULL OR {var}.removal_date > $as_of)"
+    )
+
+
 def read_columns(
     ctx: RuleContext, query: str, *, packed: tuple[str, ...] | None = None, **params: Any
 ) -> dict[str, list]:
@@ -77,6 +86,7 @@ class GuaranteeEdges:
     guarantor: np.ndarray  # object array of entity ids
     borrower: np.ndarray
     amount: np.ndarray  # float64, NaN when unknown
+    contracts: list[list[str]]  # contract ids per pair (at most five), the evidence profiles show
 
 
 def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
@@ -89,9 +99,10 @@ def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
             MATCH (g)-[r:{S.GUARANTEES}]->(b)
             WHERE {valid_at("r")}
             WITH g.entity_id AS g, b.entity_id AS b, r
-            RETURN g, b, sum(coalesce(r.amount, 0.0)) AS amount
+            RETURN g, b, sum(coalesce(r.amount, 0.0)) AS amount,
+                   collect(r.contract_id)[..5] AS contracts
             """,
-            packed=("g", "b", "amount"),
+            packed=("g", "b", "amount", "contracts"),
         )
         # sorted by (guarantor, borrower): evidence must not depend on the database's row order
         order = sorted(range(len(cols["g"])), key=lambda i: (cols["g"][i], cols["b"][i]))
@@ -99,6 +110,7 @@ def guarantee_edges(ctx: RuleContext) -> GuaranteeEdges:
             np.asarray([cols["g"][i] for i in order], dtype=object),
             np.asarray([cols["b"][i] for i in order], dtype=object),
             np.asarray([cols["amount"][i] for i in order], dtype=np.float64),
+            [cols["contracts"][i] for i in order],
         )
 
     return ctx.cached("guarantee_edges", load)
@@ -143,8 +155,7 @@ def blacklist(ctx: RuleContext) -> dict[str, list[str]]:
             ctx,
             f"""
             MATCH (p)-[:{S.LISTED_AS}]->(e:{S.BLACKLIST_ENTRY})
-            WHERE (e.list_date IS NULL OR e.list_date <= $as_of)
-              AND (e.removal_date IS NULL OR e.removal_date > $as_of)
+            WHERE {listing_active("e")}
             RETURN p.entity_id AS id, collect(DISTINCT e.kind) AS kinds
             """,
         )

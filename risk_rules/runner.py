@@ -85,8 +85,9 @@ def _release_cache(ctx: RuleContext, remaining: list[Rule[Any]]) -> None:
     if any(x is None for x in reads):
         return
     keep: set[str] = set().union(*(x for x in reads if x is not None))
-    # a parameterised projection is cached as "name:argument" (groups:2): kept by its name
-    dropped = [k for k in ctx.cache if k.split(":", 1)[0] not in keep]
+    # a parameterised projection is cached as "name:argument" (groups:2): kept by its name;
+    # results rules leave for the profile step (risk_rules.findings) stay until the run ends
+    dropped = [k for k in ctx.cache if k.split(":", 1)[0] not in keep and not k.startswith("findings.")]
     for k in dropped:
         del ctx.cache[k]
     if dropped:
@@ -103,8 +104,12 @@ def run_rules(
     on_start: Callable[[Rule[Any]], None] = lambda _r: None,
     on_done: Callable[[RuleRunSummary], None] = lambda _s: None,
     on_progress: Callable[[str], None] = lambda _m: None,
+    profiles: bool = False,
 ) -> list[RuleRunSummary]:
-    """Run the given rules (default: every enabled rule) as of ``as_of`` (default: today)."""
+    """Run the given rules (default: every enabled rule) as of ``as_of`` (default: today).
+
+    With ``profiles`` the run ends by reconciling every touched entity's ``RiskProfile``
+    (:func:`risk_rules.findings.store.write_profiles`), recorded as one more run."""
     as_of = as_of or dt.date.today()
     if rule_ids:
         rules = [get_rule(r) for r in rule_ids]
@@ -163,4 +168,54 @@ def run_rules(
         )
         summaries.append(summary)
         on_done(summary)
+    if profiles:
+        summaries.append(_profile_run(driver, database, config, ctx, as_of, on_done))
     return summaries
+
+
+def _profile_run(
+    driver: Driver,
+    database: str,
+    config: RulesConfig,
+    ctx: RuleContext,
+    as_of: dt.date,
+    on_done: Callable[[RuleRunSummary], None],
+) -> RuleRunSummary:
+    """The profile step as a run of its own: a ``RuleRun`` the check reads freshness from."""
+    from risk_rules.findings import FINDINGS_VERSION
+    from risk_rules.findings.params import FindingParams, rule_versions
+    from risk_rules.findings.store import PROFILE_RULE_ID, write_profiles
+
+    run_id = new_run_id(PROFILE_RULE_ID)
+    fp = FindingParams.from_config(config)
+    with driver.session(database=database, notifications_min_severity="OFF") as session:
+        session.run(
+            f"""
+            CREATE (r:{S.RULE_RUN} {{run_id: $run_id}})
+            SET r.rule_id = $rule_id, r.rule_version = $version, r.parameters = $params,
+                r.as_of = $as_of, r.started_at = datetime(), r.status = 'running'
+            """,
+            run_id=run_id,
+            rule_id=PROFILE_RULE_ID,
+            version=FINDINGS_VERSION,
+            params=json.dumps({"digest": fp.digest(), "rules": rule_versions()}, sort_keys=True),
+            as_of=as_of,
+        ).consume()
+    t0 = time.perf_counter()
+    try:
+        counts = write_profiles(ctx, config, run_id, ctx.progress)
+    except Exception as exc:
+        duration = time.perf_counter() - t0
+        _finish_run(driver, database, run_id, "failed", int(duration * 1000), {"error": repr(exc)})
+        summary = RuleRunSummary(
+            PROFILE_RULE_ID, FINDINGS_VERSION, run_id, "failed", duration, error=repr(exc)
+        )
+        on_done(summary)
+        return summary
+    duration = time.perf_counter() - t0
+    _finish_run(driver, database, run_id, "completed", int(duration * 1000), {"profiles": counts.as_dict()})
+    summary = RuleRunSummary(
+        PROFILE_RULE_ID, FINDINGS_VERSION, run_id, "completed", duration, derived=counts.as_dict()
+    )
+    on_done(summary)
+    return summary

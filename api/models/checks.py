@@ -63,9 +63,16 @@ class PreLoanRequest(BaseModel):
 class Reason(BaseModel):
     code: str = Field(examples=["guarantee_circle"])
     effect: Literal["decline-suggested", "refer", "info"]
+    kind: str = Field(
+        default="applicant",
+        description="applicant / limits / guarantees / contagion / alerts / resolution / disputes",
+    )
     message_zh: str
     message_en: str
     evidence: dict[str, Any] = Field(default_factory=dict, description="ids, paths, arithmetic")
+    freshness: str = Field(
+        default="live", description="how fresh: 'run <run id> (as of <date>)' or 'live' (read at check time)"
+    )
 
 
 class LimitResult(BaseModel):
@@ -107,6 +114,11 @@ class GuaranteeStructures(BaseModel):
         description="the circle containing the applicant (members within the "
         "searched radius) with its shortest cycle through it"
     )
+    chain: dict[str, Any] | None = Field(
+        default=None, description="guarantee chain depth through the applicant"
+    )
+    fans: dict[str, Any] = Field(default_factory=dict, description="out- and in-degree of guarantees")
+    leverage: dict[str, Any] | None = Field(default=None, description="total guaranteed ÷ net assets")
     searched_hops: int
     truncated: bool
 
@@ -117,6 +129,9 @@ class BlacklistProximity(BaseModel):
     hops: int | None
     run_id: str | None = None
     as_of: str | None = None
+    threshold: float | None = Field(
+        default=None, description="the contagion rule's alert threshold: refer from here"
+    )
     nearest: list[dict[str, Any]] = Field(description="nearest listed entities with their listings")
     paths: list[dict[str, Any]]
     searched_hops: int
@@ -128,7 +143,11 @@ class PreLoanResponse(BaseModel):
     application_ref: str
     checked_at: str = Field(description="the only time-dependent field")
     verdict: Literal["pass", "refer", "decline-suggested"]
-    reasons: list[Reason]
+    reasons: list[Reason] = Field(description="at most five decisive reasons, strongest first")
+    details: dict[str, list[Reason]] = Field(default_factory=dict, description="the other reasons, by kind")
+    freshness: dict[str, Any] | None = Field(
+        default=None, description="where the findings come from: the profile of a run, or computed live"
+    )
     resolution: Literal["resolved", "ambiguous", "not_found"]
     applicant: dict[str, Any] | None
     candidates: list[dict[str, Any]]
@@ -139,4 +158,10 @@ class PreLoanResponse(BaseModel):
     guarantees: GuaranteeStructures | None
     blacklist: BlacklistProximity | None
     open_alerts: list[dict[str, Any]]
+    ownership: dict[str, Any] | None = Field(
+        default=None, description="owners, controller, beneficial owners"
+    )
+    shared_contacts: list[dict[str, Any]] = Field(
+        default_factory=list, description="entities sharing a contact"
+    )
     bounds: dict[str, Any] = Field(description="the search limits used (hops, caps) — what was not looked at")

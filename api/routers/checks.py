@@ -1,39 +1,96 @@
-"""The automated pre-loan check."""
+"""The automated pre-loan check, with admission control ahead of the transaction timeout."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from api.dependencies import repos, request_context, require
+from fastapi import APIRouter, Depends, Request
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
+
+from api.dependencies import repos, request_context, require, sync_driver
+from api.errors import ApiError
 from api.models.checks import PreLoanRequest, PreLoanResponse
 from api.models.common import PROBLEM_RESPONSES
 from api.services.preloan import CheckBounds, PreLoanCheck, rules_config
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"], responses=PROBLEM_RESPONSES)
 
+#: checks in flight per process beyond which new ones are turned away at once (503 + Retry-After)
+#: instead of queueing into the database's transaction timeout (settings: api_check_max_in_flight)
+DEFAULT_MAX_IN_FLIGHT = 16
+RETRY_AFTER_S = "1"
+
+
+class Admission:
+    """A counter of checks in flight (the event loop is one thread: no lock is needed)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.in_flight = 0
+
+    @contextmanager
+    def admit(self) -> Iterator[None]:
+        if self.in_flight >= self.limit:
+            raise _overloaded("正在处理的检查过多", "too many checks in flight")
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+
+
+def _overloaded(zh: str, en: str) -> ApiError:
+    return ApiError(
+        503,
+        f"{zh}，请稍后重试。/ The service is busy ({en}); retry shortly.",
+        code="overloaded",
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
+def admission(request: Request) -> Admission:
+    state = request.app.state
+    adm = getattr(state, "check_admission", None)
+    if adm is None:
+        limit = int(getattr(state.settings, "api_check_max_in_flight", DEFAULT_MAX_IN_FLIGHT))
+        adm = state.check_admission = Admission(limit)
+    return adm
+
 
 @router.post(
     "/pre-loan",
     response_model=PreLoanResponse,
     summary="Pre-loan check: one deterministic verdict",
-    description="Resolves the applicant (or lists candidates), finds related parties and the group, "
-    "adds the requested amount to every concentration limit, reports guarantee structures, blacklist "
-    "proximity and open alerts, and returns pass / refer / decline-suggested with every reason tied "
-    "to evidence. An applicant that cannot be resolved never passes.",
+    description="Resolves the applicant (or lists candidates), reads what the last rule run found about it "
+    "(its risk profile; recomputed live by the same rules when facts loaded since reach its neighbourhood), "
+    "adds the requested amount to every concentration limit and returns pass / refer / decline-suggested "
+    "with at most five decisive reasons first and the rest grouped by kind, each tied to evidence and "
+    "saying how fresh it is. An applicant that cannot be resolved never passes.",
     dependencies=[Depends(require("check:pre-loan"))],
 )
 async def pre_loan(body: PreLoanRequest, request: Request, r=Depends(repos)) -> PreLoanResponse:
     s = request.app.state.settings
     ctx = request_context(request)
     ctx.purpose_ref = body.application_ref
-    bounds = CheckBounds(
-        blacklist_hops=s.api_check_max_hops,
-        supernode_degree=s.api_supernode_degree,
-        max_candidates=s.api_check_max_candidates,
-        refer_score=s.api_check_refer_score,
+    # hops and thresholds are the rules' own parameters; only the search bounds are settings here
+    bounds = CheckBounds(supernode_degree=s.api_supernode_degree, max_candidates=s.api_check_max_candidates)
+    check = PreLoanCheck(
+        r.checks,
+        rules_config(str(s.rules_config) if s.rules_config else None),
+        bounds,
+        sync_driver=sync_driver(request),
+        database=s.neo4j_database,
     )
-    check = PreLoanCheck(r.checks, rules_config(str(s.rules_config) if s.rules_config else None), bounds)
-    result = await check.run(body)
+    try:
+        with admission(request).admit():
+            result = await check.run(body)
+    except (TransientError, ServiceUnavailable, SessionExpired) as exc:
+        raise _overloaded("数据库繁忙", "the database is busy") from exc
+    except ClientError as exc:
+        if "TransactionTimedOut" not in (exc.code or ""):
+            raise
+        raise _overloaded("数据库查询超时", "a database query timed out") from exc
     ctx.verdict = result["verdict"]
     if result["applicant"]:
         ctx.touch(result["applicant"]["entity_id"])

@@ -1,16 +1,16 @@
-"""The pre-loan check: one deterministic verdict with every reason tied to its evidence.
+"""The pre-loan check: resolve the applicant, read what the rules found, add the requested amount.
 
-Flow (few round trips, all bounded): resolve the applicant (exact keys first; a name only with
-hints, never silently) → in parallel: the control ball (ownership, positions, family) for related
-parties and the group, the guarantee ball for mutual pairs and circles, the contagion ball or the
-latest RiskScore snapshot for blacklist proximity → facts (loans, listings) → risk_rules'
-arithmetic for every concentration limit → verdict.
-
-Verdict: ``decline-suggested`` when any reason says so (applicant listed, not operating, defaulted
-loan, a limit breached with the requested amount), else ``refer`` when any reason asks a human
-(unresolved or ambiguous applicant, guarantee circle / mutual guarantee, blacklist within reach,
-limit near its ceiling, overdue loan, high open alert), else ``pass``. Outputs are sorted; the only
-time-dependent field is ``checked_at``.
+Flow: one indexed read resolves the applicant by its keys and brings its own facts (loans,
+listings valid today), its risk profile, its group and the open alerts about it (a name is
+first turned into candidates, and resolves only when exactly one entity carries it exactly —
+persons only with a birth-date hint — or is a recorded name variant of exactly one company).
+The profile is used as the rule run wrote it unless it is missing, was computed with other
+parameters, or an ingest batch started after the profile run touched the applicant's
+neighbourhood; then it is recomputed live, in a worker thread, by the rules' own code
+(:func:`risk_rules.findings.live.live_profile`). Every conclusion — effects, thresholds, limit
+arithmetic with the requested amount — comes from :mod:`risk_rules.findings.conclusions`; this
+module only assembles the answer: verdict, at most five decisive reasons, details by kind.
+Outputs are sorted; the only time-dependent field is ``checked_at``.
 """
 
 from __future__ import annotations
@@ -23,81 +23,34 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-import networkx as nx
+from neo4j import Driver
 
 from api.governance.disputes import disputed_fact_reasons
 from api.models.checks import PreLoanRequest
-from api.repositories.base import parse_json
 from api.repositories.checks import CheckRepository
 from api.repositories.entities import classify_query, normalize_name
-from graph_model import schema as S
-from risk_rules.algorithms.contagion import best_paths, link_weights
-from risk_rules.algorithms.groups import (
-    ExposureLimits,
-    aggregate_exposure,
-    concentration_checks,
-    control_groups,
-    related_parties,
-)
-from risk_rules.algorithms.guarantee import (
-    guarantee_circles_from_edges,
-    mutual_guarantees,
-    shortest_cycle_through,
-)
-from risk_rules.algorithms.ownership import all_controllers
 from risk_rules.config import RulesConfig, load_config
-
-CONTROL_TYPES = [S.HOLDS_SHARES, S.HOLDS_POSITION, S.FAMILY_OF, S.CONTROLS]
-ALL_TYPES = sorted(
-    {
-        S.HOLDS_SHARES,
-        S.HOLDS_POSITION,
-        S.GUARANTEES,
-        S.FAMILY_OF,
-        S.CONTROLS,
-        S.HAS_PHONE,
-        S.HAS_ADDRESS,
-        S.LISTED_AS,
-    }
-)
-CONTAGION_TYPES = [
-    S.HOLDS_SHARES,
-    S.HOLDS_POSITION,
-    S.GUARANTEES,
-    S.FAMILY_OF,
-    S.CONTROLS,
-    S.HAS_PHONE,
-    S.HAS_ADDRESS,
-    S.LISTED_AS,
-]
-REL_OF_TYPE = {
-    S.HOLDS_SHARES: "shareholding",
-    S.HOLDS_POSITION: "position",
-    S.GUARANTEES: "guarantee",
-    S.FAMILY_OF: "family",
-    S.CONTROLS: "control",
-    S.HAS_PHONE: "shared_contact",
-    S.HAS_ADDRESS: "shared_contact",
-}
-NOT_OPERATING = ("注销", "吊销", "撤销", "cancelled", "revoked")
-EFFECT_ORDER = {"decline-suggested": 0, "refer": 1, "info": 2}
+from risk_rules.findings import conclusions as C
+from risk_rules.findings.conclusions import Conclusion
+from risk_rules.findings.live import live_profile
+from risk_rules.findings.neighbourhood import LiveBounds
+from risk_rules.findings.params import FindingParams
+from risk_rules.findings.profile import CONTROL_HOPS
 
 
 @dataclass(frozen=True)
 class CheckBounds:
-    control_hops: int = 3
-    guarantee_hops: int = 4
-    blacklist_hops: int = 3
-    supernode_degree: int = 100
-    max_nodes: int = 1000
-
-    @property
-    def ball_hops(self) -> int:
-        """One ball serves all three views: control, guarantees, contagion (+1 hop for listings)."""
-        return max(self.control_hops, self.guarantee_hops, self.blacklist_hops + 1)
+    """Search bounds of the check (how much is looked at), not rule parameters."""
 
     max_candidates: int = 5
-    refer_score: float = 0.3
+    max_reasons: int = 5
+    guarantee_hops: int = 4
+    supernode_degree: int = 100
+    max_nodes: int = 5000
+
+    @property
+    def live(self) -> LiveBounds:
+        return LiveBounds(self.guarantee_hops, self.supernode_degree, self.max_nodes)
 
 
 @lru_cache(maxsize=4)
@@ -105,53 +58,77 @@ def rules_config(path: str | None) -> RulesConfig:
     return load_config(path)
 
 
-def _reason(code: str, effect: str, zh: str, en: str, **evidence: Any) -> dict[str, Any]:
-    return {"code": code, "effect": effect, "message_zh": zh, "message_en": en, "evidence": evidence}
+_PARAMS: dict[int, tuple[RulesConfig, FindingParams]] = {}
+
+
+def _finding_params(cfg: RulesConfig) -> FindingParams:
+    """The rules' parameters of ``cfg``, validated once per configuration object."""
+    hit = _PARAMS.get(id(cfg))
+    if hit is None or hit[0] is not cfg:
+        hit = _PARAMS[id(cfg)] = (cfg, FindingParams.from_config(cfg))
+    return hit[1]
+
+
+def _refer(code: str, kind: str, zh: str, en: str, **evidence: Any) -> Conclusion:
+    return Conclusion(code, "refer", kind, zh, en, evidence)
 
 
 def _checked_identifier(
-    raw: str | None, kind: str, reasons: list[dict[str, Any]], code: str, zh: str, en: str, field: str
+    raw: str | None, kind: str, out: list[Conclusion], code: str, zh: str, en: str, field: str
 ) -> str | None:
-    """The identifier as looked up: normalized when it passes its check; otherwise it is still looked
-    up as given (upper-cased), and a `refer` reason says that it failed the check."""
+    """The identifier as looked up: normalized when it passes its check; otherwise it is still
+    looked up as given (upper-cased), and a `refer` conclusion says that it failed the check."""
     if not raw:
         return None
     found_kind, value = classify_query(raw)
     if found_kind == kind:
         return value
-    reasons.append(_reason(code, "refer", zh, en, field=field))
+    out.append(_refer(code, "resolution", zh, en, field=field))
     return raw.upper()
 
 
+def _candidate(row: dict[str, Any], matched_on: str = "key") -> dict[str, Any]:
+    return {
+        "entity_id": row["entity_id"],
+        "kind": row.get("kind") or ("company" if row.get("is_company") else "person"),
+        "name": row["name"],
+        "uscc": row.get("uscc"),
+        "id_number": row.get("id_number"),
+        "region": row.get("region"),
+        "status": row.get("status"),
+        "birth_date": row.get("birth_date"),
+        "score": float(row.get("score") or 1.0),
+        "matched_on": row.get("matched_on") or matched_on,
+    }
+
+
 class PreLoanCheck:
-    def __init__(self, repo: CheckRepository, config: RulesConfig, bounds: CheckBounds) -> None:
+    def __init__(
+        self,
+        repo: CheckRepository,
+        config: RulesConfig,
+        bounds: CheckBounds,
+        sync_driver: Driver | None = None,
+        database: str = "neo4j",
+    ) -> None:
         self.repo = repo
         self.cfg = config
+        self.fp = _finding_params(config)
         self.b = bounds
-        self._capped = False
+        self.sync_driver = sync_driver
+        self.database = database
 
     # --- resolution --------------------------------------------------------------------------
-    async def _by_key(self, **keys: str | None) -> tuple[list[dict[str, Any]], tuple]:
-        return await self.repo.ball_by_key(
-            **keys,
-            types=ALL_TYPES,
-            hops=self.b.ball_hops,
-            cap=self.b.supernode_degree,
-            max_nodes=self.b.max_nodes,
-        )
-
     async def resolve(
         self, req: PreLoanRequest
-    ) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]], list[dict[str, Any]], tuple]:
-        """(resolution, applicant, candidates, reasons, the ball around the applicant). Key lookups
-        come back with the ball in the same round trip."""
+    ) -> tuple[str, dict[str, Any] | None, list[dict[str, Any]], list[Conclusion]]:
+        """(resolution, the applicant row with profile and facts, candidates, conclusions)."""
         a = req.applicant
-        empty: tuple = ({}, [], [])
-        reasons: list[dict[str, Any]] = []
+        out: list[Conclusion] = []
         uscc = _checked_identifier(
             a.uscc,
             "uscc",
-            reasons,
+            out,
             "invalid_uscc",
             "统一社会信用代码校验失败。",
             "The USCC fails its check digit.",
@@ -160,87 +137,150 @@ class PreLoanCheck:
         ric = _checked_identifier(
             a.resident_id,
             "id_number",
-            reasons,
+            out,
             "invalid_resident_id",
             "身份证号码校验失败。",
             "The resident ID fails its check.",
             "applicant.resident_id",
         )
         if uscc or ric or a.entity_id:
-            rows, ball = await self._by_key(uscc=uscc, ric=ric, entity_id=a.entity_id)
+            rows = await self.repo.applicant(uscc=uscc, ric=ric, entity_id=a.entity_id)
             if len(rows) == 1:
-                return "resolved", rows[0], [], reasons, ball
+                return "resolved", rows[0], [], out
             if len(rows) > 1:
                 cands = [_candidate(r) for r in rows]
-                reasons.append(
-                    _reason(
+                out.append(
+                    _refer(
                         "applicant_ambiguous",
-                        "refer",
+                        "resolution",
                         "申请人标识对应多个实体，需人工确认。",
                         "The applicant's identifiers match several entities; a person must decide.",
                         candidates=[c["entity_id"] for c in cands],
                     )
                 )
-                return "ambiguous", None, cands, reasons, empty
+                return "ambiguous", None, cands, out
             if not a.name:
-                reasons.append(
-                    _reason(
+                out.append(
+                    _refer(
                         "applicant_not_found",
-                        "refer",
+                        "resolution",
                         "图谱中找不到申请人，不能自动通过。",
                         "The applicant is not in the graph; it cannot pass automatically.",
                         identifiers=sorted(k for k in ("uscc", "resident_id", "entity_id") if getattr(a, k)),
                     )
                 )
-                return "not_found", None, [], reasons, empty
+                return "not_found", None, [], out
         name = normalize_name(a.name or "")
         birth = a.hints.birth_date.isoformat() if a.hints.birth_date else None
         cands = await self.repo.by_name(name, a.kind, a.hints.region, birth, self.b.max_candidates + 1)
         exact = [c for c in cands if c["matched_on"] == "name_exact"]
-        # a name resolves only when exactly one entity carries it exactly (persons: only with a birth date hint)
-        if (
-            len(exact) == 1
-            and (exact[0]["kind"] == "company" or a.hints.birth_date)
-            and len([c for c in cands if c["matched_on"] == "name_exact"]) == 1
-        ):
-            rows, ball = await self._by_key(uscc=None, ric=None, entity_id=exact[0]["entity_id"])
-            reasons.append(
-                _reason(
-                    "resolved_by_name",
-                    "info",
-                    "申请人仅按名称（及提示）确定。",
-                    "The applicant was resolved by name (and hints) only.",
-                    name=name,
-                    hints=a.hints.model_dump(mode="json", exclude_none=True),
+        variants = [c for c in cands if c["matched_on"] == "name_variant" and c["kind"] == "company"]
+        chosen = None
+        if len(exact) == 1 and (exact[0]["kind"] == "company" or a.hints.birth_date):
+            chosen = exact[0]
+        elif not exact and len(variants) == 1:
+            chosen = variants[0]
+        if chosen is not None:
+            rows = await self.repo.applicant(uscc=None, ric=None, entity_id=chosen["entity_id"])
+            if rows:
+                how = "已记录的名称变体" if chosen["matched_on"] == "name_variant" else "名称"
+                how_en = "a recorded name variant" if chosen["matched_on"] == "name_variant" else "name"
+                out.append(
+                    Conclusion(
+                        "resolved_by_name",
+                        "info",
+                        "resolution",
+                        f"申请人仅按{how}（及提示）确定为 {C.label(chosen['name'], chosen['entity_id'])}。",
+                        f"The applicant was resolved by {how_en} (and hints) only, as "
+                        f"{C.label(chosen['name'], chosen['entity_id'])}.",
+                        {
+                            "name": name,
+                            "matched_on": chosen["matched_on"],
+                            "hints": a.hints.model_dump(mode="json", exclude_none=True),
+                        },
+                    )
                 )
-            )
-            return "resolved", rows[0], [], reasons, ball
+                return "resolved", rows[0], [], out
         if not cands:
-            reasons.append(
-                _reason(
+            out.append(
+                _refer(
                     "applicant_not_found",
-                    "refer",
+                    "resolution",
                     "图谱中找不到申请人，不能自动通过。",
                     "The applicant is not in the graph; it cannot pass automatically.",
                     name=name,
                 )
             )
-            return "not_found", None, [], reasons, empty
-        cands = cands[: self.b.max_candidates]
-        reasons.append(
-            _reason(
-                "applicant_ambiguous",
-                "refer",
-                "申请人名称对应多个候选实体，需人工确认。",
-                "The applicant's name matches several candidates; a person must decide.",
-                candidates=[c["entity_id"] for c in cands],
+            return "not_found", None, [], out
+        cands = [_candidate(c) for c in cands[: self.b.max_candidates]]
+        listed = ", ".join(C.label(c["name"], c["entity_id"]) for c in cands)
+        if len(cands) == 1:
+            out.append(
+                _refer(
+                    "applicant_uncertain",
+                    "resolution",
+                    f"申请人名称只与一个候选实体近似（{listed}），需人工确认。",
+                    f"The applicant's name only resembles one candidate ({listed}); a person must confirm it.",
+                    candidates=[c["entity_id"] for c in cands],
+                )
             )
+        else:
+            out.append(
+                _refer(
+                    "applicant_ambiguous",
+                    "resolution",
+                    f"申请人名称对应多个候选实体（{listed}），需人工确认。",
+                    f"The applicant's name matches several candidates ({listed}); a person must decide.",
+                    candidates=[c["entity_id"] for c in cands],
+                )
+            )
+        return "ambiguous", None, cands, out
+
+    # --- the profile, fresh ------------------------------------------------------------------
+    async def _profile(self, app: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(profile body, freshness). Stored when still valid, otherwise recomputed live."""
+        stored: dict[str, Any] | None = app.get("profile")
+        run: dict[str, Any] | None = app.get("profile_run")
+        fresh = app.get("fresh") or []
+        kept = None
+        if (
+            stored is not None
+            and stored.get("body") is not None
+            and run is not None
+            and stored.get("params_digest") == self.fp.digest()
+        ):
+            kept = (stored["body"], self._as_of_run(run, stored))
+        if kept is not None and not fresh:
+            return kept
+        if self.sync_driver is None:
+            raise RuntimeError("the live recompute needs a synchronous driver")
+        body, touched = await asyncio.to_thread(
+            live_profile,
+            self.sync_driver,
+            self.database,
+            app["entity_id"],
+            self.cfg,
+            list(fresh),
+            self.b.live,
         )
-        return "ambiguous", None, cands, reasons, empty
+        if kept is not None and not touched:
+            return kept
+        reason = "no_profile" if stored is None else ("new_facts" if touched else "parameters_changed")
+        return body, {"source": "live", "label": "live", "reason": reason, "fresh_batches": list(fresh)[:20]}
+
+    @staticmethod
+    def _as_of_run(run: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "source": "profile",
+            "label": f"run {run['run_id']} (as of {run['as_of']})",
+            "run_id": run["run_id"],
+            "as_of": run["as_of"],
+            "content_run_id": stored.get("run_id"),
+        }
 
     # --- the check ---------------------------------------------------------------------------
     async def run(self, req: PreLoanRequest) -> dict[str, Any]:
-        resolution, app, candidates, reasons, ball = await self.resolve(req)
+        resolution, app, candidates, found = await self.resolve(req)
         result: dict[str, Any] = {
             "application_ref": req.application_ref,
             "resolution": resolution,
@@ -253,275 +293,47 @@ class PreLoanCheck:
             "guarantees": None,
             "blacklist": None,
             "open_alerts": [],
+            "freshness": None,
             "bounds": self._bounds(),
         }
         if app is not None:
-            eid, app_id = app["eid"], app["entity_id"]
-            score = app.get("score")
-            group_ids = app.get("groups") or []
-            self._capped = len(ball[0]) >= self.b.max_nodes  # the node cap cut the ball: views may be partial
-            control = sub_ball(ball, eid, set(CONTROL_TYPES), self.b.control_hops)
-            guarantees = sub_ball(ball, eid, {S.GUARANTEES}, self.b.guarantee_hops)
-            contagion = sub_ball(ball, eid, set(CONTAGION_TYPES), self.b.blacklist_hops + 1)
-            entity_eids = sorted(e for e, n in control[0].items() if _is_entity(n))
-            seen = {app_id} | {n["key"] for n in ball[0].values() if n.get("key")}
-            # second and last round trip: facts of the control view, the group, alerts, disputes
-            facts_rows, group_row, alerts_near, disputed = await asyncio.gather(
-                self.repo.facts(entity_eids),
-                self.repo.group(group_ids[0], cap=2000) if group_ids else _none(),
-                self.repo.open_alerts(entity_eids, limit=500),
-                disputed_fact_reasons(self.repo, sorted(seen)),
-            )
-            facts = {f["entity_id"]: f for f in facts_rows}
-            me = facts.get(app_id, {})
-            result["applicant"] = {
-                k: app.get(k)
-                for k in ("entity_id", "name", "uscc", "id_number", "region", "status", "birth_date")
-            }
-            result["applicant"]["kind"] = "company" if S.COMPANY in app["labels"] else "person"
-            reasons += self._own_state(app, me)
-            rp, group, group_facts = self._related_and_group(app_id, facts, group_row)
-            result["related_parties"] = rp
-            result["group"] = group
-            reasons += self._limits(req, app_id, {**facts, **group_facts}, rp, group, result)
-            result["guarantees"], g_reasons = self._guarantees(app_id, guarantees)
-            reasons += g_reasons
-            result["blacklist"], b_reasons = self._blacklist(app_id, me, contagion, score)
-            reasons += b_reasons
-            concerned = {app_id} | {r["entity_id"] for r in rp}
-            result["open_alerts"] = [al for al in alerts_near if concerned & set(al.get("entity_ids") or [])][
-                :50
-            ]
-            reasons += self._alerts(app_id, result["open_alerts"])
-            # governance (#8): say when a fact in the check's view is under dispute (it still counts)
-            reasons += disputed
-        reasons.sort(
-            key=lambda r: (
-                EFFECT_ORDER[r["effect"]],
-                r["code"],
-                json.dumps(r["evidence"], sort_keys=True, default=str),
-            )
-        )
-        verdict = "pass"
-        if any(r["effect"] == "decline-suggested" for r in reasons):
-            verdict = "decline-suggested"
-        elif any(r["effect"] == "refer" for r in reasons):
-            verdict = "refer"
-        result["verdict"] = verdict
-        result["reasons"] = reasons
+            found += await self._about(req, app, result)
+        head, grouped = C.decisive_first(found, self.b.max_reasons)
+        result["verdict"] = C.verdict(found)
+        result["reasons"] = [c.as_dict() for c in head]
+        result["details"] = {k: [c.as_dict() for c in v] for k, v in grouped.items()}
         digest = hashlib.sha256(json.dumps([req.model_dump(), result], sort_keys=True, default=str).encode())
         result["check_id"] = "CHK:" + digest.hexdigest()[:24]
         result["checked_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
         return result
 
-    def _bounds(self) -> dict[str, Any]:
-        return {
-            "control_hops": self.b.control_hops,
-            "guarantee_hops": self.b.guarantee_hops,
-            "blacklist_hops": self.b.blacklist_hops,
-            "supernode_degree": self.b.supernode_degree,
-            "max_nodes": self.b.max_nodes,
+    async def _about(
+        self, req: PreLoanRequest, app: dict[str, Any], result: dict[str, Any]
+    ) -> list[Conclusion]:
+        eid, name = app["entity_id"], app.get("name")
+        body, freshness = await self._profile(app)
+        result["freshness"] = freshness
+        tag = freshness["label"]
+        result["applicant"] = {
+            k: app.get(k)
+            for k in ("entity_id", "name", "uscc", "id_number", "region", "status", "birth_date")
         }
-
-    # --- parts -------------------------------------------------------------------------------
-    def _own_state(self, app: dict[str, Any], me: dict[str, Any]) -> list[dict[str, Any]]:
-        out = []
-        status = str(app.get("status") or "")
-        if any(s in status for s in NOT_OPERATING):
-            out.append(
-                _reason(
-                    "applicant_not_operating",
-                    "decline-suggested",
-                    f"申请人登记状态为“{status}”。",
-                    f"The applicant's registered status is '{status}'.",
-                    entity_id=app["entity_id"],
-                    status=status,
-                )
-            )
-        for loan in me.get("loans", []):
-            if loan["status"] == "defaulted":
-                out.append(
-                    _reason(
-                        "applicant_defaulted_loan",
-                        "decline-suggested",
-                        "申请人有违约贷款。",
-                        "The applicant has a defaulted loan.",
-                        entity_id=app["entity_id"],
-                        loan=loan,
-                    )
-                )
-            elif loan["status"] == "overdue":
-                out.append(
-                    _reason(
-                        "applicant_overdue_loan",
-                        "refer",
-                        "申请人有逾期贷款。",
-                        "The applicant has an overdue loan.",
-                        entity_id=app["entity_id"],
-                        loan=loan,
-                    )
-                )
-        return out
-
-    def _related_and_group(
-        self, app_id: str, facts: dict[str, dict[str, Any]], g: dict[str, Any] | None
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str, dict[str, Any]]]:
-        """Related parties (risk_rules.related_parties on the control ball) and the group: the
-        rule-written Group when the applicant has one, else the control group computed on the ball;
-        plus the facts (loans) of group members, which may lie outside the ball."""
-        G = nx.DiGraph()
-        positions, family = [], []
-        for eid, f in facts.items():
-            G.add_node(eid, kind="company" if f["is_company"] else "person")
-            for holder, pct in f["holders"]:
-                if pct is not None:
-                    G.add_edge(holder, eid, pct=float(pct))
-            positions += [(p, eid, role) for p, role in f["officers"] if role]
-            if not f["is_company"]:
-                family += [(eid, q, rel) for q, rel in f["family"] if rel]
-        ctl = self.cfg.control
-        ck = {
-            "majority": ctl.majority,
-            "plurality": ctl.plurality,
-            "margin": ctl.margin,
-            "board_roles": tuple(ctl.board_roles),
-        }
-        fam = sorted(set(family)) if ctl.family_as_one_controller else None
-        controllers = (
-            all_controllers(G, positions=positions, family_pairs=fam, **ck) if G.number_of_edges() else {}
+        result["applicant"]["kind"] = "company" if app.get("is_company") else "person"
+        own = C.own_facts(eid, name, app.get("status"), app.get("loans") or [], app.get("listings") or [])
+        # the profile's findings, as fresh as the profile
+        ownership = body.get("ownership") or {}
+        result["related_parties"] = ownership.get("related_parties") or []
+        group = self._group(body.get("group"), app.get("groups") or [])
+        result["group"] = group
+        borrower_loans = sum(float(lo.get("balance") or 0.0) for lo in app.get("loans") or [])
+        exposure = body.get("exposure") or {}
+        group_rows = (body.get("group") or {}).get("members")
+        related_rows = exposure.get("related_members") if exposure.get("related_party_of_bank") else None
+        checks, member_of, limit_found = C.limits(
+            eid, borrower_loans, group_rows, related_rows, req.requested_amount, req.requested_kind, self.fp
         )
-        rp_params = self.cfg.rules.get("concentration.related_party", {})
-        rps = (
-            related_parties(
-                G,
-                app_id,
-                positions=positions,
-                family_pairs=sorted(set(family)),
-                shareholder_threshold=float(rp_params.get("shareholder_threshold", 5.0)),
-                controllers=controllers,
-                **ck,
-            )
-            if app_id in G
-            else ()
-        )
-        related = [
+        result["limits"] = [
             {
-                "entity_id": r.entity,
-                "name": facts.get(r.entity, {}).get("name"),
-                "kinds": list(r.kinds),
-                "paths": [
-                    [
-                        {"source": s.source, "relation": s.relation, "target": s.target, "detail": s.detail}
-                        for s in path
-                    ]
-                    for path in r.reasons
-                ],
-            }
-            for r in rps
-        ]
-        group = None
-        group_facts: dict[str, dict[str, Any]] = {}
-        if g:
-            group_facts = {m["entity_id"]: m for m in g["members"]}
-            group = {
-                "group_id": g["group_id"],
-                "source": "rule_run",
-                "name": g["name"],
-                "controller_ids": sorted(g["controller_ids"] or []),
-                "members": sorted(group_facts),
-                "size": g["size"],
-                "run_id": g["run_id"],
-            }
-        elif controllers:
-            for cg in control_groups(G, positions=positions, family_pairs=fam, controllers=controllers, **ck):
-                if app_id in cg.members:
-                    group = {
-                        "group_id": cg.group_id,
-                        "source": "computed",
-                        "name": None,
-                        "controller_ids": sorted({p for block in cg.controllers for p in block}),
-                        "members": sorted(cg.members),
-                        "size": len(cg.members),
-                        "run_id": None,
-                    }
-        return related, group, group_facts
-
-    def _limits(
-        self,
-        req: PreLoanRequest,
-        app_id: str,
-        facts: dict[str, dict[str, Any]],
-        rp: list[dict[str, Any]],
-        group: dict[str, Any] | None,
-        result: dict[str, Any],
-    ) -> list[dict[str, Any]]:
-        all_facts = facts
-        loans = {
-            e: sum(float(lo["balance"] or 0.0) for lo in f["loans"])
-            for e, f in all_facts.items()
-            if f["loans"]
-        }
-        borrower = aggregate_exposure([app_id], loans, label="borrower")
-        members = sorted(set(group["members"]) | {app_id}) if group else None
-        grp = aggregate_exposure(members, loans, label="group") if members else None
-        rules = self.cfg.rules
-        le = rules.get("concentration.large_exposure", {})
-        gc = rules.get("group.concentration", {})
-        rpc = rules.get("concentration.related_party", {})
-        limits = ExposureLimits(
-            single_borrower=float(le.get("single_borrower_limit", 0.10)),
-            group_customer=float(gc.get("group_limit", 0.15)),
-            large_single=float(le.get("large_single_limit", 0.15)),
-            large_group=float(gc.get("large_group_limit", 0.20)),
-            related_single=float(rpc.get("single_limit", 0.10)),
-            related_group=float(rpc.get("group_limit", 0.15)),
-            related_all=float(rpc.get("all_limit", 0.50)),
-        )
-        insiders = set(rpc.get("insiders") or [])
-        rp_ids = {r["entity_id"] for r in rp}
-        is_related = bool(insiders & (rp_ids | {app_id}))
-        related_grp = (
-            aggregate_exposure(sorted(rp_ids | {app_id}), loans, label="related") if is_related else None
-        )
-        checks = concentration_checks(
-            net_capital=self.cfg.bank.net_capital,
-            tier1_capital=self.cfg.bank.tier1_capital,
-            borrower=borrower,
-            group=grp,
-            requested=req.requested_amount,
-            requested_kind=req.requested_kind,
-            related_party=is_related,
-            related_group=related_grp,
-            limits=limits,
-        )
-        member_of = {
-            "single_borrower": [app_id],
-            "large_exposure_single": [app_id],
-            "group_customer": members or [],
-            "large_exposure_group": members or [],
-            "related_party_single": [app_id],
-            "related_party_group": sorted(rp_ids | {app_id}),
-        }
-        result["exposure"] = {
-            "borrower": {"loans": borrower.loans, "members": [list(m) for m in borrower.per_member]},
-            "group": {
-                "loans": grp.loans,
-                "members": [list(m) for m in grp.per_member],
-                "missing": list(grp.missing),
-            }
-            if grp
-            else None,
-            "requested": req.requested_amount,
-            "requested_kind": req.requested_kind,
-            "net_capital": self.cfg.bank.net_capital,
-            "tier1_capital": self.cfg.bank.tier1_capital,
-            "related_party_of_bank": is_related,
-            "note": "loans = outstanding balances of open loans; off-balance bank guarantees are not in the graph",
-        }
-        warn = float(le.get("warn_fraction", 0.8))
-        out = []
-        for c in checks:
-            row = {
                 "name": c.name,
                 "source": c.source,
                 "numerator": c.numerator,
@@ -532,291 +344,153 @@ class PreLoanCheck:
                 "limit": c.limit,
                 "breach": c.breach,
                 "headroom": c.headroom,
-                "members": member_of.get(c.name, []),
+                "members": member_of.get(c.name, [])[:200],
             }
-            result["limits"].append(row)
-            arithmetic = f"({c.numerator:,.2f} + {c.requested:,.2f}) / {c.denominator:,.2f} = {c.ratio:.4%}"
-            if c.breach:
-                out.append(
-                    _reason(
-                        f"limit_breach:{c.name}",
-                        "decline-suggested",
-                        f"加上申请金额后超过限额 {c.name}（{c.source}）：{arithmetic} > {c.limit:.2%}。",
-                        f"With the requested amount, limit {c.name} ({c.source}) is breached: "
-                        f"{arithmetic} > {c.limit:.2%}.",
-                        limit=row,
-                        arithmetic=arithmetic,
-                    )
-                )
-            elif c.ratio >= warn * c.limit:
-                out.append(
-                    _reason(
-                        f"limit_near:{c.name}",
-                        "refer",
-                        f"接近限额 {c.name}：{arithmetic}（上限 {c.limit:.2%}）。",
-                        f"Close to limit {c.name}: {arithmetic} (limit {c.limit:.2%}).",
-                        limit=row,
-                        arithmetic=arithmetic,
-                        warn_fraction=warn,
-                    )
+            for c in checks
+        ]
+        result["exposure"] = self._exposure(eid, name, borrower_loans, body, req)
+        g = body.get("guarantees") or {}
+        result["guarantees"] = {
+            "guarantees_given": g.get("given") or [],
+            "guarantees_received": g.get("received") or [],
+            "mutual": g.get("mutual") or [],
+            "circle": g.get("circle"),
+            "chain": g.get("chain"),
+            "fans": g.get("fans") or {},
+            "leverage": g.get("leverage"),
+            "searched_hops": self.b.guarantee_hops,
+            "truncated": bool(body.get("truncated")),
+        }
+        result["blacklist"] = self._blacklist(eid, app, body, freshness)
+        result["open_alerts"] = app.get("alerts") or []
+        result["ownership"] = {k: ownership.get(k) for k in ("owners", "controller", "beneficial_owners")}
+        result["shared_contacts"] = body.get("shared_contacts") or []
+        derived = C.guarantees(eid, name, g, self.fp) + C.contagion(
+            eid, name, body.get("contagion") or {}, self.fp
+        )
+        derived = [_tagged(c, tag) for c in derived]
+        limit_found = [_tagged(c, f"{tag}; requested amount added now") for c in limit_found]
+        alerts = C.open_alerts(eid, result["open_alerts"])
+        ids = sorted({eid, *(r["entity_id"] for r in result["related_parties"])})
+        disputes = [
+            Conclusion(d["code"], d["effect"], "disputes", d["message_zh"], d["message_en"], d["evidence"])
+            for d in await disputed_fact_reasons(self.repo, ids)
+        ]
+        return own + limit_found + derived + alerts + disputes
+
+    def _group(self, g: dict[str, Any] | None, written: list[dict[str, Any]]) -> dict[str, Any] | None:
+        """The profile's control group, named as the group rule wrote it when the members agree."""
+        if not g:
+            return None
+        members = [m["entity_id"] for m in g.get("members") or []]
+        out = {
+            "group_id": g["group_id"],
+            "source": "computed",
+            "name": None,
+            "controller_ids": g.get("controller_ids") or [],
+            "members": members[:200],
+            "size": g.get("size", len(members)),
+            "run_id": None,
+        }
+        for w in written:
+            if sorted(w.get("members") or []) == sorted(members):
+                out.update(
+                    group_id=w["group_id"], source="rule_run", name=w.get("name"), run_id=w.get("run_id")
                 )
         return out
 
-    def _guarantees(self, app_id: str, ball: tuple) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        nodes, links, skipped = ball
-        G = nx.DiGraph()
-        seen: set[tuple[str, str, str]] = set()
-        for lk in links:
-            key = (lk["src"], lk["dst"], str(lk.get("contract_id")))
-            if key in seen:
-                continue
-            seen.add(key)
-            amt = float(lk.get("amount") or 0.0)
-            if G.has_edge(lk["src"], lk["dst"]):
-                G[lk["src"]][lk["dst"]]["amount"] += amt
-                G[lk["src"]][lk["dst"]]["contracts"].append(lk.get("contract_id"))
-            else:
-                G.add_edge(lk["src"], lk["dst"], amount=amt, contracts=[lk.get("contract_id")])
-        given = (
-            [
-                {"borrower": v, "amount": d["amount"], "contracts": sorted(map(str, d["contracts"]))}
-                for _, v, d in sorted(G.out_edges(app_id, data=True))
+    @staticmethod
+    def _exposure(
+        eid: str, name: str | None, borrower_loans: float, body: dict[str, Any], req: PreLoanRequest
+    ) -> dict[str, Any]:
+        g = body.get("group")
+
+        def rows(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            bal = {
+                m["entity_id"]: (borrower_loans if m["entity_id"] == eid else float(m.get("balance") or 0.0))
+                for m in members
+            }
+            total = sum(bal.values()) or 1.0
+            return [
+                {
+                    "entity_id": m["entity_id"],
+                    "name": m.get("name"),
+                    "balance": bal[m["entity_id"]],
+                    "share": round(bal[m["entity_id"]] / total, 6),
+                }
+                for m in members[:50]
             ]
-            if app_id in G
-            else []
-        )
-        received = (
-            [
-                {"guarantor": u, "amount": d["amount"], "contracts": sorted(map(str, d["contracts"]))}
-                for u, _, d in sorted(G.in_edges(app_id, data=True))
-            ]
-            if app_id in G
-            else []
-        )
-        mutual = [
-            {"a": m.a, "b": m.b, "amount_ab": m.amount_ab, "amount_ba": m.amount_ba}
-            for m in mutual_guarantees(G)
-            if app_id in (m.a, m.b)
-        ]
-        circle = None
-        if app_id in G and G.number_of_edges():
-            edges = sorted(G.edges(data="amount"))
-            for c in guarantee_circles_from_edges(
-                [e[0] for e in edges], [e[1] for e in edges], [e[2] for e in edges], max_cycles=5
-            ):
-                if app_id in c.members:
-                    circle = {
-                        "circle_id": c.circle_id,
-                        "members": list(c.members),
-                        "edge_count": c.edge_count,
-                        "internal_amount": c.internal_amount,
-                        "cycle_through_applicant": list(shortest_cycle_through(G, app_id) or ()),
-                    }
-        reasons = []
-        for m in mutual:
-            reasons.append(
-                _reason(
-                    "mutual_guarantee",
-                    "refer",
-                    f"申请人与 {m['b'] if m['a'] == app_id else m['a']} 互保。",
-                    f"The applicant and {m['b'] if m['a'] == app_id else m['a']} guarantee each other.",
-                    pair=m,
+
+        group = None
+        if g:
+            group_rows = rows(g.get("members") or [])
+            group = {
+                "group_id": g["group_id"],
+                "loans": sum(
+                    float(m.get("balance") or 0.0) for m in g.get("members") or [] if m["entity_id"] != eid
                 )
-            )
-        if circle:
-            reasons.append(
-                _reason(
-                    "guarantee_circle",
-                    "refer",
-                    f"申请人处于担保圈中（{len(circle['members'])} 个成员，检索半径 {self.b.guarantee_hops} 跳）。",
-                    f"The applicant is in a guarantee circle ({len(circle['members'])} members within "
-                    f"{self.b.guarantee_hops} hops).",
-                    circle_id=circle["circle_id"],
-                    cycle=circle["cycle_through_applicant"],
-                    members=circle["members"],
-                )
-            )
-        structures = {
-            "guarantees_given": given,
-            "guarantees_received": received,
-            "mutual": mutual,
-            "circle": circle,
-            "searched_hops": self.b.guarantee_hops,
-            "truncated": bool(skipped) or self._capped,
+                + borrower_loans,
+                "members": group_rows,
+                "members_total": len(g.get("members") or []),
+                "missing": (g.get("missing") or [])[:50],
+            }
+        exposure = body.get("exposure") or {}
+        return {
+            "borrower": {"entity_id": eid, "name": name, "loans": borrower_loans},
+            "group": group,
+            "requested": req.requested_amount,
+            "requested_kind": req.requested_kind,
+            "related_party_of_bank": bool(exposure.get("related_party_of_bank")),
+            "note": "贷款 = 未结清贷款余额；表外保函未入图 / loans = outstanding balances of open loans; "
+            "off-balance bank guarantees are not in the graph",
         }
-        return structures, reasons
 
     def _blacklist(
-        self, app_id: str, me: dict[str, Any], ball: tuple, snapshot: dict[str, Any] | None
-    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        nodes, links, skipped = ball
-        truncated = bool(skipped) or self._capped
-        if me.get("listings"):
-            bl = {
+        self, eid: str, app: dict[str, Any], body: dict[str, Any], freshness: dict[str, Any]
+    ) -> dict[str, Any]:
+        listings = app.get("listings") or []
+        c = body.get("contagion") or {}
+        if listings:
+            return {
                 "source": "self_listed",
                 "score": 1.0,
                 "hops": 0,
-                "nearest": [{"entity_id": app_id, "listings": me["listings"]}],
+                "nearest": [{"entity_id": eid, "name": app.get("name"), "listings": listings}],
                 "paths": [],
-                "searched_hops": self.b.blacklist_hops,
-                "truncated": truncated,
+                "searched_hops": self.fp.contagion.max_hops,
+                "truncated": bool(body.get("truncated")),
             }
-            return bl, [
-                _reason(
-                    "applicant_blacklisted",
-                    "decline-suggested",
-                    "申请人本身在黑名单上。",
-                    "The applicant itself is blacklisted.",
-                    entity_id=app_id,
-                    listings=me["listings"],
-                )
-            ]
-        listed: dict[str, list[dict[str, Any]]] = {}
-        L = nx.MultiDiGraph()
-        for lk in links:
-            if lk["type"] == S.LISTED_AS:
-                continue
-            rel = REL_OF_TYPE[lk["type"]]
-            attrs = {"rel": rel}
-            if rel == "shareholding" and lk.get("pct") is not None:
-                attrs["pct"] = float(lk["pct"])
-            L.add_edge(lk["src"], lk["dst"], **attrs)
-        entries = {n["key"]: n for n in nodes.values() if S.BLACKLIST_ENTRY in (n.get("labels") or [])}
-        for lk in links:
-            if lk["type"] == S.LISTED_AS and lk["dst"] in entries:
-                listed.setdefault(lk["src"], []).append({"entry_id": lk["dst"]})
-        if snapshot is not None:
-            paths = parse_json(snapshot.get("paths")) or []
-            bl = {
-                "source": "snapshot",
-                "score": float(snapshot.get("score") or 0.0),
-                "hops": snapshot.get("hops"),
-                "run_id": snapshot.get("run_id"),
-                "as_of": snapshot.get("as_of"),
-                "nearest": [
-                    {"entity_id": e, "listings": sorted(v, key=lambda x: x["entry_id"])}
-                    for e, v in sorted(listed.items())
-                ],
-                "paths": [{"nodes": p} if isinstance(p, list) else p for p in paths],
-                "searched_hops": self.b.blacklist_hops,
-                "truncated": truncated,
-            }
-        else:
-            seeds = {e: 1.0 for e in listed if e in L}
-            found = (
-                best_paths(link_weights(L), seeds, max_hops=self.b.blacklist_hops, k=3, damping=0.85)
-                if seeds and app_id in L
-                else {}
-            )
-            mine = found.get(app_id, ())
-            nearest_ids = sorted({p.nodes[0] for p in mine})
-            bl = {
-                "source": "on_the_fly" if seeds else "none",
-                "score": round(mine[0].strength, 6) if mine else 0.0,
-                "hops": min((p.hops for p in mine), default=None),
-                "nearest": [
-                    {"entity_id": e, "listings": sorted(listed[e], key=lambda x: x["entry_id"])}
-                    for e in nearest_ids
-                ],
-                "paths": [
-                    {"nodes": list(p.nodes), "rels": list(p.rels), "strength": round(p.strength, 6)}
-                    for p in mine
-                ],
-                "searched_hops": self.b.blacklist_hops,
-                "truncated": truncated,
-            }
-        reasons = []
-        if bl["score"] >= self.b.refer_score and bl["score"] > 0:
-            reasons.append(
-                _reason(
-                    "blacklist_proximity",
-                    "refer",
-                    f"申请人距黑名单实体 {bl['hops']} 跳，关联强度 {bl['score']:.3f} ≥ {self.b.refer_score}。",
-                    f"The applicant is {bl['hops']} hops from a blacklisted entity, strength "
-                    f"{bl['score']:.3f} ≥ {self.b.refer_score}.",
-                    score=bl["score"],
-                    hops=bl["hops"],
-                    source=bl["source"],
-                    nearest=[n["entity_id"] for n in bl["nearest"]],
-                    paths=bl["paths"],
-                )
-            )
-        elif bl["score"] > 0:
-            reasons.append(
-                _reason(
-                    "blacklist_in_reach",
-                    "info",
-                    "黑名单实体在检索范围内，但关联较弱。",
-                    "A blacklisted entity is within reach, but the link is weak.",
-                    score=bl["score"],
-                    hops=bl["hops"],
-                    paths=bl["paths"],
-                )
-            )
-        return bl, reasons
+        paths = c.get("paths") or []
+        nearest = sorted({p["nodes"][0]: (p.get("names") or [None])[0] for p in paths}.items())
+        return {
+            "source": ("snapshot" if freshness["source"] == "profile" else "on_the_fly") if paths else "none",
+            "score": float(c.get("score") or 0.0),
+            "hops": c.get("hops"),
+            "run_id": freshness.get("run_id"),
+            "as_of": freshness.get("as_of"),
+            "threshold": self.fp.contagion.threshold,
+            "nearest": [
+                {
+                    "entity_id": e,
+                    "name": n,
+                    "listing_kinds": next((p.get("listing_kinds") for p in paths if p["nodes"][0] == e), []),
+                }
+                for e, n in nearest
+            ],
+            "paths": paths,
+            "searched_hops": self.fp.contagion.max_hops,
+            "truncated": bool(body.get("truncated")),
+        }
 
-    def _alerts(self, app_id: str, alerts: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for al in alerts:
-            concerns_me = app_id in (al.get("entity_ids") or [])
-            effect = "refer" if concerns_me and al.get("severity") in ("high", "critical") else "info"
-            out.append(
-                _reason(
-                    f"open_alert:{al['rule_id']}",
-                    effect,
-                    f"未处理预警 {al['alert_id']}（{al.get('severity')}）：{al.get('explanation_zh') or ''}",
-                    f"Open alert {al['alert_id']} ({al.get('severity')}): {al.get('explanation_en') or ''}",
-                    alert_id=al["alert_id"],
-                    entity_ids=al.get("entity_ids") or [],
-                )
-            )
-        return out
+    def _bounds(self) -> dict[str, Any]:
+        return {
+            "control_hops": CONTROL_HOPS,
+            "guarantee_hops": self.b.guarantee_hops,
+            "blacklist_hops": self.fp.contagion.max_hops,
+            "supernode_degree": self.b.supernode_degree,
+            "max_nodes": self.b.max_nodes,
+        }
 
 
-def sub_ball(ball: tuple, root: str, types: set[str], hops: int) -> tuple:
-    """The part of ``ball`` reachable from ``root`` within ``hops`` over ``types`` only — the same
-    answer a separate query over those types would give, as long as the ball's caps did not cut it
-    (the ball has at least as many hops and every type)."""
-    nodes, links, skipped = ball
-    adjacency: dict[str, list[tuple[str, dict[str, Any]]]] = {}
-    for lk in links:
-        if lk["type"] in types:
-            adjacency.setdefault(lk["nid"], []).append((lk["mid"], lk))
-    sub = {root: {**nodes[root], "hop": 0}} if root in nodes else {}
-    kept: list[dict[str, Any]] = []
-    frontier = list(sub)
-    for hop in range(1, hops + 1):
-        nxt = []
-        for e in frontier:
-            for m, lk in adjacency.get(e, ()):
-                kept.append(lk)
-                if m not in sub:
-                    sub[m] = {**nodes[m], "hop": hop}
-                    nxt.append(m)
-        frontier = nxt
-    keys = {n["key"] for n in sub.values()}
-    return sub, kept, [s for s in skipped if s["entity"] in keys]
-
-
-async def _none() -> None:
-    return None
-
-
-def _is_entity(node: dict[str, Any]) -> bool:
-    labels = node.get("labels")
-    return labels is None or S.COMPANY in labels or S.PERSON in labels
-
-
-def _candidate(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "entity_id": row["entity_id"],
-        "kind": "company" if S.COMPANY in row["labels"] else "person",
-        "name": row["name"],
-        "uscc": row.get("uscc"),
-        "id_number": row.get("id_number"),
-        "region": row.get("region"),
-        "status": row.get("status"),
-        "birth_date": row.get("birth_date"),
-        "score": 1.0,
-        "matched_on": "key",
-    }
+def _tagged(c: Conclusion, freshness: str) -> Conclusion:
+    return Conclusion(c.code, c.effect, c.kind, c.message_zh, c.message_en, c.evidence, freshness)

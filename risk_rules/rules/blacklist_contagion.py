@@ -92,6 +92,7 @@ class BlacklistContagionRule(Rule[Params]):
             top_k_paths=params.top_paths,
         )
         ball = L.number_of_nodes()
+        ctx.cache["findings.contagion"] = result  # read by the profile step (risk_rules.findings)
         del L  # the ball's links are not needed any more: free them before the findings are built
 
         def measure(s) -> float:

@@ -1,0 +1,421 @@
+"""One entity's profile: what every rule concludes about it, with the evidence, as plain JSON.
+
+The same functions serve the rule run (over the whole graph's projections) and the pre-loan
+check's live recompute (over the entity's neighbourhood), so a hop, a circle, a controller or a
+contagion path means the same thing on every screen. Whole-graph structures (control groups,
+guarantee circles and chains, contagion scores, shared contacts) are computed once per input by
+:func:`precompute`; :func:`entity_profile` then reads one entity's part of them and computes the
+entity-local parts (owners, controller, beneficial owners, related parties) on its ownership
+ball of ``control_hops`` links — the same ball in the run and in the check.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+
+from risk_rules.algorithms import (
+    ContagionResult,
+    ControlGroup,
+    ControlResult,
+    GuaranteeChainReport,
+    GuaranteeCircle,
+    aggregate_exposure,
+    all_controllers,
+    beneficial_owners,
+    blacklist_contagion,
+    control_groups,
+    guarantee_chains,
+    guarantee_circles,
+    mutual_guarantees,
+    related_parties,
+    shortest_cycle_through,
+)
+from risk_rules.algorithms.contagion import LinkGraph
+from risk_rules.findings.params import FindingParams
+from risk_rules.projection import OwnershipData
+from risk_rules.rules._control import chain_json
+
+#: links of the ownership ball that the entity-local parts read (shareholding, position, family)
+CONTROL_HOPS = 3
+
+
+@dataclass
+class Hood:
+    """The inputs of profiles: the projections the rules read, for the whole graph or one ball.
+
+    ``guarantees`` edges carry ``amount`` (summed over contracts) and ``contracts``; its nodes
+    ``net_assets``. ``linkage`` is the contagion link graph (same projection as the rule);
+    ``listed`` the entities listed at the as-of date with their listing kinds.
+    """
+
+    ownership: OwnershipData
+    guarantees: nx.DiGraph
+    linkage: LinkGraph | None
+    listed: dict[str, list[str]]
+    names: dict[str, str]
+    loans: dict[str, float]
+    net_assets: dict[str, float]
+    truncated: bool = False
+
+
+@dataclass
+class Precomputed:
+    """Structures computed once per :class:`Hood` and shared by every entity's profile."""
+
+    groups: dict[str, ControlGroup]  # member → its control group
+    circles: dict[str, GuaranteeCircle]  # member → its circle
+    chains: GuaranteeChainReport | None
+    contagion: ContagionResult | None
+    shared_contacts: dict[str, list[str]] = field(default_factory=dict)  # entity → entities
+    ownership_adjacency: dict[str, set[str]] = field(default_factory=dict)
+
+
+def shared_contact_map(linkage: LinkGraph | None) -> dict[str, list[str]]:
+    """Entity → entities it shares a phone or address with (the contagion projection's links)."""
+    out: dict[str, set[str]] = defaultdict(set)
+    if linkage is None:
+        return {}
+    for u, v, d in linkage.edges(data=True):
+        if d.get("rel") == "shared_contact":
+            out[u].add(v)
+            out[v].add(u)
+    return {k: sorted(v) for k, v in out.items()}
+
+
+def contagion_scores(
+    linkage: LinkGraph, listed: dict[str, list[str]], fp: FindingParams
+) -> ContagionResult | None:
+    """The contagion rule's computation (seed weights, algorithm, parameters) on ``linkage``."""
+    p = fp.contagion
+    seeds = {
+        e: max((p.kind_weights.get(k, 1.0) for k in kinds), default=1.0)
+        for e, kinds in listed.items()
+        if e in linkage
+    }
+    seeds = {e: w for e, w in seeds.items() if w > 0}
+    if not seeds:
+        return None
+    return blacklist_contagion(
+        linkage,
+        seeds,
+        rel_weights=p.rel_weights,
+        max_hops=p.max_hops,
+        damping=p.damping,
+        top_k_paths=p.top_paths,
+    )
+
+
+def precompute(
+    hood: Hood,
+    fp: FindingParams,
+    *,
+    controllers: dict[str, ControlResult] | None = None,
+    contagion: ContagionResult | None = None,
+    shared_contacts: dict[str, list[str]] | None = None,
+) -> Precomputed:
+    """Groups, circles, chains, contagion and shared contacts of ``hood`` (the run passes what its
+    rules already computed: the controllers and the contagion result)."""
+    own = hood.ownership
+    fam = own.family if fp.control.family_as_one_controller else None
+    groups: dict[str, ControlGroup] = {}
+    if own.graph.number_of_edges():
+        ctrl = controllers
+        if ctrl is None:
+            ctrl = all_controllers(own.graph, positions=own.positions, family_pairs=fam, **fp.control_kwargs)
+        for g in control_groups(
+            own.graph, positions=own.positions, family_pairs=fam, controllers=ctrl, min_members=2
+        ):
+            for m in g.members:
+                groups[m] = g
+    circles: dict[str, GuaranteeCircle] = {}
+    chains = None
+    G = hood.guarantees
+    if G.number_of_edges():
+        c = fp.circle
+        for circle in guarantee_circles(
+            G,
+            max_cycles=c.max_cycles,
+            max_sources=c.max_sources,
+            max_cycle_length=c.max_cycle_length,
+            min_size=c.min_size,
+        ):
+            for m in circle.members:
+                circles[m] = circle
+        chains = guarantee_chains(G)
+    if contagion is None and hood.linkage is not None:
+        contagion = contagion_scores(hood.linkage, hood.listed, fp)
+    if shared_contacts is None:
+        shared_contacts = shared_contact_map(hood.linkage)
+    return Precomputed(groups, circles, chains, contagion, shared_contacts, _ownership_adjacency(own))
+
+
+def _name(hood: Hood, eid: str) -> str | None:
+    return hood.names.get(eid)
+
+
+def _ownership_adjacency(own: OwnershipData) -> dict[str, set[str]]:
+    adj: dict[str, set[str]] = defaultdict(set)
+    for u, v in own.graph.edges():
+        adj[u].add(v)
+        adj[v].add(u)
+    for p, c, _ in own.positions:
+        adj[p].add(c)
+        adj[c].add(p)
+    for a, b, _ in own.family:
+        adj[a].add(b)
+        adj[b].add(a)
+    return adj
+
+
+def _ownership_ball(own: OwnershipData, eid: str, hops: int, adj: dict[str, set[str]]) -> OwnershipData:
+    """The entity's ownership ball: shareholdings, positions and family within ``hops`` links."""
+    seen = {eid}
+    frontier = [eid]
+    for _ in range(hops):
+        nxt = [m for n in frontier for m in adj.get(n, ()) if m not in seen]
+        seen.update(nxt)
+        frontier = nxt
+    sub = own.graph.subgraph([n for n in seen if n in own.graph]).copy()
+    return OwnershipData(
+        sub,
+        [r for r in own.positions if r[0] in seen and r[1] in seen],
+        [r for r in own.family if r[0] in seen and r[1] in seen],
+    )
+
+
+def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood) -> dict[str, Any]:
+    G = own.graph
+    fam_ctrl = own.family if fp.control.family_as_one_controller else None
+    owners = (
+        [
+            {"entity_id": h, "name": _name(hood, h), "pct": round(float(d.get("pct") or 0.0), 6)}
+            for h, _, d in sorted(G.in_edges(eid, data=True))
+        ]
+        if eid in G
+        else []
+    )
+    controller = None
+    related: list[dict[str, Any]] = []
+    bos: list[dict[str, Any]] = []
+    if G.number_of_edges() or own.positions:
+        ctrl = all_controllers(G, positions=own.positions, family_pairs=fam_ctrl, **fp.control_kwargs)
+        res = ctrl.get(eid)
+        if res is not None and res.controller:
+            controller = {
+                "controller_ids": list(res.controller),
+                "names": [_name(hood, x) for x in res.controller],
+                "basis": res.basis,
+                "chain": chain_json(res.chain),
+            }
+        if eid not in G:
+            G = G.copy()
+            G.add_node(eid, kind="company")
+        for rp in related_parties(
+            G,
+            eid,
+            positions=own.positions,
+            family_pairs=own.family,
+            shareholder_threshold=fp.related.shareholder_threshold,
+            controllers=ctrl,
+            family_as_one_controller=fp.control.family_as_one_controller,
+            **fp.control_kwargs,
+        ):
+            related.append(
+                {
+                    "entity_id": rp.entity,
+                    "name": _name(hood, rp.entity),
+                    "kinds": list(rp.kinds),
+                    "paths": [
+                        [
+                            {
+                                "source": s.source,
+                                "relation": s.relation,
+                                "target": s.target,
+                                "detail": s.detail,
+                            }
+                            for s in path
+                        ]
+                        for path in rp.reasons
+                    ],
+                }
+            )
+        if eid in own.graph and own.graph.nodes[eid].get("kind") == "company":
+            b = fp.beneficial
+            bo = beneficial_owners(
+                G,
+                eid,
+                threshold=b.threshold_pct,
+                comparison=b.comparison,
+                positions=own.positions,
+                family_pairs=fam_ctrl,
+                manager_roles=tuple(b.manager_roles),
+                max_paths=b.max_paths,
+                control_kwargs=fp.control_kwargs,
+            )
+            bos = [
+                {
+                    "entity_id": o.person,
+                    "name": _name(hood, o.person),
+                    "basis": o.basis,
+                    "share": round(o.share, 6),
+                    "paths": [list(p.nodes) for p in o.paths] if o.paths else [],
+                    "role": o.role,
+                }
+                for o in bo.owners
+            ]
+    return {"owners": owners, "controller": controller, "beneficial_owners": bos, "related_parties": related}
+
+
+def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
+    G = hood.guarantees
+    if eid not in G:
+        return {
+            "given": [],
+            "received": [],
+            "mutual": [],
+            "circle": None,
+            "chain": None,
+            "fans": {},
+            "leverage": None,
+        }
+    given = [
+        {
+            "borrower": v,
+            "name": _name(hood, v),
+            "amount": float(d.get("amount") or 0.0),
+            "contracts": sorted(map(str, d.get("contracts") or [])),
+        }
+        for _, v, d in sorted(G.out_edges(eid, data=True))
+    ]
+    received = [
+        {
+            "guarantor": u,
+            "name": _name(hood, u),
+            "amount": float(d.get("amount") or 0.0),
+            "contracts": sorted(map(str, d.get("contracts") or [])),
+        }
+        for u, _, d in sorted(G.in_edges(eid, data=True))
+    ]
+    local = G.subgraph({eid, *G.successors(eid), *G.predecessors(eid)})
+    mutual = [
+        {
+            "a": m.a,
+            "b": m.b,
+            "other": m.b if m.a == eid else m.a,
+            "other_name": _name(hood, m.b if m.a == eid else m.a),
+            "amount_ab": m.amount_ab,
+            "amount_ba": m.amount_ba,
+        }
+        for m in mutual_guarantees(local)
+        if eid in (m.a, m.b) and m.amount_ab >= fp.mutual.min_amount and m.amount_ba >= fp.mutual.min_amount
+    ]
+    circle = None
+    c = pre.circles.get(eid)
+    if c is not None:
+        circle = {
+            "circle_id": c.circle_id,
+            "size": c.size,
+            "members": list(c.members[:200]),
+            "names": {m: _name(hood, m) for m in c.members[:200]},
+            "edge_count": c.edge_count,
+            "internal_amount": c.internal_amount,
+            "cycle_through_applicant": list(
+                shortest_cycle_through(G, eid, max_length=fp.circle.max_cycle_length) or ()
+            ),
+        }
+    chain = None
+    if pre.chains is not None:
+        d = pre.chains.depth_of(eid)
+        chain = {"upstream": d.upstream, "downstream": d.downstream, "depth": d.length}
+    fans = {"out_degree": len(given), "in_degree": len(received)}
+    total = sum(g["amount"] for g in given)
+    na = hood.net_assets.get(eid)
+    leverage = None
+    if given:
+        leverage = {
+            "total_guaranteed": total,
+            "net_assets": na,
+            "ratio": (total / na) if na and na > 0 else None,
+            "status": "ok"
+            if na and na > 0
+            else ("missing_net_assets" if na is None else "non_positive_net_assets"),
+        }
+    return {
+        "given": given,
+        "received": received,
+        "mutual": mutual,
+        "circle": circle,
+        "chain": chain,
+        "fans": fans,
+        "leverage": leverage,
+    }
+
+
+def _contagion_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
+    p = fp.contagion
+    s = pre.contagion.get(eid) if pre.contagion is not None else None
+    if s is None or s.is_seed:
+        return {"measure": p.measure, "score": 0.0, "ppr": 0.0, "hops": None, "paths": []}
+    return {
+        "measure": p.measure,
+        "score": round(s.path_strength if p.measure == "path_strength" else s.score, 6),
+        "ppr": s.score,
+        "hops": s.hops,
+        "paths": [
+            {
+                "nodes": list(x.nodes),
+                "names": [_name(hood, n) for n in x.nodes],
+                "rels": list(x.rels),
+                "strength": round(x.strength, 6),
+                "listing_kinds": sorted(hood.listed.get(x.nodes[0], [])),
+            }
+            for x in s.paths
+        ],
+    }
+
+
+def _group_part(eid: str, hood: Hood, pre: Precomputed) -> dict[str, Any] | None:
+    g = pre.groups.get(eid)
+    if g is None:
+        return None
+    exp = aggregate_exposure(g.members, hood.loans, label=g.group_id)
+    return {
+        "group_id": g.group_id,
+        "controller_ids": sorted({p for block in g.controllers for p in block}),
+        "size": len(g.members),
+        "members": [
+            {"entity_id": m, "name": _name(hood, m), "balance": bal} for m, bal, _ in exp.per_member[:2000]
+        ],
+        "loans": exp.loans,
+        "missing": list(exp.missing),
+        "chain": chain_json(g.chain_of(eid)),
+    }
+
+
+def entity_profile(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
+    """The profile body of ``eid`` (JSON-ready, deterministic: equal inputs give equal bodies)."""
+    own = _ownership_ball(hood.ownership, eid, CONTROL_HOPS, pre.ownership_adjacency)
+    body: dict[str, Any] = {"entity_id": eid, "name": _name(hood, eid)}
+    body["ownership"] = _ownership_part(eid, own, fp, hood)
+    body["group"] = _group_part(eid, hood, pre)
+    body["guarantees"] = _guarantee_part(eid, hood, pre, fp)
+    body["contagion"] = _contagion_part(eid, hood, pre, fp)
+    body["shared_contacts"] = [
+        {"entity_id": x, "name": _name(hood, x)} for x in pre.shared_contacts.get(eid, [])
+    ]
+    rp = [r["entity_id"] for r in body["ownership"]["related_parties"]]
+    insiders = set(fp.related.insiders)
+    body["exposure"] = {
+        "borrower_loans": float(hood.loans.get(eid, 0.0)),
+        "related_party_of_bank": bool(insiders & {eid, *rp}),
+        "related_members": [
+            {"entity_id": m, "name": _name(hood, m), "balance": bal}
+            for m, bal, _ in aggregate_exposure([eid, *rp], hood.loans).per_member
+        ],
+    }
+    body["truncated"] = hood.truncated
+    return body

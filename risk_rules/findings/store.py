@@ -1,0 +1,201 @@
+"""Risk profiles in Neo4j: computed by the rule run, reconciled by content hash, read by the check.
+
+One ``RiskProfile`` node per entity (key ``entity_id``), linked ``(entity)-[:HAS_PROFILE]->``,
+holding the profile body as JSON plus its provenance: the run that wrote this content, the as-of
+date, the rule versions and a digest of the parameters. A re-run compares each entity's content
+hash with the stored one and writes only the entities whose findings changed — as alerts are
+reconciled — and removes the profiles of entities no run reaches any more. Each profile run is
+recorded as a ``RuleRun`` (``rule_id = findings.profiles``); its start time is what "fresh"
+means for the check: a fact loaded by an ingest batch started later may not be in a profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from graph_model import schema as S
+from risk_rules.alerts import batches
+from risk_rules.algorithms import ContagionResult
+from risk_rules.config import RulesConfig
+from risk_rules.findings import FINDINGS_VERSION
+from risk_rules.findings.params import FindingParams, rule_versions
+from risk_rules.findings.profile import Hood, entity_profile, precompute
+from risk_rules.framework import RuleContext
+from risk_rules.projection import (
+    blacklist,
+    entity_facts,
+    guarantee_edges,
+    linkage_ball,
+    ownership,
+    read_columns,
+    valid_at,
+)
+from risk_rules.rules._control import controllers
+from risk_rules.rules._helpers import names_of
+
+PROFILE_RULE_ID = "findings.profiles"
+#: the per-run cache keys rules leave for the profile step (kept by the runner until the end)
+CONTAGION_CACHE_KEY = "findings.contagion"
+
+_SHARED_CONTACTS = f"""
+MATCH (k)<-[r1:{S.HAS_PHONE}|{S.HAS_ADDRESS}]-(x)
+WHERE (k:{S.PHONE} OR k:{S.ADDRESS}) AND {valid_at("r1")} AND x.entity_id IS NOT NULL
+WITH k, collect(DISTINCT x.entity_id) AS xs WHERE 2 <= size(xs) AND size(xs) <= $max_contact_group
+RETURN xs
+"""
+
+
+def profile_hash(body: dict[str, Any], digest: str) -> str:
+    payload = json.dumps(
+        [FINDINGS_VERSION, rule_versions(), digest, body], sort_keys=True, ensure_ascii=False
+    )
+    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class ProfileCounts:
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"written": self.written, "unchanged": self.unchanged, "removed": self.removed}
+
+
+def run_hood(ctx: RuleContext, fp: FindingParams) -> tuple[Hood, dict[str, list[str]]]:
+    """The whole graph as one :class:`Hood` (the projections the rules read this run) plus the
+    shared-contact map (same rule as the contagion projection: contacts shared by at most
+    ``max_contact_group`` parties)."""
+    own = ownership(ctx)
+    e = guarantee_edges(ctx)
+    facts = entity_facts(ctx)
+    G: nx.DiGraph = nx.DiGraph()
+    for g, b, amount, contracts in zip(
+        e.guarantor.tolist(), e.borrower.tolist(), e.amount.tolist(), e.contracts, strict=True
+    ):
+        G.add_edge(g, b, amount=0.0 if amount != amount else float(amount), contracts=list(contracts or []))
+    for n, attrs in G.nodes(data=True):
+        if n in facts.net_assets:
+            attrs["net_assets"] = facts.net_assets[n]
+    cols = read_columns(ctx, _SHARED_CONTACTS, max_contact_group=fp.contagion.max_contact_group)
+    shared: dict[str, set[str]] = {}
+    for xs in cols.get("xs", []):
+        for x in xs:
+            shared.setdefault(x, set()).update(y for y in xs if y != x)
+    hood = Hood(
+        ownership=own,
+        guarantees=G,
+        linkage=None,
+        listed={k: list(v) for k, v in blacklist(ctx).items()},
+        names={},
+        loans=dict(facts.loan_balance),
+        net_assets=dict(facts.net_assets),
+    )
+    return hood, {k: sorted(v) for k, v in shared.items()}
+
+
+def _contagion(ctx: RuleContext, hood: Hood, fp: FindingParams) -> ContagionResult | None:
+    """The contagion rule's result of this run, or (rule not run) the same computation."""
+    cached = ctx.cache.get(CONTAGION_CACHE_KEY)
+    if cached is not None:
+        return cached
+    from risk_rules.findings.profile import contagion_scores
+
+    if not hood.listed:
+        return None
+    L = linkage_ball(ctx, sorted(hood.listed), fp.contagion.max_hops, fp.contagion.max_contact_group)
+    return contagion_scores(L, hood.listed, fp)
+
+
+def write_profiles(
+    ctx: RuleContext, cfg: RulesConfig, run_id: str, progress: Callable[[str], None] = lambda _m: None
+) -> ProfileCounts:
+    """Compute and reconcile the profile of every entity this run's projections reach."""
+    fp = FindingParams.from_config(cfg)
+    digest = fp.digest()
+    hood, shared = run_hood(ctx, fp)
+    contagion = _contagion(ctx, hood, fp)
+    pre = precompute(hood, fp, controllers=controllers(ctx), contagion=contagion, shared_contacts=shared)
+    touched = (
+        set(hood.ownership.graph) | set(hood.guarantees) | set(hood.loans) | set(hood.listed) | set(shared)
+    )
+    touched |= {p for p, _, _ in hood.ownership.positions} | {
+        x for a, b, _ in hood.ownership.family for x in (a, b)
+    }
+    if contagion is not None:
+        touched |= {s.entity for s in contagion.scores if s.paths or s.is_seed}
+    ids = sorted(touched)
+    progress(f"profiles: {len(ids)} entities …")
+    referenced = set(ids)
+    for g in pre.groups.values():
+        referenced.update(g.members)
+    if contagion is not None:
+        referenced.update(
+            x for s in contagion.scores if s.entity in touched for p in s.paths for x in p.nodes
+        )
+    hood.names = names_of(ctx, sorted(referenced))
+    t0 = time.perf_counter()
+    counts = ProfileCounts()
+    for chunk in batches(ids, 2000):
+        bodies = {eid: entity_profile(eid, hood, pre, fp) for eid in chunk}
+        hashes = {eid: profile_hash(b, digest) for eid, b in bodies.items()}
+        with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
+            stored = {
+                r["id"]: r["h"]
+                for r in s.run(
+                    f"UNWIND $ids AS id MATCH (p:{S.RISK_PROFILE} {{entity_id: id}}) RETURN id, p.profile_hash AS h",
+                    ids=chunk,
+                )
+            }
+            rows = [
+                {
+                    "entity_id": eid,
+                    "hash": hashes[eid],
+                    "body": json.dumps(bodies[eid], ensure_ascii=False, sort_keys=True),
+                }
+                for eid in chunk
+                if stored.get(eid) != hashes[eid]
+            ]
+            counts.unchanged += len(chunk) - len(rows)
+            counts.written += len(rows)
+            if rows:
+                s.run(
+                    f"""
+                    UNWIND $rows AS row
+                    CALL (row) {{
+                      MATCH (e:{S.COMPANY} {{entity_id: row.entity_id}}) RETURN e
+                      UNION MATCH (e:{S.PERSON} {{entity_id: row.entity_id}}) RETURN e
+                    }}
+                    MERGE (p:{S.RISK_PROFILE} {{entity_id: row.entity_id}})
+                    SET p.profile_hash = row.hash, p.body = row.body, p.run_id = $run_id, p.as_of = $as_of,
+                        p.rule_versions = $versions, p.findings_version = $fv, p.params_digest = $digest,
+                        p.computed_at = datetime()
+                    MERGE (e)-[:{S.HAS_PROFILE}]->(p)
+                    """,
+                    rows=rows,
+                    run_id=run_id,
+                    as_of=ctx.as_of,
+                    versions=json.dumps(rule_versions(), sort_keys=True),
+                    fv=FINDINGS_VERSION,
+                    digest=digest,
+                ).consume()
+    with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
+        rec = s.run(
+            f"""
+            MATCH (p:{S.RISK_PROFILE}) WHERE NOT p.entity_id IN $ids
+            WITH p LIMIT 100000 DETACH DELETE p RETURN count(*) AS n
+            """,
+            ids=ids,
+        ).single()
+        counts.removed = int(rec["n"]) if rec else 0
+    progress(
+        f"profiles: {counts.written} written, {counts.unchanged} unchanged in {time.perf_counter() - t0:.1f} s"
+    )
+    return counts
