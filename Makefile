@@ -37,7 +37,8 @@ neo4j: install
 # Sample data, Neo4j, jobs, API and explorer, each stage as the CLI command a user would type.
 # DEMO_ARGS passes options on, e.g. `make demo DEMO_ARGS="--no-serve"` or `DEMO_ARGS="--explorer-port 8601"`.
 DEMO_ARGS ?=
-demo: neo4j
+# No `neo4j` prerequisite: the demo's `db start` fetches the jars itself, while the data is generated.
+demo: install
 	$(BIN)/riskgraph demo $(DEMO_ARGS)
 
 # Lint, format and type checks first, then the examples in the algorithms' docstrings (doctests,

@@ -4,8 +4,8 @@ A stage runs exactly the command a user would type (``riskgraph db init``, ``ris
 the demo exercises the same entry points as the documentation. The commands run inside this one
 process rather than as new interpreters: starting Python and importing pandas, the driver and the
 rules again for each of the nine stages cost more than some stages' work. Two stages are children:
-Neo4j's start, which runs while the sample data is generated (the JVM's start-up needs no data), and
-the blocking API and explorer server.
+Neo4j's start (which fetches its jars from Maven the first time), running while the sample data is
+generated and the later stages' modules are imported, and the blocking API and explorer server.
 
 After a failure the remaining stages are listed as not run rather than attempted on missing input;
 the summary table says which stage failed, how, and how long every stage took (also written to
@@ -67,6 +67,7 @@ def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
 
     data_dir = str(get_settings().var_dir / "demo-data" / scale)
     return [
+        # fetches the jars first when `riskgraph db fetch` has not (from ~/.m2 after the first time)
         Stage("start Neo4j", ("db", "start"), starts_neo4j=True, needs_neo4j=False),
         Stage(
             f"generate sample data ({scale})",
@@ -190,6 +191,28 @@ def wait_child(proc: subprocess.Popen[bytes], grace_s: float = 30.0) -> int:
         raise
 
 
+#: What the stages after Neo4j's start import; imported while the JVM starts, not after it.
+PRELOAD = (
+    "graph_model.constraints",
+    "riskgraph.graph",
+    "ingest.cli",
+    "risk_rules.runner",
+    "risk_rules.registry",
+    "api.cli",
+)
+
+
+def preload() -> None:
+    """Import the later stages' modules now (an import that fails is left to its stage to report)."""
+    import importlib
+
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S112 — the stage that needs the module reports the error
+            continue
+
+
 def run_in_process(console: Console, args: tuple[str, ...]) -> int:
     """Run one `riskgraph` command in this interpreter and return its exit code (a crash is exit 1).
 
@@ -236,6 +259,8 @@ def run_demo(console: Console, *, serve: bool = True, scale: str = "xs", explore
     try:
         for stage in stages(scale, explorer_port):
             if stage.needs_neo4j:
+                if neo4j_child is not None and neo4j_child[0].poll() is None:
+                    preload()  # while the JVM is still starting
                 join_neo4j()
             if stage.blocking and not serve:
                 results.append(StageResult(stage.title, "skipped (--no-serve)"))

@@ -86,6 +86,9 @@ class _FakeNeo4jStart:
     def __init__(self, state: dict[str, bool]) -> None:
         state["running"] = True
 
+    def poll(self) -> int:
+        return 0
+
     def wait(self, timeout: float | None = None) -> int:
         return 0
 
