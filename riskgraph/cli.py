@@ -377,7 +377,7 @@ def demo(
     Ctrl-C stops what the demo started, Neo4j included; with --no-serve Neo4j is left running."""
     from riskgraph.demo import run_demo
 
-    raise typer.Exit(run_demo(console, serve=serve, scale=scale, explorer_port=explorer_port))
+    raise typer.Exit(run_demo(console, app, serve=serve, scale=scale, explorer_port=explorer_port))
 
 
 @app.command("resolve")

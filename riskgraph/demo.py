@@ -213,16 +213,15 @@ def preload() -> None:
             continue
 
 
-def run_in_process(console: Console, args: tuple[str, ...]) -> int:
-    """Run one `riskgraph` command in this interpreter and return its exit code (a crash is exit 1).
+def run_in_process(console: Console, cli: Callable[..., object], args: tuple[str, ...]) -> int:
+    """Run one `riskgraph` command of the `cli` app in this interpreter; its exit code (a crash: 1).
 
-    Ctrl-C, which click turns into ``Abort``, is raised again as ``KeyboardInterrupt``."""
+    Ctrl-C, which click turns into ``Abort``, is raised again as ``KeyboardInterrupt``. The app is
+    passed in by the CLI that runs the demo, so this module never imports the CLI back."""
     import click
 
-    from riskgraph.cli import app
-
     try:
-        rv = app(args=list(args), prog_name="riskgraph", standalone_mode=False)
+        rv = cli(args=list(args), prog_name="riskgraph", standalone_mode=False)
     except click.exceptions.Abort as exc:
         raise KeyboardInterrupt from exc
     except click.ClickException as exc:
@@ -236,7 +235,15 @@ def run_in_process(console: Console, args: tuple[str, ...]) -> int:
     return rv if isinstance(rv, int) else 0
 
 
-def run_demo(console: Console, *, serve: bool = True, scale: str = "xs", explorer_port: int = 8501) -> int:
+def run_demo(
+    console: Console,
+    cli: Callable[..., object],
+    *,
+    serve: bool = True,
+    scale: str = "xs",
+    explorer_port: int = 8501,
+) -> int:
+    """Run every stage (commands of the `cli` app), then stop or name what is left running."""
     settings = get_settings()
     results: list[StageResult] = []
     started_neo4j = failed = interrupted = False
@@ -283,7 +290,7 @@ def run_demo(console: Console, *, serve: bool = True, scale: str = "xs", explore
                 )
             t0 = time.monotonic()
             results.append(StageResult(stage.title, "interrupted"))
-            rc = run_child(command) if stage.blocking else run_in_process(console, stage.command)
+            rc = run_child(command) if stage.blocking else run_in_process(console, cli, stage.command)
             results[-1].seconds = time.monotonic() - t0
             failed |= rc != 0
             results[-1].result = "done" if rc == 0 else f"failed (exit {rc})"

@@ -16,6 +16,7 @@ from rich.console import Console
 
 from risk_rules.registry import all_rules
 from riskgraph import demo
+from riskgraph.cli import app
 from riskgraph.console import PIPE_WIDTH, cli_console
 from riskgraph.settings import PROJECT_ROOT, Settings
 
@@ -113,12 +114,12 @@ def test_ctrl_c_during_a_stage_stops_neo4j_and_records_the_stages(
     monkeypatch.setattr(demo, "neo4j_running", lambda s: state["running"])
     monkeypatch.setattr(demo.neo4j_server, "stop", lambda s: rec.stop())
 
-    def interrupted(console: Console, args: tuple[str, ...]) -> int:
+    def interrupted(console: Console, cli: object, args: tuple[str, ...]) -> int:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(demo, "run_in_process", interrupted)
     console = Console(width=200, record=True)
-    rc = demo.run_demo(console, serve=False, scale="xs")
+    rc = demo.run_demo(console, app, serve=False, scale="xs")
     assert rc == 130
     assert rec.stops == 1  # the Neo4j this run started
     timings = json.loads((tmp_path / "demo-stages.json").read_text(encoding="utf-8"))
@@ -129,5 +130,5 @@ def test_ctrl_c_during_a_stage_stops_neo4j_and_records_the_stages(
 
 def test_a_stage_runs_in_process_and_returns_its_exit_code() -> None:
     console = Console(width=200, record=True)
-    assert demo.run_in_process(console, ("rules", "list", "--json")) == 0
-    assert demo.run_in_process(console, ("rules", "run", "--rule", "no.such.rule")) != 0
+    assert demo.run_in_process(console, app, ("rules", "list", "--json")) == 0
+    assert demo.run_in_process(console, app, ("rules", "run", "--rule", "no.such.rule")) != 0
