@@ -12,10 +12,21 @@ prereqs:
 	@command -v java >/dev/null || { echo "缺少 Java 17+ / Java 17+ not found: apt-get install openjdk-17-jdk-headless"; exit 1; }
 	@command -v mvn >/dev/null || { echo "缺少 Maven / Maven not found: apt-get install maven"; exit 1; }
 
+# The install: uv (from PyPI, resolves and installs in parallel: seconds instead of minutes), bootstrapped
+# into the venv when it is not on PATH; plain pip when uv cannot be had. Re-running it is harmless: the
+# stamp is written only after a successful install, and a newer pyproject.toml installs again.
 $(STAMP): pyproject.toml | prereqs
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@uv=$$(command -v uv || true); \
+	if [ -z "$$uv" ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
+	if [ -n "$$uv" ]; then \
+	  echo "installing with $$uv"; \
+	  "$$uv" pip install --quiet --python $(BIN)/python -e '.[dev]' || \
+	  { echo "uv failed: installing with pip"; $(BIN)/pip install --quiet -e '.[dev]'; }; \
+	else \
+	  echo "uv not available: installing with pip (slower)"; \
+	  $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[dev]'; \
+	fi
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -24,8 +35,11 @@ neo4j: install
 	$(BIN)/riskgraph db fetch
 
 # Sample data, Neo4j, jobs, API and explorer, each stage as the CLI command a user would type.
-demo: neo4j
-	$(BIN)/riskgraph demo
+# DEMO_ARGS passes options on, e.g. `make demo DEMO_ARGS="--no-serve"` or `DEMO_ARGS="--explorer-port 8601"`.
+DEMO_ARGS ?=
+# No `neo4j` prerequisite: the demo's `db start` fetches the jars itself, while the data is generated.
+demo: install
+	$(BIN)/riskgraph demo $(DEMO_ARGS)
 
 # Lint, format and type checks first, then the examples in the algorithms' docstrings (doctests,
 # no server), then the test suite against an isolated Neo4j (free port, its own data folder),

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from riskgraph import neo4j_server
+from riskgraph.console import cli_console
 from riskgraph.settings import PROJECT_ROOT, get_settings
 
 app = typer.Typer(
@@ -19,8 +19,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Run and prepare the Neo4j database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console()
-err_console = Console(stderr=True)
+console = cli_console()
+err_console = cli_console(stderr=True)
 
 
 def _fail(message: str, code: int = 1) -> None:
@@ -212,11 +212,21 @@ def serve(
     with_explorer: bool = typer.Option(False, "--with-explorer", help="also start the Streamlit explorer"),
     host: str | None = typer.Option(None, help="bind address (default: settings api_host)"),
     port: int | None = typer.Option(None, help="port (default: settings api_port)"),
+    explorer_port: int = typer.Option(8501, "--explorer-port", help="port of the explorer (--with-explorer)"),
 ) -> None:
     """Serve the HTTP API (FastAPI under uvicorn) until Ctrl-C / SIGTERM."""
     from api.cli import serve as run_serve
 
-    raise typer.Exit(run_serve(get_settings(), console, host=host, port=port, with_explorer=with_explorer))
+    raise typer.Exit(
+        run_serve(
+            get_settings(),
+            console,
+            host=host,
+            port=port,
+            with_explorer=with_explorer,
+            explorer_port=explorer_port,
+        )
+    )
 
 
 @app.command("explore")
@@ -378,11 +388,14 @@ def audit_check(
 def demo(
     serve: bool = typer.Option(True, help="serve the API and explorer at the end (blocks until Ctrl-C)"),
     scale: str = typer.Option("xs", help="size of the generated sample data"),
+    explorer_port: int = typer.Option(8501, "--explorer-port", help="port of the explorer"),
 ) -> None:
-    """Set everything up on sample data: Neo4j, schema, data, rule jobs, API and explorer."""
+    """Set everything up on sample data: Neo4j, schema, data, rule jobs, API and explorer.
+
+    Ctrl-C stops what the demo started, Neo4j included; with --no-serve Neo4j is left running."""
     from riskgraph.demo import run_demo
 
-    raise typer.Exit(run_demo(console, serve=serve, scale=scale))
+    raise typer.Exit(run_demo(console, app, serve=serve, scale=scale, explorer_port=explorer_port))
 
 
 @app.command("resolve")
