@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from api.dependencies import repos, request_context, require
+from api.dependencies import Repos, request_context, require
 from api.models.checks import PreLoanRequest, PreLoanResponse
 from api.models.common import PROBLEM_RESPONSES
 from api.services.preloan import CheckBounds, PreLoanCheck, rules_config
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/checks", tags=["checks"], responses=PROBLEM_RESPO
     "to evidence. An applicant that cannot be resolved never passes.",
     dependencies=[Depends(require("check:pre-loan"))],
 )
-async def pre_loan(body: PreLoanRequest, request: Request, r=Depends(repos)) -> PreLoanResponse:
+async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanResponse:
     s = request.app.state.settings
     ctx = request_context(request)
     ctx.purpose_ref = body.application_ref

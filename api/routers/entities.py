@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.dependencies import repos, request_context, require
+from api.dependencies import Repos, request_context, require
 from api.errors import ApiError
 from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResults
@@ -36,6 +36,7 @@ def not_found(entity_id: str) -> ApiError:
     dependencies=[Depends(require("entity:read"))],
 )
 async def search(
+    r: Repos,
     q: Annotated[
         str,
         Query(
@@ -49,7 +50,6 @@ async def search(
     region: Annotated[str | None, Query(max_length=50, description="region prefix filter")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    r=Depends(repos),
 ) -> SearchResults:
     filters = {"q": q, "kind": kind, "region": region}
     offset = decode_cursor(cursor, filters) or 0
@@ -73,7 +73,7 @@ async def search(
     summary="Entity detail with provenance (source records) and entity-resolution evidence",
     dependencies=[Depends(require("entity:read"))],
 )
-async def entity_detail(entity_id: EntityId, request: Request, r=Depends(repos)) -> EntityDetail:
+async def entity_detail(r: Repos, entity_id: EntityId, request: Request) -> EntityDetail:
     detail = await r.entities.detail(entity_id)
     if detail is None:
         raise not_found(entity_id)
@@ -88,6 +88,7 @@ async def entity_detail(entity_id: EntityId, request: Request, r=Depends(repos))
     dependencies=[Depends(require("entity:read"))],
 )
 async def neighbourhood(
+    r: Repos,
     entity_id: EntityId,
     request: Request,
     hops: Annotated[int, Query(ge=1, le=3)] = 1,
@@ -95,7 +96,6 @@ async def neighbourhood(
         list[LinkType] | None, Query(description="relationship types to follow (default all)")
     ] = None,
     max_nodes: Annotated[int | None, Query(ge=1, le=2000)] = None,
-    r=Depends(repos),
 ) -> Neighbourhood:
     s = request.app.state.settings
     result = await r.entities.neighbourhood(
@@ -117,12 +117,12 @@ async def neighbourhood(
     dependencies=[Depends(require("entity:read"))],
 )
 async def shortest_paths(
+    r: Repos,
     entity_id: EntityId,
     other_id: EntityId,
     max_hops: Annotated[int, Query(ge=1, le=MAX_PATH_HOPS)] = 4,
     types: Annotated[list[LinkType] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    r=Depends(repos),
 ) -> Paths:
     for eid in (entity_id, other_id):
         if not await r.entities.exists(eid):

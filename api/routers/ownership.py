@@ -7,7 +7,7 @@ from typing import Annotated
 import networkx as nx
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.dependencies import repos, require
+from api.dependencies import Repos, require
 from api.models.common import PROBLEM_RESPONSES
 from api.models.investigations import EntityGroups, Group, Ownership
 from api.routers.entities import EntityId, not_found
@@ -35,7 +35,7 @@ def _link(link) -> dict:
     dependencies=[Depends(require("entity:read"))],
 )
 async def ownership(
-    entity_id: EntityId, request: Request, max_hops: Annotated[int, Query(ge=1, le=10)] = 6, r=Depends(repos)
+    r: Repos, entity_id: EntityId, request: Request, max_hops: Annotated[int, Query(ge=1, le=10)] = 6
 ) -> Ownership:
     start = await r.ownership.start(entity_id)
     if start is None:
@@ -128,7 +128,7 @@ async def ownership(
     summary="The group customers (集团) an entity belongs to",
     dependencies=[Depends(require("entity:read"))],
 )
-async def entity_groups(entity_id: EntityId, r=Depends(repos)) -> EntityGroups:
+async def entity_groups(r: Repos, entity_id: EntityId) -> EntityGroups:
     if not await r.entities.exists(entity_id):
         raise not_found(entity_id)
     groups = [await r.alerts.group(gid) for gid in await r.alerts.groups_of(entity_id)]
@@ -141,7 +141,7 @@ async def entity_groups(entity_id: EntityId, r=Depends(repos)) -> EntityGroups:
     summary="A group customer with its members",
     dependencies=[Depends(require("entity:read"))],
 )
-async def group(group_id: str, r=Depends(repos)) -> Group:
+async def group(r: Repos, group_id: str) -> Group:
     g = await r.alerts.group(group_id)
     if g is None:
         from api.errors import ApiError

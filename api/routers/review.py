@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.dependencies import repos, require
+from api.dependencies import Repos, require
 from api.errors import ApiError
 from api.models.common import PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import JudgementPage, JudgementRequest, ReviewPairPage, SplitRequest
@@ -24,10 +24,10 @@ router = APIRouter(prefix="/v1/review", tags=["entity-resolution review"], respo
     dependencies=[Depends(require("review:read"))],
 )
 async def pairs(
+    r: Repos,
     pending_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200, description="source records read per page")] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> ReviewPairPage:
     filters = {"pending_only": pending_only}
     after = decode_cursor(cursor, filters)
@@ -41,9 +41,9 @@ async def pairs(
     "/judgements", response_model=dict, status_code=201, summary="Judge a record pair same/different/unsure"
 )
 async def judge(
+    r: Repos,
     body: JudgementRequest,
     principal: Annotated[Principal, Depends(require("review:write"))],
-    r=Depends(repos),
 ) -> dict:
     if body.record_id_a == body.record_id_b:
         raise ApiError(400, "两条记录相同。/ The two records are the same record.")
@@ -62,7 +62,7 @@ async def judge(
 
 @router.post("/splits", response_model=dict, status_code=201, summary="Split an entity's records into parts")
 async def split(
-    body: SplitRequest, principal: Annotated[Principal, Depends(require("review:write"))], r=Depends(repos)
+    r: Repos, body: SplitRequest, principal: Annotated[Principal, Depends(require("review:write"))]
 ) -> dict:
     records = set(await r.review.entity_records(body.entity_id))
     if not records:
@@ -93,10 +93,10 @@ async def split(
     dependencies=[Depends(require("review:read"))],
 )
 async def judgements(
+    r: Repos,
     kind: Literal["pair", "split"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> JudgementPage:
     after = decode_cursor(cursor, {"kind": kind})
     rows = await r.review.judgements(after, kind, limit + 1)

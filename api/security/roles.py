@@ -39,7 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit:read": frozenset({Role.auditor}),
     "key:admin": frozenset({Role.admin}),
     "whoami": frozenset(ROLES),
-    # governance (#8): user administration (two-level rules in api.governance.admin_policy), disputes,
+    # governance (#8): user administration (two-level rules in api.services.admin_policy), disputes,
     # statistics, abnormal-use flags
     "user:admin": frozenset({Role.admin}),
     "dispute:raise": _INVESTIGATORS,

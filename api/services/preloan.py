@@ -25,11 +25,11 @@ from typing import Any
 
 import networkx as nx
 
-from api.governance.disputes import disputed_fact_reasons
 from api.models.checks import PreLoanRequest
 from api.repositories.base import parse_json
 from api.repositories.checks import CheckRepository
 from api.repositories.entities import classify_query, normalize_name
+from api.services.disputes import disputed_fact_reasons
 from graph_model import schema as S
 from risk_rules.algorithms.contagion import best_paths, link_weights
 from risk_rules.algorithms.groups import (

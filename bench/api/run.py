@@ -35,7 +35,7 @@ from stdnum.cn import uscc
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from api.repositories.keys import create_key_sync  # noqa: E402
+from api.services.operator import provision_service_key  # noqa: E402
 from graph_model.connection import open_driver  # noqa: E402
 from graph_model.constraints import apply_schema  # noqa: E402
 from riskgraph import neo4j_server  # noqa: E402
@@ -218,15 +218,8 @@ def main() -> int:
         t0 = time.perf_counter()
         counts = load_graph(driver, args.companies)
         load_s = time.perf_counter() - t0
-        key = create_key_sync(
-            driver,
-            "neo4j",
-            PEPPER,
-            user_id="bench",
-            name="bench",
-            scopes=["service"],
-            label="bench",
-            ttl_days=1,
+        key = provision_service_key(
+            settings, user_id="bench", name="bench", scopes=["service"], label="bench", ttl_days=1
         )[1]
         driver.close()
         port = neo4j_server.free_port()

@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from api.audit.log import GENESIS, record_hash, verify_chain  # noqa: E402
-from api.governance.flags import load_records  # noqa: E402
-from api.governance.monitoring import MonitorParams, detect  # noqa: E402
-from api.governance.passwords import hash_password, verify_password  # noqa: E402
 from api.security.keys import hash_key, verify_key  # noqa: E402
+from api.services.audit_check import load_records  # noqa: E402
+from api.services.monitoring import MonitorParams, detect  # noqa: E402
+from api.services.passwords import hash_password, verify_password  # noqa: E402
 from tests.governance.audit_log_gen import DAY, LogBuilder, window  # noqa: E402
 
 BEGIN, END = "<!-- governance:begin -->", "<!-- governance:end -->"

@@ -17,10 +17,10 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance
 
 from api.app import create_app
-from api.repositories.keys import create_key_sync
 from api.security.roles import SCOPES
 from riskgraph import neo4j_server
-from tests.api.conftest import PEPPER, make_settings
+from tests.api.conftest import make_settings
+from tests.support.keys import issue_key
 
 pytestmark = pytest.mark.neo4j
 
@@ -28,12 +28,10 @@ schema = schemathesis.openapi.from_dict(create_app().openapi())
 
 
 @pytest.fixture(scope="module")
-def live(neo4j_settings, graph, tmp_path_factory):
+def live(neo4j_settings, api_settings, graph, tmp_path_factory):
     var = tmp_path_factory.mktemp("st")
     s = make_settings(neo4j_settings, var, api_rate_per_s=100000.0, api_rate_burst=100000)
-    key = create_key_sync(
-        graph, "neo4j", PEPPER, user_id="fuzz", name="fuzz", scopes=list(SCOPES), label="t", ttl_days=1
-    )[1]
+    key = issue_key("fuzz", list(SCOPES))[1]
     port = neo4j_server.free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(s), host="127.0.0.1", port=port, log_level="warning"))
     t = threading.Thread(target=server.run, daemon=True)

@@ -31,8 +31,7 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
-from api.governance.facts import (
-    AFFECTED_RULE_PREFIXES,
+from api.models.facts import (
     NODE_KINDS,
     REL_KINDS,
     coerce,
@@ -40,7 +39,7 @@ from api.governance.facts import (
     rel_subject,
     to_json,
 )
-from api.repositories.base import jsonable
+from api.repositories.base import Neo4jRepository, jsonable
 from graph_model import schema as S
 
 MARKS = ("disputed", "dispute_ids")
@@ -430,44 +429,7 @@ def _public(d: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]
     return out
 
 
-# --- re-running rules after a correction ------------------------------------------------------------
-def affected_rules(fact_kind: str) -> list[str]:
-    from risk_rules.registry import all_rules
-
-    prefixes = AFFECTED_RULE_PREFIXES.get(fact_kind, ())
-    return [r.id for r in all_rules() if r.id.startswith(prefixes)]
-
-
-def rerun_rules(sync_driver, database: str, rules_config_path: str | None, fact_kind: str) -> dict[str, Any]:
-    """Re-run the rules that read ``fact_kind`` (whole-graph runs: rules cannot be scoped to entities)."""
-    from risk_rules.config import load_config
-    from risk_rules.runner import run_rules
-
-    rule_ids = affected_rules(fact_kind)
-    out: dict[str, Any] = {
-        "scope": "whole graph: the rule framework cannot scope a run to entities, so the affected rules re-ran",
-        "rules": rule_ids,
-        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    if not rule_ids:
-        return {**out, "status": "nothing to re-run", "runs": []}
-    try:
-        summaries = run_rules(
-            sync_driver, load_config(rules_config_path), rule_ids=rule_ids, database=database
-        )
-    except Exception as exc:  # noqa: BLE001 — recorded on the dispute, the correction itself stands
-        return {**out, "status": "failed", "error": repr(exc)[:500], "runs": []}
-    runs = [{"rule_id": s.rule_id, "run_id": s.run_id, "status": s.status} for s in summaries]
-    status = "completed" if all(r["status"] == "completed" for r in runs) else "partly failed"
-    return {
-        **out,
-        "status": status,
-        "runs": runs,
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
-# --- the pre-loan check's view of disputes -----------------------------------------------------------
+# --- open disputes among a set of entities (the pre-loan check's view) -----------------------------------------------------------
 OPEN_DISPUTES_AMONG = f"""
 MATCH (d:{S.DISPUTE} {{status: 'open'}})
 WHERE size(d.entity_ids) > 0 AND all(e IN d.entity_ids WHERE e IN $ids)
@@ -477,27 +439,6 @@ ORDER BY dispute_id LIMIT 50
 """
 
 
-async def disputed_fact_reasons(repo, entity_ids: list[str]) -> list[dict[str, Any]]:
-    """One ``disputed_fact`` reason (effect ``info``) per open dispute about a fact among ``entity_ids``:
-    the verdict still counts the fact (it stands until corrected) but says it is disputed."""
-    ids = sorted({e for e in entity_ids if e})
-    if not ids:
-        return []
-    rows = await repo.read(OPEN_DISPUTES_AMONG, ids=ids)
-    return [
-        {
-            "code": "disputed_fact",
-            "effect": "info",
-            "message_zh": f"本次检查涉及的事实存在未决异议：{r['subject']}（异议 {r['dispute_id']}，理由：{r['reason']}）。",
-            "message_en": f"A fact this check relies on is disputed: {r['subject']} (dispute {r['dispute_id']}, "
-            f"reason: {r['reason']}).",
-            "evidence": {
-                "dispute_id": r["dispute_id"],
-                "fact_kind": r["fact_kind"],
-                "subject": r["subject"],
-                "entity_ids": r["entity_ids"],
-                "raised_at": r["raised_at"],
-            },
-        }
-        for r in rows
-    ]
+async def open_disputes_among(repo: Neo4jRepository, entity_ids: list[str]) -> list[dict[str, Any]]:
+    """Open disputes whose entities all lie among ``entity_ids``."""
+    return await repo.read(OPEN_DISPUTES_AMONG, ids=entity_ids)
