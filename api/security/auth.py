@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
+
 from api.security.keys import lookup_hash, verify_key
 from api.security.roles import PII_SCOPE, ROLES
 

@@ -58,8 +58,8 @@ def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[
     import uvicorn
 
     from api.app import create_app
-    from api.services.operator import provision_service_key
     from api.security.roles import ROLES
+    from api.services.operator import provision_service_key
     from riskgraph.neo4j_server import free_port
     from tests.explorer import graph_fixture
 
