@@ -38,6 +38,7 @@ from api.routers import (
     rule_runs,
     statistics,
 )
+from api.routers.options import options_router
 from api.security.auth import Authenticator
 from api.security.keys import load_or_create_pepper
 from api.security.ratelimit import TokenBucketLimiter
@@ -147,6 +148,8 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(GuardMiddleware, max_body_bytes=s.api_max_body_bytes)
-    for module in (*ROUTERS, *GOVERNANCE_ROUTERS):
+    modules = (*ROUTERS, *GOVERNANCE_ROUTERS)
+    for module in modules:
         app.include_router(module.router)
+    app.include_router(options_router(r for module in modules for r in module.router.routes))
     return app

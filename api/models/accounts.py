@@ -82,7 +82,7 @@ class KeyCreate(BaseModel):
         min_length=1, description="within the user's roles (+pii only if the user has it)"
     )
     label: str = Field(default="", max_length=100)
-    ttl_days: int = Field(default=90, ge=1, le=730, description="at most api_key_ttl_days")
+    ttl_days: int = Field(default=90, ge=1, le=730, strict=True, description="at most api_key_ttl_days")
 
 
 class KeyPage(BaseModel):
@@ -123,12 +123,14 @@ class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
     scopes: list[str] | None = Field(default=None, description="default: the user's roles (+ pii if allowed)")
     label: str = Field(default="api", max_length=64)
-    ttl_days: int | None = Field(default=None, ge=1, le=3650, description="at most api_key_ttl_days")
+    ttl_days: int | None = Field(
+        default=None, ge=1, le=3650, strict=True, description="at most api_key_ttl_days"
+    )
 
 
 class Rotate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    grace_hours: float | None = Field(default=None, ge=0, le=24 * 30)
+    grace_hours: float | None = Field(default=None, ge=0, le=24 * 30, strict=True)
 
 
 class UserView(BaseModel):
