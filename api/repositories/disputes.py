@@ -105,11 +105,11 @@ def validate_ref(ref: FactRef) -> None:
 def _rel_match(ref: FactRef) -> tuple[str, dict[str, Any]]:
     kind = REL_KINDS[ref.kind]
     end_label, end_key = (
-        (S.BLACKLIST_ENTRY, "entry_id") if kind.end_is_entry else (party_label(ref.end), "entity_id")
+        (S.BLACKLIST_ENTRY, "entry_id") if kind.end_is_entry else (party_label(str(ref.end)), "entity_id")
     )
     ident = {k: ref.ident[k] for k in kind.ident}
     q = (
-        f"MATCH (a:{party_label(ref.start)} {{entity_id: $start}})-[r:{kind.type}]->(b:{end_label} {{{end_key}: $end}}) "
+        f"MATCH (a:{party_label(str(ref.start))} {{entity_id: $start}})-[r:{kind.type}]->(b:{end_label} {{{end_key}: $end}}) "
         "WHERE all(k IN keys($ident) WHERE r[k] = $ident[k])"
     )
     return q, {"start": ref.start, "end": ref.end, "ident": ident}
@@ -122,13 +122,14 @@ def _node_match(ref: FactRef) -> tuple[str, dict[str, Any]]:
 
 def subject_of(ref: FactRef) -> str:
     if ref.kind in REL_KINDS:
-        return rel_subject(REL_KINDS[ref.kind], ref.start, ref.end, ref.ident)
+        return rel_subject(REL_KINDS[ref.kind], str(ref.start), str(ref.end), ref.ident)
     return str(ref.key)
 
 
 def entity_ids_of(ref: FactRef, node_entity_ids: list[str] | None = None) -> list[str]:
     if ref.kind in REL_KINDS:
-        return sorted({ref.start} | (set() if REL_KINDS[ref.kind].end_is_entry else {ref.end}))
+        ends = {ref.start} | (set() if REL_KINDS[ref.kind].end_is_entry else {ref.end})
+        return sorted(str(e) for e in ends)
     if ref.kind in ("company", "person"):
         return [str(ref.key)]
     return sorted(node_entity_ids or [])  # a blacklist entry: the parties listed by it
@@ -234,7 +235,7 @@ class DisputeStore:
             return {"dispute_id": dispute_id, "entity_ids": entity_ids}
 
         await self._write(work)
-        return await self.get(dispute_id)
+        return await self._written(dispute_id)
 
     # --- read ----------------------------------------------------------------------------------
     async def get(self, dispute_id: str) -> dict[str, Any] | None:
@@ -392,7 +393,13 @@ class DisputeStore:
             )
 
         await self._write(work)
-        return await self.get(dispute_id)
+        return await self._written(dispute_id)
+
+    async def _written(self, dispute_id: str) -> dict[str, Any]:
+        out = await self.get(dispute_id)
+        if out is None:  # written in the transaction just committed
+            raise DisputeError(500, f"异议未能保存：{dispute_id} / The dispute was not stored: {dispute_id}")
+        return out
 
     async def set_rerun(self, dispute_id: str, rerun: dict[str, Any]) -> None:
         await self.driver.execute_query(
@@ -414,7 +421,10 @@ async def _owner_id(tx: AsyncManagedTransaction, fid: str, is_rel: bool) -> str:
     if not is_rel:
         return fid
     res = await tx.run("MATCH (a)-[r]->() WHERE elementId(r) = $fid RETURN elementId(a) AS a", fid=fid)
-    return (await res.single())["a"]
+    rec = await res.single()
+    if rec is None:
+        raise _bad("事实已不存在", "the fact no longer exists", 409, "fact-gone")
+    return str(rec["a"])
 
 
 def _public(d: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -158,7 +158,7 @@ class UserRepository(Neo4jRepository):
         rows = await self.read(GET_USER, user_id=user_id)
         return _native(rows[0]) if rows else None
 
-    async def list(self, branch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    async def list_users(self, branch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         return [_native(r) for r in await self.read(LIST_USERS, branch=branch, limit=limit)]
 
     async def create(

@@ -72,7 +72,7 @@ async def list_users(
                 code="not-your-branch",
             )
         branch = actor.branch
-    rows = await users.list(branch)
+    rows = await users.list_users(branch)
     return UserList(users=[UserView(**accounts.admin_view(u, cfg)) for u in rows])
 
 

@@ -41,7 +41,7 @@ async def list_alerts(
         "active": active,
     }
     after = decode_cursor(cursor, filters)
-    rows = await r.alerts.list(**filters, after=after, limit=limit + 1)
+    rows = await r.alerts.list_alerts(**filters, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return AlertPage(

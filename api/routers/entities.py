@@ -59,11 +59,15 @@ async def search(
     more = len(hits) > limit
     from api.repositories.entities import classify_query
 
-    return SearchResults(
-        query_kind=how,
-        normalized_query=classify_query(q)[1] if how == "name" else how,
-        results=hits[:limit],
-        page=PageInfo(next_cursor=encode_cursor(offset + limit, filters) if more else None, limit=limit),
+    return SearchResults.model_validate(
+        {
+            "query_kind": how,
+            "normalized_query": classify_query(q)[1] if how == "name" else how,
+            "results": hits[:limit],
+            "page": PageInfo(
+                next_cursor=encode_cursor(offset + limit, filters) if more else None, limit=limit
+            ),
+        }
     )
 
 
@@ -132,4 +136,6 @@ async def shortest_paths(
     paths = await r.entities.shortest_paths(
         entity_id, other_id, max_hops, sorted(set(types or LINK_TYPES)), limit
     )
-    return Paths(source=entity_id, target=other_id, max_hops=max_hops, paths=paths)
+    return Paths.model_validate(
+        {"source": entity_id, "target": other_id, "max_hops": max_hops, "paths": paths}
+    )

@@ -21,7 +21,7 @@ def options_router(routes: Iterable[object]) -> APIRouter:
     for route in routes:
         if isinstance(route, APIRoute):
             regex, _, _ = compile_path(route.path)
-            table.append((regex, frozenset(route.methods)))
+            table.append((regex, frozenset(route.methods or ())))
     router = APIRouter()
 
     @router.options("/{path:path}", include_in_schema=False)

@@ -182,7 +182,7 @@ def create(
 
 def list_users(settings: ApiSettings, console: Console, *, branch: str | None) -> int:
     async def op(store: UserRepository, cfg: Config):
-        users = await store.list(branch)
+        users = await store.list_users(branch)
         return [(accounts.admin_view(u, cfg), await store.keys_of(u["user_id"])) for u in users]
 
     rows = run_store(settings, op)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+from collections.abc import Hashable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -369,8 +370,9 @@ class PreLoanCheck:
         """Related parties (risk_rules.related_parties on the control ball) and the group: the
         rule-written Group when the applicant has one, else the control group computed on the ball;
         plus the facts (loans) of group members, which may lie outside the ball."""
-        G = nx.DiGraph()
-        positions, family = [], []
+        G: nx.DiGraph[str] = nx.DiGraph()
+        positions: list[tuple[str, str, str]] = []
+        family: list[tuple[str, str, str]] = []
         for eid, f in facts.items():
             G.add_node(eid, kind="company" if f["is_company"] else "person")
             for holder, pct in f["holders"]:
@@ -380,7 +382,7 @@ class PreLoanCheck:
             if not f["is_company"]:
                 family += [(eid, q, rel) for q, rel in f["family"] if rel]
         ctl = self.cfg.control
-        ck = {
+        ck: dict[str, Any] = {
             "majority": ctl.majority,
             "plurality": ctl.plurality,
             "margin": ctl.margin,
@@ -564,7 +566,7 @@ class PreLoanCheck:
 
     def _guarantees(self, app_id: str, ball: tuple) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         nodes, links, skipped = ball
-        G = nx.DiGraph()
+        G: nx.DiGraph[str] = nx.DiGraph()
         seen: set[tuple[str, str, str]] = set()
         for lk in links:
             key = (lk["src"], lk["dst"], str(lk.get("contract_id")))
@@ -598,9 +600,9 @@ class PreLoanCheck:
             for m in mutual_guarantees(G)
             if app_id in (m.a, m.b)
         ]
-        circle = None
+        circle: dict[str, Any] | None = None
         if app_id in G and G.number_of_edges():
-            edges = sorted(G.edges(data="amount"))
+            edges: list[tuple[str, str, float]] = sorted(G.edges(data="amount"))
             for c in guarantee_circles_from_edges(
                 [e[0] for e in edges], [e[1] for e in edges], [e[2] for e in edges], max_cycles=5
             ):
@@ -651,6 +653,7 @@ class PreLoanCheck:
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         nodes, links, skipped = ball
         truncated = bool(skipped) or self._capped
+        bl: dict[str, Any]
         if me.get("listings"):
             bl = {
                 "source": "self_listed",
@@ -672,12 +675,12 @@ class PreLoanCheck:
                 )
             ]
         listed: dict[str, list[dict[str, Any]]] = {}
-        L = nx.MultiDiGraph()
+        L: nx.MultiDiGraph[str] = nx.MultiDiGraph()
         for lk in links:
             if lk["type"] == S.LISTED_AS:
                 continue
             rel = REL_OF_TYPE[lk["type"]]
-            attrs = {"rel": rel}
+            attrs: dict[str, Any] = {"rel": rel}
             if rel == "shareholding" and lk.get("pct") is not None:
                 attrs["pct"] = float(lk["pct"])
             L.add_edge(lk["src"], lk["dst"], **attrs)
@@ -702,17 +705,17 @@ class PreLoanCheck:
                 "truncated": truncated,
             }
         else:
-            seeds = {e: 1.0 for e in listed if e in L}
+            seeds: dict[Hashable, float] = {e: 1.0 for e in listed if e in L}
             found = (
                 best_paths(link_weights(L), seeds, max_hops=self.b.blacklist_hops, k=3, damping=0.85)
                 if seeds and app_id in L
                 else {}
             )
             mine = found.get(app_id, ())
-            nearest_ids = sorted({p.nodes[0] for p in mine})
+            nearest_ids = sorted({str(next(iter(p.nodes))) for p in mine})
             bl = {
                 "source": "on_the_fly" if seeds else "none",
-                "score": round(mine[0].strength, 6) if mine else 0.0,
+                "score": round(next(iter(mine)).strength, 6) if mine else 0.0,
                 "hops": min((p.hops for p in mine), default=None),
                 "nearest": [
                     {"entity_id": e, "listings": sorted(listed[e], key=lambda x: x["entry_id"])}
