@@ -24,7 +24,6 @@ from api.security.roles import PERMISSIONS, ROLES
 from api.services.accounts import Config, GovernanceError
 from api.services.admin_policy import Actor, is_head_office
 from api.services.purpose import enforce_purpose
-from api.settings import ApiSettings
 
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="riskgraph API key")
 _bearer = HTTPBearer(auto_error=False, description="the same API key as a Bearer token")
@@ -99,10 +98,6 @@ def require(permission: str) -> Callable[..., Awaitable[Principal]]:
     return _check
 
 
-def settings(request: Request) -> ApiSettings:
-    return request.app.state.settings
-
-
 def repositories(request: Request) -> Repositories:
     return request.app.state.repos
 
@@ -120,7 +115,6 @@ def account_config(request: Request) -> Config:
     return cfg
 
 
-Settings = Annotated[ApiSettings, Depends(settings)]
 Repos = Annotated[Repositories, Depends(repositories)]
 Users = Annotated[UserRepository, Depends(user_repository)]
 AccountConfig = Annotated[Config, Depends(account_config)]

@@ -14,25 +14,6 @@ from api.repositories.graphview import node_public_id, primary_label
 from graph_model import schema as S
 
 # one indexed seek per branch (an OR across properties would scan the label); null parameters match nothing
-ENTITY_BY_KEY = f"""
-CALL () {{
-  MATCH (e:{S.COMPANY} {{uscc: $uscc}}) RETURN e
-  UNION MATCH (e:{S.COMPANY} {{entity_id: $entity_id}}) RETURN e
-  UNION MATCH (e:{S.PERSON} {{id_number: $ric}}) RETURN e
-  UNION MATCH (e:{S.PERSON} {{entity_id: $entity_id}}) RETURN e
-}}
-RETURN elementId(e) AS eid, e.entity_id AS entity_id, labels(e) AS labels, e.name AS name, e.uscc AS uscc,
-       e.id_number AS id_number, e.region AS region, e.status AS status, e.birth_date AS birth_date,
-       COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP}) RETURN g.group_id AS x ORDER BY x }} AS groups
-ORDER BY entity_id LIMIT 10
-"""
-
-ELEMENT_IDS = f"""
-UNWIND $ids AS id
-CALL (id) {{ MATCH (e:{S.COMPANY} {{entity_id: id}}) RETURN e UNION MATCH (e:{S.PERSON} {{entity_id: id}}) RETURN e }}
-RETURN e.entity_id AS entity_id, elementId(e) AS eid
-"""
-
 _BALL_HEAD = """
 UNWIND $start AS sid
 MATCH (s) WHERE elementId(s) = sid
@@ -117,11 +98,6 @@ RETURN g.group_id AS group_id, g.name AS name, g.controller_ids AS controller_id
               ORDER BY y.loan_id }} }} AS x }} AS members
 """
 
-LATEST_SCORE = f"""
-MATCH (rs:{S.RISK_SCORE} {{entity_id: $entity_id}})
-RETURN properties(rs) AS rs ORDER BY rs.as_of DESC, rs.run_id DESC LIMIT 1
-"""
-
 OPEN_ALERTS = f"""
 UNWIND $eids AS eid
 MATCH (e) WHERE elementId(e) = eid
@@ -191,11 +167,6 @@ def _public_key(label: str, key: object) -> str:
 
 
 class CheckRepository(Neo4jRepository):
-    async def by_key(
-        self, *, uscc: str | None, ric: str | None, entity_id: str | None
-    ) -> list[dict[str, Any]]:
-        return jsonable(await self.read(ENTITY_BY_KEY, uscc=uscc, ric=ric, entity_id=entity_id))
-
     async def by_name(
         self, name: str, kind: str | None, region: str | None, birth_date: str | None, limit: int
     ) -> list[dict[str, Any]]:
@@ -221,10 +192,6 @@ class CheckRepository(Neo4jRepository):
             if h["entity_id"] not in best or h["score"] > best[h["entity_id"]]["score"]:
                 best[h["entity_id"]] = {k: h.get(k) for k in CANDIDATE_FIELDS}
         return sorted(best.values(), key=lambda h: (-round(h["score"], 6), h["entity_id"]))
-
-    async def element_ids(self, entity_ids: list[str]) -> dict[str, str]:
-        rows = await self.read(ELEMENT_IDS, ids=sorted(set(entity_ids)))
-        return {r["entity_id"]: r["eid"] for r in rows}
 
     async def ball(
         self, start: dict[str, str], types: list[str], hops: int, cap: int, max_nodes: int
@@ -274,10 +241,6 @@ class CheckRepository(Neo4jRepository):
     async def group(self, group_id: str, cap: int) -> dict[str, Any] | None:
         rows = await self.read(GROUP, group_id=group_id, cap=cap)
         return jsonable(rows[0]) if rows else None
-
-    async def latest_score(self, entity_id: str) -> dict[str, Any] | None:
-        rows = await self.read(LATEST_SCORE, entity_id=entity_id)
-        return jsonable(rows[0]["rs"]) if rows else None
 
     async def open_alerts(self, eids: list[str], limit: int = 50) -> list[dict[str, Any]]:
         return jsonable(await self.read(OPEN_ALERTS, eids=sorted(set(eids)), limit=limit))

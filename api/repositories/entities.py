@@ -247,7 +247,7 @@ class EntityRepository(Neo4jRepository):
                 "relationship_counts": r["relationship_counts"],
                 "risk_score": score,
                 "open_alerts": r["open_alerts"],
-                "disputes": r["disputes"],  # governance (#8): open disputes about its facts
+                "disputes": r["disputes"],  # open disputes about its facts
             }
         )
 

@@ -83,12 +83,6 @@ SET u.locked = false, u.failed_logins = 0, u.locked_reason = null, u.locked_at =
 RETURN u.user_id AS user_id
 """
 
-UPDATE_ROLES = f"""
-MATCH (u:{USER} {{user_id: $user_id}})
-SET u.roles = $roles, u.pii = $pii
-RETURN u.user_id AS user_id
-"""
-
 CREATE_KEY = f"""
 MATCH (u:{USER} {{user_id: $user_id}})
 CREATE (k:{API_KEY} {{key_id: $key_id, lookup: $lookup, hash: $hash, scopes: $scopes, label: $label,
@@ -216,9 +210,6 @@ class UserRepository(Neo4jRepository):
 
     async def unlock(self, user_id: str) -> bool:
         return bool(await self.write(UNLOCK, user_id=user_id))
-
-    async def update_roles(self, user_id: str, roles: list[str], pii: bool) -> bool:
-        return bool(await self.write(UPDATE_ROLES, user_id=user_id, roles=sorted(set(roles)), pii=pii))
 
     async def revoke_sessions(self, user_id: str) -> list[str]:
         return [r["lookup"] for r in await self.write(REVOKE_SESSIONS, user_id=user_id)]

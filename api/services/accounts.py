@@ -169,12 +169,6 @@ async def change_password(
 
 
 # --- administration -------------------------------------------------------------------------------
-def actor_of(principal_user: dict[str, Any] | None, scopes: frozenset[str]) -> Actor | None:
-    if principal_user is None:
-        return None
-    return Actor(principal_user["user_id"], principal_user["branch"], frozenset(scopes) & frozenset(ROLES))
-
-
 def authorize(actor: Actor | None, target: dict[str, Any] | Target, cfg: Config) -> None:
     """Raise 403 ``not-your-branch`` unless ``actor`` may manage ``target`` (None: the operator)."""
     if actor is None:

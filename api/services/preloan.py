@@ -294,7 +294,7 @@ class PreLoanCheck:
                 :50
             ]
             reasons += self._alerts(app_id, result["open_alerts"])
-            # governance (#8): say when a fact in the check's view is under dispute (it still counts)
+            # say when a fact in the check's view is under dispute (it still counts)
             reasons += disputed
         reasons.sort(
             key=lambda r: (
