@@ -16,8 +16,6 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Run and prepare the Neo4j database.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
 console = Console()
 EXPLORER_PORT = 8501
 err_console = Console(stderr=True)
@@ -28,85 +26,89 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-@db_app.command("fetch")
-def db_fetch() -> None:
-    """Resolve the Neo4j jars from Maven Central into var/ (done by `start` when needed)."""
-    s = get_settings()
-    try:
-        with console.status(f"Resolving Neo4j {s.neo4j_version} from Maven Central…"):
-            lib = neo4j_server.fetch_jars(s)
-    except neo4j_server.ServerError as exc:
-        _fail(str(exc))
-    console.print(f"Neo4j {s.neo4j_version} jars in {lib}")
+def _db_app() -> typer.Typer:
+    """`riskgraph db …`: the local Neo4j server and the schema (a factory like the other groups)."""
+    db_app = typer.Typer(help="Run and prepare the Neo4j database.", no_args_is_help=True)
+
+    @db_app.command("fetch")
+    def db_fetch() -> None:
+        """Resolve the Neo4j jars from Maven Central into var/ (done by `start` when needed)."""
+        s = get_settings()
+        try:
+            with console.status(f"Resolving Neo4j {s.neo4j_version} from Maven Central…"):
+                lib = neo4j_server.fetch_jars(s)
+        except neo4j_server.ServerError as exc:
+            _fail(str(exc))
+        console.print(f"Neo4j {s.neo4j_version} jars in {lib}")
+
+    @db_app.command("start")
+    def db_start() -> None:
+        """Start the local Neo4j and return once it answers on Bolt."""
+        s = get_settings()
+        try:
+            with console.status("Starting Neo4j…") as st:
+                result = neo4j_server.start(s, progress=lambda m: st.update(f"Starting Neo4j: {m}…"))
+        except neo4j_server.ServerError as exc:
+            _fail(str(exc))
+        console.print(
+            f"Neo4j {result.version} {result.edition or ''} {result.message} — {result.uri} (pid {result.pid}); "
+            f"password in {s.password_file}"
+        )
+
+    @db_app.command("stop")
+    def db_stop() -> None:
+        """Stop the local Neo4j cleanly (SIGTERM, wait for shutdown)."""
+        try:
+            console.print(f"Neo4j: {neo4j_server.stop(get_settings())}")
+        except neo4j_server.ServerError as exc:
+            _fail(str(exc))
+
+    @db_app.command("status")
+    def db_status() -> None:
+        """Report whether Neo4j answers on Bolt, and its version. Exit code 3 when not running."""
+        st = neo4j_server.status(get_settings())
+        table = Table(show_header=False)
+        for k, v in (
+            ("running", st.running),
+            ("uri", st.uri),
+            ("pid", st.pid),
+            ("version", st.version),
+            ("edition", st.edition),
+            ("message", st.message),
+        ):
+            table.add_row(k, str(v))
+        console.print(table)
+        if not st.running:
+            raise typer.Exit(3)
+
+    @db_app.command("init")
+    def db_init() -> None:
+        """Create every constraint and index of the graph model (idempotent)."""
+        from graph_model.constraints import apply_schema
+        from riskgraph.graph import driver_from_settings
+
+        try:
+            driver = driver_from_settings()
+        except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
+            _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
+        with driver:
+            stmts = apply_schema(driver, get_settings().neo4j_database)
+        console.print(f"Schema applied: {len(stmts)} constraints and indexes present.")
+
+    @db_app.command("schema-doc")
+    def db_schema_doc(
+        out: Path = typer.Option(PROJECT_ROOT / "docs" / "graph-model.md", help="where to write"),
+    ) -> None:
+        """Regenerate docs/graph-model.md from graph_model/schema.py."""
+        from graph_model.docs import render_markdown
+
+        out.write_text(render_markdown(), encoding="utf-8")
+        console.print(f"wrote {out}")
+
+    return db_app
 
 
-@db_app.command("start")
-def db_start() -> None:
-    """Start the local Neo4j and return once it answers on Bolt."""
-    s = get_settings()
-    try:
-        with console.status("Starting Neo4j…") as st:
-            result = neo4j_server.start(s, progress=lambda m: st.update(f"Starting Neo4j: {m}…"))
-    except neo4j_server.ServerError as exc:
-        _fail(str(exc))
-    console.print(
-        f"Neo4j {result.version} {result.edition or ''} {result.message} — {result.uri} (pid {result.pid}); "
-        f"password in {s.password_file}"
-    )
-
-
-@db_app.command("stop")
-def db_stop() -> None:
-    """Stop the local Neo4j cleanly (SIGTERM, wait for shutdown)."""
-    try:
-        console.print(f"Neo4j: {neo4j_server.stop(get_settings())}")
-    except neo4j_server.ServerError as exc:
-        _fail(str(exc))
-
-
-@db_app.command("status")
-def db_status() -> None:
-    """Report whether Neo4j answers on Bolt, and its version. Exit code 3 when not running."""
-    st = neo4j_server.status(get_settings())
-    table = Table(show_header=False)
-    for k, v in (
-        ("running", st.running),
-        ("uri", st.uri),
-        ("pid", st.pid),
-        ("version", st.version),
-        ("edition", st.edition),
-        ("message", st.message),
-    ):
-        table.add_row(k, str(v))
-    console.print(table)
-    if not st.running:
-        raise typer.Exit(3)
-
-
-@db_app.command("init")
-def db_init() -> None:
-    """Create every constraint and index of the graph model (idempotent)."""
-    from graph_model.constraints import apply_schema
-    from riskgraph.graph import driver_from_settings
-
-    try:
-        driver = driver_from_settings()
-    except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
-        _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
-    with driver:
-        stmts = apply_schema(driver, get_settings().neo4j_database)
-    console.print(f"Schema applied: {len(stmts)} constraints and indexes present.")
-
-
-@db_app.command("schema-doc")
-def db_schema_doc(
-    out: Path = typer.Option(PROJECT_ROOT / "docs" / "graph-model.md", help="where to write"),
-) -> None:
-    """Regenerate docs/graph-model.md from graph_model/schema.py."""
-    from graph_model.docs import render_markdown
-
-    out.write_text(render_markdown(), encoding="utf-8")
-    console.print(f"wrote {out}")
+app.add_typer(_db_app(), name="db")
 
 
 @app.command("ingest")

@@ -39,7 +39,7 @@ def test_only_the_account_service_issues_keys():
                 isinstance(node, ast.Attribute)
                 and node.attr == "issue_key"
                 and isinstance(node.value, ast.Name)
+                and node.value.id in ("store", "users", "repo")
             ):
-                if node.value.id in ("store", "users", "repo"):
-                    callers.add(str(p.relative_to(API.parent)))
+                callers.add(str(p.relative_to(API.parent)))
     assert callers == {"api/services/accounts.py"}
