@@ -109,6 +109,24 @@ class Spread(BaseModel):
     no_longer_reached_total: int
 
 
+class RuleRun(BaseModel):
+    """One rule execution as stored (counts and parameters as the rule framework wrote them)."""
+
+    model_config = ConfigDict(extra="allow")
+    run_id: str
+    rule_id: str | None = None
+    status: str | None = None
+
+
+class Judgement(BaseModel):
+    """A stored review decision: a pair judged same/different/unsure, or an entity split into parts."""
+
+    model_config = ConfigDict(extra="allow")
+    judgement_id: str
+    kind: Literal["pair", "split"]
+    reviewer: str | None = None
+
+
 class RuleRunPage(BaseModel):
     runs: list[dict[str, Any]]
     page: PageInfo

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from api.dependencies import Repos, require
 from api.errors import ApiError
 from api.models.common import PROBLEM_RESPONSES, PageInfo
-from api.models.investigations import RuleRunPage
+from api.models.investigations import RuleRun, RuleRunPage
 from api.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/rule-runs", tags=["rule runs"], responses=PROBLEM_RESPONSES)
@@ -40,10 +40,10 @@ async def list_runs(
 
 
 @router.get(
-    "/{run_id}", response_model=dict, summary="One rule run", dependencies=[Depends(require("rule:read"))]
+    "/{run_id}", response_model=RuleRun, summary="One rule run", dependencies=[Depends(require("rule:read"))]
 )
-async def get_run(r: Repos, run_id: str) -> dict:
+async def get_run(r: Repos, run_id: str) -> RuleRun:
     run = await r.alerts.run(run_id)
     if run is None:
         raise ApiError(404, f"规则运行不存在：{run_id} / No such rule run: {run_id}")
-    return run
+    return RuleRun(**run)
