@@ -1,10 +1,15 @@
-"""The thin app: settings in, routers mounted, one async Neo4j driver per process (lifespan).
+"""The thin app: settings in, routers mounted, one startup path (the lifespan below).
 
 ``create_app(settings)`` is all a server or a test needs; `riskgraph serve` runs it under uvicorn.
+The lifespan opens the one async Neo4j driver and the audit log, builds the repositories, and runs
+the background work of the process: the abnormal-use monitor, the chaining of CLI audit records,
+and (at shutdown) waiting for rule re-runs started by dispute corrections.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,27 +18,34 @@ from fastapi import FastAPI
 
 from api.audit.log import AuditLog
 from api.errors import install_error_handlers
-from api.governance.install import install_governance
 from api.middleware import GuardMiddleware
 from api.repositories.registry import Repositories
 from api.routers import (
+    admin,
     alerts,
     audit,
+    auth,
     blacklist,
     checks,
     circles,
+    disputes,
     entities,
     health,
     keys,
+    monitoring,
     ownership,
     review,
     rule_runs,
+    statistics,
 )
+from api.routers.options import options_router
 from api.security.auth import Authenticator
 from api.security.keys import load_or_create_pepper
 from api.security.ratelimit import TokenBucketLimiter
+from api.services.cli_audit import spool_drainer
+from api.services.scheduler import monitor_forever
+from api.settings import ApiSettings
 from graph_model.connection import open_async_driver
-from riskgraph.settings import Settings, get_settings
 
 log = logging.getLogger("riskgraph.api")
 
@@ -49,11 +61,14 @@ Errors are `application/problem+json` (RFC 9457).
 """
 
 
+#: the investigation and operation routers (every /v1 route authorised by one permission)
 ROUTERS = (health, checks, entities, ownership, circles, alerts, blacklist, rule_runs, review, audit, keys)
+#: sign-in, two-level administration, disputes, statistics and audit flags
+GOVERNANCE_ROUTERS = (auth, admin, disputes, statistics, monitoring)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    s = settings or get_settings()
+def create_app(settings: ApiSettings | None = None) -> FastAPI:
+    s = settings or ApiSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,13 +88,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.audit = audit
         app.state.repos = repositories
         app.state.authenticator = Authenticator(
-            repositories.keys, load_or_create_pepper(s.api_key_pepper, s.api_dir), s.api_auth_cache_s
+            repositories.users, load_or_create_pepper(s.api_key_pepper, s.api_dir), s.api_auth_cache_s
         )
         app.state.limiter = TokenBucketLimiter(s.api_rate_per_s, s.api_rate_burst)
+        app.state.rerun_tasks = set()
+        monitor = (
+            asyncio.create_task(monitor_forever(app), name="riskgraph-audit-monitor")
+            if s.gov_monitor_interval_min > 0
+            else None
+        )
         try:
-            yield
+            async with spool_drainer(audit):
+                yield
         finally:
             # graceful: uvicorn has stopped accepting and drained requests before this runs
+            if (
+                app.state.rerun_tasks
+            ):  # rule re-runs after dispute corrections finish before the drivers close
+                await asyncio.wait(set(app.state.rerun_tasks), timeout=120)
+            if monitor is not None:
+                monitor.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await monitor
             app.state.audit = None
             audit.close()
             await driver.close()
@@ -107,11 +137,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"name": "entity-resolution review", "description": "grey-zone pairs, judgements, splits"},
             {"name": "audit", "description": "the audit log (auditors only)"},
             {"name": "keys", "description": "API keys (admins) and whoami"},
+            {"name": "auth", "description": "password sign-in, sessions, password change"},
+            {"name": "administration", "description": "users and keys, two-level (head office / branch)"},
+            {
+                "name": "disputes",
+                "description": "异议: contest a fact, correct it keeping history, or uphold it",
+            },
+            {"name": "statistics", "description": "portfolio and alert statistics (JSON or CSV)"},
         ],
     )
     install_error_handlers(app)
     app.add_middleware(GuardMiddleware, max_body_bytes=s.api_max_body_bytes)
-    install_governance(app)  # issue #8: sign-in, administration, disputes, statistics, monitoring
-    for module in ROUTERS:
+    modules = (*ROUTERS, *GOVERNANCE_ROUTERS)
+    for module in modules:
         app.include_router(module.router)
+    app.include_router(options_router(r for module in modules for r in module.router.routes))
     return app

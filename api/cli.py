@@ -1,109 +1,146 @@
-"""What `riskgraph serve` and `riskgraph users …` do (registered in riskgraph/cli.py)."""
+"""`riskgraph users …` and `riskgraph audit …`, built by factories the composition root calls.
+
+Like :func:`risk_rules.cli.make_rules_app`, the factories take a callable for the settings so this
+package never imports ``riskgraph``; the commands only parse options and call
+:mod:`api.services.operator`, which runs the same account service the API uses and audits the action.
+Heavy imports happen inside the commands so `riskgraph --help` stays fast.
+"""
 
 from __future__ import annotations
 
-import json
-import os
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
+import typer
 from rich.console import Console
 
-from api.audit.log import AuditLog, AuditLogError
-from api.repositories.keys import create_key_sync
-from api.security.keys import load_or_create_pepper
-from api.security.roles import PII_SCOPE, ROLES
-from riskgraph.settings import Settings
+from api.settings import ApiSettings
 
 
-def serve(
-    settings: Settings,
-    console: Console,
-    *,
-    host: str | None,
-    port: int | None,
-    with_explorer: bool,
-    explorer_port: int = 8501,
-) -> int:
-    """Run the API under uvicorn (one process: the audit log is single-writer) until SIGINT/SIGTERM."""
-    import uvicorn
+def make_users_app(*, settings: Callable[[], ApiSettings], console: Console) -> typer.Typer:
+    app = typer.Typer(help="API users and keys.", no_args_is_help=True)
 
-    from api.app import create_app
+    @app.command("demo")
+    def users_demo() -> None:
+        """Create a demo API key for every role and print them (also saved to var/api/demo-keys.json)."""
+        from api.services import operator
 
-    explorer = None
-    api_url = f"http://{host or settings.api_host}:{port or settings.api_port}"
-    if with_explorer:
-        try:
-            # only this CLI helper starts the explorer; the API itself never imports it
-            from explorer import launcher
-        except ImportError:
-            console.print(
-                "[yellow]探索界面尚未构建，仅启动 API。/ The explorer is not built yet; serving the API only.[/]"
+        raise typer.Exit(operator.demo_users(settings(), console))
+
+    @app.command("create")
+    def users_create(
+        user_id: str = typer.Argument(..., help="login name"),
+        name: str = typer.Option("", "--name", help="display name"),
+        branch: str | None = typer.Option(None, "--branch", help="bank branch (default: the head office)"),
+        role: list[str] = typer.Option(
+            ..., "--role", help="approver/examiner/supervisor/auditor/admin/service (repeat)"
+        ),
+        pii: bool = typer.Option(False, "--pii", help="may see unmasked resident IDs and phone numbers"),
+        service: bool = typer.Option(False, "--service", help="service account: an API key, no password"),
+        key: bool = typer.Option(False, "--key", help="also issue an API key"),
+    ) -> None:
+        """Create a user; prints a temporary password (to change at first sign-in) and/or a key, once."""
+        from api.services import operator
+
+        raise typer.Exit(
+            operator.create(
+                settings(),
+                console,
+                user_id=user_id,
+                name=name,
+                branch=branch,
+                roles=role,
+                pii=pii,
+                service=service,
+                with_key=key,
             )
-        else:
-            explorer = launcher.start(explorer_port, api_url)
-            console.print(f"explorer: http://127.0.0.1:{explorer_port} (pid {explorer.pid}) → API {api_url}")
-    try:
-        uvicorn.run(
-            create_app(settings),
-            host=host or settings.api_host,
-            port=port or settings.api_port,
-            workers=1,
-            timeout_graceful_shutdown=10,
-            log_level="info",
-            access_log=False,
         )
-    finally:
-        if explorer is not None:
-            explorer.terminate()
-            explorer.wait(timeout=10)
-    return 0
+
+    @app.command("list")
+    def users_list(branch: str | None = typer.Option(None, "--branch", help="only this branch")) -> None:
+        """List users with their lock, password and key state."""
+        from api.services import operator
+
+        raise typer.Exit(operator.list_users(settings(), console, branch=branch))
+
+    @app.command("lock")
+    def users_lock(user_id: str, reason: str = typer.Option("administrator", "--reason")) -> None:
+        """Lock an account: no sign-in, its keys and sessions stop."""
+        from api.services import operator
+
+        raise typer.Exit(operator.lock(settings(), console, user_id, reason))
+
+    @app.command("unlock")
+    def users_unlock(user_id: str) -> None:
+        """Unlock an account and reset its failed sign-in count."""
+        from api.services import operator
+
+        raise typer.Exit(operator.unlock(settings(), console, user_id))
+
+    @app.command("reset-password")
+    def users_reset_password(user_id: str) -> None:
+        """Set a new temporary password (printed once) that must be changed at the next sign-in."""
+        from api.services import operator
+
+        raise typer.Exit(operator.reset_password(settings(), console, user_id))
+
+    @app.command("issue-key")
+    def users_issue_key(
+        user_id: str,
+        scope: list[str] = typer.Option([], "--scope", help="subset of the user's roles (+pii); default all"),
+        label: str = typer.Option("api", "--label"),
+        ttl_days: int | None = typer.Option(
+            None, "--ttl-days", help="default api_key_ttl_days (also the maximum)"
+        ),
+    ) -> None:
+        """Issue an API key to a user (printed once)."""
+        from api.services import operator
+
+        raise typer.Exit(operator.issue_key(settings(), console, user_id, scope, label, ttl_days))
+
+    @app.command("rotate-key")
+    def users_rotate_key(
+        key_id: str,
+        grace_hours: float | None = typer.Option(
+            None, "--grace-hours", help="default gov_key_rotation_grace_h"
+        ),
+    ) -> None:
+        """Replace a key by a new one (printed once); the old key expires after the grace period."""
+        from api.services import operator
+
+        raise typer.Exit(operator.rotate_key(settings(), console, key_id, grace_hours))
+
+    @app.command("revoke-key")
+    def users_revoke_key(key_id: str) -> None:
+        """Revoke a key at once."""
+        from api.services import operator
+
+        raise typer.Exit(operator.revoke_key(settings(), console, key_id))
+
+    return app
 
 
-def demo_users(settings: Settings, driver, console: Console) -> int:
-    """Issue one demo key per role (plus an examiner with pii), print them, save them for the explorer."""
-    pepper = load_or_create_pepper(settings.api_key_pepper, settings.api_dir)
-    issued: dict[str, dict[str, object]] = {}
-    for role in (*ROLES, "examiner+pii"):
-        scopes = ["examiner", PII_SCOPE] if role == "examiner+pii" else [role]
-        key_id, key = create_key_sync(
-            driver,
-            settings.neo4j_database,
-            pepper,
-            user_id=f"demo-{role.replace('+', '-')}",
-            name=f"demo {role}",
-            scopes=scopes,
-            label="demo",
-            ttl_days=settings.api_key_ttl_days,
+def make_audit_app(*, settings: Callable[[], ApiSettings], console: Console) -> typer.Typer:
+    app = typer.Typer(help="The audit log: abnormal-use monitoring.", no_args_is_help=True)
+
+    @app.command("check")
+    def audit_check(
+        hours: float | None = typer.Option(
+            None, "--hours", help="window to judge (default gov_monitor_window_h)"
+        ),
+        until: datetime | None = typer.Option(None, "--until", help="end of the window (default now, UTC)"),
+        dry_run: bool = typer.Option(False, "--dry-run", help="report only; write no flags, freeze nobody"),
+        freeze: bool | None = typer.Option(None, "--freeze/--no-freeze", help="override gov_auto_freeze"),
+    ) -> None:
+        """Verify the hash chain and flag abnormal use (spikes, off-hours, no application, dormant, denials)."""
+        from api.services import operator
+
+        if until is not None and until.tzinfo is None:
+            until = until.replace(tzinfo=UTC)
+        raise typer.Exit(
+            operator.audit_check(
+                settings(), console, hours=hours, until=until, dry_run=dry_run, freeze=freeze
+            )
         )
-        issued[role] = {"key_id": key_id, "key": key, "scopes": scopes}
-    out = settings.api_dir / "demo-keys.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(issued, fh, ensure_ascii=False, indent=2)
-    _audit_cli(
-        settings.audit_log_path,
-        console,
-        {"action": "users demo", "key_ids": sorted(str(v["key_id"]) for v in issued.values())},
-    )
-    console.print(f"demo API keys — shown once, also saved to {out} (mode 600):")
-    for role, v in issued.items():
-        # plain print: a rich table would truncate the keys on narrow terminals
-        print(f"  {role:<14} {','.join(v['scopes']):<14} {v['key']}")  # type: ignore[arg-type]
-    return 0
 
-
-def _audit_cli(path: Path, console: Console, extra: dict[str, object]) -> None:
-    log = AuditLog(path)
-    try:
-        log.open()
-    except AuditLogError as exc:
-        console.print(f"[yellow]{exc}[/]")
-        return
-    try:
-        log.append_sync(
-            {"kind": "cli", "ts": datetime.now(UTC).isoformat(), "user_id": os.environ.get("USER"), **extra}
-        )
-    finally:
-        log.close()
+    return app

@@ -142,13 +142,15 @@ class GuardMiddleware:
             )
         received = 0
         max_body = self.max_body
+        too_large = False  # the framework may turn _BodyTooLarge into its own 400; this flag wins
 
         async def limited_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > max_body:
+                    too_large = True
                     raise _BodyTooLarge
             return message
 
@@ -163,6 +165,8 @@ class GuardMiddleware:
 
         try:
             await self.app(scope, limited_receive, capture)
+            if too_large:
+                raise _BodyTooLarge
         except _BodyTooLarge:
             return (
                 413,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -17,9 +16,8 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_app = typer.Typer(help="Run and prepare the Neo4j database.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
 console = cli_console()
+EXPLORER_PORT = 8501
 err_console = cli_console(stderr=True)
 
 
@@ -28,85 +26,89 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-@db_app.command("fetch")
-def db_fetch() -> None:
-    """Resolve the Neo4j jars from Maven Central into var/ (done by `start` when needed)."""
-    s = get_settings()
-    try:
-        with console.status(f"Resolving Neo4j {s.neo4j_version} from Maven Central…"):
-            lib = neo4j_server.fetch_jars(s)
-    except neo4j_server.ServerError as exc:
-        _fail(str(exc))
-    console.print(f"Neo4j {s.neo4j_version} jars in {lib}")
+def _db_app() -> typer.Typer:
+    """`riskgraph db …`: the local Neo4j server and the schema (a factory like the other groups)."""
+    db_app = typer.Typer(help="Run and prepare the Neo4j database.", no_args_is_help=True)
+
+    @db_app.command("fetch")
+    def db_fetch() -> None:
+        """Resolve the Neo4j jars from Maven Central into var/ (done by `start` when needed)."""
+        s = get_settings()
+        try:
+            with console.status(f"Resolving Neo4j {s.neo4j_version} from Maven Central…"):
+                lib = neo4j_server.fetch_jars(s)
+        except neo4j_server.ServerError as exc:
+            _fail(str(exc))
+        console.print(f"Neo4j {s.neo4j_version} jars in {lib}")
+
+    @db_app.command("start")
+    def db_start() -> None:
+        """Start the local Neo4j and return once it answers on Bolt."""
+        s = get_settings()
+        try:
+            with console.status("Starting Neo4j…") as st:
+                result = neo4j_server.start(s, progress=lambda m: st.update(f"Starting Neo4j: {m}…"))
+        except neo4j_server.ServerError as exc:
+            _fail(str(exc))
+        console.print(
+            f"Neo4j {result.version} {result.edition or ''} {result.message} — {result.uri} (pid {result.pid}); "
+            f"password in {s.password_file}"
+        )
+
+    @db_app.command("stop")
+    def db_stop() -> None:
+        """Stop the local Neo4j cleanly (SIGTERM, wait for shutdown)."""
+        try:
+            console.print(f"Neo4j: {neo4j_server.stop(get_settings())}")
+        except neo4j_server.ServerError as exc:
+            _fail(str(exc))
+
+    @db_app.command("status")
+    def db_status() -> None:
+        """Report whether Neo4j answers on Bolt, and its version. Exit code 3 when not running."""
+        st = neo4j_server.status(get_settings())
+        table = Table(show_header=False)
+        for k, v in (
+            ("running", st.running),
+            ("uri", st.uri),
+            ("pid", st.pid),
+            ("version", st.version),
+            ("edition", st.edition),
+            ("message", st.message),
+        ):
+            table.add_row(k, str(v))
+        console.print(table)
+        if not st.running:
+            raise typer.Exit(3)
+
+    @db_app.command("init")
+    def db_init() -> None:
+        """Create every constraint and index of the graph model (idempotent)."""
+        from graph_model.constraints import apply_schema
+        from riskgraph.graph import driver_from_settings
+
+        try:
+            driver = driver_from_settings()
+        except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
+            _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
+        with driver:
+            stmts = apply_schema(driver, get_settings().neo4j_database)
+        console.print(f"Schema applied: {len(stmts)} constraints and indexes present.")
+
+    @db_app.command("schema-doc")
+    def db_schema_doc(
+        out: Path = typer.Option(PROJECT_ROOT / "docs" / "graph-model.md", help="where to write"),
+    ) -> None:
+        """Regenerate docs/graph-model.md from graph_model/schema.py."""
+        from graph_model.docs import render_markdown
+
+        out.write_text(render_markdown(), encoding="utf-8")
+        console.print(f"wrote {out}")
+
+    return db_app
 
 
-@db_app.command("start")
-def db_start() -> None:
-    """Start the local Neo4j and return once it answers on Bolt."""
-    s = get_settings()
-    try:
-        with console.status("Starting Neo4j…") as st:
-            result = neo4j_server.start(s, progress=lambda m: st.update(f"Starting Neo4j: {m}…"))
-    except neo4j_server.ServerError as exc:
-        _fail(str(exc))
-    console.print(
-        f"Neo4j {result.version} {result.edition or ''} {result.message} — {result.uri} (pid {result.pid}); "
-        f"password in {s.password_file}"
-    )
-
-
-@db_app.command("stop")
-def db_stop() -> None:
-    """Stop the local Neo4j cleanly (SIGTERM, wait for shutdown)."""
-    try:
-        console.print(f"Neo4j: {neo4j_server.stop(get_settings())}")
-    except neo4j_server.ServerError as exc:
-        _fail(str(exc))
-
-
-@db_app.command("status")
-def db_status() -> None:
-    """Report whether Neo4j answers on Bolt, and its version. Exit code 3 when not running."""
-    st = neo4j_server.status(get_settings())
-    table = Table(show_header=False)
-    for k, v in (
-        ("running", st.running),
-        ("uri", st.uri),
-        ("pid", st.pid),
-        ("version", st.version),
-        ("edition", st.edition),
-        ("message", st.message),
-    ):
-        table.add_row(k, str(v))
-    console.print(table)
-    if not st.running:
-        raise typer.Exit(3)
-
-
-@db_app.command("init")
-def db_init() -> None:
-    """Create every constraint and index of the graph model (idempotent)."""
-    from graph_model.constraints import apply_schema
-    from riskgraph.graph import driver_from_settings
-
-    try:
-        driver = driver_from_settings()
-    except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
-        _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
-    with driver:
-        stmts = apply_schema(driver, get_settings().neo4j_database)
-    console.print(f"Schema applied: {len(stmts)} constraints and indexes present.")
-
-
-@db_app.command("schema-doc")
-def db_schema_doc(
-    out: Path = typer.Option(PROJECT_ROOT / "docs" / "graph-model.md", help="where to write"),
-) -> None:
-    """Regenerate docs/graph-model.md from graph_model/schema.py."""
-    from graph_model.docs import render_markdown
-
-    out.write_text(render_markdown(), encoding="utf-8")
-    console.print(f"wrote {out}")
+app.add_typer(_db_app(), name="db")
 
 
 @app.command("ingest")
@@ -212,26 +214,46 @@ def serve(
     with_explorer: bool = typer.Option(False, "--with-explorer", help="also start the Streamlit explorer"),
     host: str | None = typer.Option(None, help="bind address (default: settings api_host)"),
     port: int | None = typer.Option(None, help="port (default: settings api_port)"),
-    explorer_port: int = typer.Option(8501, "--explorer-port", help="port of the explorer (--with-explorer)"),
+    explorer_port: int = typer.Option(
+        EXPLORER_PORT, "--explorer-port", help="port of the explorer (--with-explorer)"
+    ),
 ) -> None:
-    """Serve the HTTP API (FastAPI under uvicorn) until Ctrl-C / SIGTERM."""
-    from api.cli import serve as run_serve
+    """Serve the HTTP API (FastAPI under uvicorn) until Ctrl-C / SIGTERM.
 
-    raise typer.Exit(
-        run_serve(
-            get_settings(),
-            console,
-            host=host,
-            port=port,
-            with_explorer=with_explorer,
-            explorer_port=explorer_port,
+    One process (the audit log is single-writer). The explorer, when asked for, is started here, in
+    the composition root: the API never imports it, and it talks to the API over HTTP only."""
+    import uvicorn
+
+    from api.app import create_app
+
+    s = get_settings()
+    bind_host, bind_port = host or s.api_host, port or s.api_port
+    api_url = f"http://{bind_host}:{bind_port}"
+    explorer = None
+    if with_explorer:
+        from explorer import launcher
+
+        explorer = launcher.start(explorer_port, api_url)
+        console.print(f"explorer: http://127.0.0.1:{explorer_port} (pid {explorer.pid}) → API {api_url}")
+    try:
+        uvicorn.run(
+            create_app(s),
+            host=bind_host,
+            port=bind_port,
+            workers=1,
+            timeout_graceful_shutdown=10,
+            log_level="info",
+            access_log=False,
         )
-    )
+    finally:
+        if explorer is not None:
+            explorer.terminate()
+            explorer.wait(timeout=10)
 
 
 @app.command("explore")
 def explore(
-    port: int = typer.Option(8501, help="port of the explorer"),
+    port: int = typer.Option(EXPLORER_PORT, help="port of the explorer"),
     address: str = typer.Option("127.0.0.1", help="bind address"),
     api_url: str | None = typer.Option(
         None, help="riskgraph API base URL (default: settings api_host/api_port)"
@@ -246,149 +268,27 @@ def explore(
     raise typer.Exit(run_foreground(port, url, address))
 
 
-users_app = typer.Typer(help="API users and keys.", no_args_is_help=True)
-app.add_typer(users_app, name="users")
+def _users_app() -> typer.Typer:
+    from api.cli import make_users_app
+
+    return make_users_app(settings=get_settings, console=console)
 
 
-@users_app.command("demo")
-def users_demo() -> None:
-    """Create a demo API key for every role and print them (also saved to var/api/demo-keys.json)."""
-    from api.cli import demo_users
-    from riskgraph.graph import driver_from_settings
+def _audit_app() -> typer.Typer:
+    from api.cli import make_audit_app
 
-    try:
-        driver = driver_from_settings()
-    except Exception as exc:  # noqa: BLE001 — any connection failure is reported the same way
-        _fail(f"无法连接 Neo4j。/ Cannot connect to Neo4j at {get_settings().bolt_uri}: {exc}")
-    with driver:
-        raise typer.Exit(demo_users(get_settings(), driver, console))
+    return make_audit_app(settings=get_settings, console=console)
 
 
-# --- governance (issue #8): users, passwords, keys; abnormal-use check over the audit log ---------
-@users_app.command("create")
-def users_create(
-    user_id: str = typer.Argument(..., help="login name"),
-    name: str = typer.Option("", "--name", help="display name"),
-    branch: str | None = typer.Option(None, "--branch", help="bank branch (default: the head office)"),
-    role: list[str] = typer.Option(
-        ..., "--role", help="approver/examiner/supervisor/auditor/admin/service (repeat)"
-    ),
-    pii: bool = typer.Option(False, "--pii", help="may see unmasked resident IDs and phone numbers"),
-    service: bool = typer.Option(False, "--service", help="service account: an API key, no password"),
-    key: bool = typer.Option(False, "--key", help="also issue an API key"),
-) -> None:
-    """Create a user; prints a temporary password (to change at first sign-in) and/or a key, once."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(
-        gov.create(
-            get_settings(),
-            console,
-            user_id=user_id,
-            name=name,
-            branch=branch,
-            roles=role,
-            pii=pii,
-            service=service,
-            with_key=key,
-        )
-    )
-
-
-@users_app.command("list")
-def users_list(branch: str | None = typer.Option(None, "--branch", help="only this branch")) -> None:
-    """List users with their lock, password and key state."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.list_users(get_settings(), console, branch=branch))
-
-
-@users_app.command("lock")
-def users_lock(user_id: str, reason: str = typer.Option("administrator", "--reason")) -> None:
-    """Lock an account: no sign-in, its keys and sessions stop."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.lock(get_settings(), console, user_id, reason))
-
-
-@users_app.command("unlock")
-def users_unlock(user_id: str) -> None:
-    """Unlock an account and reset its failed sign-in count."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.unlock(get_settings(), console, user_id))
-
-
-@users_app.command("reset-password")
-def users_reset_password(user_id: str) -> None:
-    """Set a new temporary password (printed once) that must be changed at the next sign-in."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.reset_password(get_settings(), console, user_id))
-
-
-@users_app.command("issue-key")
-def users_issue_key(
-    user_id: str,
-    scope: list[str] = typer.Option([], "--scope", help="subset of the user's roles (+pii); default all"),
-    label: str = typer.Option("api", "--label"),
-    ttl_days: int | None = typer.Option(
-        None, "--ttl-days", help="default api_key_ttl_days (also the maximum)"
-    ),
-) -> None:
-    """Issue an API key to a user (printed once)."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.issue_key(get_settings(), console, user_id, scope, label, ttl_days))
-
-
-@users_app.command("rotate-key")
-def users_rotate_key(
-    key_id: str,
-    grace_hours: float | None = typer.Option(None, "--grace-hours", help="default gov_key_rotation_grace_h"),
-) -> None:
-    """Replace a key by a new one (printed once); the old key expires after the grace period."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.rotate_key(get_settings(), console, key_id, grace_hours))
-
-
-@users_app.command("revoke-key")
-def users_revoke_key(key_id: str) -> None:
-    """Revoke a key at once."""
-    from api.governance import cli as gov
-
-    raise typer.Exit(gov.revoke_key(get_settings(), console, key_id))
-
-
-audit_app = typer.Typer(help="The audit log: abnormal-use monitoring.", no_args_is_help=True)
-app.add_typer(audit_app, name="audit")
-
-
-@audit_app.command("check")
-def audit_check(
-    hours: float | None = typer.Option(
-        None, "--hours", help="window to judge (default gov_monitor_window_h)"
-    ),
-    until: datetime | None = typer.Option(None, "--until", help="end of the window (default now, UTC)"),
-    dry_run: bool = typer.Option(False, "--dry-run", help="report only; write no flags, freeze nobody"),
-    freeze: bool | None = typer.Option(None, "--freeze/--no-freeze", help="override gov_auto_freeze"),
-) -> None:
-    """Verify the hash chain and flag abnormal use (spikes, off-hours, no application, dormant, denials)."""
-    from api.governance import cli as gov
-
-    if until is not None and until.tzinfo is None:
-        until = until.replace(tzinfo=UTC)
-    raise typer.Exit(
-        gov.audit_check(get_settings(), console, hours=hours, until=until, dry_run=dry_run, freeze=freeze)
-    )
+app.add_typer(_users_app(), name="users")
+app.add_typer(_audit_app(), name="audit")
 
 
 @app.command("demo")
 def demo(
     serve: bool = typer.Option(True, help="serve the API and explorer at the end (blocks until Ctrl-C)"),
     scale: str = typer.Option("xs", help="size of the generated sample data"),
-    explorer_port: int = typer.Option(8501, "--explorer-port", help="port of the explorer"),
+    explorer_port: int = typer.Option(EXPLORER_PORT, "--explorer-port", help="port of the explorer"),
 ) -> None:
     """Set everything up on sample data: Neo4j, schema, data, rule jobs, API and explorer.
 

@@ -55,7 +55,9 @@ class PreLoanRequest(BaseModel):
 
     application_ref: str = Field(min_length=1, max_length=64, description="loan application number (audited)")
     applicant: Applicant
-    requested_amount: float = Field(ge=0, le=1e13, description="CNY")
+    requested_amount: float = Field(
+        ge=0, le=1e13, strict=True, description="CNY (a number; true/false is refused)"
+    )
     requested_kind: Literal["loan", "guarantee"] = "loan"
     purpose: str | None = Field(default=None, max_length=200)
 

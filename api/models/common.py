@@ -30,6 +30,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
         (401, "missing, invalid, expired or revoked API key"),
         (403, "the key's roles do not allow this endpoint"),
         (404, "not found"),
+        (409, "conflicts with the current state (e.g. a taken user id, a key that cannot be changed)"),
         (413, "request body too large"),
         (422, "request does not match the schema"),
         (429, "rate limit exceeded (see Retry-After)"),

@@ -109,6 +109,24 @@ class Spread(BaseModel):
     no_longer_reached_total: int
 
 
+class RuleRun(BaseModel):
+    """One rule execution as stored (counts and parameters as the rule framework wrote them)."""
+
+    model_config = ConfigDict(extra="allow")
+    run_id: str
+    rule_id: str | None = None
+    status: str | None = None
+
+
+class Judgement(BaseModel):
+    """A stored review decision: a pair judged same/different/unsure, or an entity split into parts."""
+
+    model_config = ConfigDict(extra="allow")
+    judgement_id: str
+    kind: Literal["pair", "split"]
+    reviewer: str | None = None
+
+
 class RuleRunPage(BaseModel):
     runs: list[dict[str, Any]]
     page: PageInfo
@@ -153,37 +171,3 @@ class AuditVerification(BaseModel):
     last_hash: str
     first_bad_line: int | None = None
     reason: str | None = None
-
-
-class KeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    user_id: str = Field(min_length=1, max_length=64, pattern=r"^[\w.@-]+$")
-    name: str | None = Field(default=None, max_length=100)
-    scopes: list[Literal["approver", "examiner", "supervisor", "auditor", "admin", "service", "pii"]] = Field(
-        min_length=1
-    )
-    label: str = Field(default="", max_length=100)
-    ttl_days: int = Field(default=90, ge=1, le=730)
-
-
-class KeyCreated(BaseModel):
-    key_id: str
-    user_id: str
-    scopes: list[str]
-    label: str
-    expires_at: str
-    key: str = Field(description="shown once; only its hashes are stored")
-
-
-class KeyPage(BaseModel):
-    keys: list[dict[str, Any]]
-    page: PageInfo
-
-
-class Me(BaseModel):
-    user_id: str
-    key_id: str
-    roles: list[str]
-    pii: bool
-    permissions: list[str]

@@ -107,7 +107,7 @@ def _alert(row: dict[str, Any]) -> dict[str, Any]:
 
 
 class AlertRepository(Neo4jRepository):
-    async def list(
+    async def list_alerts(
         self, *, status, severity, rule_id, entity_id, active, after, limit
     ) -> list[dict[str, Any]]:
         rows = await self.read(

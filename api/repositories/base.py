@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from neo4j import AsyncDriver, Query, RoutingControl
+from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Duration, Time
+
+from api.errors import ApiError
 
 
 def jsonable(value: Any) -> Any:
@@ -39,6 +44,23 @@ def parse_json(value: Any) -> Any:
     return value
 
 
+BUSY = "图数据库繁忙或不可用，请稍后重试。/ The graph database is busy or unavailable; retry shortly."
+
+
+@asynccontextmanager
+async def database_errors() -> AsyncIterator[None]:
+    """A query that ran out of its time budget or found no database is a 503 with Retry-After (the
+    client may retry), never a 500."""
+    try:
+        yield
+    except ClientError as exc:
+        if "TransactionTimedOut" not in (exc.code or ""):
+            raise
+        raise ApiError(503, BUSY, code="database-busy", headers={"Retry-After": "5"}) from None
+    except (ServiceUnavailable, SessionExpired):
+        raise ApiError(503, BUSY, code="database-busy", headers={"Retry-After": "5"}) from None
+
+
 class Neo4jRepository:
     def __init__(self, driver: AsyncDriver, database: str, timeout_s: float) -> None:
         self.driver = driver
@@ -46,23 +68,32 @@ class Neo4jRepository:
         self.timeout_s = timeout_s
 
     async def read(self, text: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self.driver.execute_query(
-            Query(text, timeout=self.timeout_s), params, database_=self.database, routing_=RoutingControl.READ
-        )
+        async with database_errors():
+            records, _, _ = await self.driver.execute_query(
+                Query(text, timeout=self.timeout_s),
+                params,
+                database_=self.database,
+                routing_=RoutingControl.READ,
+            )
         return [r.data() for r in records]
 
     async def read_raw(self, text: str, **params: Any) -> list[Any]:
         """Records with graph objects intact (paths, nodes)."""
-        records, _, _ = await self.driver.execute_query(
-            Query(text, timeout=self.timeout_s), params, database_=self.database, routing_=RoutingControl.READ
-        )
+        async with database_errors():
+            records, _, _ = await self.driver.execute_query(
+                Query(text, timeout=self.timeout_s),
+                params,
+                database_=self.database,
+                routing_=RoutingControl.READ,
+            )
         return list(records)
 
     async def write(self, text: str, **params: Any) -> list[dict[str, Any]]:
-        records, _, _ = await self.driver.execute_query(
-            Query(text, timeout=self.timeout_s),
-            params,
-            database_=self.database,
-            routing_=RoutingControl.WRITE,
-        )
+        async with database_errors():
+            records, _, _ = await self.driver.execute_query(
+                Query(text, timeout=self.timeout_s),
+                params,
+                database_=self.database,
+                routing_=RoutingControl.WRITE,
+            )
         return [r.data() for r in records]

@@ -247,7 +247,7 @@ class EntityRepository(Neo4jRepository):
                 "relationship_counts": r["relationship_counts"],
                 "risk_score": score,
                 "open_alerts": r["open_alerts"],
-                "disputes": r["disputes"],  # governance (#8): open disputes about its facts
+                "disputes": r["disputes"],  # open disputes about its facts
             }
         )
 
@@ -328,7 +328,7 @@ class EntityRepository(Neo4jRepository):
         self, a: str, b: str, max_hops: int, types: list[str], limit: int
     ) -> list[dict[str, Any]]:
         records = await self.read_raw(PATH_QUERIES[max_hops], a=a, b=b, types=types, limit=limit)
-        out = []
+        out: list[dict[str, Any]] = []
         for rec in records:
             p = rec["p"]
             views = [node_view(n.labels, dict(n)) for n in p.nodes]
@@ -338,5 +338,5 @@ class EntityRepository(Neo4jRepository):
                 for r in p.relationships
             ]
             out.append({"length": len(edges), "nodes": views, "edges": edges})
-        out.sort(key=lambda p: (p["length"], [n["id"] for n in p["nodes"]]))
+        out.sort(key=lambda path: (path["length"], [n["id"] for n in path["nodes"]]))
         return out

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.dependencies import repos, require, sync_driver
+from api.dependencies import Repos, require, sync_driver
 from api.errors import ApiError
 from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import Alert, AlertPage, TriageRequest, TriageResult
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=PROBLEM_RESPO
     dependencies=[Depends(require("alert:read"))],
 )
 async def list_alerts(
+    r: Repos,
     status: Literal["open", "confirmed", "dismissed"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -31,7 +32,6 @@ async def list_alerts(
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> AlertPage:
     filters = {
         "status": status,
@@ -41,7 +41,7 @@ async def list_alerts(
         "active": active,
     }
     after = decode_cursor(cursor, filters)
-    rows = await r.alerts.list(**filters, after=after, limit=limit + 1)
+    rows = await r.alerts.list_alerts(**filters, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return AlertPage(
@@ -58,7 +58,7 @@ async def list_alerts(
     summary="One alert with its evidence and runs",
     dependencies=[Depends(require("alert:read"))],
 )
-async def get_alert(alert_id: str, r=Depends(repos)) -> Alert:
+async def get_alert(r: Repos, alert_id: str) -> Alert:
     a = await r.alerts.get(alert_id)
     if a is None:
         raise ApiError(404, f"预警不存在：{alert_id} / No such alert: {alert_id}")
@@ -67,11 +67,11 @@ async def get_alert(alert_id: str, r=Depends(repos)) -> Alert:
 
 @router.post("/{alert_id}/triage", response_model=TriageResult, summary="Triage an alert with a comment")
 async def triage(
+    r: Repos,
     alert_id: str,
     body: TriageRequest,
     request: Request,
     principal: Annotated[Principal, Depends(require("alert:triage"))],
-    r=Depends(repos),
 ) -> TriageResult:
     try:
         from risk_rules.alerts import TriageError, triage_alert

@@ -1,7 +1,8 @@
 """Password sign-in for people (the explorer): session tokens, forced and periodic password change.
 
 Sessions are short-lived bearer tokens accepted wherever an API key is (same header, same checks).
-The password policy and lockout are in :mod:`api.governance.passwords` / :mod:`api.governance.accounts`.
+The password policy and lockout are in :mod:`api.services.passwords` / :mod:`api.services.accounts`;
+an unknown user and a wrong password get the same 401 answer.
 """
 
 from __future__ import annotations
@@ -9,46 +10,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.context import RequestContext
-from api.dependencies import request_context, require
+from api.dependencies import AccountConfig, Users, api_error, forget_credentials, request_context, require
 from api.errors import ApiError
-from api.governance import accounts
-from api.governance.accounts import GovernanceError
-from api.governance.deps import api_error, forget_credentials, gov_config, user_store
+from api.models.accounts import LoginRequest, PasswordChange, PasswordChanged, Session, SessionEnded
 from api.models.common import PROBLEM_RESPONSES
 from api.security.auth import Principal
 from api.security.keys import lookup_hash
+from api.services import accounts
+from api.services.accounts import GovernanceError
 
 router = APIRouter(prefix="/v1/auth", tags=["auth"], responses=PROBLEM_RESPONSES)
-
-
-class LoginRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
-
-
-class Session(BaseModel):
-    access_token: str = Field(description="send as Authorization: Bearer <token>; shown once")
-    token_type: str = "bearer"
-    expires_at: str
-    expires_in: int = Field(description="seconds")
-    session_id: str
-    user_id: str
-    name: str | None = None
-    branch: str | None = None
-    roles: list[str]
-    pii: bool
-    password_expires_at: str | None = None
-
-
-class PasswordChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    current_password: str = Field(min_length=1, max_length=256)
-    new_password: str = Field(min_length=1, max_length=256)
 
 
 def _note_denied(ctx: RequestContext, action: str, user_id: str, exc: GovernanceError) -> None:
@@ -62,11 +35,11 @@ def _note_denied(ctx: RequestContext, action: str, user_id: str, exc: Governance
     summary="Sign in with user name and password → bearer session token",
     responses={403: {"description": "account locked, or the password must be changed first"}},
 )
-async def login(body: LoginRequest, request: Request) -> Session:
+async def login(body: LoginRequest, request: Request, users: Users, cfg: AccountConfig) -> Session:
     ctx = request_context(request)
     ctx.mutating = True
     try:
-        out = await accounts.sign_in(user_store(request), gov_config(request), body.username, body.password)
+        out = await accounts.sign_in(users, cfg, body.username, body.password)
     except GovernanceError as exc:
         _note_denied(ctx, "login", body.username, exc)
         if exc.code == "account-locked":
@@ -84,25 +57,37 @@ async def login(body: LoginRequest, request: Request) -> Session:
 
 @router.post(
     "/password",
+    response_model=PasswordChanged,
     summary="Change the password (self-service; required at first sign-in and after max age)",
 )
-async def change_password(body: PasswordChange, request: Request) -> dict:
+async def change_password(
+    body: PasswordChange, request: Request, users: Users, cfg: AccountConfig
+) -> PasswordChanged:
     ctx = request_context(request)
     try:
         out = await accounts.change_password(
-            user_store(request), gov_config(request), body.username, body.current_password, body.new_password
+            users, cfg, body.username, body.current_password, body.new_password
         )
     except GovernanceError as exc:
         _note_denied(ctx, "password-change", body.username, exc)
         raise api_error(exc) from None
     ctx.note = f"password changed user={body.username}"
     forget_credentials(request)
-    return out
+    return PasswordChanged(**out)
 
 
-@router.post("/logout", summary="End the current session (its token stops working at once)")
-async def logout(request: Request, principal: Annotated[Principal, Depends(require("whoami"))]) -> dict:
-    store = user_store(request)
+@router.post(
+    "/logout",
+    response_model=SessionEnded,
+    summary="End the current session (its token stops working at once)",
+)
+async def logout(
+    request: Request,
+    principal: Annotated[Principal, Depends(require("whoami"))],
+    users: Users,
+    cfg: AccountConfig,
+) -> SessionEnded:
+    store = users
     key = await store.get_key(principal.key_id)
     if key is None or key["kind"] != "session":
         raise ApiError(
@@ -112,5 +97,5 @@ async def logout(request: Request, principal: Annotated[Principal, Depends(requi
     forget_credentials(request, [lookup] if lookup else [])
     auth_header = request.headers.get("authorization", "")
     if auth_header.lower().startswith("bearer "):
-        forget_credentials(request, [lookup_hash(gov_config(request).pepper, auth_header[7:].strip())])
-    return {"session_id": principal.key_id, "revoked": True}
+        forget_credentials(request, [lookup_hash(cfg.pepper, auth_header[7:].strip())])
+    return SessionEnded(session_id=principal.key_id, revoked=True)

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from fastapi import APIRouter, Depends, Request
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
-from api.dependencies import repos, request_context, require, sync_driver
+from api.dependencies import Repos, request_context, require, sync_driver
 from api.errors import ApiError
 from api.models.checks import PreLoanRequest, PreLoanResponse
 from api.models.common import PROBLEM_RESPONSES
@@ -16,9 +16,8 @@ from api.services.preloan import CheckBounds, PreLoanCheck, rules_config
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"], responses=PROBLEM_RESPONSES)
 
-#: checks in flight per process beyond which new ones are turned away at once (503 + Retry-After)
-#: instead of queueing into the database's transaction timeout (settings: api_check_max_in_flight)
-DEFAULT_MAX_IN_FLIGHT = 16
+#: a check beyond the api_check_max_in_flight setting is turned away at once with 503 and this
+#: Retry-After, instead of queueing into the database's transaction timeout
 RETRY_AFTER_S = "1"
 
 
@@ -53,7 +52,7 @@ def admission(request: Request) -> Admission:
     state = request.app.state
     adm = getattr(state, "check_admission", None)
     if adm is None:
-        limit = int(getattr(state.settings, "api_check_max_in_flight", DEFAULT_MAX_IN_FLIGHT))
+        limit = int(state.settings.api_check_max_in_flight)
         adm = state.check_admission = Admission(limit)
     return adm
 
@@ -69,7 +68,7 @@ def admission(request: Request) -> Admission:
     "saying how fresh it is. An applicant that cannot be resolved never passes.",
     dependencies=[Depends(require("check:pre-loan"))],
 )
-async def pre_loan(body: PreLoanRequest, request: Request, r=Depends(repos)) -> PreLoanResponse:
+async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanResponse:
     s = request.app.state.settings
     ctx = request_context(request)
     ctx.purpose_ref = body.application_ref

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.dependencies import repos, require
+from api.dependencies import Repos, require
 from api.errors import ApiError
 from api.models.common import PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import CircleDetail, CirclePage, CircleSummary
@@ -24,10 +24,10 @@ router = APIRouter(prefix="/v1/guarantee-circles", tags=["guarantee circles"], r
     dependencies=[Depends(require("entity:read"))],
 )
 async def list_circles(
+    r: Repos,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     min_size: Annotated[int | None, Query(ge=2, le=100000)] = None,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> CirclePage:
     filters = {"min_size": min_size}
     after = decode_cursor(cursor, filters)
@@ -48,7 +48,7 @@ async def list_circles(
     summary="One circle: members, edges, cycles, exposure",
     dependencies=[Depends(require("entity:read"))],
 )
-async def circle_detail(circle_id: str, r=Depends(repos)) -> CircleDetail:
+async def circle_detail(r: Repos, circle_id: str) -> CircleDetail:
     alert = await r.alerts.get(make_alert_id(CIRCLE_RULE, circle_id))
     if alert is None:
         raise ApiError(404, f"担保圈不存在：{circle_id} / No such guarantee circle: {circle_id}")

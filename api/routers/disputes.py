@@ -9,15 +9,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.dependencies import request_context, require, sync_driver
+from api.dependencies import Repos, request_context, require, sync_driver
 from api.errors import ApiError
-from api.governance.deps import user_store
-from api.governance.disputes import DisputeError, DisputeStore, FactRef, rerun_rules
-from api.governance.facts import FACT_KINDS
 from api.models.common import PROBLEM_RESPONSES
+from api.models.facts import FACT_KINDS
+from api.models.governance import DisputeList, DisputeView
+from api.repositories.disputes import DisputeError, DisputeStore, FactRef
 from api.security.auth import Principal
+from api.services.disputes import rerun_rules
 
-log = logging.getLogger("riskgraph.api.governance")
+log = logging.getLogger("riskgraph.api")
 router = APIRouter(prefix="/v1/disputes", tags=["disputes"], responses=PROBLEM_RESPONSES)
 FactKind = Literal[FACT_KINDS]  # type: ignore[valid-type]
 
@@ -63,24 +64,26 @@ class Resolution(BaseModel):
     changes: dict[str, Any] | None = Field(default=None, description="amend: attribute → corrected value")
 
 
-def _store(request: Request) -> DisputeStore:
-    state = request.app.state
-    if getattr(state, "gov_disputes", None) is None:
-        state.gov_disputes = DisputeStore(state.driver, state.settings.neo4j_database)
-    return state.gov_disputes
-
-
 def _err(exc: DisputeError) -> ApiError:
     return ApiError(exc.status, exc.message, code=exc.code)
 
 
-@router.post("", status_code=201, summary="Raise a dispute against a fact (it shows as disputed at once)")
+@router.post(
+    "",
+    response_model=DisputeView,
+    status_code=201,
+    summary="Raise a dispute against a fact (it shows as disputed at once)",
+    responses={409: {"description": "more than one fact matches the description"}},
+)
 async def raise_dispute(
-    body: NewDispute, request: Request, principal: Annotated[Principal, Depends(require("dispute:raise"))]
-) -> dict:
-    user = await user_store(request).get(principal.user_id)
+    body: NewDispute,
+    request: Request,
+    r: Repos,
+    principal: Annotated[Principal, Depends(require("dispute:raise"))],
+) -> DisputeView:
+    user = await r.users.get(principal.user_id)
     try:
-        out = await _store(request).raise_dispute(
+        out = await r.disputes.raise_dispute(
             body.fact.ref(),
             raised_by=principal.user_id,
             reason=body.reason,
@@ -92,42 +95,53 @@ async def raise_dispute(
     ctx = request_context(request)
     ctx.touch(*out["entity_ids"])
     ctx.note = f"dispute raised {out['dispute_id']}"
-    return out
+    return DisputeView(**out)
 
 
-@router.get("", summary="Disputes, newest first", dependencies=[Depends(require("dispute:read"))])
+@router.get(
+    "",
+    response_model=DisputeList,
+    summary="Disputes, newest first",
+    dependencies=[Depends(require("dispute:read"))],
+)
 async def list_disputes(
-    request: Request,
+    r: Repos,
     status: Annotated[Literal["open", "corrected", "upheld"] | None, Query()] = None,
     entity_id: Annotated[str | None, Query(max_length=90)] = None,
     branch: Annotated[str | None, Query(max_length=64)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict:
-    return {
-        "disputes": await _store(request).list(status=status, entity_id=entity_id, branch=branch, limit=limit)
-    }
+) -> DisputeList:
+    rows = await r.disputes.list(status=status, entity_id=entity_id, branch=branch, limit=limit)
+    return DisputeList(disputes=[DisputeView(**d) for d in rows])
 
 
 @router.get(
     "/{dispute_id}",
+    response_model=DisputeView,
     summary="One dispute with the earlier values it keeps",
     dependencies=[Depends(require("dispute:read"))],
 )
-async def get_dispute(dispute_id: str, request: Request) -> dict:
-    out = await _store(request).get(dispute_id)
+async def get_dispute(dispute_id: str, r: Repos) -> DisputeView:
+    out = await r.disputes.get(dispute_id)
     if out is None:
         raise ApiError(404, f"异议不存在：{dispute_id} / No such dispute: {dispute_id}")
-    return out
+    return DisputeView(**out)
 
 
-@router.post("/{dispute_id}/resolve", summary="Correct the fact (history kept, rules re-run) or uphold it")
+@router.post(
+    "/{dispute_id}/resolve",
+    response_model=DisputeView,
+    summary="Correct the fact (history kept, rules re-run) or uphold it",
+    responses={409: {"description": "the dispute has been handled already"}},
+)
 async def resolve_dispute(
     dispute_id: str,
     body: Resolution,
     request: Request,
+    r: Repos,
     principal: Annotated[Principal, Depends(require("dispute:resolve"))],
-) -> dict:
-    store = _store(request)
+) -> DisputeView:
+    store = r.disputes
     try:
         out = await store.resolve(
             dispute_id,
@@ -144,7 +158,7 @@ async def resolve_dispute(
     ctx.note = f"dispute {out['status']} {dispute_id}"
     if out["status"] == "corrected":
         out["rerun"] = await _rerun(request, store, dispute_id, out["fact_kind"])
-    return out
+    return DisputeView(**out)
 
 
 async def _rerun(request: Request, store: DisputeStore, dispute_id: str, fact_kind: str) -> dict[str, Any]:
@@ -176,8 +190,6 @@ async def _rerun(request: Request, store: DisputeStore, dispute_id: str, fact_ki
     return pending
 
 
-def _task_set(request: Request) -> set:
-    state = request.app.state
-    if getattr(state, "gov_rerun_tasks", None) is None:
-        state.gov_rerun_tasks = set()
-    return state.gov_rerun_tasks
+def _task_set(request: Request) -> set[asyncio.Task[Any]]:
+    """The app's running re-runs (the lifespan waits for them at shutdown)."""
+    return request.app.state.rerun_tasks

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.dependencies import repos, request_context, require
+from api.dependencies import Repos, request_context, require
 from api.errors import ApiError
 from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResults
@@ -36,6 +36,7 @@ def not_found(entity_id: str) -> ApiError:
     dependencies=[Depends(require("entity:read"))],
 )
 async def search(
+    r: Repos,
     q: Annotated[
         str,
         Query(
@@ -49,7 +50,6 @@ async def search(
     region: Annotated[str | None, Query(max_length=50, description="region prefix filter")] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
-    r=Depends(repos),
 ) -> SearchResults:
     filters = {"q": q, "kind": kind, "region": region}
     offset = decode_cursor(cursor, filters) or 0
@@ -59,11 +59,15 @@ async def search(
     more = len(hits) > limit
     from api.repositories.entities import classify_query
 
-    return SearchResults(
-        query_kind=how,
-        normalized_query=classify_query(q)[1] if how == "name" else how,
-        results=hits[:limit],
-        page=PageInfo(next_cursor=encode_cursor(offset + limit, filters) if more else None, limit=limit),
+    return SearchResults.model_validate(
+        {
+            "query_kind": how,
+            "normalized_query": classify_query(q)[1] if how == "name" else how,
+            "results": hits[:limit],
+            "page": PageInfo(
+                next_cursor=encode_cursor(offset + limit, filters) if more else None, limit=limit
+            ),
+        }
     )
 
 
@@ -73,7 +77,7 @@ async def search(
     summary="Entity detail with provenance (source records) and entity-resolution evidence",
     dependencies=[Depends(require("entity:read"))],
 )
-async def entity_detail(entity_id: EntityId, request: Request, r=Depends(repos)) -> EntityDetail:
+async def entity_detail(r: Repos, entity_id: EntityId, request: Request) -> EntityDetail:
     detail = await r.entities.detail(entity_id)
     if detail is None:
         raise not_found(entity_id)
@@ -88,6 +92,7 @@ async def entity_detail(entity_id: EntityId, request: Request, r=Depends(repos))
     dependencies=[Depends(require("entity:read"))],
 )
 async def neighbourhood(
+    r: Repos,
     entity_id: EntityId,
     request: Request,
     hops: Annotated[int, Query(ge=1, le=3)] = 1,
@@ -95,7 +100,6 @@ async def neighbourhood(
         list[LinkType] | None, Query(description="relationship types to follow (default all)")
     ] = None,
     max_nodes: Annotated[int | None, Query(ge=1, le=2000)] = None,
-    r=Depends(repos),
 ) -> Neighbourhood:
     s = request.app.state.settings
     result = await r.entities.neighbourhood(
@@ -117,12 +121,12 @@ async def neighbourhood(
     dependencies=[Depends(require("entity:read"))],
 )
 async def shortest_paths(
+    r: Repos,
     entity_id: EntityId,
     other_id: EntityId,
     max_hops: Annotated[int, Query(ge=1, le=MAX_PATH_HOPS)] = 4,
     types: Annotated[list[LinkType] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    r=Depends(repos),
 ) -> Paths:
     for eid in (entity_id, other_id):
         if not await r.entities.exists(eid):
@@ -132,4 +136,6 @@ async def shortest_paths(
     paths = await r.entities.shortest_paths(
         entity_id, other_id, max_hops, sorted(set(types or LINK_TYPES)), limit
     )
-    return Paths(source=entity_id, target=other_id, max_hops=max_hops, paths=paths)
+    return Paths.model_validate(
+        {"source": entity_id, "target": other_id, "max_hops": max_hops, "paths": paths}
+    )

@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from api.dependencies import repos, require
+from api.dependencies import Repos, require
 from api.errors import ApiError
 from api.models.common import PROBLEM_RESPONSES, PageInfo
-from api.models.investigations import JudgementPage, JudgementRequest, ReviewPairPage, SplitRequest
+from api.models.investigations import Judgement, JudgementPage, JudgementRequest, ReviewPairPage, SplitRequest
 from api.pagination import decode_cursor, encode_cursor
 from api.security.auth import Principal
 
@@ -24,10 +24,10 @@ router = APIRouter(prefix="/v1/review", tags=["entity-resolution review"], respo
     dependencies=[Depends(require("review:read"))],
 )
 async def pairs(
+    r: Repos,
     pending_only: bool = False,
     limit: Annotated[int, Query(ge=1, le=200, description="source records read per page")] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> ReviewPairPage:
     filters = {"pending_only": pending_only}
     after = decode_cursor(cursor, filters)
@@ -38,13 +38,16 @@ async def pairs(
 
 
 @router.post(
-    "/judgements", response_model=dict, status_code=201, summary="Judge a record pair same/different/unsure"
+    "/judgements",
+    response_model=Judgement,
+    status_code=201,
+    summary="Judge a record pair same/different/unsure",
 )
 async def judge(
+    r: Repos,
     body: JudgementRequest,
     principal: Annotated[Principal, Depends(require("review:write"))],
-    r=Depends(repos),
-) -> dict:
+) -> Judgement:
     if body.record_id_a == body.record_id_b:
         raise ApiError(400, "两条记录相同。/ The two records are the same record.")
     j = await r.review.judge(
@@ -57,13 +60,15 @@ async def judge(
     )
     if j is None:
         raise ApiError(404, "源记录不存在。/ One or both source records do not exist.")
-    return j
+    return Judgement(**j)
 
 
-@router.post("/splits", response_model=dict, status_code=201, summary="Split an entity's records into parts")
+@router.post(
+    "/splits", response_model=Judgement, status_code=201, summary="Split an entity's records into parts"
+)
 async def split(
-    body: SplitRequest, principal: Annotated[Principal, Depends(require("review:write"))], r=Depends(repos)
-) -> dict:
+    r: Repos, body: SplitRequest, principal: Annotated[Principal, Depends(require("review:write"))]
+) -> Judgement:
     records = set(await r.review.entity_records(body.entity_id))
     if not records:
         raise ApiError(
@@ -83,7 +88,9 @@ async def split(
         body.note,
         datetime.now(UTC).isoformat(),
     )
-    return j or {}
+    if j is None:  # the entity vanished between the two queries
+        raise ApiError(404, f"实体不存在：{body.entity_id} / No such entity: {body.entity_id}")
+    return Judgement(**j)
 
 
 @router.get(
@@ -93,10 +100,10 @@ async def split(
     dependencies=[Depends(require("review:read"))],
 )
 async def judgements(
+    r: Repos,
     kind: Literal["pair", "split"] | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> JudgementPage:
     after = decode_cursor(cursor, {"kind": kind})
     rows = await r.review.judgements(after, kind, limit + 1)

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api.dependencies import repos, require
+from api.dependencies import Repos, require
 from api.errors import ApiError
 from api.models.common import PROBLEM_RESPONSES, PageInfo
-from api.models.investigations import RuleRunPage
+from api.models.investigations import RuleRun, RuleRunPage
 from api.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/rule-runs", tags=["rule runs"], responses=PROBLEM_RESPONSES)
@@ -22,11 +22,11 @@ router = APIRouter(prefix="/v1/rule-runs", tags=["rule runs"], responses=PROBLEM
     dependencies=[Depends(require("rule:read"))],
 )
 async def list_runs(
+    r: Repos,
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
-    r=Depends(repos),
 ) -> RuleRunPage:
     filters = {"rule_id": rule_id, "status": status}
     after = decode_cursor(cursor, filters)
@@ -40,10 +40,10 @@ async def list_runs(
 
 
 @router.get(
-    "/{run_id}", response_model=dict, summary="One rule run", dependencies=[Depends(require("rule:read"))]
+    "/{run_id}", response_model=RuleRun, summary="One rule run", dependencies=[Depends(require("rule:read"))]
 )
-async def get_run(run_id: str, r=Depends(repos)) -> dict:
+async def get_run(r: Repos, run_id: str) -> RuleRun:
     run = await r.alerts.run(run_id)
     if run is None:
         raise ApiError(404, f"规则运行不存在：{run_id} / No such rule run: {run_id}")
-    return run
+    return RuleRun(**run)

@@ -12,8 +12,8 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Protocol
 
-from api.repositories.keys import KeyRepository
 from api.security.keys import lookup_hash, verify_key
 from api.security.roles import PII_SCOPE, ROLES
 
@@ -41,9 +41,15 @@ class _Cached:
     until: float
 
 
+class KeyLookup(Protocol):
+    """What the authenticator needs of the user/key store (:class:`api.repositories.users.UserRepository`)."""
+
+    async def find_by_lookup(self, lookup: str) -> dict[str, Any] | None: ...
+
+
 @dataclass
 class Authenticator:
-    repo: KeyRepository
+    repo: KeyLookup
     pepper: str
     cache_s: float
     _cache: dict[str, _Cached] = field(default_factory=dict)

@@ -1,7 +1,7 @@
 """Roles as scopes, and which roles may do what — the single table every endpoint checks against.
 
 A key carries one or more roles plus, optionally, the ``pii`` scope (unmasked resident IDs and phone
-numbers). The matrix follows design.md §1: approvers decide loans, the automated ``service`` client only
+numbers). The matrix: approvers decide loans, the automated ``service`` client only
 runs pre-loan checks, examiners browse networks and triage alerts, supervisors watch blacklist spread,
 auditors read the audit log (and nothing else), admins manage keys, rule runs and the ER review queue.
 """
@@ -39,7 +39,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit:read": frozenset({Role.auditor}),
     "key:admin": frozenset({Role.admin}),
     "whoami": frozenset(ROLES),
-    # governance (#8): user administration (two-level rules in api.governance.admin_policy), disputes,
+    # governance: user administration (two-level rules in api.services.admin_policy), disputes,
     # statistics, abnormal-use flags
     "user:admin": frozenset({Role.admin}),
     "dispute:raise": _INVESTIGATORS,

@@ -25,10 +25,10 @@ from typing import Any
 
 from neo4j import Driver
 
-from api.governance.disputes import disputed_fact_reasons
 from api.models.checks import PreLoanRequest
 from api.repositories.checks import CheckRepository
 from api.repositories.entities import classify_query, normalize_name
+from api.services.disputes import disputed_fact_reasons
 from risk_rules.config import RulesConfig, load_config
 from risk_rules.findings import conclusions as C
 from risk_rules.findings.conclusions import Conclusion

@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from api.repositories.keys import create_key_sync
+from api.services.operator import provision_service_key
 from graph_model.connection import open_driver
 from graph_model.constraints import apply_schema
 from riskgraph import neo4j_server
@@ -253,15 +253,8 @@ def main() -> int:
             t0 = time.perf_counter()
             run_rules(driver, load_config(), profiles=True)
             rules_s = time.perf_counter() - t0
-        key = create_key_sync(
-            driver,
-            "neo4j",
-            PEPPER,
-            user_id="bench",
-            name="bench",
-            scopes=["service"],
-            label="bench",
-            ttl_days=1,
+        key = provision_service_key(
+            settings, user_id="bench", name="bench", scopes=["service"], label="bench", ttl_days=1
         )[1]
         driver.close()
         port = neo4j_server.free_port()

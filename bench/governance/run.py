@@ -19,10 +19,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from api.audit.log import GENESIS, record_hash, verify_chain
-from api.governance.flags import load_records
-from api.governance.monitoring import MonitorParams, detect
-from api.governance.passwords import hash_password, verify_password
 from api.security.keys import hash_key, verify_key
+from api.services.audit_check import load_records
+from api.services.monitoring import MonitorParams, detect
+from api.services.passwords import hash_password, verify_password
 from riskgraph.benchmarks import cpu_model
 from tests.governance.audit_log_gen import DAY, LogBuilder, window
 

@@ -10,12 +10,10 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.repositories.keys import create_key_sync
 from api.security.roles import ROLES
 from riskgraph.settings import Settings
 from tests.api import sample_graph
-
-PEPPER = "test-pepper-not-secret"
+from tests.support.keys import PEPPER, issue_key, use_settings
 
 
 @pytest.fixture(scope="session")
@@ -37,7 +35,9 @@ def make_settings(neo4j_settings: Settings, var: Path, **overrides) -> Settings:
 
 @pytest.fixture(scope="session")
 def api_settings(neo4j_settings: Settings, api_var: Path) -> Settings:
-    return make_settings(neo4j_settings, api_var)
+    settings = make_settings(neo4j_settings, api_var)
+    use_settings(settings)
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -50,50 +50,14 @@ def graph(neo4j_driver: Driver) -> Driver:
 
 
 @pytest.fixture(scope="session")
-def keys(neo4j_driver: Driver) -> dict[str, str]:
+def keys(neo4j_driver: Driver, api_settings: Settings) -> dict[str, str]:
     """One key per role, one approver key with pii, one expired and one revoked key."""
     out: dict[str, str] = {}
     for role in ROLES:
-        out[role] = create_key_sync(
-            neo4j_driver,
-            "neo4j",
-            PEPPER,
-            user_id=f"test-{role}",
-            name=role,
-            scopes=[role],
-            label="test",
-            ttl_days=1,
-        )[1]
-    out["approver+pii"] = create_key_sync(
-        neo4j_driver,
-        "neo4j",
-        PEPPER,
-        user_id="test-pii",
-        name="pii",
-        scopes=["approver", "examiner", "pii"],
-        label="test",
-        ttl_days=1,
-    )[1]
-    kid, out["expired"] = create_key_sync(
-        neo4j_driver,
-        "neo4j",
-        PEPPER,
-        user_id="test-exp",
-        name="exp",
-        scopes=["approver"],
-        label="test",
-        ttl_days=-1,
-    )
-    kid, out["revoked"] = create_key_sync(
-        neo4j_driver,
-        "neo4j",
-        PEPPER,
-        user_id="test-rev",
-        name="rev",
-        scopes=["approver"],
-        label="test",
-        ttl_days=1,
-    )
+        out[role] = issue_key(f"test-{role}", [role], name=role)[1]
+    out["approver+pii"] = issue_key("test-pii", ["approver", "examiner", "pii"], name="pii")[1]
+    out["expired"] = issue_key("test-exp", ["approver"], ttl_days=-1, name="exp")[1]
+    kid, out["revoked"] = issue_key("test-rev", ["approver"], name="rev")
     neo4j_driver.execute_query("MATCH (k:ApiKey {key_id: $k}) SET k.revoked_at = datetime()", {"k": kid})
     return out
 

@@ -1,4 +1,4 @@
-"""A small hand-built graph following graph_model.schema, for API tests (until ingest/rules data exist).
+"""The API tests' hand-built world on the shared core of tests/support/sample_world.py.
 
 Shape (amounts in CNY):
 - P:BOSS (王建国, ID + mobile) holds 60% of C:APPLICANT and 70% of C:SISTER; spouse P:WIFE holds 40% of
@@ -13,34 +13,43 @@ Shape (amounts in CNY):
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from neo4j import Driver
-from stdnum.cn import ric, uscc
 
 from risk_rules.framework import alert_id
-
-
-def make_uscc(body17: str) -> str:
-    return body17 + uscc.calc_check_digit(body17)
-
-
-def make_ric(body17: str) -> str:
-    return body17 + ric.calc_check_digit(body17 + "0")  # it ignores the last char
-
+from tests.support.sample_world import (
+    CORE_FAMILY,
+    CORE_LOANS,
+    CORE_PHONES,
+    CORE_SHARES,
+    Alert,
+    World,
+    boss_group,
+    boss_source_record,
+    make_ric,
+    make_uscc,
+    utc,
+    write_world,
+)
+from tests.support.sample_world import (
+    MOBILE_BOSS as MOBILE_BOSS,
+)
+from tests.support.sample_world import (
+    RIC_BOSS as RIC_BOSS,
+)
 
 USCC_APPLICANT = make_uscc("91330106MA2B00001")
 USCC_SISTER = make_uscc("91330106MA2B00002")
 USCC_OUTSIDER = make_uscc("91330106MA2B00003")
 USCC_LISTED = make_uscc("91330106MA2B00004")
 USCC_TW = make_uscc("91330106MA2B00005")
-RIC_BOSS = make_ric("11010119700101123")
 RIC_WIFE = make_ric("11010219720202234")
 RIC_WANG1 = make_ric("11010119800303345")
 RIC_WANG2 = make_ric("44030119850404456")
 RIC_STRONG = make_ric("11010219900505567")
 STRONG_PERSON_ID = "P:" + RIC_STRONG  # ingest's strong-key person id embeds the resident ID
-MOBILE_BOSS = "13912345678"
 CIRCLE_ID = "GC:sample0000000001"
 CIRCLE_ALERT_ID = alert_id("guarantee.circle", CIRCLE_ID)
 
@@ -103,118 +112,111 @@ PERSONS = [
     {"entity_id": "P:WANG2", "name": "王伟", "id_number": RIC_WANG2, "birth_date": "1985-04-04"},
     {"entity_id": STRONG_PERSON_ID, "name": "赵强", "id_number": RIC_STRONG, "birth_date": "1990-05-05"},
 ]
-SHARES = [
-    ("P:BOSS", "C:APPLICANT", 60.0),
-    ("P:WIFE", "C:APPLICANT", 40.0),
-    ("P:BOSS", "C:SISTER", 70.0),
-    ("C:LISTED", "C:OUTSIDER", 30.0),
-]
 GUARANTEES = [
     ("C:APPLICANT", "C:SISTER", "G-1", 2.0e7),
     ("C:SISTER", "C:APPLICANT", "G-2", 3.0e7),
     ("C:OUTSIDER", "C:APPLICANT", "G-3", 1.0e7),
 ]
-LOANS = [
-    ("C:APPLICANT", "L-1", 6.0e7, 5.0e7, "normal"),
-    ("C:SISTER", "L-2", 3.0e7, 3.0e7, "normal"),
-    ("C:OUTSIDER", "L-3", 1.0e7, 1.0e7, "overdue"),
-]
+
+
+def world() -> World:
+    """The API tests' world on the shared core (tests/support/sample_world.py)."""
+    return World(
+        companies=[
+            {**c, "source": "test", "batch_id": "B1", "record_keys": ["test|companies|" + c["entity_id"]]}
+            for c in COMPANIES
+        ],
+        persons=[
+            {
+                **p,
+                "birth_date": dt.date.fromisoformat(p["birth_date"]),
+                "source": "test",
+                "record_keys": ["test|persons|" + p["entity_id"]],
+            }
+            for p in PERSONS
+        ],
+        shares=CORE_SHARES,
+        guarantees=GUARANTEES,
+        loans=CORE_LOANS,
+        family=CORE_FAMILY,
+        phones=CORE_PHONES,
+        listings=[
+            (
+                "C:LISTED",
+                {
+                    "entry_id": "BL-1",
+                    "kind": "dishonest_judgment_debtor",
+                    "list_date": dt.date(2025, 6, 1),
+                    "authority": "温州市中级人民法院",
+                    "reason": "拒不履行",
+                },
+            )
+        ],
+        groups=[boss_group()],
+        rule_runs=[
+            {
+                "run_id": "R-CIRCLE-1",
+                "rule_id": "guarantee.circle",
+                "rule_version": "1",
+                "status": "completed",
+                "as_of": dt.date(2026, 11, 1),
+                "started_at": utc("2026-11-01T01:00:00Z"),
+                "finished_at": utc("2026-11-01T01:00:05Z"),
+                "duration_ms": 5000,
+                "parameters": "{}",
+                "counts": '{"new": 1}',
+            },
+            {
+                "run_id": "R-SCORE-1",
+                "rule_id": "contagion.blacklist",
+                "status": "completed",
+                "as_of": dt.date(2026, 11, 1),
+                "started_at": utc("2026-11-01T02:00:00Z"),
+            },
+        ],
+        alerts=[
+            Alert(
+                {
+                    "alert_id": CIRCLE_ALERT_ID,
+                    "rule_id": "guarantee.circle",
+                    "rule_version": "1",
+                    "severity": "high",
+                    "status": "open",
+                    "active": True,
+                    "entity_ids": ["C:APPLICANT", "C:SISTER"],
+                    "explanation_zh": "互保",
+                    "explanation_en": "mutual guarantee",
+                    "evidence": json.dumps(
+                        {
+                            "circle_id": CIRCLE_ID,
+                            "members": ["C:APPLICANT", "C:SISTER"],
+                            "paths": [["C:APPLICANT", "C:SISTER", "C:APPLICANT"]],
+                            "edge_count": 2,
+                            "internal_amount": 5.0e7,
+                        }
+                    ),
+                    "first_run_id": "R-CIRCLE-1",
+                    "last_run_id": "R-CIRCLE-1",
+                },
+                ["C:APPLICANT", "C:SISTER"],
+                "R-CIRCLE-1",
+            )
+        ],
+        scores=[
+            {
+                "score_id": "R-SCORE-1|C:APPLICANT",
+                "run_id": "R-SCORE-1",
+                "entity_id": "C:APPLICANT",
+                "score": 0.42,
+                "hops": 2,
+                "as_of": dt.date(2026, 11, 1),
+                "paths": json.dumps([["C:APPLICANT", "C:OUTSIDER", "C:LISTED"]]),
+            }
+        ],
+        source_records=[boss_source_record()],
+    )
 
 
 def build(driver: Driver) -> None:
     """Create the sample graph in an empty database (the caller empties it)."""
-    with driver.session() as s:
-        s.run(
-            "UNWIND $rows AS r CREATE (c:Company) SET c = r, c.source = 'test', c.batch_id = 'B1', "
-            "c.record_keys = ['test|companies|' + r.entity_id]",
-            rows=COMPANIES,
-        ).consume()
-        s.run(
-            "UNWIND $rows AS r CREATE (p:Person) SET p = r, p.birth_date = date(r.birth_date), "
-            "p.source = 'test', p.record_keys = ['test|persons|' + r.entity_id]",
-            rows=PERSONS,
-        ).consume()
-        s.run(
-            "UNWIND $rows AS r MATCH (h {entity_id: r[0]}), (c:Company {entity_id: r[1]}) "
-            "CREATE (h)-[:HOLDS_SHARES {pct: r[2], source: 'test'}]->(c)",
-            rows=SHARES,
-        ).consume()
-        s.run(
-            "UNWIND $rows AS r MATCH (a {entity_id: r[0]}), (b {entity_id: r[1]}) "
-            "CREATE (a)-[:GUARANTEES {contract_id: r[2], amount: r[3], kind: 'joint', source: 'test'}]->(b)",
-            rows=GUARANTEES,
-        ).consume()
-        s.run(
-            "UNWIND $rows AS r MATCH (b {entity_id: r[0]}) "
-            "CREATE (b)-[:BORROWED {source: 'test'}]->(:Loan {loan_id: r[1], amount: r[2], balance: r[3], "
-            "status: r[4], currency: 'CNY', start_date: date('2024-01-01')})",
-            rows=LOANS,
-        ).consume()
-        s.run(
-            "MATCH (a:Person {entity_id: 'P:WIFE'}), (b:Person {entity_id: 'P:BOSS'}) "
-            "CREATE (a)-[:FAMILY_OF {relation: 'spouse'}]->(b)"
-        ).consume()
-        s.run(
-            "MATCH (p:Person {entity_id: 'P:BOSS'}) CREATE (p)-[:HAS_PHONE]->(:Phone {number: $m})",
-            m=MOBILE_BOSS,
-        ).consume()
-        s.run(
-            "MATCH (c:Company {entity_id: 'C:LISTED'}) "
-            "CREATE (c)-[:LISTED_AS]->(:BlacklistEntry {entry_id: 'BL-1', kind: 'dishonest_judgment_debtor', "
-            "list_date: date('2025-06-01'), authority: '温州市中级人民法院', reason: '拒不履行'})"
-        ).consume()
-        s.run(
-            "MATCH (p:Person {entity_id: 'P:BOSS'}), (a:Company {entity_id: 'C:APPLICANT'}), "
-            "(b:Company {entity_id: 'C:SISTER'}) "
-            "CREATE (g:Group {group_id: 'G:BOSS', name: '王建国系', controller_ids: ['P:BOSS'], size: 2, "
-            "exposure: 8.0e7, run_id: 'R-GROUP-1'}) "
-            "CREATE (a)-[:MEMBER_OF {run_id: 'R-GROUP-1', reason: 'controlled by P:BOSS'}]->(g) "
-            "CREATE (b)-[:MEMBER_OF {run_id: 'R-GROUP-1', reason: 'controlled by P:BOSS'}]->(g) "
-            "CREATE (p)-[:CONTROLS {share: 0.6, basis: 'majority', chain: ['P:BOSS', 'C:APPLICANT'], "
-            "run_id: 'R-CTRL-1'}]->(a) "
-            "CREATE (p)-[:CONTROLS {share: 0.7, basis: 'majority', chain: ['P:BOSS', 'C:SISTER'], "
-            "run_id: 'R-CTRL-1'}]->(b)"
-        ).consume()
-        s.run(
-            "MATCH (a:Company {entity_id: 'C:APPLICANT'}), (b:Company {entity_id: 'C:SISTER'}) "
-            "CREATE (run:RuleRun {run_id: 'R-CIRCLE-1', rule_id: 'guarantee.circle', rule_version: '1', "
-            "status: 'completed', as_of: date('2026-11-01'), started_at: datetime('2026-11-01T01:00:00Z'), "
-            "finished_at: datetime('2026-11-01T01:00:05Z'), duration_ms: 5000, parameters: '{}', "
-            "counts: '{\"new\": 1}'}) "
-            "CREATE (al:Alert {alert_id: $alert_id, rule_id: 'guarantee.circle', "
-            "rule_version: '1', severity: 'high', status: 'open', active: true, "
-            "entity_ids: ['C:APPLICANT', 'C:SISTER'], explanation_zh: '互保', explanation_en: 'mutual guarantee', "
-            "evidence: $ev, first_run_id: 'R-CIRCLE-1', last_run_id: 'R-CIRCLE-1'}) "
-            "CREATE (al)-[:CONCERNS]->(a) CREATE (al)-[:CONCERNS]->(b) CREATE (al)-[:RAISED_IN]->(run)",
-            alert_id=CIRCLE_ALERT_ID,
-            ev=json.dumps(
-                {
-                    "circle_id": CIRCLE_ID,
-                    "members": ["C:APPLICANT", "C:SISTER"],
-                    "paths": [["C:APPLICANT", "C:SISTER", "C:APPLICANT"]],
-                    "edge_count": 2,
-                    "internal_amount": 5.0e7,
-                }
-            ),
-        ).consume()
-        s.run(
-            "MATCH (a:Company {entity_id: 'C:APPLICANT'}) "
-            "CREATE (r:RuleRun {run_id: 'R-SCORE-1', rule_id: 'contagion.blacklist', status: 'completed', "
-            "as_of: date('2026-11-01'), started_at: datetime('2026-11-01T02:00:00Z')}) "
-            "CREATE (a)-[:SCORED]->(:RiskScore {score_id: 'R-SCORE-1|C:APPLICANT', run_id: 'R-SCORE-1', "
-            "entity_id: 'C:APPLICANT', score: 0.42, hops: 2, as_of: date('2026-11-01'), paths: $paths})",
-            paths=json.dumps([["C:APPLICANT", "C:OUTSIDER", "C:LISTED"]]),
-        ).consume()
-        payload = json.dumps(
-            {"person_id": "src-1", "name": "王建国", "id_number": RIC_BOSS, "phone": MOBILE_BOSS},
-            ensure_ascii=False,
-        )
-        s.run(
-            "MATCH (p:Person {entity_id: 'P:BOSS'}) "
-            "CREATE (sr:SourceRecord {record_key: 'test|persons|src-1', source: 'test', kind: 'persons', "
-            "source_record_id: 'src-1', batch_id: 'B1', source_file: 'persons.csv', source_row: 1, "
-            "payload: $payload, ingested_at: datetime('2026-11-01T00:00:00Z')}) "
-            "CREATE (p)-[:DERIVED_FROM {match_evidence: $ev}]->(sr)",
-            payload=payload,
-            ev=json.dumps({"rule": "same valid id_number", "weight": 12.5}),
-        ).consume()
+    write_world(driver, world())

@@ -7,6 +7,7 @@ import pytest
 from api.audit.log import verify_chain
 from tests.api import sample_graph as g
 from tests.api.conftest import auth
+from tests.support.keys import issue_key
 
 pytestmark = pytest.mark.neo4j
 
@@ -186,6 +187,8 @@ def test_audit_endpoint_for_auditors_only_and_verify(client, graph, keys):
 
 
 def test_keys_issue_use_and_revoke(client, graph, keys, api_settings):
+    # keys are issued to existing users only: an examiner of the head office
+    issue_key("new.user", ["examiner"])
     r = client.post(
         "/v1/keys",
         json={"user_id": "new.user", "scopes": ["examiner"], "ttl_days": 1},

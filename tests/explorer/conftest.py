@@ -58,24 +58,25 @@ def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[
     import uvicorn
 
     from api.app import create_app
-    from api.repositories.keys import create_key_sync
     from api.security.roles import ROLES
+    from api.services.operator import provision_service_key
     from riskgraph.neo4j_server import free_port
     from tests.explorer import graph_fixture
 
     graph_fixture.build(neo4j_driver)
 
+    settings = neo4j_settings.model_copy(
+        update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl", **overrides}
+    )
+
     def key(user: str, scopes: list[str]) -> str:
-        return create_key_sync(
-            neo4j_driver, "neo4j", PEPPER, user_id=user, name=user, scopes=scopes, label="test", ttl_days=1
+        return provision_service_key(
+            settings, user_id=user, name=user, scopes=scopes, label="test", ttl_days=1
         )[1]
 
     keys = {role: key(f"explorer-{role}", [role]) for role in ROLES}
     keys["examiner+pii"] = key("explorer-pii", ["examiner", "approver", "pii"])
     keys["all"] = key("explorer-all", ["examiner", "approver", "supervisor", "admin"])
-    settings = neo4j_settings.model_copy(
-        update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl", **overrides}
-    )
     port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.governance.passwords import hash_password
-from api.repositories.keys import create_key_sync
+from api.services.passwords import hash_password
 from riskgraph.settings import Settings
-from tests.api.conftest import PEPPER, make_settings
+from tests.api.conftest import make_settings
+from tests.support.keys import issue_key, use_settings
 
 GOOD_PASSWORD = "Kx7#mQ2v!Lp9wR"
 
@@ -40,7 +40,9 @@ def gov_var(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def gov_settings(neo4j_settings: Settings, gov_var: Path) -> Settings:
-    return make_settings(neo4j_settings, gov_var, **gov_overrides(gov_var))
+    settings = make_settings(neo4j_settings, gov_var, **gov_overrides(gov_var))
+    use_settings(settings)
+    return settings
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +85,8 @@ def make_user(
 
 
 def key_for(driver: Driver, user_id: str, scopes: list[str], ttl_days: int = 1) -> str:
-    return create_key_sync(
-        driver, "neo4j", PEPPER, user_id=user_id, name=user_id, scopes=scopes, label="test", ttl_days=ttl_days
-    )[1]
+    """A key for an existing user (``driver``: the session's server, where ``make_user`` put it)."""
+    return issue_key(user_id, scopes, ttl_days=ttl_days)[1]
 
 
 def bearer(token: str, purpose: str | None = None) -> dict[str, str]:

@@ -323,7 +323,8 @@ def test_users_cli(neo4j_env, tmp_path, neo4j_driver):
 def test_flat_key_endpoints_are_for_the_head_office_only(gov_client, neo4j_driver):
     hz_admin = make_user(neo4j_driver, uid("hzadmin"), branch="杭州分行", roles=("admin",))
     hq_admin = make_user(neo4j_driver, uid("hqadmin"), roles=("admin",))
-    body = {"user_id": uid("anyone"), "scopes": ["admin"], "ttl_days": 1}
+    anyone = make_user(neo4j_driver, uid("anyone"), roles=("admin",))  # keys go to existing users only
+    body = {"user_id": anyone, "scopes": ["admin"], "ttl_days": 1}
     r = gov_client.post(
         "/v1/keys", headers={"X-API-Key": key_for(neo4j_driver, hz_admin, ["admin"])}, json=body
     )

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from api.governance.monitoring import MonitorParams, detect, is_off_hours
+from api.services.monitoring import MonitorParams, detect, is_off_hours
 from tests.governance.audit_log_gen import DAY, LogBuilder, window
 
 P = MonitorParams()

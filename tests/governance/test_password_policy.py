@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.governance.admin_policy import Actor, Target, admin_level, can_manage
-from api.governance.passwords import (
+from api.services.admin_policy import Actor, Target, admin_level, can_manage
+from api.services.passwords import (
     PasswordPolicy,
     character_classes,
     hash_password,

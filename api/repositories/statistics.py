@@ -14,7 +14,6 @@ from typing import Any
 from api.repositories.base import Neo4jRepository, jsonable
 from graph_model import schema as S
 
-DIMENSIONS = ("branch", "industry", "region")
 PERIODS = ("day", "week", "month", "quarter", "year")
 _PROP = {"branch": "bank_branch", "industry": "industry", "region": "region"}
 

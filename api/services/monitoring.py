@@ -161,7 +161,7 @@ def volume_spikes(rows: list[Req], since: datetime, until: datetime, p: MonitorP
     daily: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
         if r.is_data_query and r.ts < until:
-            daily[r.user_id][r.local.date()] += 1
+            daily[str(r.user_id)][r.local.date()] += 1
     window_days = {r.local.date() for r in _in_window(rows, since, until)}
     flags = []
     for user, counts in sorted(daily.items()):
@@ -199,7 +199,7 @@ def off_hours(rows: list[Req], since: datetime, until: datetime, p: MonitorParam
     by: dict[tuple[str, date], list[Req]] = defaultdict(list)
     for r in _in_window(rows, since, until):
         if r.is_data_query and is_off_hours(r.local, p):
-            by[(r.user_id, r.local.date())].append(r)
+            by[(str(r.user_id), r.local.date())].append(r)
     hours = f"{p.work_start:%H:%M}–{p.work_end:%H:%M}"
     return [
         Flag(
@@ -234,7 +234,7 @@ def no_application(rows: list[Req], since: datetime, until: datetime, p: Monitor
             and r.roles & set(p.application_roles)
             and (r.purpose_ref is None or r.purpose_ref not in applications)
         ):
-            by[(r.user_id, r.local.date())].append(r)
+            by[(str(r.user_id), r.local.date())].append(r)
     flags = []
     for (user, day), qs in sorted(by.items()):
         missing = sum(1 for q in qs if q.purpose_ref is None)
@@ -272,13 +272,13 @@ def dormant_reactivated(
     created_at = created_at or {}
     first_in_window: dict[str, Req] = {}
     for r in _in_window(rows, since, until):
-        if r.is_data_query and r.user_id not in first_in_window:
+        if r.is_data_query and r.user_id is not None and r.user_id not in first_in_window:
             first_in_window[r.user_id] = r
     latest_before: dict[str, datetime] = {}
     for r in rows:  # rows are in time order: the last data query before the first in-window one wins
         first = first_in_window.get(r.user_id) if r.user_id else None
         # only data queries count as use: a sign-in just before the query must not hide the dormancy
-        if first is not None and r.ts < first.ts and r.is_data_query:
+        if first is not None and r.user_id is not None and r.ts < first.ts and r.is_data_query:
             latest_before[r.user_id] = r.ts
     flags = []
     gap = timedelta(days=p.dormant_days)

@@ -1,7 +1,9 @@
-"""Users, their passwords, sessions and API keys in Neo4j (labels ``User`` / ``ApiKey``).
+"""The one store of users, their passwords, sessions and API keys in Neo4j (labels ``User`` / ``ApiKey``).
 
-One async store used by the API and (through ``asyncio.run``) by the CLI, so both paths run the same
-Cypher. Counters that must not race (failed sign-ins → lock) are updated in a single statement.
+Every key — issued through the API, the command line or a sign-in — is created, found, listed and
+revoked here, and only :mod:`api.services.accounts` calls :meth:`UserRepository.issue_key` (after
+checking the scopes against the user's roles and capping the lifetime). One async store serves the
+API and (through ``asyncio.run``) the CLI, so both paths run the same Cypher. Counters that must not race (failed sign-ins → lock) are updated in a single statement.
 A session is an ``ApiKey`` with ``kind = 'session'`` and a short expiry: the API's one authenticator
 then accepts keys and sessions alike, with the same HMAC lookup, argon2 proof, expiry and revocation.
 """
@@ -81,12 +83,6 @@ SET u.locked = false, u.failed_logins = 0, u.locked_reason = null, u.locked_at =
 RETURN u.user_id AS user_id
 """
 
-UPDATE_ROLES = f"""
-MATCH (u:{USER} {{user_id: $user_id}})
-SET u.roles = $roles, u.pii = $pii
-RETURN u.user_id AS user_id
-"""
-
 CREATE_KEY = f"""
 MATCH (u:{USER} {{user_id: $user_id}})
 CREATE (k:{API_KEY} {{key_id: $key_id, lookup: $lookup, hash: $hash, scopes: $scopes, label: $label,
@@ -94,6 +90,23 @@ CREATE (k:{API_KEY} {{key_id: $key_id, lookup: $lookup, hash: $hash, scopes: $sc
                      expires_at: datetime($expires_at), rotated_from: $rotated_from}})
 CREATE (u)-[:{HAS_API_KEY}]->(k)
 RETURN {KEY_FIELDS}
+"""
+
+FIND_BY_LOOKUP = f"""
+MATCH (k:{API_KEY} {{lookup: $lookup}})
+OPTIONAL MATCH (u:{USER})-[:{HAS_API_KEY}]->(k)
+WITH k, u WHERE NOT coalesce(u.locked, false)  // a locked account's keys and sessions stop
+RETURN k.key_id AS key_id, k.hash AS hash, k.scopes AS scopes, k.expires_at AS expires_at,
+       k.revoked_at AS revoked_at, k.user_id AS user_id, u.name AS user_name
+"""
+
+LIST_KEYS = f"""
+MATCH (k:{API_KEY})
+WHERE $after IS NULL OR k.key_id > $after
+OPTIONAL MATCH (u:{USER} {{user_id: k.user_id}})
+WITH k, u WHERE $branch IS NULL OR u.branch = $branch
+RETURN {KEY_FIELDS}
+ORDER BY k.key_id LIMIT $limit
 """
 
 GET_KEY = f"MATCH (k:{API_KEY} {{key_id: $key_id}}) RETURN {KEY_FIELDS}, k.lookup AS lookup"
@@ -133,13 +146,13 @@ def public_user(row: dict[str, Any]) -> dict[str, Any]:
     return jsonable({k: v for k, v in row.items() if k not in ("password_hash", "password_history")})
 
 
-class UserStore(Neo4jRepository):
+class UserRepository(Neo4jRepository):
     # --- users ---------------------------------------------------------------------------------
     async def get(self, user_id: str) -> dict[str, Any] | None:
         rows = await self.read(GET_USER, user_id=user_id)
         return _native(rows[0]) if rows else None
 
-    async def list(self, branch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
+    async def list_users(self, branch: str | None = None, limit: int = 1000) -> list[dict[str, Any]]:
         return [_native(r) for r in await self.read(LIST_USERS, branch=branch, limit=limit)]
 
     async def create(
@@ -198,9 +211,6 @@ class UserStore(Neo4jRepository):
     async def unlock(self, user_id: str) -> bool:
         return bool(await self.write(UNLOCK, user_id=user_id))
 
-    async def update_roles(self, user_id: str, roles: list[str], pii: bool) -> bool:
-        return bool(await self.write(UPDATE_ROLES, user_id=user_id, roles=sorted(set(roles)), pii=pii))
-
     async def revoke_sessions(self, user_id: str) -> list[str]:
         return [r["lookup"] for r in await self.write(REVOKE_SESSIONS, user_id=user_id)]
 
@@ -233,6 +243,28 @@ class UserStore(Neo4jRepository):
         if not rows:
             raise KeyError(user_id)
         return jsonable(rows[0]), key
+
+    async def find_by_lookup(self, lookup: str) -> dict[str, Any] | None:
+        """The key whose HMAC lookup is ``lookup`` (for the authenticator); None when unknown or locked."""
+        rows = await self.read_raw(FIND_BY_LOOKUP, lookup=lookup)
+        if not rows:
+            return None
+        r = rows[0]
+        return {
+            "key_id": r["key_id"],
+            "hash": r["hash"],
+            "scopes": list(r["scopes"] or []),
+            "expires_at": r["expires_at"].to_native() if r["expires_at"] is not None else None,
+            "revoked_at": r["revoked_at"].to_native() if r["revoked_at"] is not None else None,
+            "user_id": r["user_id"],
+            "user_name": r["user_name"],
+        }
+
+    async def list_keys(
+        self, after: str | None, limit: int, branch: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Keys and sessions in key-id order; with ``branch``, only keys of that branch's users."""
+        return jsonable(await self.read(LIST_KEYS, after=after, limit=limit, branch=branch))
 
     async def get_key(self, key_id: str) -> dict[str, Any] | None:
         rows = await self.read(GET_KEY, key_id=key_id)

@@ -63,18 +63,6 @@ NODE_KINDS: dict[str, NodeKind] = {
 }
 FACT_KINDS = (*REL_KINDS, *NODE_KINDS)
 
-#: which rules read which facts (by rule-id prefix): the ones re-run after a correction
-AFFECTED_RULE_PREFIXES: dict[str, tuple[str, ...]] = {
-    "shareholding": ("control.", "ownership.", "group.", "concentration.", "contagion.", "linkage."),
-    "position": ("control.", "ownership.", "group.", "concentration.", "linkage.", "contagion."),
-    "family": ("control.", "ownership.", "group.", "concentration."),
-    "guarantee": ("guarantee.", "contagion.", "concentration."),
-    "listing": ("contagion.",),
-    "blacklist_entry": ("contagion.",),
-    "company": ("guarantee.", "concentration.", "group.", "contagion."),
-    "person": ("ownership.", "control."),
-}
-
 
 def party_label(entity_id: str) -> str:
     """Entity ids say their label: ``C:…`` companies, ``P:…`` persons."""

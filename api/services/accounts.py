@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from api.governance.admin_policy import Actor, Target, can_manage
-from api.governance.passwords import (
+from api.repositories.users import UserRepository, public_user
+from api.security.roles import PII_SCOPE, ROLES, Role
+from api.services.admin_policy import Actor, Target, admin_level, can_manage
+from api.services.passwords import (
     PasswordPolicy,
     hash_password,
     password_expired,
@@ -24,8 +26,7 @@ from api.governance.passwords import (
     temporary_password,
     verify_password,
 )
-from api.governance.users import UserStore
-from api.security.roles import PII_SCOPE, ROLES, Role
+from api.settings import ApiSettings
 
 USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{1,63}$")
 
@@ -49,7 +50,7 @@ class Config:
     pepper: str
 
     @classmethod
-    def from_settings(cls, s, pepper: str) -> Config:
+    def from_settings(cls, s: ApiSettings, pepper: str) -> Config:
         return cls(
             policy=PasswordPolicy.from_settings(s),
             head_office=s.gov_head_office,
@@ -63,7 +64,7 @@ class Config:
 INVALID_LOGIN = "用户名或密码错误。/ Wrong user name or password."
 
 
-def _locked_error(user: dict[str, Any]) -> GovernanceError:
+def _locked_error() -> GovernanceError:
     return GovernanceError(
         403,
         "账户已锁定，请联系管理员解锁。/ The account is locked; ask an administrator to unlock it.",
@@ -71,26 +72,22 @@ def _locked_error(user: dict[str, Any]) -> GovernanceError:
     )
 
 
-async def _check_password(store: UserStore, cfg: Config, user_id: str, password: str) -> dict[str, Any]:
-    """The user when ``password`` is right; counts a failure (and locks) otherwise."""
+async def _check_password(store: UserRepository, cfg: Config, user_id: str, password: str) -> dict[str, Any]:
+    """The user when ``password`` is right; counts a failure (and locks) otherwise.
+
+    An unknown user, a service account (no password) and a wrong password get the same answer at the
+    same argon2 cost, so sign-in never tells whether an account exists (a lock is still reported)."""
     user = await store.get(user_id)
-    if user is None:
+    if user is None or not user["password_hash"]:
         await asyncio.to_thread(verify_password, None, password)  # same cost as a real check
         raise GovernanceError(401, INVALID_LOGIN, code="invalid-credentials")
     if user["locked"]:
-        raise _locked_error(user)
-    if not user["password_hash"]:
-        raise GovernanceError(
-            401,
-            "该账户不能用密码登录（服务账户）。/ This account has no password (service account).",
-            code="no-password",
-        )
+        raise _locked_error()
     if not await asyncio.to_thread(verify_password, user["password_hash"], password):
         state = await store.login_failed(user_id, cfg.policy.lockout_threshold)
         if state and state["locked"]:
-            raise _locked_error(user)
-        left = cfg.policy.lockout_threshold - int(state["failed_logins"] if state else 0)
-        raise GovernanceError(401, INVALID_LOGIN, code="invalid-credentials", attempts_left=max(left, 0))
+            raise _locked_error()
+        raise GovernanceError(401, INVALID_LOGIN, code="invalid-credentials")
     return user
 
 
@@ -98,7 +95,7 @@ def session_scopes(user: dict[str, Any]) -> list[str]:
     return sorted(set(user["roles"]) | ({PII_SCOPE} if user["pii"] else set()))
 
 
-async def sign_in(store: UserStore, cfg: Config, user_id: str, password: str) -> dict[str, Any]:
+async def sign_in(store: UserRepository, cfg: Config, user_id: str, password: str) -> dict[str, Any]:
     """Username + password → a bearer session token with an expiry."""
     user = await _check_password(store, cfg, user_id, password)
     now = datetime.now(UTC)
@@ -148,7 +145,7 @@ async def sign_in(store: UserStore, cfg: Config, user_id: str, password: str) ->
 
 
 async def change_password(
-    store: UserStore, cfg: Config, user_id: str, current: str, new: str
+    store: UserRepository, cfg: Config, user_id: str, current: str, new: str
 ) -> dict[str, Any]:
     """Self-service change (also the forced one): the current password proves who asks."""
     user = await _check_password(store, cfg, user_id, current)
@@ -172,13 +169,8 @@ async def change_password(
 
 
 # --- administration -------------------------------------------------------------------------------
-def actor_of(principal_user: dict[str, Any] | None, scopes: frozenset[str]) -> Actor | None:
-    if principal_user is None:
-        return None
-    return Actor(principal_user["user_id"], principal_user["branch"], frozenset(scopes) & frozenset(ROLES))
-
-
-def _authorize(actor: Actor | None, target: dict[str, Any] | Target, cfg: Config) -> None:
+def authorize(actor: Actor | None, target: dict[str, Any] | Target, cfg: Config) -> None:
+    """Raise 403 ``not-your-branch`` unless ``actor`` may manage ``target`` (None: the operator)."""
     if actor is None:
         return  # the operator at the command line
     t = (
@@ -191,7 +183,7 @@ def _authorize(actor: Actor | None, target: dict[str, Any] | Target, cfg: Config
         raise GovernanceError(403, decision.message + "。", code="not-your-branch")
 
 
-async def _target(store: UserStore, user_id: str) -> dict[str, Any]:
+async def _target(store: UserRepository, user_id: str) -> dict[str, Any]:
     user = await store.get(user_id)
     if user is None:
         raise GovernanceError(404, f"用户不存在：{user_id} / No such user: {user_id}")
@@ -199,7 +191,7 @@ async def _target(store: UserStore, user_id: str) -> dict[str, Any]:
 
 
 async def create_user(
-    store: UserStore,
+    store: UserRepository,
     cfg: Config,
     actor: Actor | None,
     *,
@@ -225,7 +217,7 @@ async def create_user(
             code="invalid-roles",
         )
     branch = branch or cfg.head_office
-    _authorize(actor, Target(user_id, branch, frozenset(roles)), cfg)
+    authorize(actor, Target(user_id, branch, frozenset(roles)), cfg)
     temp = temporary_password(max(16, cfg.policy.min_length)) if interactive else None
     created = await store.create(
         user_id=user_id,
@@ -249,21 +241,23 @@ async def create_user(
 
 
 async def lock_user(
-    store: UserStore, cfg: Config, actor: Actor | None, user_id: str, reason: str
+    store: UserRepository, cfg: Config, actor: Actor | None, user_id: str, reason: str
 ) -> list[str]:
-    _authorize(actor, await _target(store, user_id), cfg)
+    authorize(actor, await _target(store, user_id), cfg)
     return await store.lock(user_id, reason or "administrator")
 
 
-async def unlock_user(store: UserStore, cfg: Config, actor: Actor | None, user_id: str) -> None:
-    _authorize(actor, await _target(store, user_id), cfg)
+async def unlock_user(store: UserRepository, cfg: Config, actor: Actor | None, user_id: str) -> None:
+    authorize(actor, await _target(store, user_id), cfg)
     await store.unlock(user_id)
 
 
-async def reset_password(store: UserStore, cfg: Config, actor: Actor | None, user_id: str) -> dict[str, Any]:
+async def reset_password(
+    store: UserRepository, cfg: Config, actor: Actor | None, user_id: str
+) -> dict[str, Any]:
     """A new temporary password (shown once) that must be changed at the next sign-in; sessions end."""
     user = await _target(store, user_id)
-    _authorize(actor, user, cfg)
+    authorize(actor, user, cfg)
     temp = temporary_password(max(16, cfg.policy.min_length))
     await store.set_password(
         user_id, await asyncio.to_thread(hash_password, temp), keep=cfg.policy.history, must_change=True
@@ -290,7 +284,7 @@ def _key_scopes(user: dict[str, Any], requested: list[str] | None) -> list[str]:
 
 
 async def issue_key(
-    store: UserStore,
+    store: UserRepository,
     cfg: Config,
     actor: Actor | None,
     user_id: str,
@@ -299,8 +293,10 @@ async def issue_key(
     label: str = "api",
     ttl_days: int | None = None,
 ) -> tuple[dict[str, Any], str]:
+    """The one way an API key is made: the user must exist, the scopes must be within the user's roles
+    (``pii`` only when the user has it) and the lifetime within ``api_key_ttl_days``."""
     user = await _target(store, user_id)
-    _authorize(actor, user, cfg)
+    authorize(actor, user, cfg)
     ttl = timedelta(days=ttl_days) if ttl_days is not None else cfg.key_ttl
     if ttl > cfg.key_ttl:
         raise GovernanceError(
@@ -313,7 +309,9 @@ async def issue_key(
     )
 
 
-async def _key_and_owner(store: UserStore, cfg: Config, actor: Actor | None, key_id: str) -> dict[str, Any]:
+async def _key_and_owner(
+    store: UserRepository, cfg: Config, actor: Actor | None, key_id: str
+) -> dict[str, Any]:
     key = await store.get_key(key_id)
     if key is None:
         raise GovernanceError(404, f"密钥不存在：{key_id} / No such key: {key_id}")
@@ -322,12 +320,12 @@ async def _key_and_owner(store: UserStore, cfg: Config, actor: Actor | None, key
         if actor is not None:
             raise GovernanceError(403, "该密钥没有用户档案。/ The key has no user record.", code="no-owner")
         return key
-    _authorize(actor, owner, cfg)
+    authorize(actor, owner, cfg)
     return key
 
 
 async def rotate_key(
-    store: UserStore, cfg: Config, actor: Actor | None, key_id: str, *, grace: timedelta | None = None
+    store: UserRepository, cfg: Config, actor: Actor | None, key_id: str, *, grace: timedelta | None = None
 ) -> tuple[dict[str, Any], str, list[str]]:
     """A new key with the same scopes and label; the old one keeps working for the grace period only.
 
@@ -350,16 +348,68 @@ async def rotate_key(
     return record, key, [lookup] if lookup else []
 
 
-async def revoke_key(store: UserStore, cfg: Config, actor: Actor | None, key_id: str) -> list[str]:
+async def provision_service_account(
+    store: UserRepository,
+    cfg: Config,
+    *,
+    user_id: str,
+    name: str,
+    scopes: list[str],
+    label: str,
+    ttl_days: int | None = None,
+) -> tuple[dict[str, Any], str]:
+    """A service account holding ``scopes`` (created when absent), and a key for it through
+    :func:`issue_key` — what `riskgraph users demo` and test set-ups use."""
+    if await store.get(user_id) is None:
+        await create_user(
+            store,
+            cfg,
+            None,
+            user_id=user_id,
+            name=name,
+            branch=None,
+            roles=sorted(set(scopes) & set(ROLES)),
+            pii=PII_SCOPE in scopes,
+            interactive=False,
+        )
+    return await issue_key(store, cfg, None, user_id, scopes=scopes, label=label, ttl_days=ttl_days)
+
+
+async def list_keys(
+    store: UserRepository, cfg: Config, actor: Actor | None, *, after: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Keys an administrator may see: all for the head office, its own branch's for a branch admin."""
+    branch = None
+    if actor is not None and admin_level(actor, cfg.head_office) == "branch":
+        branch = actor.branch or ""
+    return await store.list_keys(after, limit, branch=branch)
+
+
+async def revoke_key(
+    store: UserRepository,
+    cfg: Config,
+    actor: Actor | None,
+    key_id: str,
+    *,
+    current_key_id: str | None = None,
+) -> list[str]:
+    """Revoke at once. The key the request itself uses is refused (409): an administrator would lock
+    itself out mid-request; sign out (sessions) or revoke it from another credential."""
+    if current_key_id is not None and key_id == current_key_id:
+        raise GovernanceError(
+            409,
+            "不能吊销本次请求正在使用的密钥；请用其他凭证操作，会话请退出登录。/ The key this request uses "
+            "cannot be revoked by it; use another credential (or sign out of a session).",
+            code="own-key",
+        )
     await _key_and_owner(store, cfg, actor, key_id)
     lookup = await store.revoke_key(key_id)
     return [lookup] if lookup else []
 
 
 def admin_view(user: dict[str, Any], cfg: Config) -> dict[str, Any]:
-    from api.governance.users import public_user
-
-    out = public_user(user)
+    """A user as administrators see it (times as ISO strings, never the hashes)."""
+    out = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in public_user(user).items()}
     out["admin_level"] = (
         None
         if Role.admin not in user["roles"]

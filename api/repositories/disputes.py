@@ -23,7 +23,6 @@ dispute and the FactVersion stay as the record of the correction.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -31,8 +30,7 @@ from typing import Any
 
 from neo4j import AsyncDriver, AsyncManagedTransaction
 
-from api.governance.facts import (
-    AFFECTED_RULE_PREFIXES,
+from api.models.facts import (
     NODE_KINDS,
     REL_KINDS,
     coerce,
@@ -40,8 +38,10 @@ from api.governance.facts import (
     rel_subject,
     to_json,
 )
-from api.repositories.base import jsonable
+from api.repositories.base import Neo4jRepository, jsonable
 from graph_model import schema as S
+from graph_model.history import fact_version, write_versions_statement
+from graph_model.history import to_json as history_json
 
 MARKS = ("disputed", "dispute_ids")
 
@@ -106,11 +106,11 @@ def validate_ref(ref: FactRef) -> None:
 def _rel_match(ref: FactRef) -> tuple[str, dict[str, Any]]:
     kind = REL_KINDS[ref.kind]
     end_label, end_key = (
-        (S.BLACKLIST_ENTRY, "entry_id") if kind.end_is_entry else (party_label(ref.end), "entity_id")
+        (S.BLACKLIST_ENTRY, "entry_id") if kind.end_is_entry else (party_label(str(ref.end)), "entity_id")
     )
     ident = {k: ref.ident[k] for k in kind.ident}
     q = (
-        f"MATCH (a:{party_label(ref.start)} {{entity_id: $start}})-[r:{kind.type}]->(b:{end_label} {{{end_key}: $end}}) "
+        f"MATCH (a:{party_label(str(ref.start))} {{entity_id: $start}})-[r:{kind.type}]->(b:{end_label} {{{end_key}: $end}}) "
         "WHERE all(k IN keys($ident) WHERE r[k] = $ident[k])"
     )
     return q, {"start": ref.start, "end": ref.end, "ident": ident}
@@ -123,13 +123,14 @@ def _node_match(ref: FactRef) -> tuple[str, dict[str, Any]]:
 
 def subject_of(ref: FactRef) -> str:
     if ref.kind in REL_KINDS:
-        return rel_subject(REL_KINDS[ref.kind], ref.start, ref.end, ref.ident)
+        return rel_subject(REL_KINDS[ref.kind], str(ref.start), str(ref.end), ref.ident)
     return str(ref.key)
 
 
 def entity_ids_of(ref: FactRef, node_entity_ids: list[str] | None = None) -> list[str]:
     if ref.kind in REL_KINDS:
-        return sorted({ref.start} | (set() if REL_KINDS[ref.kind].end_is_entry else {ref.end}))
+        ends = {ref.start} | (set() if REL_KINDS[ref.kind].end_is_entry else {ref.end})
+        return sorted(str(e) for e in ends)
     if ref.kind in ("company", "person"):
         return [str(ref.key)]
     return sorted(node_entity_ids or [])  # a blacklist entry: the parties listed by it
@@ -160,19 +161,17 @@ async def _locate(tx: AsyncManagedTransaction, ref: FactRef) -> dict[str, Any]:
 def _version(
     dispute_id: str, ref: FactRef, attribute: str, old: Any, props: dict[str, Any]
 ) -> dict[str, Any]:
-    subject = subject_of(ref)
-    vid = hashlib.sha1(f"dispute|{dispute_id}|{subject}|{attribute}".encode()).hexdigest()[:24]
-    return {
-        "version_id": vid,
-        "attribute": attribute,
-        "subject": subject,
-        "record_key": f"dispute:{dispute_id}",
-        "value": to_json(old),
-        "valid_from": props.get("valid_from"),
-        "valid_to": dt.date.today(),
-        "batch_id": props.get("batch_id"),
-        "superseded_by_batch": f"dispute:{dispute_id}",
-    }
+    """The earlier value kept as history, with the one recipe of graph_model.history."""
+    return fact_version(
+        subject=subject_of(ref),
+        attribute=attribute,
+        value=history_json(old),
+        superseded_by=f"dispute:{dispute_id}",
+        record_key=f"dispute:{dispute_id}",
+        valid_from=props.get("valid_from"),
+        valid_to=dt.date.today(),
+        batch_id=props.get("batch_id"),
+    )
 
 
 class DisputeStore:
@@ -235,7 +234,7 @@ class DisputeStore:
             return {"dispute_id": dispute_id, "entity_ids": entity_ids}
 
         await self._write(work)
-        return await self.get(dispute_id)
+        return await self._written(dispute_id)
 
     # --- read ----------------------------------------------------------------------------------
     async def get(self, dispute_id: str) -> dict[str, Any] | None:
@@ -346,15 +345,9 @@ class DisputeStore:
                 raise _bad("decision 须为 correct 或 uphold", "decision must be correct or uphold")
             # keep the earlier values first (off the entity: for relationships its start node)
             if versions:
+                owner = await _owner_id(tx, fact["id"], is_rel)
                 await tx.run(
-                    f"""
-                    MATCH (x) WHERE elementId(x) = $owner
-                    UNWIND $rows AS row
-                    MERGE (v:{S.FACT_VERSION} {{version_id: row.version_id}}) ON CREATE SET v += row
-                    MERGE (x)-[:{S.HAS_VERSION}]->(v)
-                    """,
-                    owner=await _owner_id(tx, fact["id"], is_rel),
-                    rows=versions,
+                    *write_versions_statement(None, [{"owner": owner, "props": v} for v in versions])
                 )
             # unmark, then apply
             q_one = (
@@ -393,7 +386,13 @@ class DisputeStore:
             )
 
         await self._write(work)
-        return await self.get(dispute_id)
+        return await self._written(dispute_id)
+
+    async def _written(self, dispute_id: str) -> dict[str, Any]:
+        out = await self.get(dispute_id)
+        if out is None:  # written in the transaction just committed
+            raise DisputeError(500, f"异议未能保存：{dispute_id} / The dispute was not stored: {dispute_id}")
+        return out
 
     async def set_rerun(self, dispute_id: str, rerun: dict[str, Any]) -> None:
         await self.driver.execute_query(
@@ -415,7 +414,10 @@ async def _owner_id(tx: AsyncManagedTransaction, fid: str, is_rel: bool) -> str:
     if not is_rel:
         return fid
     res = await tx.run("MATCH (a)-[r]->() WHERE elementId(r) = $fid RETURN elementId(a) AS a", fid=fid)
-    return (await res.single())["a"]
+    rec = await res.single()
+    if rec is None:
+        raise _bad("事实已不存在", "the fact no longer exists", 409, "fact-gone")
+    return str(rec["a"])
 
 
 def _public(d: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]:
@@ -430,44 +432,7 @@ def _public(d: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]
     return out
 
 
-# --- re-running rules after a correction ------------------------------------------------------------
-def affected_rules(fact_kind: str) -> list[str]:
-    from risk_rules.registry import all_rules
-
-    prefixes = AFFECTED_RULE_PREFIXES.get(fact_kind, ())
-    return [r.id for r in all_rules() if r.id.startswith(prefixes)]
-
-
-def rerun_rules(sync_driver, database: str, rules_config_path: str | None, fact_kind: str) -> dict[str, Any]:
-    """Re-run the rules that read ``fact_kind`` (whole-graph runs: rules cannot be scoped to entities)."""
-    from risk_rules.config import load_config
-    from risk_rules.runner import run_rules
-
-    rule_ids = affected_rules(fact_kind)
-    out: dict[str, Any] = {
-        "scope": "whole graph: the rule framework cannot scope a run to entities, so the affected rules re-ran",
-        "rules": rule_ids,
-        "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-    if not rule_ids:
-        return {**out, "status": "nothing to re-run", "runs": []}
-    try:
-        summaries = run_rules(
-            sync_driver, load_config(rules_config_path), rule_ids=rule_ids, database=database
-        )
-    except Exception as exc:  # noqa: BLE001 — recorded on the dispute, the correction itself stands
-        return {**out, "status": "failed", "error": repr(exc)[:500], "runs": []}
-    runs = [{"rule_id": s.rule_id, "run_id": s.run_id, "status": s.status} for s in summaries]
-    status = "completed" if all(r["status"] == "completed" for r in runs) else "partly failed"
-    return {
-        **out,
-        "status": status,
-        "runs": runs,
-        "finished_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-    }
-
-
-# --- the pre-loan check's view of disputes -----------------------------------------------------------
+# --- open disputes among a set of entities (the pre-loan check's view) -----------------------------------------------------------
 OPEN_DISPUTES_AMONG = f"""
 MATCH (d:{S.DISPUTE} {{status: 'open'}})
 WHERE size(d.entity_ids) > 0 AND all(e IN d.entity_ids WHERE e IN $ids)
@@ -477,27 +442,6 @@ ORDER BY dispute_id LIMIT 50
 """
 
 
-async def disputed_fact_reasons(repo, entity_ids: list[str]) -> list[dict[str, Any]]:
-    """One ``disputed_fact`` reason (effect ``info``) per open dispute about a fact among ``entity_ids``:
-    the verdict still counts the fact (it stands until corrected) but says it is disputed."""
-    ids = sorted({e for e in entity_ids if e})
-    if not ids:
-        return []
-    rows = await repo.read(OPEN_DISPUTES_AMONG, ids=ids)
-    return [
-        {
-            "code": "disputed_fact",
-            "effect": "info",
-            "message_zh": f"本次检查涉及的事实存在未决异议：{r['subject']}（异议 {r['dispute_id']}，理由：{r['reason']}）。",
-            "message_en": f"A fact this check relies on is disputed: {r['subject']} (dispute {r['dispute_id']}, "
-            f"reason: {r['reason']}).",
-            "evidence": {
-                "dispute_id": r["dispute_id"],
-                "fact_kind": r["fact_kind"],
-                "subject": r["subject"],
-                "entity_ids": r["entity_ids"],
-                "raised_at": r["raised_at"],
-            },
-        }
-        for r in rows
-    ]
+async def open_disputes_among(repo: Neo4jRepository, entity_ids: list[str]) -> list[dict[str, Any]]:
+    """Open disputes whose entities all lie among ``entity_ids``."""
+    return await repo.read(OPEN_DISPUTES_AMONG, ids=entity_ids)

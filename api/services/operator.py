@@ -1,13 +1,15 @@
-"""What `riskgraph users …` and `riskgraph audit check` do (registered in riskgraph/cli.py).
+"""What the account and audit commands do (`riskgraph users …`, `riskgraph audit check`).
 
 The command line is the server operator: it is not bound by the two-level administration rules (it
-creates the first head-office administrator) but every action is written to the audit log as
-``kind: cli``. Secrets (temporary passwords, keys) are printed once and never logged.
+creates the first head-office administrator) but every action is audited as ``kind: cli`` through
+:func:`api.services.cli_audit.record_cli_action` — also while the API runs. Secrets (temporary
+passwords, keys) are printed once and never logged.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -16,39 +18,34 @@ from typing import Any, TypeVar
 from rich.console import Console
 from rich.table import Table
 
-from api.audit.log import AuditLog, AuditLogError
-from api.governance import accounts
-from api.governance.accounts import Config, GovernanceError
-from api.governance.users import UserStore
+from api.audit.log import AuditLogError
+from api.repositories.flags import FlagStore
+from api.repositories.users import UserRepository
 from api.security.keys import load_or_create_pepper
+from api.security.roles import PII_SCOPE, ROLES
+from api.services import accounts
+from api.services.accounts import Config, GovernanceError
+from api.services.audit_check import run_check
+from api.services.cli_audit import record_cli_action
+from api.services.monitoring import MonitorParams
+from api.settings import ApiSettings
 from graph_model.connection import open_async_driver
-from riskgraph.settings import Settings
 
 T = TypeVar("T")
 
 
-def audit_cli(settings: Settings, console: Console, extra: dict[str, Any]) -> None:
-    """Append a ``cli`` record; when the API holds the log, say so (the API's own log is authoritative)."""
-    log = AuditLog(settings.audit_log_path)
+def audit_cli(settings: ApiSettings, console: Console, extra: dict[str, Any]) -> None:
+    """Audit one CLI action; say so when it could not be (the action itself has happened)."""
     try:
-        log.open()
+        where = record_cli_action(settings.audit_log_path, extra)
     except AuditLogError as exc:
         console.print(f"[yellow]{exc} 本次操作未写入审计日志。/ This action was not audited.[/]")
         return
-    try:
-        log.append_sync(
-            {
-                "kind": "cli",
-                "ts": datetime.now(UTC).isoformat(),
-                "user_id": f"cli:{os.environ.get('USER', '?')}",
-                **extra,
-            }
-        )
-    finally:
-        log.close()
+    if where == "spool":
+        console.print("审计记录已交给运行中的 API 写入。/ The running API chains this audit record.")
 
 
-def run_store(settings: Settings, fn: Callable[[UserStore, Config], Awaitable[T]]) -> T:
+def run_store(settings: ApiSettings, fn: Callable[[UserRepository, Config], Awaitable[T]]) -> T:
     """Run one async store operation from the (synchronous) command line."""
 
     async def main() -> T:
@@ -59,7 +56,7 @@ def run_store(settings: Settings, fn: Callable[[UserStore, Config], Awaitable[T]
             notifications_min_severity="OFF",
         )
         try:
-            store = UserStore(driver, settings.neo4j_database, settings.api_query_timeout_s)
+            store = UserRepository(driver, settings.neo4j_database, settings.api_query_timeout_s)
             pepper = load_or_create_pepper(settings.api_key_pepper, settings.api_dir)
             return await fn(store, Config.from_settings(settings, pepper))
         finally:
@@ -68,13 +65,64 @@ def run_store(settings: Settings, fn: Callable[[UserStore, Config], Awaitable[T]
     return asyncio.run(main())
 
 
+def provision_service_key(
+    settings: ApiSettings,
+    *,
+    user_id: str,
+    name: str,
+    scopes: list[str],
+    label: str,
+    ttl_days: int | None = None,
+) -> tuple[str, str]:
+    """A service account with ``scopes`` (created when absent) and a key issued through the checked
+    path; returns (key_id, key). For demo keys and test or benchmark set-ups."""
+    record, key = run_store(
+        settings,
+        lambda st, cfg: accounts.provision_service_account(
+            st, cfg, user_id=user_id, name=name, scopes=scopes, label=label, ttl_days=ttl_days
+        ),
+    )
+    return str(record["key_id"]), key
+
+
+def demo_users(settings: ApiSettings, console: Console) -> int:
+    """Issue one demo key per role (plus an examiner with pii), print them, save them for the explorer."""
+    issued: dict[str, dict[str, Any]] = {}
+    for role in (*ROLES, "examiner+pii"):
+        scopes = ["examiner", PII_SCOPE] if role == "examiner+pii" else [role]
+        try:
+            key_id, key = provision_service_key(
+                settings,
+                user_id=f"demo-{role.replace('+', '-')}",
+                name=f"demo {role}",
+                scopes=scopes,
+                label="demo",
+            )
+        except GovernanceError as exc:
+            return _fail(console, exc)
+        issued[role] = {"key_id": key_id, "key": key, "scopes": scopes}
+    out = settings.api_dir / "demo-keys.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(issued, fh, ensure_ascii=False, indent=2)
+    audit_cli(
+        settings, console, {"action": "users demo", "key_ids": sorted(v["key_id"] for v in issued.values())}
+    )
+    console.print(f"demo API keys — shown once, also saved to {out} (mode 600):")
+    for role, v in issued.items():
+        # plain print: a rich table would truncate the keys on narrow terminals
+        print(f"  {role:<14} {','.join(v['scopes']):<14} {v['key']}")
+    return 0
+
+
 def _fail(console: Console, exc: GovernanceError) -> int:
     console.print(f"[bold red]错误 / Error:[/] {exc.message}")
     return 1
 
 
 def create(
-    settings: Settings,
+    settings: ApiSettings,
     console: Console,
     *,
     user_id: str,
@@ -85,7 +133,7 @@ def create(
     service: bool,
     with_key: bool,
 ) -> int:
-    async def op(store: UserStore, cfg: Config):
+    async def op(store: UserRepository, cfg: Config):
         out = await accounts.create_user(
             store,
             cfg,
@@ -132,9 +180,9 @@ def create(
     return 0
 
 
-def list_users(settings: Settings, console: Console, *, branch: str | None) -> int:
-    async def op(store: UserStore, cfg: Config):
-        users = await store.list(branch)
+def list_users(settings: ApiSettings, console: Console, *, branch: str | None) -> int:
+    async def op(store: UserRepository, cfg: Config):
+        users = await store.list_users(branch)
         return [(accounts.admin_view(u, cfg), await store.keys_of(u["user_id"])) for u in users]
 
     rows = run_store(settings, op)
@@ -171,7 +219,7 @@ def list_users(settings: Settings, console: Console, *, branch: str | None) -> i
     return 0
 
 
-def lock(settings: Settings, console: Console, user_id: str, reason: str) -> int:
+def lock(settings: ApiSettings, console: Console, user_id: str, reason: str) -> int:
     try:
         run_store(settings, lambda st, cfg: accounts.lock_user(st, cfg, None, user_id, reason))
     except GovernanceError as exc:
@@ -181,7 +229,7 @@ def lock(settings: Settings, console: Console, user_id: str, reason: str) -> int
     return 0
 
 
-def unlock(settings: Settings, console: Console, user_id: str) -> int:
+def unlock(settings: ApiSettings, console: Console, user_id: str) -> int:
     try:
         run_store(settings, lambda st, cfg: accounts.unlock_user(st, cfg, None, user_id))
     except GovernanceError as exc:
@@ -191,7 +239,7 @@ def unlock(settings: Settings, console: Console, user_id: str) -> int:
     return 0
 
 
-def reset_password(settings: Settings, console: Console, user_id: str) -> int:
+def reset_password(settings: ApiSettings, console: Console, user_id: str) -> int:
     try:
         out = run_store(settings, lambda st, cfg: accounts.reset_password(st, cfg, None, user_id))
     except GovernanceError as exc:
@@ -205,7 +253,7 @@ def reset_password(settings: Settings, console: Console, user_id: str) -> int:
 
 
 def issue_key(
-    settings: Settings,
+    settings: ApiSettings,
     console: Console,
     user_id: str,
     scopes: list[str] | None,
@@ -229,7 +277,7 @@ def issue_key(
     return 0
 
 
-def rotate_key(settings: Settings, console: Console, key_id: str, grace_hours: float | None) -> int:
+def rotate_key(settings: ApiSettings, console: Console, key_id: str, grace_hours: float | None) -> int:
     grace = timedelta(hours=grace_hours) if grace_hours is not None else None
     try:
         record, key, _ = run_store(
@@ -248,7 +296,7 @@ def rotate_key(settings: Settings, console: Console, key_id: str, grace_hours: f
     return 0
 
 
-def revoke_key(settings: Settings, console: Console, key_id: str) -> int:
+def revoke_key(settings: ApiSettings, console: Console, key_id: str) -> int:
     try:
         run_store(settings, lambda st, cfg: accounts.revoke_key(st, cfg, None, key_id))
     except GovernanceError as exc:
@@ -259,7 +307,7 @@ def revoke_key(settings: Settings, console: Console, key_id: str) -> int:
 
 
 def audit_check(
-    settings: Settings,
+    settings: ApiSettings,
     console: Console,
     *,
     hours: float | None,
@@ -268,8 +316,6 @@ def audit_check(
     freeze: bool | None,
 ) -> int:
     """Verify the audit chain and flag abnormal use; exit 4 when the chain is broken."""
-    from api.governance.flags import FlagStore, run_check
-    from api.governance.monitoring import MonitorParams
 
     async def main():
         driver = open_async_driver(

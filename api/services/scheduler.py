@@ -8,17 +8,16 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from api.governance.flags import FlagStore, run_check
-from api.governance.monitoring import MonitorParams
+from api.services.audit_check import CheckSummary, run_check
+from api.services.monitoring import MonitorParams
 
-log = logging.getLogger("riskgraph.api.governance")
+log = logging.getLogger("riskgraph.api")
 
 
-async def check_once(app: FastAPI):
+async def check_once(app: FastAPI) -> CheckSummary:
     s = app.state.settings
-    store = FlagStore(app.state.driver, s.neo4j_database)
     summary = await run_check(
-        store,
+        app.state.repos.flags,
         s.audit_log_path,
         MonitorParams.from_settings(s),
         window=timedelta(hours=s.gov_monitor_window_h),

@@ -1,4 +1,4 @@
-"""Abnormal-use flags in Neo4j (``AuditFlag`` -[:FLAGS]-> ``User``) and one monitoring pass.
+"""Abnormal-use flags in Neo4j (``AuditFlag`` -[:FLAGS]-> ``User``).
 
 Why a label of its own and not ``Alert``: alerts are read by approvers, examiners and supervisors —
 the very people these flags are about. ``AuditFlag`` is readable by auditors only. Flags have
@@ -8,18 +8,14 @@ deterministic ids (check + user + day): re-checking a window updates the same fl
 
 from __future__ import annotations
 
-import asyncio
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
 from neo4j import AsyncDriver
 
-from api.audit.log import read_records, verify_chain
-from api.governance.monitoring import Flag, MonitorParams, detect
 from api.repositories.base import jsonable
+from api.services.monitoring import Flag
 from graph_model import schema as S
 
 UPSERT = f"""
@@ -65,22 +61,7 @@ RETURN properties(f) AS f
 """
 
 
-@dataclass
-class CheckSummary:
-    since: str
-    until: str
-    records: int
-    chain_ok: bool
-    chain_problem: str | None
-    flags: list[dict[str, Any]] = field(default_factory=list)
-    new_flags: int = 0
-    frozen: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return self.__dict__.copy()
-
-
-def _row(f: Flag) -> dict[str, Any]:
+def flag_row(f: Flag) -> dict[str, Any]:
     return {
         "flag_id": f.flag_id,
         "check": f.check,
@@ -91,25 +72,6 @@ def _row(f: Flag) -> dict[str, Any]:
         "explanation_en": f.explanation_en,
         "evidence": json.dumps(f.evidence, ensure_ascii=False, sort_keys=True, default=str),
     }
-
-
-def load_records(path: Path) -> list[dict[str, Any]]:
-    """The request records of the log, reduced to the fields the checks read (memory: one small dict each)."""
-    keep = (
-        "kind",
-        "seq",
-        "ts",
-        "user_id",
-        "roles",
-        "path",
-        "status",
-        "outcome",
-        "purpose_ref",
-        "entity_ids",
-        "client",
-        "note",
-    )
-    return [{k: r.get(k) for k in keep} for r in read_records(path) if r.get("kind") == "request"]
 
 
 class FlagStore:
@@ -127,7 +89,7 @@ class FlagStore:
     async def upsert(self, flags: list[Flag]) -> list[dict[str, Any]]:
         if not flags:
             return []
-        return await self._q(UPSERT, rows=[_row(f) for f in flags])
+        return await self._q(UPSERT, rows=[flag_row(f) for f in flags])
 
     async def freeze(self, user_id: str, flag: Flag) -> bool:
         reason = f"审计冻结 / audit freeze: {flag.check} {flag.window} ({flag.flag_id})"
@@ -154,48 +116,3 @@ def _public(f: dict[str, Any]) -> dict[str, Any]:
         except ValueError:
             pass
     return out
-
-
-async def run_check(
-    store: FlagStore,
-    audit_path: Path,
-    params: MonitorParams,
-    *,
-    until: datetime | None = None,
-    window: timedelta = timedelta(hours=24),
-    auto_freeze: bool = False,
-    freeze_checks: tuple[str, ...] = (),
-    write: bool = True,
-) -> CheckSummary:
-    """One monitoring pass: verify the chain, detect over ``[until - window, until)``, store flags and,
-    when configured, freeze the accounts behind new flags of the freezing checks."""
-    until = until or datetime.now(UTC)
-    since = until - window
-    chain = await asyncio.to_thread(verify_chain, audit_path)
-    records = await asyncio.to_thread(load_records, audit_path)
-    created = await store.created_at()
-    flags = detect(records, since=since, until=until, params=params, created_at=created)
-    summary = CheckSummary(
-        since.isoformat(),
-        until.isoformat(),
-        len(records),
-        chain.ok,
-        chain.reason,
-        [{"flag_id": f.flag_id, **_row(f), "evidence": f.evidence} for f in flags],
-    )
-    if not write:
-        return summary
-    stored = {r["flag_id"]: r for r in await store.upsert(flags)}
-    summary.new_flags = sum(1 for r in stored.values() if r["is_new"])
-    if auto_freeze:
-        users_with_account = set(created)
-        for f in flags:
-            row = stored.get(f.flag_id, {})
-            if (
-                f.check in freeze_checks
-                and f.user_id in users_with_account
-                and not row.get("froze")
-                and await store.freeze(f.user_id, f)
-            ):
-                summary.frozen.append(f.user_id)
-    return summary
