@@ -112,7 +112,7 @@ def rotate(path: Path) -> str:
 
 
 def _new_kid() -> str:
-    return "k" + datetime.now(UTC).strftime("%Y%m%d%H%M%S") + secrets.token_hex(2)
+    return "k" + datetime.now(UTC).strftime("%Y%m%d%H%M%S") + secrets.token_hex(6)
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -200,6 +200,16 @@ def verify_chain(
         )
     if cp is not None and n > 0 and keyed and log_id != cp.log_id:
         return _fail(n, seq, prev, None, "swapped", "this log is not the one the checkpoint signed", cp_count)
+    if cp is not None and n > 0 and not keyed:
+        return _fail(
+            n,
+            seq,
+            prev,
+            None,
+            "rewritten",
+            "the checkpoint signed a sealed log; no record here is sealed",
+            cp_count,
+        )
     if cp is not None and seq < cp.count:
         if torn_line is not None:
             return _fail(
