@@ -65,7 +65,7 @@ _NODE_KINDS = {"Phone": Kind.PHONE, "Address": Kind.ADDRESS}
 _NODE_VALUE_FIELDS = ("caption", "name", "text", "number", "address_key", "value", "display_name")
 #: in a fact shaped {attribute: <field name>, value: …}, the fields that carry the value
 _FACT_NAME_FIELDS = ("attribute", "field", "fact_kind", "property")
-_FACT_VALUE_FIELDS = ("value", "values", "old_value", "new_value", "previous", "current", "subject")
+_FACT_VALUE_FIELDS = ("value", "values", "old_value", "new_value", "previous", "current")
 #: the parsed parts of an address: kept, they are the district-level view
 _ADDRESS_PARTS = frozenset({"province", "city", "district", "kind"})
 
@@ -78,7 +78,9 @@ _DIGIT_RUN = re.compile(r"\d{7}")
 _TYPED_VALUE = re.compile(r"^(phone|address|id_number|birth_date):(.*)$", re.S)
 
 # free text: an ID, a mobile or a landline number standing on its own (not inside a longer digit run)
-_TOKEN = re.compile(r"(?<![\dA-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9}|0\d{2,3}-\d{7,8}|0\d{9,11})(?![\dA-Za-z]|\.\d)")
+_TOKEN = re.compile(
+    r"(?<![\dA-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9}|0\d{2,3}-\d{7,8}|0\d{9,11})(?![\dA-Za-z]|\.\d)"
+)
 _CJK = "\u4e00-\u9fff"
 _ADMIN_HEAD = re.compile(
     rf"^(?P<p>[{_CJK}]{{2,7}}?(?:省|自治区|特别行政区))?"
