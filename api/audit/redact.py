@@ -76,11 +76,14 @@ class RedactingFilter(logging.Filter):
         return self.extra_mask(text) if self.extra_mask else text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 — a broken format string must not stop logging
-            message = str(record.msg)
-        record.msg, record.args = self._clean(message), None
+        # arguments are cleaned one by one, not merged into the message: formatters such as
+        # uvicorn's access formatter unpack ``record.args`` themselves
+        if isinstance(record.msg, str):
+            record.msg = self._clean(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(self._clean(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: self._clean(v) if isinstance(v, str) else v for k, v in record.args.items()}
         if record.exc_info:
             record.exc_text = self._clean(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None

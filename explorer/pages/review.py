@@ -33,7 +33,7 @@ with tab_pairs:
         chosen = st.selectbox(
             "待复核记录对 Record pair",
             list[str](labels),
-            format_func=lambda k: labels.get(k, k),
+            format_func=ui.labelled(labels),
             key="rg_pair_pick",
         )
         pair = next(p for p in pairs if f"{p['record_id_a']}|{p['record_id_b']}" == chosen)
@@ -83,7 +83,7 @@ with tab_split:
             moved = st.multiselect(
                 "移入新实体的记录 Records for the new entity",
                 list[str](labels),
-                format_func=lambda k: labels.get(k, k),
+                format_func=ui.labelled(labels),
                 key="rg_split_records",
             )
             note = st.text_input("理由 Reason", key="rg_split_note")

@@ -36,7 +36,10 @@ if q:
             labels = {h["entity_id"]: f"{h.get('name') or ''} · {h['entity_id']}" for h in hits}
             options: list[str] = list(labels)
             chosen = st.selectbox(
-                "打开 Open", options, format_func=lambda k: labels.get(k, k), key="rg_search_pick"
+                "打开 Open",
+                options,
+                format_func=ui.labelled(labels),
+                key="rg_search_pick",
             )
             b1, b2 = st.columns(2)
             if b1.button("实体卡片 Entity card", key="rg_open_card") and chosen:
