@@ -60,6 +60,10 @@ class GuardMiddleware:
         method, path = scope["method"], scope["path"]
         headers = {k.decode("latin-1").lower(): header_text(v) for k, v in scope["headers"]}
         ctx.purpose_ref = purpose_text(headers.get("x-purpose-ref", ""))[:128] or None
+        # handlers read the header through Starlette, which decodes latin-1: those forms mean this one
+        raw_purpose = next((v for k, v in scope["headers"] if k.lower() == b"x-purpose-ref"), b"")
+        purpose_forms = {raw_purpose.decode("latin-1"), raw_purpose.decode("latin-1").strip()} - {""}
+        header_purpose = ctx.purpose_ref
         base = {
             "request_id": ctx.request_id,
             "method": method,
@@ -86,6 +90,8 @@ class GuardMiddleware:
         status, resp_headers, body = await self._run(scope, receive, ctx, headers)
 
         principal = ctx.principal
+        if ctx.purpose_ref in purpose_forms:
+            ctx.purpose_ref = header_purpose
         content_type = _header(resp_headers, b"content-type")
         touched = set(ctx.entity_ids)
         if status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit"):
