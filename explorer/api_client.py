@@ -1,6 +1,6 @@
 """Every HTTP call the explorer makes, in one place.
 
-The explorer is a client of the riskgraph API only (design.md §2): authentication, permission checks,
+The explorer is a client of the riskgraph API only: authentication, permission checks,
 PII masking and audit all happen in the API, so a page never sees more than its user may. Pages call
 these methods and render what comes back; errors arrive as `ApiError` carrying the API's bilingual
 problem-details title and detail.
