@@ -102,7 +102,7 @@ class AuditLog:
         self._fd = fd
         try:
             self._ring = kr.load_or_create(self.key_file)
-            torn, records = self._recover_tail()
+            torn, lines = self._recover_tail()
             self._checkpoints = ckpt.CheckpointWriter(self.checkpoint_file, self._ring)
             last_cp = self._checkpoints.open()
         except (OSError, kr.KeyringError) as exc:
@@ -110,7 +110,7 @@ class AuditLog:
             raise AuditLogError(
                 f"审计日志无法打开。/ The audit log {self.path} cannot be opened: {exc}"
             ) from exc
-        first_keyed = next((r for r in records if r.get("kid")), None)
+        first_keyed = next((r for r in _parsed(lines, b'"kid":') if r.get("kid")), None)
         if first_keyed is not None and first_keyed.get("log_id"):
             self._log_id = str(first_keyed["log_id"])
         else:
@@ -119,7 +119,7 @@ class AuditLog:
             self._ring.logs[self.path.name] = self._log_id
             self._ring.save()
         opening: list[dict[str, Any]] = []
-        problem = _compare_with_checkpoint(records, last_cp, self._log_id)
+        problem = _compare_with_checkpoint(lines, self._seq, last_cp, self._log_id)
         if problem is not None:
             code, detail = problem
             opening.append({"kind": "integrity", "ts": _now(), "problem": code, "detail": detail})
@@ -145,8 +145,11 @@ class AuditLog:
             self._checkpoints.ring = self._ring
         return kid
 
-    def _recover_tail(self) -> tuple[str | None, list[dict[str, Any]]]:
-        """Find the last complete record (seq, hash); cut off and return a torn tail, if any."""
+    def _recover_tail(self) -> tuple[str | None, list[bytes]]:
+        """Find the last complete record (seq, hash); cut off and return a torn tail, if any.
+
+        Returns the complete lines as bytes (parsed only where needed: a long log must not become
+        millions of dicts at start-up)."""
         assert self._fd is not None
         size = os.fstat(self._fd).st_size
         if size == 0:
@@ -160,14 +163,6 @@ class AuditLog:
             os.ftruncate(self._fd, cut)
             os.fsync(self._fd)
             data = data[:cut]
-        records: list[dict[str, Any]] = []
-        for line in data.splitlines():
-            try:
-                rec = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(rec, dict):
-                records.append(rec)
         lines = data.splitlines()
         if lines:
             try:
@@ -177,7 +172,7 @@ class AuditLog:
                 raise AuditLogError(
                     f"审计日志最后一条记录已损坏。/ The last audit record in {self.path} is damaged."
                 ) from exc
-        return torn, records
+        return torn, lines
 
     # --- writing -------------------------------------------------------------------------------
     def _seal(self, record: dict[str, Any]) -> dict[str, Any]:
@@ -242,24 +237,43 @@ class AuditLog:
         return rec
 
 
+def _parsed(lines: list[bytes], containing: bytes = b"") -> Iterator[dict[str, Any]]:
+    for line in lines:
+        if containing and containing not in line:
+            continue
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict):
+            yield rec
+
+
+def _record_at(lines: list[bytes], seq: int) -> dict[str, Any] | None:
+    """The record with ``seq``: normally on line ``seq``; else (a damaged log) found by a scan."""
+    if 0 < seq <= len(lines):
+        guess = next(_parsed(lines[seq - 1 : seq]), None)
+        if guess is not None and guess.get("seq") == seq:
+            return guess
+    return next((r for r in _parsed(lines) if r.get("seq") == seq), None)
+
+
 def _compare_with_checkpoint(
-    records: list[dict[str, Any]], cp: ckpt.Checkpoint | None, log_id: str
+    lines: list[bytes], last_seq: int, cp: ckpt.Checkpoint | None, log_id: str
 ) -> tuple[str, str] | None:
     """What is wrong with the log found at start-up, judged against the last checkpoint."""
     if cp is None or cp.count == 0:
         return None
-    if not records:
+    if not lines:
         return (
             "tail-deleted",
             f"the log is empty; its checkpoint signed {cp.count} records of log {cp.log_id}",
         )
     if cp.log_id != log_id:
         return "swapped", f"the log {log_id} is not the log {cp.log_id} the checkpoint signed"
-    by_seq = {r.get("seq"): r for r in records}
-    last_seq = max((int(r.get("seq") or 0) for r in records), default=0)
     if last_seq < cp.count:
         return "tail-deleted", f"the log ends at record {last_seq}; its checkpoint signed {cp.count}"
-    signed = by_seq.get(cp.count)
+    signed = _record_at(lines, cp.count)
     if signed is None or signed.get("hash") != cp.head:
         return "rewritten", f"record {cp.count} is not the one the checkpoint signed"
     return None
