@@ -1,7 +1,9 @@
 """Errors as RFC 9457 problem details (``application/problem+json``), bilingual, never a stack trace.
 
 Every error a client can see goes through :func:`problem_response`; handlers below turn FastAPI's own
-exceptions into the same shape, so a client parses one error format everywhere.
+exceptions into the same shape, so a client parses one error format everywhere. An error body is a
+response like any other: without the ``pii`` scope it is masked on its way out
+(:func:`api.masking.mask_response`), so a detail that echoes an id or a number cannot leak it.
 """
 
 from __future__ import annotations

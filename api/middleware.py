@@ -1,5 +1,10 @@
 """The guard around every request: body-size limit, PII masking of responses, write-ahead audit.
 
+Every response without the ``pii`` scope — success or error, JSON, CSV or HTML, and its headers —
+goes through :func:`api.masking.mask_response`, the one masking decision. The audit record keeps the
+request as the client sent it, decoded as UTF-8 (a Chinese purpose reference stays searchable), with
+personal data masked and secrets (keys, tokens, passwords) removed wherever they were put.
+
 A pure ASGI middleware (not ``BaseHTTPMiddleware``) so it sees the exact bytes leaving and can hold
 them back: a response is released only after its audit record is fsync'd (fail closed: if the log
 cannot be written, the client gets 503 and no data). State-changing calls additionally write an
@@ -16,13 +21,15 @@ import time
 import uuid
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.audit.log import AuditLogError
+from api.audit.redact import install_log_redaction, redact_params, redact_text
 from api.context import RequestContext
 from api.errors import PROBLEM_MEDIA_TYPE, problem_body
-from api.masking import mask_pii, mask_text
+from api.masking import mask_query_params, mask_response, mask_text
 
 log = logging.getLogger("riskgraph.api")
 
@@ -40,6 +47,7 @@ class GuardMiddleware:
     def __init__(self, app: ASGIApp, *, max_body_bytes: int) -> None:
         self.app = app
         self.max_body = max_body_bytes
+        install_log_redaction(mask_text)  # the server log: no secrets, no personal data
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"] in UNAUDITED_PATHS:
@@ -50,13 +58,17 @@ class GuardMiddleware:
         scope.setdefault("state", {})["rg_ctx"] = ctx
         audit = getattr(scope["app"].state, "audit", None)
         method, path = scope["method"], scope["path"]
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        ctx.purpose_ref = headers.get("x-purpose-ref", "")[:128] or None
+        headers = {k.decode("latin-1").lower(): header_text(v) for k, v in scope["headers"]}
+        ctx.purpose_ref = purpose_text(headers.get("x-purpose-ref", ""))[:128] or None
+        # handlers read the header through Starlette, which decodes latin-1: those forms mean this one
+        raw_purpose = next((v for k, v in scope["headers"] if k.lower() == b"x-purpose-ref"), b"")
+        purpose_forms = {raw_purpose.decode("latin-1"), raw_purpose.decode("latin-1").strip()} - {""}
+        header_purpose = ctx.purpose_ref
         base = {
             "request_id": ctx.request_id,
             "method": method,
-            "path": path,
-            "query": mask_text(scope.get("query_string", b"").decode("latin-1"))[:512] or None,
+            "path": mask_text(redact_text(path)),
+            "query": audit_query(scope.get("query_string", b""))[:1024] or None,
             "client": (scope.get("client") or ("", 0))[0],
         }
         if audit is None:
@@ -78,19 +90,15 @@ class GuardMiddleware:
         status, resp_headers, body = await self._run(scope, receive, ctx, headers)
 
         principal = ctx.principal
+        if ctx.purpose_ref in purpose_forms:
+            ctx.purpose_ref = header_purpose
         content_type = _header(resp_headers, b"content-type")
         touched = set(ctx.entity_ids)
         if status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit"):
             # from the unmasked body: the audit log records the exact ids the caller was shown
             touched.update(m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body))
-        parsed: Any = None
-        if status < 400 and content_type.startswith("application/json") and body:
-            try:
-                parsed = json.loads(body)
-            except ValueError:
-                parsed = None
-            if parsed is not None and not (principal and principal.pii):
-                body = json.dumps(mask_pii(parsed), ensure_ascii=False, separators=(",", ":")).encode()
+        if not (principal and principal.pii):
+            body, resp_headers = mask_response(content_type, body, resp_headers)
         record = {
             "kind": "request",
             "ts": _now(),
@@ -99,11 +107,11 @@ class GuardMiddleware:
             "key_id": principal.key_id if principal else None,
             "roles": principal.roles if principal else [],
             "pii": bool(principal and principal.pii),
-            "purpose_ref": ctx.purpose_ref,
+            "purpose_ref": mask_text(ctx.purpose_ref) if ctx.purpose_ref else None,
             "entity_ids": sorted(touched)[:MAX_ENTITY_IDS],
             "entity_ids_truncated": len(touched) > MAX_ENTITY_IDS,
             "verdict": ctx.verdict,
-            "note": ctx.note,
+            "note": mask_text(ctx.note) if ctx.note else None,
             "status": status,
             "outcome": _outcome(status),
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
@@ -191,6 +199,40 @@ class GuardMiddleware:
         if not start:
             return 500, _problem_headers(), _problem(500, "无响应。/ No response produced.", path)
         return int(start["status"]), list(start.get("headers", [])), b"".join(chunks)
+
+
+def header_text(value: bytes) -> str:
+    """A header value as text: UTF-8 when it is valid UTF-8 (clients send Chinese that way), else latin-1."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
+
+
+def purpose_text(value: str) -> str:
+    """The purpose reference as the person typed it: a percent-encoded UTF-8 value (the form
+    ASCII-only clients such as the explorer send) is decoded; plain text is kept exactly."""
+    value = value.strip()
+    if "%" in value:
+        try:
+            decoded = unquote(value, errors="strict")
+        except UnicodeDecodeError:
+            return value
+        if decoded != value and not decoded.isascii():
+            return decoded
+    return value
+
+
+def audit_query(raw: bytes) -> str:
+    """The query string as the auditor reads it: decoded UTF-8, secrets removed, personal data masked."""
+    if not raw:
+        return ""
+    text = raw.decode("utf-8", "replace")
+    params = parse_qsl(text, keep_blank_values=True, errors="replace")
+    if not params:
+        return mask_text(redact_text(unquote(text, errors="replace")))
+    clean = mask_query_params(redact_params(params))
+    return "&".join(f"{k}={v}" for k, v in clean)
 
 
 def _problem(status: int, detail: str, path: str) -> bytes:

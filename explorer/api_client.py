@@ -1,6 +1,6 @@
 """Every HTTP call the explorer makes, in one place.
 
-The explorer is a client of the riskgraph API only (design.md §2): authentication, permission checks,
+The explorer is a client of the riskgraph API only: authentication, permission checks,
 PII masking and audit all happen in the API, so a page never sees more than its user may. Pages call
 these methods and render what comes back; errors arrive as `ApiError` carrying the API's bilingual
 problem-details title and detail.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -51,6 +52,13 @@ class Credentials:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
+def purpose_header(purpose_ref: str) -> str:
+    """The purpose reference as a header value: HTTP headers are ASCII, so a Chinese reference
+    (``贷款申请-2026-1``) is sent percent-encoded as UTF-8; the API decodes it back exactly."""
+    text = purpose_ref.strip()
+    return text if text.isascii() else quote(text, safe="-_.~:/#")
+
+
 class ApiClient:
     """A thin, typed wrapper of the riskgraph API under /v1."""
 
@@ -63,7 +71,7 @@ class ApiClient:
     ) -> None:
         headers = {**creds.auth_headers, "Accept": "application/json"}
         if creds.purpose_ref:
-            headers["X-Purpose-Ref"] = creds.purpose_ref
+            headers["X-Purpose-Ref"] = purpose_header(creds.purpose_ref)
         self.creds = creds
         self._http = httpx.Client(
             base_url=creds.base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,19 @@ from explorer.network_html import TEMPLATES, edge_label, format_amount, format_p
 
 NODE_COLUMNS = ("id", "kind", "name", "risk", "risk_tier", "listed", "alerts", "properties")
 EDGE_COLUMNS = ("source", "target", "type", "label", "properties")
+
+
+_UNSAFE_IN_NAME = re.compile(r"[^\w.\-]+")
+
+
+def export_file_name(prefix: str, subject: str, ext: str) -> str:
+    """A download's file name from the id the API answered (already masked without ``pii``).
+
+    Never from what the user typed: ``P:<resident ID>`` typed into the search box must not end up in
+    a file name on disk. Characters a file system may refuse (``:``, ``*``, ``/``) become safe ones.
+    """
+    clean = _UNSAFE_IN_NAME.sub("-", subject.replace("*", "x")).strip("-") or "export"
+    return f"{prefix}-{clean}.{ext}"
 
 
 def _json(value: Any) -> str:

@@ -4,7 +4,7 @@ bilingually, the entity in focus, and the network panel with its exports."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import streamlit as st
@@ -15,6 +15,13 @@ from explorer.graph_data import Subgraph
 from explorer.network_html import render_html
 
 T = TypeVar("T")
+
+
+def labelled(labels: Mapping[str, str]) -> Callable[[str], str]:
+    """A ``format_func`` showing each option's label, bound to this mapping now (a plain lambda
+    would read whatever the name refers to when Streamlit calls it later)."""
+    return lambda key: labels.get(key, key)
+
 
 CREDS = "rg_creds"
 ENTITY = "rg_entity"

@@ -1,13 +1,19 @@
 """Nodes and relationships as the API shows them: stable public ids, small property sets.
 
-Public node ids never expose PII: a phone or address node is named by a hash of its key, not by
-the number itself. Internal traversal uses Neo4j element ids, which never leave the process.
+Public node ids never expose PII: a phone or address node is named by a keyed hash of its key, not
+by the number itself — keyed (HMAC under a secret of this process) because a plain hash of a phone
+number is reversed by trying every number. Captions are the raw values; whether the caller may see
+them is decided in one place for the whole response (:func:`api.masking.mask_response`), which masks
+a ``Phone``/``Address`` node's caption and text with its number and address.
+Internal traversal uses Neo4j element ids, which never leave the process.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import secrets
 from typing import Any
 
 from api.repositories.base import jsonable, parse_json
@@ -18,6 +24,13 @@ _HASHED_LABELS = {S.PHONE, S.ADDRESS}
 _HIDDEN_PROPS = {"record_keys", "hash", "lookup", "payload", "content_hash"}
 _JSON_PROPS = {"evidence", "paths", "counts", "parameters", "parts"}
 _CAPTION = ("name", "text", "loan_id", "entry_id", "rule_id", "group_id", "number")
+_ID_SECRET = secrets.token_bytes(32)
+
+
+def set_public_id_secret(secret: str | bytes) -> None:
+    """Make the phone/address node ids stable across restarts (e.g. from the API-key pepper)."""
+    global _ID_SECRET
+    _ID_SECRET = secret.encode() if isinstance(secret, str) else secret
 
 
 def primary_label(labels: list[str] | tuple[str, ...] | frozenset[str]) -> str:
@@ -33,7 +46,8 @@ def node_public_id(label: str, props: dict[str, Any]) -> str:
     if label in (S.COMPANY, S.PERSON) and value:
         return str(value)
     if label in _HASHED_LABELS and value:
-        return f"{label}:{hashlib.sha256(str(value).encode()).hexdigest()[:16]}"
+        digest = hmac.new(_ID_SECRET, str(value).encode(), hashlib.sha256).hexdigest()[:16]
+        return f"{label}:{digest}"
     return f"{label}:{value}"
 
 

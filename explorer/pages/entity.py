@@ -8,7 +8,7 @@ import json
 import streamlit as st
 
 from explorer import ui
-from explorer.export import html_to_pdf, report_html
+from explorer.export import export_file_name, html_to_pdf, report_html
 from explorer.graph_data import subgraph_from_api
 
 st.header("实体 Entity")
@@ -203,12 +203,21 @@ with tab_report:
         st.session_state["rg_report"] = (entity_id, html, html_to_pdf(html))
     rep = st.session_state.get("rg_report")
     if rep and rep[0] == entity_id:
+        shown_id = str(detail.get("entity_id") or "report")  # as the API answered: masked without pii
         c1, c2 = st.columns(2)
         c1.download_button(
-            "下载 HTML", rep[1], file_name=f"report-{entity_id}.html", mime="text/html", key="rg_rep_html"
+            "下载 HTML",
+            rep[1],
+            file_name=export_file_name("report", shown_id, "html"),
+            mime="text/html",
+            key="rg_rep_html",
         )
         c2.download_button(
-            "下载 PDF", rep[2], file_name=f"report-{entity_id}.pdf", mime="application/pdf", key="rg_rep_pdf"
+            "下载 PDF",
+            rep[2],
+            file_name=export_file_name("report", shown_id, "pdf"),
+            mime="application/pdf",
+            key="rg_rep_pdf",
         )
         st.iframe(rep[1], height=600)
 

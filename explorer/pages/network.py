@@ -129,7 +129,7 @@ clicked = ui.draw_network(
 
 n1, n2, n3 = st.columns([3, 1, 1])
 names = {n.id: f"{n.name} · {n.id}" for n in view.nodes}
-picked = n1.selectbox("节点 Node", list(names), format_func=names.get, key="rg_pick_node")
+picked = n1.selectbox("节点 Node", list[str](names), format_func=ui.labelled(names), key="rg_pick_node")
 do_expand = n2.button("展开 Expand", key="rg_expand")
 do_open = n3.button("打开卡片 Open card", key="rg_open")
 target = clicked or picked

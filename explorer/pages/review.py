@@ -31,7 +31,10 @@ with tab_pairs:
             for p in pairs
         }
         chosen = st.selectbox(
-            "待复核记录对 Record pair", list(labels), format_func=labels.get, key="rg_pair_pick"
+            "待复核记录对 Record pair",
+            list[str](labels),
+            format_func=ui.labelled(labels),
+            key="rg_pair_pick",
         )
         pair = next(p for p in pairs if f"{p['record_id_a']}|{p['record_id_b']}" == chosen)
         a, b = pair["record_id_a"], pair["record_id_b"]
@@ -79,8 +82,8 @@ with tab_split:
             }
             moved = st.multiselect(
                 "移入新实体的记录 Records for the new entity",
-                list(labels),
-                format_func=labels.get,
+                list[str](labels),
+                format_func=ui.labelled(labels),
                 key="rg_split_records",
             )
             note = st.text_input("理由 Reason", key="rg_split_note")

@@ -34,11 +34,17 @@ if q:
             ]
             st.dataframe([{c: h.get(c) for c in cols} for h in hits], hide_index=True, width="stretch")
             labels = {h["entity_id"]: f"{h.get('name') or ''} · {h['entity_id']}" for h in hits}
-            chosen = st.selectbox("打开 Open", list(labels), format_func=labels.get, key="rg_search_pick")
+            options: list[str] = list(labels)
+            chosen = st.selectbox(
+                "打开 Open",
+                options,
+                format_func=ui.labelled(labels),
+                key="rg_search_pick",
+            )
             b1, b2 = st.columns(2)
-            if b1.button("实体卡片 Entity card", key="rg_open_card"):
+            if b1.button("实体卡片 Entity card", key="rg_open_card") and chosen:
                 ui.focus(chosen)
                 st.switch_page("pages/entity.py")
-            if b2.button("关联网络 Network", key="rg_open_net"):
+            if b2.button("关联网络 Network", key="rg_open_net") and chosen:
                 ui.focus(chosen)
                 st.switch_page("pages/network.py")

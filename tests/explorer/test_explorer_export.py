@@ -139,3 +139,21 @@ def test_pdf_fallback_through_headless_chromium(chromium_installed, tmp_path):
     assert data[:5] == b"%PDF-"
     text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
     assert "甲纺织有限公司" in text and "处于担保圈" in text
+
+
+def test_download_names_come_from_the_answered_id_and_are_file_system_safe():
+    from explorer.export import export_file_name
+
+    assert export_file_name("report", "P:1101**********5671", "pdf") == "report-P-1101xxxxxxxxxx5671.pdf"
+    assert export_file_name("report", "C:91330106MA2B000013", "html") == "report-C-91330106MA2B000013.html"
+    assert "/" not in export_file_name("report", "../../etc/passwd", "html")
+
+
+def test_a_chinese_purpose_reference_is_sent_as_ascii_and_decodes_back():
+    from urllib.parse import unquote
+
+    from explorer.api_client import purpose_header
+
+    assert purpose_header("LA-2026-0042") == "LA-2026-0042"
+    sent = purpose_header("贷款申请-2026-1")
+    assert sent.isascii() and unquote(sent) == "贷款申请-2026-1"
