@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,6 +21,7 @@ from fastapi import FastAPI
 from api.audit.log import AuditLog
 from api.errors import install_error_handlers
 from api.middleware import GuardMiddleware
+from api.repositories.graphview import set_public_id_secret
 from api.repositories.registry import Repositories
 from api.routers import (
     admin,
@@ -87,9 +90,11 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
         app.state.driver = driver
         app.state.audit = audit
         app.state.repos = repositories
-        app.state.authenticator = Authenticator(
-            repositories.users, load_or_create_pepper(s.api_key_pepper, s.api_dir), s.api_auth_cache_s
-        )
+        pepper = load_or_create_pepper(s.api_key_pepper, s.api_dir)
+        # phone/address node ids are keyed hashes: one secret per installation keeps them stable
+        # across restarts and identical in every worker process
+        set_public_id_secret(hmac.new(pepper.encode(), b"public-node-ids", hashlib.sha256).digest())
+        app.state.authenticator = Authenticator(repositories.users, pepper, s.api_auth_cache_s)
         app.state.limiter = TokenBucketLimiter(s.api_rate_per_s, s.api_rate_burst)
         app.state.rerun_tasks = set()
         monitor = (

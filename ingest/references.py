@@ -18,7 +18,6 @@ from neo4j import Driver
 from graph_model.schema import COMPANY, DERIVED_FROM, LOAN, PERSON, SOURCE_RECORD
 from ingest import contract as c
 from ingest.issues import issue
-from ingest.resolver import company_entity_id, person_entity_id
 from ingest.validate import Record, record_key
 
 LOOKUP_CHUNK = 10_000
@@ -87,10 +86,6 @@ class GraphLookup:
 
 def _strong_value(rec: Record, col: c.Column) -> str | None:
     return rec.values.get(col.strong_id) if col.strong_id else None
-
-
-def _strong_entity(kind: str, value: str) -> str:
-    return company_entity_id(value) if kind == c.COMPANIES else person_entity_id(value)
 
 
 def check_references(records_by_kind: dict[str, list[Record]], known: Known, lookup: GraphLookup) -> None:

@@ -58,13 +58,6 @@ def record_key(source: str, kind: str, record_id: str) -> str:
     return f"{source}|{kind}|{record_id}"
 
 
-def payload_of(kind: str, raw: dict[str, Any]) -> tuple[str, str]:
-    """The row as received (contract columns only, as text) and its content hash."""
-    fk = c.file_kind(kind)
-    received = {col: as_text(raw[col]) for col in fk.column_names if col in raw and not is_blank(raw[col])}
-    return _payload(kind, received)
-
-
 _ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True)  # one encoder, not one per row
 
 

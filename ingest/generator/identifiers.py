@@ -174,8 +174,3 @@ def make_rics(
         seen.add(body)
         out[i] = body + ric_check(body)
     return out
-
-
-def mask_ric(ric: str) -> str:
-    """The masked form banks exchange: first 4 and last 4 characters, 10 stars (3301**********1234)."""
-    return ric[:4] + "*" * 10 + ric[-4:]

@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import networkx as nx
-from neo4j import READ_ACCESS
 
 from graph_model import schema as S
 from risk_rules.findings.params import FindingParams
@@ -167,13 +166,3 @@ def read_hood(
         attrs["kind"] = kinds.get(n, "company")
     hood = Hood(own, GG, L, listed, names, loans, net_assets, truncated=cut1 or cut2)
     return hood, touched
-
-
-def newer_batches(ctx: RuleContext, since: object) -> list[str]:
-    """Ids of ingest batches started after ``since`` (a datetime; None: every batch)."""
-    with ctx.driver.session(database=ctx.database, default_access_mode=READ_ACCESS) as s:
-        rows = s.run(
-            f"MATCH (b:{S.BATCH}) WHERE $since IS NULL OR b.started_at > $since RETURN b.batch_id AS id",
-            since=since,
-        )
-        return sorted(r["id"] for r in rows)

@@ -22,15 +22,15 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from api.app import create_app
-from api.repositories.keys import create_key_sync
 from api.security.roles import ROLES
+from api.services.operator import provision_service_key
 from explorer.export import edges_csv, nodes_csv, report_html
 from explorer.graph_data import subgraph_from_api
 from explorer.network_html import render_html
 from risk_rules.framework import alert_id
 from riskgraph.settings import Settings
 from tests.api import sample_graph as g
-from tests.api.conftest import PEPPER, make_settings
+from tests.api.conftest import make_settings
 
 pytestmark = pytest.mark.neo4j
 
@@ -157,14 +157,12 @@ def pii_graph(neo4j_driver: Driver) -> Driver:
 
 
 @pytest.fixture(scope="module")
-def role_keys(neo4j_driver: Driver) -> dict[tuple[str, bool], str]:
+def role_keys(priv_settings: Settings) -> dict[tuple[str, bool], str]:
     out = {}
     for role in ROLES:
         for pii in (False, True):
-            out[(role, pii)] = create_key_sync(
-                neo4j_driver,
-                "neo4j",
-                PEPPER,
+            out[(role, pii)] = provision_service_key(
+                priv_settings,
                 user_id=f"priv-{role}{'-pii' if pii else ''}",
                 name=role,
                 scopes=[role, "pii"] if pii else [role],
