@@ -46,8 +46,9 @@ def new_run_id(rule_id: str) -> str:
 
 
 def _start_run(
-    driver: Driver, database: str, rule: Rule[Any], run_id: str, params: dict, as_of: dt.date
+    driver: Driver, database: str, rule_id: str, version: str, run_id: str, params: dict, as_of: dt.date
 ) -> None:
+    """The ``RuleRun`` node of a rule's run (or of the profile run that follows the rules)."""
     with driver.session(database=database, notifications_min_severity="OFF") as session:
         session.run(
             f"""
@@ -56,8 +57,8 @@ def _start_run(
                 r.as_of = $as_of, r.started_at = datetime(), r.status = 'running'
             """,
             run_id=run_id,
-            rule_id=rule.id,
-            version=rule.version,
+            rule_id=rule_id,
+            version=version,
             params=json.dumps(params, ensure_ascii=False, sort_keys=True, default=str),
             as_of=as_of,
         ).consume()
@@ -134,7 +135,7 @@ def run_rules(
             "bank": config.bank.model_dump(mode="json"),
             "control": config.control.model_dump(mode="json"),
         }
-        _start_run(driver, database, rule, run_id, recorded, as_of)
+        _start_run(driver, database, rule.id, rule.version, run_id, recorded, as_of)
         on_start(rule)
         t0 = time.perf_counter()
         try:
@@ -188,19 +189,15 @@ def _profile_run(
 
     run_id = new_run_id(PROFILE_RULE_ID)
     fp = FindingParams.from_config(config)
-    with driver.session(database=database, notifications_min_severity="OFF") as session:
-        session.run(
-            f"""
-            CREATE (r:{S.RULE_RUN} {{run_id: $run_id}})
-            SET r.rule_id = $rule_id, r.rule_version = $version, r.parameters = $params,
-                r.as_of = $as_of, r.started_at = datetime(), r.status = 'running'
-            """,
-            run_id=run_id,
-            rule_id=PROFILE_RULE_ID,
-            version=FINDINGS_VERSION,
-            params=json.dumps({"digest": fp.digest(), "rules": rule_versions()}, sort_keys=True),
-            as_of=as_of,
-        ).consume()
+    _start_run(
+        driver,
+        database,
+        PROFILE_RULE_ID,
+        FINDINGS_VERSION,
+        run_id,
+        {"digest": fp.digest(), "rules": rule_versions()},
+        as_of,
+    )
     t0 = time.perf_counter()
     try:
         counts = write_profiles(ctx, config, run_id, ctx.progress)
