@@ -68,14 +68,7 @@ class Neo4jRepository:
         self.timeout_s = timeout_s
 
     async def read(self, text: str, **params: Any) -> list[dict[str, Any]]:
-        async with database_errors():
-            records, _, _ = await self.driver.execute_query(
-                Query(text, timeout=self.timeout_s),
-                params,
-                database_=self.database,
-                routing_=RoutingControl.READ,
-            )
-        return [r.data() for r in records]
+        return [r.data() for r in await self.read_raw(text, **params)]
 
     async def read_raw(self, text: str, **params: Any) -> list[Any]:
         """Records with graph objects intact (paths, nodes)."""
