@@ -55,6 +55,12 @@ class ControlParams(BaseModel):
     family_as_one_controller: bool = Field(
         description="a person and near relatives vote as one block (集团客户指引 art. 3)"
     )
+    family_scope: Literal["near", "extended"] = Field(
+        description=(
+            "near = a person and his or her own spouse, parents, children, siblings (关联交易管理办法 近亲属); "
+            "extended = every chain of such ties (in-laws: a spouse's sibling, a sibling's spouse) as one block"
+        )
+    )
 
 
 class RuleParams(BaseModel):

@@ -51,6 +51,7 @@ async def ownership_view(
         "plurality": ctl.plurality,
         "margin": ctl.margin,
         "board_roles": tuple(ctl.board_roles),
+        "family_scope": ctl.family_scope,
     }
     bo_params = cfg.rules.get("ownership.beneficial_owner", {})
     integrated: list[dict[str, Any]] = []

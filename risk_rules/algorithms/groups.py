@@ -29,8 +29,16 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ._common import UnionFind, stable_id
-from .ownership.control import ControlLink, ControlResult, ControlSolver, all_controllers
-from .ownership.holdings import NEAR_RELATIVES, family_clusters, holdings, is_person, positions_by_company
+from .ownership.control import ControlLink, ControlResult, ControlSolver, all_controllers, family_blocks
+from .ownership.holdings import (
+    NEAR_RELATIVES,
+    ExtendedTie,
+    extended_family,
+    holdings,
+    is_person,
+    near_relatives,
+    positions_by_company,
+)
 from .ownership.integrated import holdings_paths, integrated_column
 
 __all__ = [
@@ -59,7 +67,9 @@ class ControlGroup:
     all its persons). ``members`` are the controlled entities plus any controller that is a
     company. ``control_cycle`` is True when the group's control is circular (companies
     controlling each other through cross-holdings, no controller above them). ``evidence`` gives
-    each controlled member's control chain.
+    each controlled member's control chain. ``extended_family`` lists the controllers' in-laws
+    and other two-step relatives: shown as evidence, not merged into the group (family scope
+    "near").
     """
 
     group_id: str
@@ -67,6 +77,7 @@ class ControlGroup:
     members: tuple[str, ...]
     control_cycle: bool
     evidence: tuple[tuple[str, tuple[ControlLink, ...]], ...]
+    extended_family: tuple[ExtendedTie, ...] = ()
 
     def chain_of(self, member: str) -> tuple[ControlLink, ...]:
         for m, chain in self.evidence:
@@ -77,6 +88,36 @@ class ControlGroup:
 
 def _block_key(block: tuple[str, ...]) -> str:
     return block[0] if len(block) == 1 else "FAMILY:" + "|".join(block)
+
+
+def _near_family_blocks(
+    blocks: Mapping[str, tuple[str, ...]], near: Mapping[str, frozenset[str]]
+) -> dict[str, tuple[str, ...]]:
+    """Join controller blocks of one near family: {block key: the family's joined block}.
+
+    An anchor person who is (part of) a controller takes every block made only of the anchor and
+    his or her near relatives (a husband's company and his wife's are one group). Anchors covering
+    most blocks go first and a block joins one family only, so an in-law's companies are never
+    chained in through a relative of both.
+    """
+    eligible = {k: set(b) for k, b in blocks.items() if any(x in near for x in b)}
+    out: dict[str, tuple[str, ...]] = {}
+    while eligible:
+        best: tuple[int, str, list[str]] | None = None
+        for q in sorted({x for b in eligible.values() for x in b if x in near}):
+            fam = near[q] | {q}
+            keys = sorted(k for k, b in eligible.items() if b <= fam)
+            eligible_anchor = len(keys) > 1 and any(q in eligible[k] for k in keys)
+            if eligible_anchor and (best is None or (-len(keys), q) < (-best[0], best[1])):
+                best = (len(keys), q, keys)
+        if best is None:
+            break
+        keys = best[2]
+        joined = tuple(sorted({x for k in keys for x in eligible[k]}))
+        for k in keys:
+            out[k] = joined
+            del eligible[k]
+    return out
 
 
 def control_groups(
@@ -94,7 +135,9 @@ def control_groups(
     :func:`~.ownership.all_controllers` (control is transitive; a person and his near relatives
     form one block when ``family_pairs`` is given). Blocks that are themselves controlled
     companies are merged with their controllers, so the result is the connected components of
-    the "controlled by" relation. Groups with fewer than ``min_members`` members are dropped.
+    the "controlled by" relation. With ``family_scope="near"`` (default) the companies a person
+    and his or her near relatives control (alone or jointly) are one group; an in-law's
+    companies are a group of their own, listed in ``extended_family``. Groups with fewer than ``min_members`` members are dropped.
     Pass precomputed ``controllers`` to avoid recomputing control; ``control_kwargs`` (majority,
     plurality, margin, board_roles, pct_attr) go to :func:`~.ownership.all_controllers`.
 
@@ -107,11 +150,18 @@ def control_groups(
         controllers = all_controllers(G, positions=positions, family_pairs=family_pairs, **control_kwargs)
     uf: UnionFind[str] = UnionFind()
     blocks: dict[str, tuple[str, ...]] = {}
+    for res in controllers.values():
+        assert res.controller is not None
+        blocks[_block_key(res.controller)] = res.controller
+    scope = control_kwargs.get("family_scope", "near")
+    joined = _near_family_blocks(blocks, near_relatives(family_pairs)) if scope == "near" else {}
+    canon = {_block_key(block) for block in joined.values()}
+    for block in joined.values():
+        blocks[_block_key(block)] = block
     for company, res in controllers.items():
         assert res.controller is not None
         key = _block_key(res.controller)
-        blocks[key] = res.controller
-        uf.union(company, key)
+        uf.union(company, _block_key(joined[key]) if key in joined else key)
     groups = []
     for root_members in uf.groups().values():
         members_set = set(root_members)
@@ -120,7 +170,9 @@ def control_groups(
             {
                 blocks[k]
                 for k in members_set
-                if k in blocks and not (len(blocks[k]) == 1 and blocks[k][0] in controllers)
+                if k in blocks
+                and (k not in joined or k in canon)
+                and not (len(blocks[k]) == 1 and blocks[k][0] in controllers)
             }
         )
         cycle = not top
@@ -132,6 +184,7 @@ def control_groups(
                 member_ids.add(block[0])
         if len(member_ids) < min_members:
             continue
+        top_persons = {x for block in top for x in block}
         groups.append(
             ControlGroup(
                 group_id=stable_id("GRP", member_ids),
@@ -139,6 +192,9 @@ def control_groups(
                 members=tuple(sorted(member_ids)),
                 control_cycle=cycle,
                 evidence=tuple((m, controllers[m].chain) for m in controlled),
+                extended_family=tuple(
+                    t for t in extended_family(family_pairs, top_persons) if t.relative not in top_persons
+                ),
             )
         )
     groups.sort(key=lambda g: (-len(g.members), g.members[0]))
@@ -238,7 +294,7 @@ def related_parties(
         found.setdefault(entity, {}).setdefault(kind, []).append(path)
 
     pos_norm = positions_by_company(positions)
-    families = family_clusters(control_families)
+    families, near = family_blocks(control_families, control_kwargs.get("family_scope", "near"))
     cached: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
 
     def controlled_by(entity: str) -> dict[str, tuple[ControlLink, ...]]:
@@ -264,6 +320,7 @@ def related_parties(
                 H=nx.DiGraph(H.subgraph(scope)),
                 positions=pos_norm,
                 families=families,
+                near=near,
                 majority=float(control_kwargs.get("majority", 50.0)),
                 plurality=float(control_kwargs.get("plurality", 30.0)),
                 margin=float(control_kwargs.get("margin", 0.0)),

@@ -88,6 +88,7 @@ class FindingParams:
             "plurality": c.plurality,
             "margin": c.margin,
             "board_roles": tuple(c.board_roles),
+            "family_scope": c.family_scope,
         }
 
     def digest(self) -> str:

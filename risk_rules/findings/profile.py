@@ -127,7 +127,12 @@ def precompute(
         if ctrl is None:
             ctrl = all_controllers(own.graph, positions=own.positions, family_pairs=fam, **fp.control_kwargs)
         for g in control_groups(
-            own.graph, positions=own.positions, family_pairs=fam, controllers=ctrl, min_members=2
+            own.graph,
+            positions=own.positions,
+            family_pairs=fam,
+            controllers=ctrl,
+            min_members=2,
+            family_scope=fp.control.family_scope,
         ):
             for m in g.members:
                 groups[m] = g

@@ -7,13 +7,14 @@ from risk_rules.framework import RuleContext
 from risk_rules.projection import ownership
 
 
-def _control_kwargs(ctx: RuleContext) -> dict:
+def control_kwargs(ctx: RuleContext) -> dict:
     c = ctx.control
     return {
         "majority": c.majority,
         "plurality": c.plurality,
         "margin": c.margin,
         "board_roles": tuple(c.board_roles),
+        "family_scope": c.family_scope,
     }
 
 
@@ -28,7 +29,7 @@ def controllers(ctx: RuleContext) -> dict[str, ControlResult]:
         own = ownership(ctx)
         ctx.progress("computing control (all companies) …")
         return all_controllers(
-            own.graph, positions=own.positions, family_pairs=family_pairs(ctx), **_control_kwargs(ctx)
+            own.graph, positions=own.positions, family_pairs=family_pairs(ctx), **control_kwargs(ctx)
         )
 
     return ctx.cached("controllers", load)
@@ -43,6 +44,7 @@ def groups(ctx: RuleContext, min_members: int = 2) -> tuple[ControlGroup, ...]:
             family_pairs=family_pairs(ctx),
             controllers=controllers(ctx),
             min_members=min_members,
+            family_scope=ctx.control.family_scope,
         )
 
     return ctx.cached(f"groups:{min_members}", load)

@@ -12,7 +12,7 @@ from risk_rules.algorithms._common import node_dicts, pred_dicts
 from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import entity_facts, guarantee_edges, ownership
-from risk_rules.rules._control import chain_json, family_pairs
+from risk_rules.rules._control import chain_json, control_kwargs, family_pairs
 from risk_rules.rules._helpers import fmt_pct, label, names_of
 
 
@@ -55,12 +55,7 @@ class BeneficialOwnerRule(Rule[Params]):
         own = ownership(ctx)
         G = own.graph
         fam = family_pairs(ctx)
-        control_kwargs = {
-            "majority": ctx.control.majority,
-            "plurality": ctx.control.plurality,
-            "margin": ctx.control.margin,
-            "board_roles": tuple(ctx.control.board_roles),
-        }
+        ckw = control_kwargs(ctx)
         companies = [n for n, k in G.nodes(data="kind") if k == "company" and G.in_degree(n) > 0]
         if params.scope == "customers":
             e = guarantee_edges(ctx)
@@ -95,7 +90,7 @@ class BeneficialOwnerRule(Rule[Params]):
                 family_pairs=fam_sub,
                 manager_roles=tuple(params.manager_roles),
                 max_paths=params.max_paths,
-                control_kwargs=control_kwargs,
+                control_kwargs=ckw,
             )
             counts[bo.basis] += 1
             if bo.basis != "ownership" or params.report_identified:

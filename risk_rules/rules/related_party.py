@@ -21,7 +21,7 @@ from risk_rules.algorithms import (
 )
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput, max_severity
 from risk_rules.projection import loan_balances, ownership
-from risk_rules.rules._control import controllers, family_pairs
+from risk_rules.rules._control import control_kwargs, controllers, family_pairs
 from risk_rules.rules._helpers import join_labels, label, names_of
 from risk_rules.rules._limits import LimitParams, check_json, check_text, limit_severity
 
@@ -91,6 +91,8 @@ class RelatedPartyRule(Rule[Params]):
                     family_pairs=fam,
                     shareholder_threshold=params.shareholder_threshold,
                     controllers=ctrl,
+                    family_as_one_controller=ctx.control.family_as_one_controller,
+                    **control_kwargs(ctx),
                 ):
                     prefix = (
                         []

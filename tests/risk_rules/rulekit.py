@@ -137,11 +137,12 @@ class GraphSpec:
 
 
 def run(driver: Driver, *rule_ids: str, as_of: dt.date = AS_OF, **overrides: Any) -> list[RuleRunSummary]:
-    """Run rules with default parameters plus ``overrides`` = {rule_id: {param: value}} / {"bank": {...}}."""
+    """Run rules with default parameters plus ``overrides`` = {rule_id: {param: value}} / {"bank": {...}}
+    / {"control": {...}}."""
     extra: dict[str, Any] = {}
     for key, value in overrides.items():
-        if key == "bank":
-            extra["bank"] = value
+        if key in ("bank", "control"):
+            extra[key] = value
         else:
             extra.setdefault("rules", {})[key.replace("__", ".")] = value
     summaries = run_rules(driver, load_config(extra=extra), rule_ids=list(rule_ids) or None, as_of=as_of)

@@ -16,8 +16,15 @@ import numpy as np
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from .._common import PCT_EPS, longest_path_layers, pred_dicts
-from .holdings import clean_holdings, family_clusters, positions_by_company, upstream_holdings
+from .._common import PCT_EPS, check_choice, longest_path_layers, pred_dicts
+from .holdings import (
+    FAMILY_SCOPES,
+    clean_holdings,
+    family_clusters,
+    near_relatives,
+    positions_by_company,
+    upstream_holdings,
+)
 
 
 @dataclass(frozen=True)
@@ -63,6 +70,7 @@ class ControlSolver:
     margin: float
     board_roles: frozenset[str]
     memo: dict[Hashable, ControlResult] = field(default_factory=dict)
+    near: dict[str, frozenset[str]] = field(default_factory=dict)
     max_rounds: int = 20
     _person_companies: dict[str, set[str]] | None = None
 
@@ -82,6 +90,44 @@ class ControlSolver:
         fam = self.families.get(str(holder))
         return fam if fam is not None else (str(holder),)
 
+    def _near_blocks(self, units: dict[tuple[str, ...], float]) -> dict[tuple[str, ...], tuple[str, ...]]:
+        """Join voting units into near-family blocks (family scope "near"), one block at a time.
+
+        A candidate block is an anchor person who holds votes here (directly or through a company
+        he or she controls) with those of the anchor's own near relatives who hold votes here.
+        The first block taken is the smallest candidate reaching ``majority`` (relatives not
+        needed for control are not merged in), else the candidate with the most votes; the rest
+        is joined the same way, so runner-up and board blocks are families too. An anchor's
+        in-laws (a spouse's sibling) are never joined through the anchor, only through a relative
+        of both who holds votes — that relative and his or her own near relatives.
+        """
+        near = self.near
+        out = {u: u for u in units}
+        if not any(x in near for u in units for x in u):
+            return out
+        remaining = set(units)
+        while remaining:
+            cands: list[list[tuple[str, ...]]] = [[u] for u in remaining]
+            for q in sorted({x for u in remaining for x in u if x in near}):
+                fam = near[q] | {q}
+                members = sorted(u for u in remaining if set(u) <= fam)
+                if len(members) > 1 and any(q in u for u in members):
+                    cands.append(members)
+            best: tuple | None = None
+            for cand in cands:
+                persons = tuple(sorted({x for u in cand for x in u}))
+                v = math.fsum(units[u] for u in cand)
+                key = (0, len(persons), -v, persons) if v >= self.majority - PCT_EPS else (1, 0, -v, persons)
+                if best is None or key < best[0]:
+                    best = (key, cand, persons)
+            assert best is not None
+            _, cand, block = best
+            for u in cand:
+                if len(cand) > 1:
+                    out[u] = block
+                remaining.discard(u)
+        return out
+
     def evaluate(self, c: Hashable) -> ControlResult:
         votes: dict[tuple[str, ...], float] = {}
         contrib: dict[tuple[str, ...], list[tuple[str, float]]] = {}
@@ -95,6 +141,14 @@ class ControlSolver:
                 b = (str(h),)
             holder_block[str(h)] = b
             contrib.setdefault(b, []).append((str(h), p))
+        if self.near:
+            joined = self._near_blocks({b: math.fsum(p for _, p in cs) for b, cs in contrib.items()})
+            if any(k != v for k, v in joined.items()):
+                merged: dict[tuple[str, ...], list[tuple[str, float]]] = {}
+                for b, cs in contrib.items():
+                    merged.setdefault(joined[b], []).extend(cs)
+                contrib = merged
+                holder_block = {h: joined[b] for h, b in holder_block.items()}
         # fsum is exactly rounded, so the votes do not depend on the order holders are stored in
         votes = {b: math.fsum(p for _, p in cs) for b, cs in contrib.items()}
         ranked = sorted(votes.items(), key=lambda kv: (-kv[1], kv[0]))
@@ -240,16 +294,30 @@ def _make_solver(
     positions,
     family_pairs,
     board_roles: Iterable[str],
+    family_scope: str = "near",
 ) -> ControlSolver:
+    families, near = family_blocks(family_pairs, family_scope)
     return ControlSolver(
         H=clean_holdings(G, pct_attr),
         positions=positions_by_company(positions),
-        families=family_clusters(family_pairs),
+        families=families,
+        near=near,
         majority=majority,
         plurality=plurality,
         margin=margin,
         board_roles=frozenset(r.lower() for r in board_roles),
     )
+
+
+def family_blocks(
+    family_pairs: Iterable[tuple[str, str, str]] | None, family_scope: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+    """(clusters, near) for a :class:`ControlSolver`: "extended" gives fixed clusters (every chain
+    of near-relative ties), "near" gives each person's own near relatives, joined per company."""
+    check_choice("family_scope", family_scope, FAMILY_SCOPES)
+    if family_scope == "extended":
+        return family_clusters(family_pairs), {}
+    return {}, near_relatives(family_pairs)
 
 
 def actual_controller(
@@ -263,13 +331,17 @@ def actual_controller(
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
     family_pairs: Iterable[tuple[str, str, str]] | None = None,
     board_roles: Iterable[str] = ("chairman", "director"),
+    family_scope: str = "near",
 ) -> ControlResult:
     """The ultimate controller (实际控制人) of ``company`` with the control chain as evidence.
 
     Control is decided per company on *blocks*: each direct holder's vote goes to the block that
     ultimately controls that holder (control is transitive: A controls B controls C ⇒ A's block
-    in C includes B's stake), to its family cluster if ``family_pairs`` put it in one (a couple
-    holding 30% + 25% is one 55% controller), or else to the holder itself. The largest block
+    in C includes B's stake), joined with near relatives' votes when ``family_pairs`` are given
+    (a couple holding 30% + 25% is one 55% controller), or else to the holder itself. With
+    ``family_scope="near"`` (default) a block is a person with his or her own near relatives
+    holding votes in the company (:meth:`ControlSolver._near_blocks`); ``"extended"`` merges
+    every chain of near-relative ties (in-laws included) into one fixed cluster. The largest block
     controls when it is strictly larger than the next block and
 
     1. ``votes >= majority`` (default 50%) — "majority"; or
@@ -302,6 +374,7 @@ def actual_controller(
         positions=positions,
         family_pairs=family_pairs,
         board_roles=board_roles,
+        family_scope=family_scope,
     )
     solver.solve([company])
     return solver.memo[company]
@@ -317,6 +390,7 @@ def all_controllers(
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
     family_pairs: Iterable[tuple[str, str, str]] | None = None,
     board_roles: Iterable[str] = ("chairman", "director"),
+    family_scope: str = "near",
 ) -> dict[str, ControlResult]:
     """:func:`actual_controller` for every node that has holders (one pass, shared memo).
 
@@ -336,6 +410,7 @@ def all_controllers(
         positions=positions,
         family_pairs=family_pairs,
         board_roles=board_roles,
+        family_scope=family_scope,
     )
     solver.solve([n for n, holders in pred_dicts(solver.H).items() if holders])
     return {

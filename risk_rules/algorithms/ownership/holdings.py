@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
 
 import networkx as nx
 
@@ -17,6 +18,11 @@ from .._common import PCT_EPS, UnionFind, pred_dicts
 
 #: Relations counted as 近亲属 (near relatives) when merging a family into one controller.
 NEAR_RELATIVES = frozenset({"spouse", "parent", "child", "sibling"})
+
+#: How far a family reaches when it votes as one block: "near" = a person and his or her own
+#: near relatives (银行保险机构关联交易管理办法: 近亲属); "extended" = everyone connected by a chain
+#: of near-relative ties (in-laws such as a spouse's sibling or a sibling's spouse included).
+FAMILY_SCOPES = ("near", "extended")
 
 
 class OwnershipDataError(ValueError):
@@ -112,8 +118,10 @@ def family_clusters(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict
     """Map each person with a near relative to the sorted members of its family cluster.
 
     Clusters are connected components of the near-relative relation (``NEAR_RELATIVES``), so an
-    in-law chain (A's sibling's spouse) is merged too — deliberately conservative for exposure
-    aggregation. Ages are not known here, so "adult children" cannot be checked.
+    in-law chain (A's sibling's spouse) is merged too: this is the "extended" family scope, used
+    only when a bank chooses it; by default a family block is a person and his or her own near
+    relatives (:func:`near_relatives`). Ages are not known here, so "adult children" cannot be
+    checked.
 
     Example:
         >>> family_clusters([("P:h", "P:w", "spouse"), ("P:w", "P:x", "colleague")])
@@ -129,6 +137,61 @@ def family_clusters(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict
         for m in t:
             out[m] = t
     return out
+
+
+def near_relatives(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict[str, frozenset[str]]:
+    """Each person's own near relatives (direct spouse/parent/child/sibling ties, not chains).
+
+    Example:
+        >>> sorted(near_relatives([("P:h", "P:w", "spouse"), ("P:w", "P:b", "sibling")])["P:w"])
+        ['P:b', 'P:h']
+    """
+    out: dict[str, set[str]] = {}
+    for a, b, rel in family_pairs or ():
+        if str(rel).lower() in NEAR_RELATIVES and a != b:
+            out.setdefault(str(a), set()).add(str(b))
+            out.setdefault(str(b), set()).add(str(a))
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+@dataclass(frozen=True)
+class ExtendedTie:
+    """An extended-family tie: ``person`` —``relations[0]``→ ``via`` —``relations[1]``→ ``relative``
+    (e.g. a spouse's sibling), where ``relative`` is not a near relative of ``person``."""
+
+    person: str
+    relative: str
+    via: str
+    relations: tuple[str, str]
+
+
+def extended_family(
+    family_pairs: Iterable[tuple[str, str, str]] | None, persons: Iterable[str]
+) -> tuple[ExtendedTie, ...]:
+    """The extended family (in-laws and other two-step relatives) of ``persons``: relatives
+    reached through one near relative who are not near relatives themselves. Kept as evidence;
+    they are related parties or one control block only when the family scope says so.
+
+    Example:
+        >>> fam = [("P:h", "P:w", "spouse"), ("P:w", "P:b", "sibling")]
+        >>> [(t.person, t.relative, t.via, t.relations) for t in extended_family(fam, ["P:h"])]
+        [('P:h', 'P:b', 'P:w', ('spouse', 'sibling'))]
+    """
+    rel_of: dict[tuple[str, str], str] = {}
+    for a, b, rel in family_pairs or ():
+        r = str(rel).lower()
+        if r in NEAR_RELATIVES and a != b:
+            rel_of.setdefault((str(a), str(b)), r)
+            rel_of.setdefault((str(b), str(a)), r)
+    near = near_relatives(family_pairs)
+    out: dict[tuple[str, str], ExtendedTie] = {}
+    for p in sorted({str(x) for x in persons}):
+        mine = near.get(p, frozenset())
+        for via in sorted(mine):
+            for r in sorted(near.get(via, ())):
+                if r != p and r not in mine and (p, r) not in out:
+                    out[(p, r)] = ExtendedTie(p, r, via, (rel_of[(p, via)], rel_of[(via, r)]))
+    return tuple(out[k] for k in sorted(out))
 
 
 def positions_by_company(

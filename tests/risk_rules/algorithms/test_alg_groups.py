@@ -112,8 +112,8 @@ def test_related_parties_with_paths():
     assert res["S"].kinds == ("controlled_by_related", "controlled_entity")  # A and its controller P:1
     assert res["P:q"].kinds == ("shareholder",)
     assert res["P:d"].kinds == ("officer",)
-    # with family_pairs the spouses form one controlling block, so P:2 is a controller too
-    assert res["P:2"].kinds == ("controller", "near_relative") and res["P:e"].kinds == ("near_relative",)
+    # the spouse holds nothing in A: a near relative of the controller, not part of its block
+    assert res["P:2"].kinds == ("near_relative",) and res["P:e"].kinds == ("near_relative",)
     assert res["T"].kinds == ("controlled_by_related",)
     for entity, party in res.items():
         assert party.reasons
@@ -124,14 +124,25 @@ def test_related_parties_with_paths():
                 assert step.source in seen or step.target in seen
                 seen |= {step.source, step.target}
             assert {"A", entity} <= seen
-    # Z is reached through the director's sibling; with family_pairs the siblings form one block
+    # Z is reached through the director's sibling, who controls it alone
     z_paths = [[(s.source, s.relation, s.target) for s in p] for p in res["Z"].reasons]
+    assert [
+        ("P:d", "director", "A"),
+        ("P:d", "sibling", "P:e"),
+        ("P:e", "controls", "Z"),
+    ] in z_paths
+    # the extended scope merges each family into one fixed block, non-holders included
+    ext = {
+        r.entity: r
+        for r in related_parties(G, "A", positions=positions, family_pairs=family, family_scope="extended")
+    }
+    assert ext["P:2"].kinds == ("controller", "near_relative")
     assert [
         ("P:d", "director", "A"),
         ("P:d", "sibling", "P:e"),
         ("P:e", "member_of_controlling_family", "P:d+P:e"),
         ("P:d+P:e", "controls", "Z"),
-    ] in z_paths
+    ] in [[(s.source, s.relation, s.target) for s in p] for p in ext["Z"].reasons]
     # without family ties the director's sibling is not related at all
     res2 = {r.entity for r in related_parties(G, "A", positions=positions)}
     assert res2 == {"P:1", "P:d", "P:q", "S", "T"}
