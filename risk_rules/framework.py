@@ -21,7 +21,7 @@ from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from neo4j import Driver
 
-from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams, Severity
+from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams, RulesConfig, Severity
 
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -96,6 +96,9 @@ class RuleContext:
     run_id: str = ""
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None
+    #: the whole validated configuration, for a rule that reads another rule's setting (the
+    #: ownership computations mark results with the data-quality rule's own tolerance)
+    rules_config: RulesConfig | None = None
 
     def cached(self, key: str, loader: Callable[[], Any]) -> Any:
         if key not in self.cache:

@@ -123,6 +123,7 @@ def run_rules(
         bank=config.bank,
         control=config.control,
         progress=on_progress,
+        rules_config=config,
     )
     summaries: list[RuleRunSummary] = []
     for i, rule in enumerate(rules):

@@ -25,6 +25,7 @@ from risk_rules.rules.large_exposure import LargeExposureRule
 from risk_rules.rules.large_exposure import Params as LargeExposureParams
 from risk_rules.rules.mutual_guarantee import MutualGuaranteeRule
 from risk_rules.rules.mutual_guarantee import Params as MutualParams
+from risk_rules.rules.ownership_consistency import OwnershipConsistencyParams, OwnershipConsistencyRule
 from risk_rules.rules.related_party import Params as RelatedPartyParams
 from risk_rules.rules.related_party import RelatedPartyRule
 
@@ -41,6 +42,7 @@ PROFILE_RULES = (
     RelatedPartyRule,
     LargeExposureRule,
     GroupConcentrationRule,
+    OwnershipConsistencyRule,
 )
 
 
@@ -61,6 +63,7 @@ class FindingParams:
     related: RelatedPartyParams
     large_exposure: LargeExposureParams
     group_limits: GroupLimitParams
+    ownership_quality: OwnershipConsistencyParams
 
     @classmethod
     def from_config(cls, cfg: RulesConfig) -> FindingParams:
@@ -78,6 +81,7 @@ class FindingParams:
             related=rule_params(cfg, RelatedPartyRule.id, RelatedPartyParams),
             large_exposure=rule_params(cfg, LargeExposureRule.id, LargeExposureParams),
             group_limits=rule_params(cfg, GroupConcentrationRule.id, GroupLimitParams),
+            ownership_quality=rule_params(cfg, OwnershipConsistencyRule.id, OwnershipConsistencyParams),
         )
 
     @property

@@ -28,11 +28,13 @@ from risk_rules.algorithms import (
     beneficial_owners,
     blacklist_contagion,
     control_groups,
+    extended_family,
     guarantee_chains,
     guarantee_circles,
     mutual_guarantees,
     related_parties,
     shortest_cycle_through,
+    upstream_inconsistencies,
 )
 from risk_rules.algorithms.contagion import LinkGraph
 from risk_rules.findings.params import FindingParams
@@ -215,6 +217,7 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
                 "names": [_name(hood, x) for x in res.controller],
                 "basis": res.basis,
                 "chain": chain_json(res.chain),
+                "extended_family": extended_family_json(own.family, res.controller, hood),
             }
         if eid not in G:
             G = G.copy()
@@ -260,6 +263,7 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
                 manager_roles=tuple(b.manager_roles),
                 max_paths=b.max_paths,
                 control_kwargs=fp.control_kwargs,
+                criteria=b.criteria,
             )
             bos = [
                 {
@@ -272,7 +276,43 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
                 }
                 for o in bo.owners
             ]
-    return {"owners": owners, "controller": controller, "beneficial_owners": bos, "related_parties": related}
+    issues = [
+        i.as_json()
+        for i in upstream_inconsistencies(G, eid, tolerance=fp.ownership_quality.tolerance)
+        if eid in own.graph
+    ]
+    consistent = not issues
+    if controller is not None:
+        controller["ownership_consistent"] = consistent
+    for b_owner in bos:
+        b_owner["ownership_consistent"] = consistent
+    return {
+        "owners": owners,
+        "controller": controller,
+        "beneficial_owners": bos,
+        "related_parties": related,
+        "extended_family": extended_family_json(own.family, [eid], hood),
+        "ownership_consistent": consistent,
+        "data_quality": issues,
+    }
+
+
+def extended_family_json(family, persons, hood: Hood) -> list[dict[str, Any]]:
+    """The in-laws and other two-step relatives of ``persons`` (evidence: not related parties nor
+    one control block unless the family scope is "extended")."""
+    inside = set(persons)
+    return [
+        {
+            "person": t.person,
+            "relative": t.relative,
+            "relative_name": _name(hood, t.relative),
+            "via": t.via,
+            "via_name": _name(hood, t.via),
+            "relations": list(t.relations),
+        }
+        for t in extended_family(family, persons)
+        if t.relative not in inside
+    ]
 
 
 def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
@@ -398,6 +438,10 @@ def _group_part(eid: str, hood: Hood, pre: Precomputed) -> dict[str, Any] | None
         "loans": exp.loans,
         "missing": list(exp.missing),
         "chain": chain_json(g.chain_of(eid)),
+        "extended_family": [
+            {"person": t.person, "relative": t.relative, "via": t.via, "relations": list(t.relations)}
+            for t in g.extended_family
+        ],
     }
 
 

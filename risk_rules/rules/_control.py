@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from risk_rules.algorithms import ControlGroup, ControlLink, ControlResult, all_controllers, control_groups
+from risk_rules.algorithms import (
+    ControlGroup,
+    ControlLink,
+    ControlResult,
+    OwnershipIssue,
+    all_controllers,
+    control_groups,
+    ownership_inconsistencies,
+    upstream_inconsistencies,
+)
+from risk_rules.config import load_config, rule_params
 from risk_rules.framework import RuleContext
 from risk_rules.projection import ownership
+from risk_rules.rules.ownership_consistency import OwnershipConsistencyParams, OwnershipConsistencyRule
 
 
 def control_kwargs(ctx: RuleContext) -> dict:
@@ -70,3 +81,26 @@ def chain_json(chain: tuple[ControlLink, ...]) -> list[dict]:
         }
         for link in chain
     ]
+
+
+def over_100(ctx: RuleContext) -> dict[str, float]:
+    """{company: total pct} of the companies whose holders sum over 100%, with the tolerance of the
+    data-quality rule ``data_quality.ownership_over_100``, so both name the same companies."""
+
+    def load() -> dict[str, float]:
+        cfg = ctx.rules_config or load_config()
+        tol = rule_params(cfg, OwnershipConsistencyRule.id, OwnershipConsistencyParams).tolerance
+        return ownership_inconsistencies(ownership(ctx).graph, tolerance=tol)
+
+    return ctx.cached("ownership_over_100", load)
+
+
+def issues_upstream(ctx: RuleContext, company: str) -> tuple[OwnershipIssue, ...]:
+    """The over-100% companies the ownership results of ``company`` are computed from."""
+    bad = over_100(ctx)
+    return upstream_inconsistencies(ownership(ctx).graph, company, over_100=bad) if bad else ()
+
+
+def quality_json(issues: tuple[OwnershipIssue, ...]) -> dict:
+    """Evidence fields marking an ownership result: consistent, or the sums and holdings behind it."""
+    return {"ownership_consistent": not issues, "data_quality": [i.as_json() for i in issues]}

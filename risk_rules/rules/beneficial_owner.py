@@ -7,12 +7,12 @@ from typing import Any, Literal
 import networkx as nx
 from pydantic import Field, PositiveInt
 
-from risk_rules.algorithms import BeneficialOwnership, beneficial_owners
+from risk_rules.algorithms import BeneficialOwnership, OwnershipIssue, beneficial_owners
 from risk_rules.algorithms._common import node_dicts, pred_dicts
 from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import entity_facts, guarantee_edges, ownership
-from risk_rules.rules._control import chain_json, control_kwargs, family_pairs
+from risk_rules.rules._control import chain_json, control_kwargs, family_pairs, issues_upstream, quality_json
 from risk_rules.rules._helpers import fmt_pct, label, names_of
 
 
@@ -20,6 +20,12 @@ class Params(RuleParams):
     threshold_pct: float = Field(ge=0, le=100, description="ownership threshold (受益所有人信息管理办法: 25)")
     comparison: Literal[">=", ">"] = Field(
         description="'>=' (银发〔2018〕164号 ≥25%) or '>' (KYC texts: >25%)"
+    )
+    criteria: Literal["cumulative", "sequential"] = Field(
+        description=(
+            "cumulative = owners ≥ threshold and the persons in control (受益所有人信息管理办法 2024 art. 6); "
+            "sequential = control only when nobody owns ≥ threshold (银发〔2018〕164号 依次判定)"
+        )
     )
     scope: Literal["customers", "all"] = Field(
         description="customers = companies with a loan or a guarantee; all = every company with holders"
@@ -72,6 +78,7 @@ class BeneficialOwnerRule(Rule[Params]):
             fam_index.setdefault(pair[1], []).append(pair)
         findings = []
         results: list[BeneficialOwnership] = []
+        issues: dict[str, tuple[OwnershipIssue, ...]] = {}
         counts = {"ownership": 0, "control": 0, "senior_manager": 0, "none": 0}
         for company in sorted(companies):
             # Only the company's ownership ancestors matter: solve on that small subgraph.
@@ -91,19 +98,45 @@ class BeneficialOwnerRule(Rule[Params]):
                 manager_roles=tuple(params.manager_roles),
                 max_paths=params.max_paths,
                 control_kwargs=ckw,
+                criteria=params.criteria,
             )
             counts[bo.basis] += 1
-            if bo.basis != "ownership" or params.report_identified:
+            issues[company] = issues_upstream(ctx, company)
+            if bo.basis != "ownership" or params.report_identified or issues[company]:
                 results.append(bo)
         names_of(ctx, {x for bo in results for x in (bo.company, *(o.person for o in bo.owners))})  # batched
         for bo in results:
-            f = self._finding(ctx, bo, params)
+            f = self._finding(ctx, bo, params, issues[bo.company])
             if f is not None:
                 findings.append(f)
         return RuleOutput(findings, stats={"companies": len(companies), **counts})
 
     @staticmethod
-    def _finding(ctx: RuleContext, bo: BeneficialOwnership, params: Params) -> Finding | None:
+    def _finding(
+        ctx: RuleContext, bo: BeneficialOwnership, params: Params, issues: tuple[OwnershipIssue, ...] = ()
+    ) -> Finding | None:
+        f = BeneficialOwnerRule._plain_finding(ctx, bo, params, force=bool(issues))
+        if f is None or not issues:
+            return f
+        names = names_of(ctx, [i.company for i in issues])
+        bad_zh = "、".join(f"{label(names, i.company)} 合计 {i.total_pct:.2f}%" for i in issues)
+        bad_en = "; ".join(f"{label(names, i.company)} {i.total_pct:.2f}% in total" for i in issues)
+        return Finding(
+            subject_key=f.subject_key,
+            entity_ids=f.entity_ids,
+            severity=f.severity if bo.basis != "ownership" else params.severity_fallback,
+            kind=f.kind,
+            explanation_zh=f.explanation_zh
+            + f"注意：所依据的持股数据不一致（持股比例超过 100%：{bad_zh}），结果不可信。",
+            explanation_en=f.explanation_en
+            + f" Caution: computed from inconsistent holdings (over 100%: {bad_en}); the result is unreliable.",
+            evidence={**f.evidence, **quality_json(issues)},
+        )
+
+    @staticmethod
+    def _plain_finding(
+        ctx: RuleContext, bo: BeneficialOwnership, params: Params, force: bool
+    ) -> Finding | None:
         cmp = "≥" if bo.comparison == ">=" else ">"
         if bo.basis == "none":
             names = names_of(ctx, [bo.company])
@@ -124,9 +157,10 @@ class BeneficialOwnerRule(Rule[Params]):
                     "basis": "none",
                     "threshold_pct": params.threshold_pct,
                     "comparison": bo.comparison,
+                    "ownership_consistent": True,
                 },
             )
-        if bo.basis == "ownership" and not params.report_identified:
+        if bo.basis == "ownership" and not params.report_identified and not force:
             return None
         names = names_of(ctx, [bo.company, *(o.person for o in bo.owners)])
         owners: list[dict[str, Any]] = [
@@ -146,8 +180,19 @@ class BeneficialOwnerRule(Rule[Params]):
         who = "、".join(f"{label(names, o.person)}({fmt_pct(o.share)})" for o in bo.owners)
         if bo.basis == "ownership":
             sev = params.severity_identified
-            zh = f"{label(names, bo.company)} 的受益所有人（持股{cmp}{params.threshold_pct:g}%）：{who}。"
-            en = f"Beneficial owners of {label(names, bo.company)} (owning {cmp} {params.threshold_pct:g}%): {who}."
+            by_control = [o for o in bo.owners if o.basis == "control"]
+            owning = "、".join(
+                f"{label(names, o.person)}({fmt_pct(o.share)})" for o in bo.owners if o.basis == "ownership"
+            )
+            ctl = "、".join(label(names, o.person) for o in by_control)
+            zh = (
+                f"{label(names, bo.company)} 的受益所有人（持股{cmp}{params.threshold_pct:g}%）：{owning}。"
+                + (f"另按实际控制认定：{ctl}。" if by_control else "")
+            )
+            en = (
+                f"Beneficial owners of {label(names, bo.company)} (owning {cmp} {params.threshold_pct:g}%): {owning}."
+                + (f" Also by control: {ctl}." if by_control else "")
+            )
         elif bo.basis == "control":
             sev = params.severity_fallback
             zh = f"{label(names, bo.company)} 无自然人持股{cmp}{params.threshold_pct:g}%，按实际控制认定受益所有人：{who}。"
@@ -175,6 +220,7 @@ class BeneficialOwnerRule(Rule[Params]):
                 "comparison": bo.comparison,
                 "owners": owners,
                 "paths": [p["nodes"] for o in owners for p in o["paths"]],
+                "ownership_consistent": True,
             },
         )
 

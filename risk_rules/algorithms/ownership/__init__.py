@@ -19,11 +19,14 @@ Functions:
 - :func:`integrated_ownership` — every holder's integrated share in one company (all layers,
   exact with cross-holdings, by a sparse linear solve on the company's ancestors).
 - :func:`ownership_paths` — the top contributing paths of one holder into one company.
-- :func:`ownership_inconsistencies` — companies whose recorded holders sum to more than 100%.
+- :func:`ownership_inconsistencies` — companies whose recorded holders sum to more than 100%;
+  :func:`upstream_inconsistencies` — those a company's ownership results are computed from.
 - :func:`actual_controller` / :func:`all_controllers` — the (ultimate) controller and the
   control chain proving it (majority, plurality with margin, or half the board).
 - :func:`beneficial_owners` — natural persons ≥ 25% (or the controller, or the senior manager).
-- :func:`family_clusters` — near-relative clusters used to treat a family as one controller.
+- :func:`near_relatives` / :func:`family_clusters` — a person's own near relatives (family scope
+  "near") or every chain of them (scope "extended"), for a family voting as one controller;
+  :func:`extended_family` — in-laws and other two-step relatives, kept as evidence.
 
 Definition (integrated ownership). Let ``A[i, j] = pct(i → j) / 100``. The integrated share of X
 in Y is the sum over all ownership paths X → … → Y of the product of the fractions along the
@@ -40,11 +43,31 @@ of Banking & Finance 13 (1989) (the (I − A)⁻¹ formulation); 银发〔2018�
 
 from .beneficial import BeneficialOwner, BeneficialOwnership, beneficial_owners
 from .control import ControlLink, ControlResult, actual_controller, all_controllers
-from .holdings import NEAR_RELATIVES, OwnershipDataError, family_clusters, positions_by_company
-from .integrated import OwnershipPath, integrated_ownership, ownership_inconsistencies, ownership_paths
+from .holdings import (
+    FAMILY_SCOPES,
+    NEAR_RELATIVES,
+    ExtendedTie,
+    OwnershipDataError,
+    extended_family,
+    family_clusters,
+    near_relatives,
+    positions_by_company,
+)
+from .integrated import (
+    OwnershipIssue,
+    OwnershipPath,
+    integrated_ownership,
+    ownership_inconsistencies,
+    ownership_paths,
+    upstream_inconsistencies,
+)
 
 __all__ = [
     "NEAR_RELATIVES",
+    "FAMILY_SCOPES",
+    "ExtendedTie",
+    "extended_family",
+    "near_relatives",
     "OwnershipDataError",
     "OwnershipPath",
     "ControlLink",
@@ -54,6 +77,8 @@ __all__ = [
     "integrated_ownership",
     "ownership_paths",
     "ownership_inconsistencies",
+    "upstream_inconsistencies",
+    "OwnershipIssue",
     "family_clusters",
     "positions_by_company",
     "actual_controller",

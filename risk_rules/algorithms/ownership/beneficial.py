@@ -65,6 +65,7 @@ def beneficial_owners(
     max_paths: int = 5,
     max_hops: int | None = None,
     control_kwargs: Mapping[str, Any] | None = None,
+    criteria: str = "cumulative",
 ) -> BeneficialOwnership:
     """Beneficial owners (受益所有人) of ``company`` by the regulatory cascade.
 
@@ -77,6 +78,12 @@ def beneficial_owners(
        company in ``positions``.
     Otherwise ``basis="none"`` and no owners.
 
+    ``criteria`` says how steps 1 and 2 combine. "cumulative" (default; 受益所有人信息管理办法
+    2024 art. 6 lists the ownership and the control criteria side by side, the senior manager only
+    when no person meets either): the owners are every person meeting step 1 *and* every person
+    in control by step 2 (basis "ownership" when step 1 found anyone, else "control").
+    "sequential" (银发〔2018〕164号 依次判定): step 2 only when step 1 found nobody.
+
     Each owner carries its best ``max_paths`` ownership paths (``paths_cover`` = their summed
     product) and, for "control", the control chain.
 
@@ -86,8 +93,18 @@ def beneficial_owners(
         [('P:a', 25.0)]
         >>> beneficial_owners(G, "X", comparison=">").basis
         'control'
+
+    Cumulative and sequential differ where a 25% owner is not the controller:
+
+        >>> G = nx.DiGraph([("P:a", "X", {"pct": 26}), ("P:c", "H", {"pct": 60}), ("H", "X", {"pct": 40}),
+        ...                 ("P:d", "H", {"pct": 40})])
+        >>> [(o.person, o.basis) for o in beneficial_owners(G, "X").owners]
+        [('P:a', 'ownership'), ('P:c', 'control')]
+        >>> [(o.person, o.basis) for o in beneficial_owners(G, "X", criteria="sequential").owners]
+        [('P:a', 'ownership')]
     """
     check_choice("comparison", comparison, (">=", ">"))
+    check_choice("criteria", criteria, ("cumulative", "sequential"))
     if company in G:
         anc = nx.ancestors(G, company)
         if len(anc) + 1 < len(G):  # a view iterates like G itself, so G serves when it is all upstream
@@ -109,9 +126,9 @@ def beneficial_owners(
     people = sorted(
         (p for p, s in shares.items() if is_person(H, p) and _meets(s, threshold, comparison)), key=str
     )
-    if people:
-        owners = tuple(sorted((owner(p, "ownership") for p in people), key=lambda o: (-o.share, o.person)))
-        return BeneficialOwnership(str(company), threshold, comparison, "ownership", owners)
+    by_share = tuple(sorted((owner(p, "ownership") for p in people), key=lambda o: (-o.share, o.person)))
+    if people and criteria == "sequential":
+        return BeneficialOwnership(str(company), threshold, comparison, "ownership", by_share)
 
     ctrl = actual_controller(
         G,
@@ -122,10 +139,13 @@ def beneficial_owners(
         **dict(control_kwargs or {}),
     )
     if ctrl.controller is not None:
-        persons = [p for p in ctrl.controller if is_person(H, p)]
-        if persons:
-            owners = tuple(owner(p, "control", control_chain=ctrl.chain) for p in sorted(persons))
-            return BeneficialOwnership(str(company), threshold, comparison, "control", owners)
+        persons = [p for p in ctrl.controller if is_person(H, p) and p not in people]
+        if persons or people:
+            owners = by_share + tuple(owner(p, "control", control_chain=ctrl.chain) for p in sorted(persons))
+            basis = "ownership" if people else "control"
+            return BeneficialOwnership(str(company), threshold, comparison, basis, owners)
+    if people:
+        return BeneficialOwnership(str(company), threshold, comparison, "ownership", by_share)
 
     rows = positions_by_company(positions).get(str(company), [])
     for role in manager_roles:

@@ -6,7 +6,7 @@ Brioschi, Buzzacchi & Colombo, Journal of Banking & Finance 13, 1989).
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from itertools import islice
 
@@ -47,6 +47,69 @@ def ownership_inconsistencies(
         if p is not None and u != v:
             totals[v] = totals.get(v, 0.0) + float(p)
     return {str(k): t for k, t in sorted(totals.items(), key=lambda kv: str(kv[0])) if t > 100 + tolerance}
+
+
+@dataclass(frozen=True)
+class OwnershipIssue:
+    """A company whose recorded holders sum over 100%: ``total_pct`` and the ``holdings`` behind it
+    (holder, pct). Every share, controller or owner computed through it is marked inconsistent."""
+
+    company: str
+    total_pct: float
+    holdings: tuple[tuple[str, float], ...]
+
+    def as_json(self) -> dict:
+        return {
+            "company": self.company,
+            "total_pct": round(self.total_pct, 6),
+            "holdings": [{"holder": h, "pct": p} for h, p in self.holdings],
+        }
+
+
+def upstream_inconsistencies(
+    G: nx.DiGraph,
+    target: Hashable,
+    *,
+    pct_attr: str = "pct",
+    tolerance: float = 0.5,
+    over_100: Mapping[str, float] | None = None,
+) -> tuple[OwnershipIssue, ...]:
+    """The companies among ``target`` and its ownership ancestors whose holders sum over
+    ``100 + tolerance`` pct (what :func:`ownership_inconsistencies` flags), with their holdings:
+    the integrated shares, controller and beneficial owners of ``target`` are computed from them.
+    Pass ``over_100`` (:func:`ownership_inconsistencies` of the whole graph) to check many targets.
+
+    Example:
+        >>> G = nx.DiGraph([("A", "X", {"pct": 70}), ("B", "X", {"pct": 40}), ("X", "Y", {"pct": 60})])
+        >>> [(i.company, i.total_pct, i.holdings) for i in upstream_inconsistencies(G, "Y")]
+        [('X', 110.0, (('A', 70.0), ('B', 40.0)))]
+    """
+    if target not in G:
+        return ()
+    bad = (
+        ownership_inconsistencies(G, pct_attr=pct_attr, tolerance=tolerance) if over_100 is None else over_100
+    )
+    if not bad:
+        return ()
+    pred = pred_dicts(G)
+    seen = {target}
+    stack = [target]
+    while stack:
+        for h in pred[stack.pop()]:
+            if h not in seen:
+                seen.add(h)
+                stack.append(h)
+    out = []
+    for c in sorted((x for x in seen if str(x) in bad), key=str):
+        rows: dict[str, float] = {}
+        for h, d in pred[c].items():
+            vals = d.values() if G.is_multigraph() else [d]
+            for e in vals:
+                p = e.get(pct_attr)
+                if p is not None and h != c:
+                    rows[str(h)] = rows.get(str(h), 0.0) + float(p)
+        out.append(OwnershipIssue(str(c), bad[str(c)], tuple(sorted(rows.items()))))
+    return tuple(out)
 
 
 def _closed_loop_error(target: Hashable) -> OwnershipDataError:
