@@ -1,8 +1,11 @@
 """实际控制人 actual controller: derive CONTROLS (with chain) for every controlled company.
 
-Alerts are raised only where control is hidden behind layers (a controller reached through at
+Alerts are raised where control is hidden behind layers (a controller reached through at
 least ``min_layers`` intermediate companies) — the pattern 银发〔2018〕164号 asks banks to look
-through. The derived CONTROLS relationships are written for every controlled company.
+through — and where a control decision on the chain was taken on holdings summing over 100%
+(kind "inconsistent": the controller is not used silently). The derived CONTROLS relationships
+are written for every controlled company. The evidence lists the controller's in-laws
+(``extended_family``), who are not part of the controlling block unless the family scope says so.
 """
 
 from __future__ import annotations
@@ -10,10 +13,12 @@ from __future__ import annotations
 from pydantic import Field, PositiveInt
 
 from graph_model import schema as S
+from risk_rules.algorithms import ControlResult, OwnershipIssue, extended_family, upstream_inconsistencies
 from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_controls
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
-from risk_rules.rules._control import chain_ids, chain_json, controllers
+from risk_rules.projection import ownership
+from risk_rules.rules._control import chain_ids, chain_json, controllers, family_pairs, over_100, quality_json
 from risk_rules.rules._helpers import label, names_of
 
 
@@ -47,7 +52,27 @@ class ActualControllerRule(Rule[Params]):
         ctrl = controllers(ctx)
         rows = []
         findings = []
-        layered = [res for res in ctrl.values() if len(res.chain) - 1 >= params.min_layers]
+        bad = over_100(ctx)
+        fam = family_pairs(ctx) or ownership(ctx).family
+
+        def issues_of(res: ControlResult) -> tuple[OwnershipIssue, ...]:
+            if not bad:
+                return ()
+            chain_companies = {link.company for link in res.chain}
+            return tuple(
+                i
+                for i in upstream_inconsistencies(ownership(ctx).graph, res.company, over_100=bad)
+                if i.company in chain_companies
+            )
+
+        flagged = {
+            c: iss
+            for c, res in ctrl.items()
+            if bad and any(link.company in bad for link in res.chain) and (iss := issues_of(res))
+        }
+        layered = [
+            res for res in ctrl.values() if len(res.chain) - 1 >= params.min_layers or res.company in flagged
+        ]
         names_of(ctx, {x for res in layered for x in chain_ids(res)})  # one batched read
         for company, res in ctrl.items():
             assert res.controller is not None
@@ -65,23 +90,56 @@ class ActualControllerRule(Rule[Params]):
                     }
                 )
             layers = len(res.chain) - 1  # intermediate companies between controller and company
-            if layers >= params.min_layers:
-                names = names_of(ctx, ids)
+            issues = flagged.get(company, ())
+            if layers >= params.min_layers or issues:
+                names = names_of(ctx, [*ids, *(i.company for i in issues)])
                 path = " → ".join(label(names, x) for x in ids[len(res.controller) - 1 :])
                 who = "+".join(label(names, x) for x in res.controller)
+                if layers >= params.min_layers:
+                    zh = (
+                        f"{label(names, company)} 的实际控制人 {who} 经 {layers} 层中间企业实施控制：{path}。"
+                    )
+                    en = (
+                        f"The actual controller of {label(names, company)}, {who}, controls it through "
+                        f"{layers} intermediate companies: {path}."
+                    )
+                else:
+                    zh = f"{label(names, company)} 的实际控制人为 {who}：{path}。"
+                    en = f"The actual controller of {label(names, company)} is {who}: {path}."
+                if issues:
+                    zh += (
+                        "注意：控制链上持股比例合计超过 100%（"
+                        + "、".join(f"{label(names, i.company)} {i.total_pct:.2f}%" for i in issues)
+                        + "），该结论依据不一致的股权数据。"
+                    )
+                    en += (
+                        " Caution: holdings on the control chain sum over 100% ("
+                        + "; ".join(f"{label(names, i.company)} {i.total_pct:.2f}%" for i in issues)
+                        + "); the conclusion rests on inconsistent ownership data."
+                    )
+                persons = set(res.controller)
                 findings.append(
                     Finding(
                         subject_key=company,
                         entity_ids=(company, *res.controller),
                         severity=params.severity,
-                        explanation_zh=f"{label(names, company)} 的实际控制人 {who} 经 {layers} 层中间企业实施控制：{path}。",
-                        explanation_en=(
-                            f"The actual controller of {label(names, company)}, {who}, controls it through "
-                            f"{layers} intermediate companies: {path}."
-                        ),
+                        kind="" if layers >= params.min_layers else "inconsistent",
+                        explanation_zh=zh,
+                        explanation_en=en,
                         evidence={
                             "paths": [ids[len(res.controller) - 1 :]],
                             "control_chain": chain_json(res.chain),
+                            "extended_family": [
+                                {
+                                    "person": t.person,
+                                    "relative": t.relative,
+                                    "via": t.via,
+                                    "relations": list(t.relations),
+                                }
+                                for t in extended_family(fam, res.controller)
+                                if t.relative not in persons
+                            ],
+                            **quality_json(issues),
                         },
                     )
                 )

@@ -86,6 +86,15 @@ class GroupCustomerRule(Rule[Params]):
                         "members": list(g.members),
                         "control_cycle": g.control_cycle,
                         "chains": {m: chain_json(chain) for m, chain in g.evidence},
+                        "extended_family": [
+                            {
+                                "person": t.person,
+                                "relative": t.relative,
+                                "via": t.via,
+                                "relations": list(t.relations),
+                            }
+                            for t in g.extended_family
+                        ],
                         "loans": {m: loans[m] for m in borrowers},
                     },
                 )

@@ -17,6 +17,7 @@ from risk_rules.algorithms import (
     ExposureLimits,
     aggregate_exposure,
     concentration_checks,
+    extended_family,
     related_parties,
 )
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput, max_severity
@@ -69,6 +70,7 @@ class RelatedPartyRule(Rule[Params]):
         loans = loan_balances(ctx)
         G = own.graph  # roots absent from the ownership graph are fine: the algorithm guards them
         reasons: dict[str, dict[str, list]] = {}  # insider → {entity: paths}
+        extended: dict[str, list[dict]] = {}  # insider → in-laws (evidence, not related by default)
         for insider in sorted(set(params.insiders)):
             roots = {insider}
             for a, b, rel in fam:
@@ -101,6 +103,16 @@ class RelatedPartyRule(Rule[Params]):
                     )
                     found.setdefault(rp.entity, []).extend(prefix + _steps(p) for p in rp.reasons)
             reasons[insider] = found
+            extended[insider] = [
+                {
+                    "person": t.person,
+                    "relative": t.relative,
+                    "via": t.via,
+                    "relations": list(t.relations),
+                    "related": t.relative in found,
+                }
+                for t in extended_family(fam, [insider])
+            ]
         all_related = sorted({e for found in reasons.values() for e in found})
         names_of(ctx, all_related)  # one batched read
         all_exp = aggregate_exposure(all_related, loans, label="all")
@@ -169,6 +181,7 @@ class RelatedPartyRule(Rule[Params]):
                     "insider": insider,
                     "per_member": [list(r) for r in exp.per_member],
                     "relation_paths": {e: p[:3] for e, p in found.items()},
+                    "extended_family": extended[insider],
                 },
             )
         checks = [
