@@ -67,6 +67,15 @@ class EntityDetail(BaseModel):
         default_factory=list,
         description="open disputes (异议) about facts of this entity (docs/governance.md)",
     )
+    ownership_consistent: bool | None = Field(
+        default=None,
+        description="false when the entity's ownership results rest on holdings summing over 100% "
+        "(null: no risk profile yet)",
+    )
+    data_quality: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="companies whose holders sum over 100%: company, total_pct, holdings [{holder, pct}]",
+    )
 
 
 class LeftOut(BaseModel):

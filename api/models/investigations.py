@@ -21,6 +21,12 @@ class Ownership(BaseModel):
     edges: list[dict[str, Any]] = Field(description="the ownership edges examined (holder, company, pct)")
     max_hops: int
     truncated: bool
+    ownership_consistent: bool = Field(
+        description="false when a company among the entity and its holders has holdings summing over 100%"
+    )
+    data_quality: list[dict[str, Any]] = Field(
+        description="those companies: company, total_pct, holdings [{holder, pct}] (the rows behind the sum)"
+    )
 
 
 class Group(BaseModel):

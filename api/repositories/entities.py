@@ -123,7 +123,8 @@ RETURN labels(e) AS labels, properties(e) AS props,
   COLLECT {{ MATCH (d:{S.DISPUTE})-[:{S.DISPUTES}]->(e) WHERE d.status = 'open'
             RETURN DISTINCT {{dispute_id: d.dispute_id, fact_kind: d.fact_kind, subject: d.subject,
                     reason: d.reason, raised_by: d.raised_by, raised_at: d.raised_at}} AS d
-            ORDER BY d.dispute_id LIMIT 50 }} AS disputes
+            ORDER BY d.dispute_id LIMIT 50 }} AS disputes,
+  COLLECT {{ MATCH (e)-[:{S.HAS_PROFILE}]->(rp:{S.RISK_PROFILE}) RETURN rp.body AS b LIMIT 1 }} AS profile_body
 """
 
 START_NODE = f"""
@@ -248,6 +249,7 @@ class EntityRepository(Neo4jRepository):
                 "risk_score": score,
                 "open_alerts": r["open_alerts"],
                 "disputes": r["disputes"],  # open disputes about its facts
+                **_ownership_quality(r["profile_body"]),
             }
         )
 
@@ -340,3 +342,16 @@ class EntityRepository(Neo4jRepository):
             out.append({"length": len(edges), "nodes": views, "edges": edges})
         out.sort(key=lambda path: (path["length"], [n["id"] for n in path["nodes"]]))
         return out
+
+
+def _ownership_quality(bodies: list[Any]) -> dict[str, Any]:
+    """``ownership_consistent`` and ``data_quality`` as the latest risk profile found them (None
+    and [] without a profile): holdings summing over 100% behind the entity's ownership results."""
+    body = parse_json(bodies[0]) if bodies else None
+    own = (body or {}).get("ownership") or {}
+    if "ownership_consistent" not in own:
+        return {"ownership_consistent": None, "data_quality": []}
+    return {
+        "ownership_consistent": bool(own["ownership_consistent"]),
+        "data_quality": own.get("data_quality") or [],
+    }

@@ -13,7 +13,13 @@ import networkx as nx
 from api.models.investigations import Ownership
 from api.repositories.ownership import OwnershipRepository
 from api.services.preloan import rules_config
-from risk_rules.algorithms.ownership import actual_controller, beneficial_owners, integrated_ownership
+from risk_rules.algorithms.ownership import (
+    actual_controller,
+    beneficial_owners,
+    integrated_ownership,
+    upstream_inconsistencies,
+)
+from risk_rules.findings.params import FindingParams
 
 
 def _link(link: Any) -> dict[str, Any]:
@@ -53,7 +59,10 @@ async def ownership_view(
         "board_roles": tuple(ctl.board_roles),
         "family_scope": ctl.family_scope,
     }
-    bo_params = cfg.rules.get("ownership.beneficial_owner", {})
+    fp = FindingParams.from_config(cfg)
+    b = fp.beneficial
+    issues = upstream_inconsistencies(G, entity_id, tolerance=fp.ownership_quality.tolerance)
+    quality = [i.as_json() for i in issues]
     integrated: list[dict[str, Any]] = []
     controller: dict[str, Any] | None = None
     bo: dict[str, Any] = {"basis": "none", "owners": []}
@@ -71,19 +80,24 @@ async def ownership_view(
                 "controller": list(cr.controller),
                 "basis": cr.basis,
                 "chain": [_link(x) for x in cr.chain],
+                "ownership_consistent": not issues,
             }
         res = beneficial_owners(
             G,
             entity_id,
-            threshold=float(bo_params.get("threshold_pct", 25.0)),
-            comparison=str(bo_params.get("comparison", ">=")),
+            threshold=b.threshold_pct,
+            comparison=b.comparison,
             positions=positions,
             family_pairs=fam,
-            manager_roles=tuple(bo_params.get("manager_roles", ("senior_manager", "legal_representative"))),
+            manager_roles=tuple(b.manager_roles),
+            max_paths=b.max_paths,
             control_kwargs=ck,
+            criteria=b.criteria,
         )
         bo = {
             "basis": res.basis,
+            "criteria": b.criteria,
+            "ownership_consistent": not issues,
             "threshold": res.threshold,
             "comparison": res.comparison,
             "owners": [
@@ -116,5 +130,7 @@ async def ownership_view(
             edges=[{"holder": e["holder"], "company": e["company"], "pct": e["pct"]} for e in edges],
             max_hops=max_hops,
             truncated=truncated,
+            ownership_consistent=not issues,
+            data_quality=quality,
         )
     )

@@ -860,9 +860,7 @@ def circles_through_common_control(
         start = units[0]
         sub = H.subgraph(comp)
         cycle = min(
-            (
-                [start, *nx.shortest_path(sub, nbr, start)] for nbr in sub.successors(start)
-            ),
+            ([start, *nx.shortest_path(sub, nbr, start)] for nbr in sub.successors(start)),
             key=lambda c: (len(c), c),
         )
         out.append(

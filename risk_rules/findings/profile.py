@@ -20,6 +20,7 @@ import networkx as nx
 from risk_rules.algorithms import (
     ContagionResult,
     ControlGroup,
+    ControlledCircle,
     ControlResult,
     GuaranteeChainReport,
     GuaranteeCircle,
@@ -27,6 +28,7 @@ from risk_rules.algorithms import (
     all_controllers,
     beneficial_owners,
     blacklist_contagion,
+    circles_through_common_control,
     control_groups,
     extended_family,
     guarantee_chains,
@@ -74,6 +76,7 @@ class Precomputed:
     contagion: ContagionResult | None
     shared_contacts: dict[str, list[str]] = field(default_factory=dict)  # entity → entities
     ownership_adjacency: dict[str, set[str]] = field(default_factory=dict)
+    controlled_circles: dict[str, ControlledCircle] = field(default_factory=dict)  # member → circle
 
 
 def shared_contact_map(linkage: LinkGraph | None) -> dict[str, list[str]]:
@@ -139,6 +142,7 @@ def precompute(
             for m in g.members:
                 groups[m] = g
     circles: dict[str, GuaranteeCircle] = {}
+    controlled: dict[str, ControlledCircle] = {}
     chains = None
     G = hood.guarantees
     if G.number_of_edges():
@@ -153,11 +157,18 @@ def precompute(
             for m in circle.members:
                 circles[m] = circle
         chains = guarantee_chains(G)
+        if fp.circle.through_common_control or fp.mutual.through_common_control:
+            unit_of = {m: g.group_id for m, g in groups.items()}
+            for cc in circles_through_common_control(G, unit_of):
+                for m in cc.members:
+                    controlled.setdefault(m, cc)
     if contagion is None and hood.linkage is not None:
         contagion = contagion_scores(hood.linkage, hood.listed, fp)
     if shared_contacts is None:
         shared_contacts = shared_contact_map(hood.linkage)
-    return Precomputed(groups, circles, chains, contagion, shared_contacts, _ownership_adjacency(own))
+    return Precomputed(
+        groups, circles, chains, contagion, shared_contacts, _ownership_adjacency(own), controlled
+    )
 
 
 def _name(hood: Hood, eid: str) -> str | None:
@@ -323,6 +334,7 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
             "received": [],
             "mutual": [],
             "circle": None,
+            "common_control_circle": None,
             "chain": None,
             "fans": {},
             "leverage": None,
@@ -372,6 +384,28 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
                 shortest_cycle_through(G, eid, max_length=fp.circle.max_cycle_length) or ()
             ),
         }
+    substance = None
+    cc = pre.controlled_circles.get(eid)
+    if cc is not None:
+        control = {}
+        for unit, members in cc.unit_members:
+            g = next((pre.groups[m] for m in members if m in pre.groups), None)
+            if g is not None and g.group_id == unit:
+                control[unit] = {
+                    "controller_ids": sorted({p for block in g.controllers for p in block}),
+                    "members": list(members),
+                    "chains": {m: chain_json(g.chain_of(m)) for m in members if g.chain_of(m)},
+                }
+        substance = {
+            "circle_id": cc.circle_id,
+            "mutual": cc.mutual,
+            "units": list(cc.units),
+            "unit_cycle": list(cc.cycle),
+            "members": list(cc.members),
+            "names": {m: _name(hood, m) for m in cc.members},
+            "edges": [{"from": u, "to": v, "amount": a} for u, v, a in cc.edges],
+            "control": control,
+        }
     chain = None
     if pre.chains is not None:
         d = pre.chains.depth_of(eid)
@@ -394,6 +428,7 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
         "received": received,
         "mutual": mutual,
         "circle": circle,
+        "common_control_circle": substance,
         "chain": chain,
         "fans": fans,
         "leverage": leverage,

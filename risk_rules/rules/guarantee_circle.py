@@ -8,6 +8,7 @@ from risk_rules.algorithms import guarantee_circles_from_edges
 from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_edges
+from risk_rules.rules._common_control import common_control_circles, finding
 from risk_rules.rules._helpers import distress, fmt_cny, join_labels, names_of
 
 
@@ -19,6 +20,9 @@ class Params(RuleParams):
     severity: Severity = Field(description="severity of a circle")
     critical_size: PositiveInt = Field(description="circles at least this large are critical")
     severity_distressed: Severity = Field(description="severity when a member is overdue/defaulted/listed")
+    through_common_control: bool = Field(
+        description="also flag circles that close once each group customer is taken as one party"
+    )
 
 
 class GuaranteeCircleRule(Rule[Params]):
@@ -34,7 +38,19 @@ class GuaranteeCircleRule(Rule[Params]):
         "come back to every member. Evidence: the shortest guarantee cycles through members."
     )
     sources = ("银发〔2018〕164号", "商业银行集团客户授信业务风险管理指引")
-    shared_reads = frozenset({"guarantee_edges", "entity_facts", "circles", "names"})
+    shared_reads = frozenset(
+        {
+            "guarantee_edges",
+            "entity_facts",
+            "circles",
+            "names",
+            "guarantee_graph",
+            "ownership",
+            "controllers",
+            "groups",
+            "common_control_circles",
+        }
+    )
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         e = guarantee_edges(ctx)
@@ -84,4 +100,16 @@ class GuaranteeCircleRule(Rule[Params]):
                     },
                 )
             )
-        return RuleOutput(findings, stats={"circles": len(circles)})
+        substance = 0
+        if params.through_common_control:
+            collapsed, grps = common_control_circles(ctx)
+            for cc in collapsed:
+                if len(cc.units) < params.min_size:
+                    continue
+                bad = distress(ctx, cc.members)
+                sev = params.severity_distressed if bad else params.severity
+                findings.append(finding(ctx, cc, grps, sev, {"distressed": bad}))
+                substance += 1
+        return RuleOutput(
+            findings, stats={"circles": len(circles), "circles_through_common_control": substance}
+        )

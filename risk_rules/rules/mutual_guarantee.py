@@ -8,6 +8,7 @@ from risk_rules.algorithms import mutual_guarantees
 from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_graph
+from risk_rules.rules._common_control import common_control_circles, finding
 from risk_rules.rules._helpers import distress, fmt_cny, label, names_of
 
 
@@ -19,6 +20,9 @@ class Params(RuleParams):
     severity_distressed: Severity = Field(
         description="severity when either party is overdue/defaulted/listed"
     )
+    through_common_control: bool = Field(
+        description="also flag pairs that guarantee each other once a group customer is one party"
+    )
 
 
 class MutualGuaranteeRule(Rule[Params]):
@@ -27,12 +31,25 @@ class MutualGuaranteeRule(Rule[Params]):
     title_zh = "互保"
     title_en = "Mutual guarantee"
     description_zh = "两个主体相互担保（A 担保 B 且 B 担保 A），按担保合同金额汇总。"
-    description_en = "Two parties guarantee each other (A guarantees B and B guarantees A); contracts summed."
+    description_en = (
+        "Two parties guarantee each other (A guarantees B and B guarantees A); contracts summed. With "
+        "through_common_control, also a group customer and a party guaranteeing each other in substance."
+    )
     sources = (
         "银发〔2018〕164号 (担保圈风险)",
         "Nature Communications 11 (2020), guarantee network fragility",
     )
-    shared_reads = frozenset({"guarantee_graph", "entity_facts", "names"})
+    shared_reads = frozenset(
+        {
+            "guarantee_graph",
+            "entity_facts",
+            "names",
+            "ownership",
+            "controllers",
+            "groups",
+            "common_control_circles",
+        }
+    )
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         G = guarantee_graph(ctx)
@@ -71,4 +88,14 @@ class MutualGuaranteeRule(Rule[Params]):
                     },
                 )
             )
-        return RuleOutput(findings, stats={"pairs": len(pairs)})
+        substance = 0
+        if params.through_common_control:
+            circles, grps = common_control_circles(ctx)
+            for c in circles:
+                if not c.mutual or any(a < params.min_amount for _, _, a in c.edges):
+                    continue
+                bad = distress(ctx, c.members)
+                sev = params.severity_distressed if bad else params.severity
+                findings.append(finding(ctx, c, grps, sev, {"distressed": bad}))
+                substance += 1
+        return RuleOutput(findings, stats={"pairs": len(pairs), "pairs_through_common_control": substance})
