@@ -91,32 +91,30 @@ def _block_key(block: tuple[str, ...]) -> str:
 
 
 def _near_family_blocks(
-    blocks: Mapping[str, tuple[str, ...]], near: Mapping[str, frozenset[str]]
+    blocks: Mapping[str, tuple[str, ...]], near: Mapping[str, frozenset[str]], weight: Mapping[str, int]
 ) -> dict[str, tuple[str, ...]]:
     """Join controller blocks of one near family: {block key: the family's joined block}.
 
-    An anchor person who is (part of) a controller takes every block made only of the anchor and
-    his or her near relatives (a husband's company and his wife's are one group). Anchors covering
-    most blocks go first and a block joins one family only, so an in-law's companies are never
-    chained in through a relative of both.
+    Blocks are taken largest first (persons, then companies controlled ``weight``, then key); a
+    block heads a family and takes every other block made only of near relatives of each of its
+    persons (a husband's company and his wife's are one group). A block joins one family only,
+    so an in-law's companies are never chained in through a relative of both.
     """
-    eligible = {k: set(b) for k, b in blocks.items() if any(x in near for x in b)}
+    eligible = {k: b for k, b in blocks.items() if any(x in near for x in b)}
     out: dict[str, tuple[str, ...]] = {}
-    while eligible:
-        best: tuple[int, str, list[str]] | None = None
-        for q in sorted({x for b in eligible.values() for x in b if x in near}):
-            fam = near[q] | {q}
-            keys = sorted(k for k, b in eligible.items() if b <= fam)
-            eligible_anchor = len(keys) > 1 and any(q in eligible[k] for k in keys)
-            if eligible_anchor and (best is None or (-len(keys), q) < (-best[0], best[1])):
-                best = (len(keys), q, keys)
-        if best is None:
-            break
-        keys = best[2]
-        joined = tuple(sorted({x for k in keys for x in eligible[k]}))
-        for k in keys:
+    taken: set[str] = set()
+    for head in sorted(eligible, key=lambda k: (-len(eligible[k]), -weight.get(k, 0), k)):
+        if head in taken:
+            continue
+        taken.add(head)
+        fam = set.intersection(*({x, *near.get(x, ())} for x in eligible[head]))
+        keys = [k for k in sorted(eligible) if k not in taken and set(eligible[k]) <= fam]
+        if not keys:
+            continue
+        joined = tuple(sorted({x for k in (head, *keys) for x in eligible[k]}))
+        for k in (head, *keys):
             out[k] = joined
-            del eligible[k]
+            taken.add(k)
     return out
 
 
@@ -154,7 +152,11 @@ def control_groups(
         assert res.controller is not None
         blocks[_block_key(res.controller)] = res.controller
     scope = control_kwargs.get("family_scope", "near")
-    joined = _near_family_blocks(blocks, near_relatives(family_pairs)) if scope == "near" else {}
+    weight: dict[str, int] = {}
+    for res in controllers.values():
+        key = _block_key(res.controller)  # type: ignore[arg-type]
+        weight[key] = weight.get(key, 0) + 1
+    joined = _near_family_blocks(blocks, near_relatives(family_pairs), weight) if scope == "near" else {}
     canon = {_block_key(block) for block in joined.values()}
     for block in joined.values():
         blocks[_block_key(block)] = block

@@ -847,14 +847,15 @@ def circles_through_common_control(
             continue
         H.add_edge(cu, cv)
         between.setdefault((cu, cv), []).append((str(u), str(v), amount))
+    comps = [c for c in nx.strongly_connected_components(H) if len(c) >= max(min_units, 2)]
+    if not comps:
+        return ()
+    plain_of = {str(n): i for i, scc in enumerate(nx.strongly_connected_components(G)) for n in scc}
     out = []
-    for comp in nx.strongly_connected_components(H):
-        if len(comp) < max(min_units, 2):
-            continue
+    for comp in comps:
         edges = sorted(e for (cu, cv), es in between.items() if cu in comp and cv in comp for e in es)
         members = sorted({x for u, v, _ in edges for x in (u, v)})
-        plain = nx.DiGraph([(u, v) for u, v, _ in edges])
-        if any(len(scc) == len(members) for scc in nx.strongly_connected_components(plain)):
+        if len({plain_of[m] for m in members}) == 1:
             continue  # already a plain circle
         units = tuple(sorted(comp))
         start = units[0]

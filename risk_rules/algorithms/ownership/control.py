@@ -91,41 +91,31 @@ class ControlSolver:
         return fam if fam is not None else (str(holder),)
 
     def _near_blocks(self, units: dict[tuple[str, ...], float]) -> dict[tuple[str, ...], tuple[str, ...]]:
-        """Join voting units into near-family blocks (family scope "near"), one block at a time.
+        """Join voting units into near-family blocks (family scope "near").
 
-        A candidate block is an anchor person who holds votes here (directly or through a company
-        he or she controls) with those of the anchor's own near relatives who hold votes here.
-        The first block taken is the smallest candidate reaching ``majority`` (relatives not
-        needed for control are not merged in), else the candidate with the most votes; the rest
-        is joined the same way, so runner-up and board blocks are families too. An anchor's
-        in-laws (a spouse's sibling) are never joined through the anchor, only through a relative
-        of both who holds votes — that relative and his or her own near relatives.
+        Units are taken largest first (votes, then id). A unit whose persons have near relatives
+        heads a block: it takes every not-yet-joined unit made only of persons who are near
+        relatives of *each* of the head's persons (or the head's persons themselves). So the
+        family member holding most votes anchors the family with his or her own near relatives;
+        an in-law (the head's spouse's sibling) is never joined through the spouse.
         """
         near = self.near
         out = {u: u for u in units}
         if not any(x in near for u in units for x in u):
             return out
-        remaining = set(units)
-        while remaining:
-            cands: list[list[tuple[str, ...]]] = [[u] for u in remaining]
-            for q in sorted({x for u in remaining for x in u if x in near}):
-                fam = near[q] | {q}
-                members = sorted(u for u in remaining if set(u) <= fam)
-                if len(members) > 1 and any(q in u for u in members):
-                    cands.append(members)
-            best: tuple | None = None
-            for cand in cands:
-                persons = tuple(sorted({x for u in cand for x in u}))
-                v = math.fsum(units[u] for u in cand)
-                key = (0, len(persons), -v, persons) if v >= self.majority - PCT_EPS else (1, 0, -v, persons)
-                if best is None or key < best[0]:
-                    best = (key, cand, persons)
-            assert best is not None
-            _, cand, block = best
-            for u in cand:
-                if len(cand) > 1:
-                    out[u] = block
-                remaining.discard(u)
+        taken: set[tuple[str, ...]] = set()
+        for head in sorted(units, key=lambda u: (-units[u], u)):
+            if head in taken or not any(x in near for x in head):
+                continue
+            taken.add(head)
+            fam = set.intersection(*({x, *near.get(x, ())} for x in head))
+            members = [u for u in sorted(units) if u not in taken and set(u) <= fam]
+            if not members:
+                continue
+            block = tuple(sorted({x for u in (head, *members) for x in u}))
+            for u in (head, *members):
+                out[u] = block
+                taken.add(u)
         return out
 
     def evaluate(self, c: Hashable) -> ControlResult:
