@@ -298,6 +298,11 @@ def related_parties(
     pos_norm = positions_by_company(positions)
     families, near = family_blocks(control_families, control_kwargs.get("family_scope", "near"))
     cached: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
+    in_block: dict[str, list[str]] = {}  # person → companies whose controller block includes him
+    for c, res in controllers.items():
+        if res.controller is not None and len(res.controller) > 1:
+            for p in res.controller:
+                in_block.setdefault(p, []).append(c)
 
     def controlled_by(entity: str) -> dict[str, tuple[ControlLink, ...]]:
         """Companies that ``entity`` (or its family block) controls, with chains starting at it.
@@ -336,6 +341,9 @@ def related_parties(
                 r = solver.memo.get(x)
                 if r is not None and r.controller is not None and entity in r.controller and str(x) != entity:
                     out[str(x)] = r.chain
+        for c in in_block.get(entity, ()):  # controlled jointly with relatives holding the stakes
+            if c != entity:
+                out.setdefault(c, controllers[c].chain)
         cached[entity] = out
         return out
 
