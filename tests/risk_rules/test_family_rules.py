@@ -44,7 +44,13 @@ def test_in_law_company_is_not_a_related_party_by_default_but_is_with_the_settin
     assert "CB" not in got["group"]["entity_ids"]
     # the in-law is shown as evidence, marked not related
     (tie,) = got["group"]["evidence"]["extended_family"]
-    assert tie == {"person": "I", "relative": "B", "via": "W", "relations": ["spouse", "sibling"], "related": False}
+    assert tie == {
+        "person": "I",
+        "relative": "B",
+        "via": "W",
+        "relations": ["spouse", "sibling"],
+        "related": False,
+    }
     got = _related(clean_graph, **EXTENDED)
     singles = [a for a in alerts(clean_graph, "concentration.related_party") if a["kind"] == "single"]
     assert {e for a in singles for e in a["entity_ids"]} >= {"CI", "CB"}
@@ -80,8 +86,12 @@ def test_controller_and_groups_of_in_law_families(graph, clean_graph):
     assert ctl == ["I"]
     groups = sorted(tuple(sorted(a["evidence"]["members"])) for a in alerts(clean_graph, "group.customer"))
     assert groups == [("CM", "CX", "CX2"), ("CY", "CY2")]
-    ev = next(a["evidence"] for a in alerts(clean_graph, "group.customer") if "CX" in a["evidence"]["members"])
-    assert {"person": "I", "relative": "B", "via": "W", "relations": ["spouse", "sibling"]} in ev["extended_family"]
+    ev = next(
+        a["evidence"] for a in alerts(clean_graph, "group.customer") if "CX" in a["evidence"]["members"]
+    )
+    assert {"person": "I", "relative": "B", "via": "W", "relations": ["spouse", "sibling"]} in ev[
+        "extended_family"
+    ]
     # with the setting, the two in-law families are one block and one group
     run(clean_graph, "control.actual_controller", "group.customer", **EXTENDED)
     groups = [sorted(a["evidence"]["members"]) for a in alerts(clean_graph, "group.customer")]
