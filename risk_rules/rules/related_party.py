@@ -76,6 +76,21 @@ class RelatedPartyRule(Rule[Params]):
             for a, b, rel in fam:
                 if str(rel).lower() in NEAR_RELATIVES and insider in (a, b):
                     roots.add(b if a == insider else a)
+            ties = extended_family(fam, [insider])
+            # the extended scope makes in-laws family: they and what they control are related too
+            via: dict[str, list[dict]] = {
+                r: [{"from": insider, "relation": "near_relative", "to": r}] for r in roots if r != insider
+            }
+            if ctx.control.family_scope == "extended":
+                for t in ties:
+                    roots.add(t.relative)
+                    via.setdefault(
+                        t.relative,
+                        [
+                            {"from": insider, "relation": t.relations[0], "to": t.via},
+                            {"from": t.via, "relation": t.relations[1], "to": t.relative},
+                        ],
+                    )
             found: dict[str, list] = {insider: [[]]}
             for root in sorted(roots):
                 if root not in G:
@@ -83,9 +98,7 @@ class RelatedPartyRule(Rule[Params]):
                         root, kind="person" if root not in own.graph else own.graph.nodes[root].get("kind")
                     )
                 if root != insider:
-                    found.setdefault(root, []).append(
-                        [{"from": insider, "relation": "near_relative", "to": root}]
-                    )
+                    found.setdefault(root, []).append(via[root])
                 for rp in related_parties(
                     G,
                     root,
@@ -96,11 +109,7 @@ class RelatedPartyRule(Rule[Params]):
                     family_as_one_controller=ctx.control.family_as_one_controller,
                     **control_kwargs(ctx),
                 ):
-                    prefix = (
-                        []
-                        if root == insider
-                        else [{"from": insider, "relation": "near_relative", "to": root}]
-                    )
+                    prefix = [] if root == insider else via[root]
                     found.setdefault(rp.entity, []).extend(prefix + _steps(p) for p in rp.reasons)
             reasons[insider] = found
             extended[insider] = [
@@ -111,7 +120,7 @@ class RelatedPartyRule(Rule[Params]):
                     "relations": list(t.relations),
                     "related": t.relative in found,
                 }
-                for t in extended_family(fam, [insider])
+                for t in ties
             ]
         all_related = sorted({e for found in reasons.values() for e in found})
         names_of(ctx, all_related)  # one batched read
