@@ -101,6 +101,10 @@ def _near_family_blocks(
     so an in-law's companies are never chained in through a relative of both.
     """
     eligible = {k: b for k, b in blocks.items() if any(x in near for x in b)}
+    by_person: dict[str, set[str]] = {}
+    for k, b in eligible.items():
+        for x in b:
+            by_person.setdefault(x, set()).add(k)
     out: dict[str, tuple[str, ...]] = {}
     taken: set[str] = set()
     for head in sorted(eligible, key=lambda k: (-len(eligible[k]), -weight.get(k, 0), k)):
@@ -108,7 +112,8 @@ def _near_family_blocks(
             continue
         taken.add(head)
         fam = set.intersection(*({x, *near.get(x, ())} for x in eligible[head]))
-        keys = [k for k in sorted(eligible) if k not in taken and set(eligible[k]) <= fam]
+        nearby = {k for x in fam for k in by_person.get(x, ())}
+        keys = [k for k in sorted(nearby) if k not in taken and set(eligible[k]) <= fam]
         if not keys:
             continue
         joined = tuple(sorted({x for k in (head, *keys) for x in eligible[k]}))

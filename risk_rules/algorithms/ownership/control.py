@@ -109,7 +109,7 @@ class ControlSolver:
                 continue
             taken.add(head)
             fam = set.intersection(*({x, *near.get(x, ())} for x in head))
-            members = [u for u in sorted(units) if u not in taken and set(u) <= fam]
+            members = [u for u in sorted(units) if u not in taken and u[0] in fam and set(u) <= fam]
             if not members:
                 continue
             block = tuple(sorted({x for u in (head, *members) for x in u}))
