@@ -126,7 +126,8 @@ def planted_cases(w, cr, as_of: dt.date) -> dict[str, list[tuple[str, list[str]]
 
 def recall(cases: list[tuple[str, list[str]]], flagged: dict[str, set[str]]) -> tuple[int, int, list[str]]:
     """(found, planted, missed entity ids): a case is found when its rule concerns all its entities."""
-    found, missed = 0, []
+    found = 0
+    missed: list[str] = []
     for rule, ids in cases:
         got = flagged.get(rule, set())
         if all(i in got for i in ids):

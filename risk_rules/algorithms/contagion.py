@@ -157,6 +157,10 @@ class DebtRankResult:
     initial: tuple[tuple[str, float], ...]
     scores: tuple[ContagionScore, ...]
     missing_equity: tuple[str, ...]
+    #: entity → the round in which it first became distressed (shocked entities: 0)
+    reached_round: tuple[tuple[str, int], ...] = ()
+    #: True when ``max_rounds`` stopped the cascade while someone was still distressed
+    truncated: bool = False
 
     @functools.cached_property
     def _by_entity(self) -> dict[str, ContagionScore]:
@@ -168,6 +172,10 @@ class DebtRankResult:
     def h(self, entity: Hashable) -> float:
         s = self._by_entity.get(str(entity))
         return s.score if s is not None else 0.0
+
+    def round_of(self, entity: Hashable) -> int | None:
+        """The round in which ``entity`` was first distressed (0 = shocked), None if never."""
+        return dict(self.reached_round).get(str(entity))
 
     def as_dict(self) -> dict[str, float]:
         return {s.entity: s.score for s in self.scores}
@@ -447,9 +455,11 @@ def debtrank(
     top_k_paths: int = 3,
     max_path_hops: int = 6,
 ) -> DebtRankResult:
-    """DebtRank (Battiston et al. 2012) on a guarantee graph (edges guarantor → borrower).
+    """DebtRank (Battiston et al. 2012) on a guarantee/exposure graph (edges exposed → obligor).
 
-    Impact matrix: a distressed borrower b hits its guarantor g with
+    An edge g → b says g loses ``amount`` when b defaults: g guarantees b's debt for that amount,
+    or g holds an exposure of that size to b (a stake, a loan); the edge's ``rel`` (default
+    ``"guarantee"``) names it in the explaining paths. Impact matrix: a distressed b hits g with
     ``W[b, g] = min(1, amount(g → b) / equity(g))`` (parallel contracts summed). Guarantors with
     non-positive equity get W = 1; with missing equity W = 0 (``missing_equity="skip"``, listed in
     the result) or W = 1 (``"full"``, conservative). Dynamics, from h(1) = shocks (1.0 for ids
@@ -472,15 +482,19 @@ def debtrank(
         >>> r = debtrank(G, ["B"])
         >>> r.h("G1"), r.h("G2"), r.scores[1].paths[0].nodes
         (0.5, 0.25, ('B', 'G1'))
+        >>> r.round_of("G1"), r.round_of("G2"), r.rounds
+        (1, 2, 3)
     """
     check_choice("missing_equity", missing_equity, ("skip", "full"))
-    nodes = list(G.nodes)
+    nodes = sorted(G.nodes, key=str)  # stable order: equal results on equal input
     idx = {n: i for i, n in enumerate(nodes)}
     n = len(nodes)
     amounts: dict[tuple[Hashable, Hashable], float] = {}
-    for g, b, a in G.edges(data=amount_attr, default=0.0):
+    rel_of: dict[tuple[Hashable, Hashable], str] = {}
+    for g, b, d in G.edges(data=True):
         if g != b:
-            amounts[(g, b)] = amounts.get((g, b), 0.0) + float(a or 0.0)
+            amounts[(g, b)] = amounts.get((g, b), 0.0) + float(d.get(amount_attr) or 0.0)
+            rel_of[(g, b)] = min(rel_of.get((g, b), d.get("rel", "guarantee")), d.get("rel", "guarantee"))
     missing: set[str] = set()
     rows, cols, vals = [], [], []
     adj: dict[Hashable, dict[Hashable, tuple[float, str]]] = {v: {} for v in nodes}
@@ -497,7 +511,7 @@ def debtrank(
             rows.append(idx[b])
             cols.append(idx[g])
             vals.append(w)
-            adj[b][g] = (w, "guarantee")
+            adj[b][g] = (w, rel_of[(g, b)])
     W = csr_matrix((vals, (rows, cols)), shape=(n, n))
     WT = W.T.tocsr()
     h = np.zeros(n)
@@ -507,6 +521,7 @@ def debtrank(
         initial[s] = min(1.0, lvl)
     h1 = h.copy()
     state = np.where(h > 0, 1, 0)  # 0 = U, 1 = D, 2 = I
+    reached = np.where(h > 0, 0, -1)
     rounds = 0
     while (state == 1).any() and rounds < max_rounds:
         rounds += 1
@@ -514,7 +529,9 @@ def debtrank(
         h_new = np.minimum(1.0, h + WT @ (h * distressed))
         new_state = state.copy()
         new_state[distressed] = 2
-        new_state[(state == 0) & (h_new > 0)] = 1
+        fresh = (state == 0) & (h_new > 0)
+        new_state[fresh] = 1
+        reached[fresh] = rounds
         h, state = h_new, new_state
     if value_attr is None:
         v = np.full(n, 1.0 / n) if n else np.zeros(0)
@@ -540,6 +557,8 @@ def debtrank(
         initial=tuple(sorted((str(k), v) for k, v in initial.items())),
         scores=tuple(scores),
         missing_equity=tuple(sorted(missing)),
+        reached_round=tuple(sorted((str(nodes[i]), int(reached[i])) for i in np.flatnonzero(reached >= 0))),
+        truncated=bool((state == 1).any()),
     )
 
 
