@@ -50,8 +50,9 @@ UNCALIBRATED = {
             "bank_internal",
         )
     },
-    "rel_weights": {"guarantee": 0.8},
-    "reverse_weights": {"guarantee": 0.8},
+    "rel_weights": {"guarantee": 0.8, "family": 0.5},
+    # the same weight both ways, as before (the shipped reverse weights are overridden, not removed)
+    "reverse_weights": {"guarantee": 0.8, "control": 1.0, "shareholding": 0.6, "position": 0.4},
 }
 
 _POPULATION = """
