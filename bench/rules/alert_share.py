@@ -280,6 +280,8 @@ def render(results: list[dict[str, Any]]) -> str:
             lines.append(f"| {kind} | {p['found']} / {p['planted']} | {_pct(rec)} | {floor} |")
         if r["failed"]:
             lines.append(f"\nRules that failed: {', '.join(r['failed'])}.")
+        if r.get("note"):
+            lines.append(f"\n{r['note']}")
     return "\n".join(lines)
 
 
