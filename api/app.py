@@ -39,6 +39,7 @@ from api.routers import (
     ownership,
     review,
     rule_runs,
+    simulations,
     statistics,
 )
 from api.routers.options import options_router
@@ -65,7 +66,20 @@ Errors are `application/problem+json` (RFC 9457).
 
 
 #: the investigation and operation routers (every /v1 route authorised by one permission)
-ROUTERS = (health, checks, entities, ownership, circles, alerts, blacklist, rule_runs, review, audit, keys)
+ROUTERS = (
+    health,
+    checks,
+    entities,
+    ownership,
+    circles,
+    alerts,
+    blacklist,
+    simulations,
+    rule_runs,
+    review,
+    audit,
+    keys,
+)
 #: sign-in, two-level administration, disputes, statistics and audit flags
 GOVERNANCE_ROUTERS = (auth, admin, disputes, statistics, monitoring)
 
@@ -138,6 +152,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             {"name": "guarantee circles", "description": "担保圈 found by the circle rule"},
             {"name": "alerts", "description": "alert queues and triage"},
             {"name": "blacklist", "description": "blacklist spread over time"},
+            {"name": "simulations", "description": "default cascade (DebtRank) from assumed defaults"},
             {"name": "rule runs", "description": "rule executions"},
             {"name": "entity-resolution review", "description": "grey-zone pairs, judgements, splits"},
             {"name": "audit", "description": "the audit log (auditors only)"},

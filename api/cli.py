@@ -144,3 +144,26 @@ def make_audit_app(*, settings: Callable[[], ApiSettings], console: Console) -> 
         )
 
     return app
+
+
+def make_simulate_app(*, settings: Callable[[], ApiSettings], console: Console) -> typer.Typer:
+    app = typer.Typer(
+        help="What-if simulations (the same computation as POST /v1/simulations).", no_args_is_help=True
+    )
+
+    @app.command("default")
+    def simulate_default(
+        entity_ids: list[str] = typer.Argument(..., help="entities assumed to default"),
+        max_rounds: int | None = typer.Option(
+            None, "--max-rounds", help="rounds at most (capped by the setting)"
+        ),
+        as_json: bool = typer.Option(False, "--json", help="the API's JSON answer"),
+    ) -> None:
+        """Default cascade (DebtRank): distressed entities, loans at risk, the bank's exposure at risk."""
+        from api.services import operator
+
+        raise typer.Exit(
+            operator.simulate_default(settings(), console, entity_ids, max_rounds=max_rounds, as_json=as_json)
+        )
+
+    return app

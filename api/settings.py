@@ -60,6 +60,15 @@ class ApiSettings(BaseSettings):
     api_check_max_candidates: int = Field(
         default=5, description="candidates returned for an ambiguous applicant"
     )
+    # --- default-cascade simulation (POST /v1/simulations/default) ---
+    api_simulation_max_defaults: int = Field(default=20, description="entities one simulation may default")
+    api_simulation_max_hops: int = Field(
+        default=6, description="rings of guarantors/holders read around the defaulted entities"
+    )
+    api_simulation_max_rounds: int = Field(default=10, description="DebtRank rounds at most")
+    api_simulation_max_entities: int = Field(default=5000, description="entities read at most")
+    api_simulation_max_rows: int = Field(default=200, description="entities and loans listed at most")
+    api_simulation_top_paths: int = Field(default=3, description="explaining paths per distressed entity")
     api_check_max_in_flight: int = Field(
         default=16,
         description="pre-loan checks run at once per process; more answer 503 with Retry-After",

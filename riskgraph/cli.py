@@ -280,8 +280,15 @@ def _audit_app() -> typer.Typer:
     return make_audit_app(settings=get_settings, console=console)
 
 
+def _simulate_app() -> typer.Typer:
+    from api.cli import make_simulate_app
+
+    return make_simulate_app(settings=get_settings, console=console)
+
+
 app.add_typer(_users_app(), name="users")
 app.add_typer(_audit_app(), name="audit")
+app.add_typer(_simulate_app(), name="simulate")
 
 
 @app.command("demo")

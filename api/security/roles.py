@@ -33,6 +33,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "alert:read": _INVESTIGATORS,
     "alert:triage": frozenset({Role.examiner, Role.supervisor}),
     "blacklist:read": frozenset({Role.examiner, Role.supervisor}),
+    "simulation:run": frozenset({Role.examiner, Role.supervisor}),
     "rule:read": frozenset({Role.examiner, Role.supervisor, Role.admin}),
     "review:read": frozenset({Role.examiner, Role.admin}),
     "review:write": frozenset({Role.examiner, Role.admin}),

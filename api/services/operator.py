@@ -368,3 +368,51 @@ def audit_check(
             },
         )
     return 0 if summary.chain_ok else 4
+
+
+def simulate_default(
+    settings: ApiSettings, console: Console, entity_ids: list[str], *, max_rounds: int | None, as_json: bool
+) -> int:
+    """`riskgraph simulate default`: the API's simulation from the command line (audited as a CLI
+    action); exit 2 on invalid input, 3 when the database is busy."""
+    from api.errors import ApiError
+    from api.models.simulations import DefaultSimulationRequest
+    from api.repositories.simulations import SimulationRepository
+    from api.services.simulation import SimulationBounds
+    from api.services.simulation import simulate_default as run
+
+    async def main():
+        driver = open_async_driver(
+            settings.bolt_uri,
+            settings.neo4j_user,
+            settings.resolved_password(),
+            notifications_min_severity="OFF",
+        )
+        try:
+            repo = SimulationRepository(driver, settings.neo4j_database, settings.api_query_timeout_s)
+            req = DefaultSimulationRequest(entity_ids=entity_ids, max_rounds=max_rounds)
+            return await run(repo, req, SimulationBounds.from_settings(settings))
+        finally:
+            await driver.close()
+
+    try:
+        res = asyncio.run(main())
+    except ApiError as exc:
+        console.print(f"[red]{exc.detail}[/]")
+        return 3 if exc.status == 503 else 2
+    audit_cli(settings, console, {"action": "simulate.default", "entity_ids": sorted(set(entity_ids))})
+    if as_json:
+        console.print_json(res.model_dump_json())
+        return 0
+    console.print(res.summary_zh)
+    console.print(res.summary_en)
+    table = Table("entity", "name", "h", "round", "open balance (元)", "path")
+    for d in res.entities:
+        path = (
+            " → ".join(f"{n or i}" for i, n in zip(d.paths[0].nodes, d.paths[0].names, strict=True))
+            if d.paths
+            else ""
+        )
+        table.add_row(d.entity_id, d.name or "", f"{d.h:.3f}", str(d.round), f"{d.open_balance:,.2f}", path)
+    console.print(table)
+    return 0

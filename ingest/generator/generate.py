@@ -286,6 +286,22 @@ def write_truth(w: World, cr: Credit, stats: EmitStats, tdir: Path) -> None:
             ],
         },
     )
+    _dump(
+        tdir / "contagion_cases.json",
+        {
+            "rule": "guarantors of a borrower, and companies majority-held (> 50%) by an entity, listed at the "
+            f"as-of date under one of {', '.join(truth.CONTAGION_KINDS)}",
+            "cases": [
+                {
+                    "entity": true_party_id(c["kind"], c["party"]),
+                    "listed_source": true_party_id(c["source_kind"], c["source"]),
+                    "case": c["case"],
+                    "listing_kinds": c["listing_kinds"],
+                }
+                for c in truth.contagion_cases(w, cr, AS_OF.toordinal())
+            ],
+        },
+    )
     _dump(tdir / "counts.json", true_counts(w, cr, stats, sccs, rule_groups, len(shares)))
 
 

@@ -172,3 +172,49 @@ def longest_chain(w: World, cr: Credit) -> int:
             depth[b] = d
             best = max(best, d)
     return best
+
+
+#: Listings that say an entity does not pay (court judgments, the regulator's serious-violation
+#: list, the bank's own list): what contagion must carry to the entity's guarantors and to the
+#: companies it controls. 经营异常名录 and 行政处罚 entries are administrative and not planted as cases.
+CONTAGION_KINDS = (
+    "dishonest_judgment_debtor",
+    "consumption_restriction",
+    "serious_violation",
+    "bank_internal",
+)
+
+
+def contagion_cases(w: World, cr: Credit, as_of_ordinal: int) -> list[dict]:
+    """The contagion cases the true world plants, one per (entity, listed source, way):
+
+    - ``guarantor_of_listed_borrower``: a guarantor (company or person) of a borrower listed under
+      one of :data:`CONTAGION_KINDS` at ``as_of_ordinal`` — the guarantor pays the borrower's debt;
+    - ``majority_held_by_listed``: a company whose direct strict-majority (> 50%) holder is so listed.
+
+    An entity that is itself listed (any kind) is no case: its own listing flags it, not contagion.
+    Parties are (kind, index) pairs as in the world (COMPANY / PERSON); sorted, one row per case.
+    """
+    listed: dict[tuple[int, int], set[str]] = defaultdict(set)
+    any_listing: set[tuple[int, int]] = set()
+    for kp, party, kind, start, removal in zip(
+        cr.b_kind_party, cr.b_party, cr.b_kind, cr.b_list, cr.b_removal, strict=True
+    ):
+        if start <= as_of_ordinal and (removal < 0 or removal > as_of_ordinal):
+            any_listing.add((int(kp), int(party)))
+            if kind in CONTAGION_KINDS:
+                listed[(int(kp), int(party))].add(kind)
+    cases: dict[tuple[int, int, int, int, str], list[str]] = {}
+    for gk, g, b in zip(cr.g_kind, cr.g_guarantor, cr.g_borrower, strict=True):
+        src = (COMPANY, int(b))
+        if src in listed and (int(gk), int(g)) != src and (int(gk), int(g)) not in any_listing:
+            cases[(int(gk), int(g), *src, "guarantor_of_listed_borrower")] = sorted(listed[src])
+    h = w.holdings
+    for k, p, c, bp in zip(h.holder_kind, h.holder, h.company, h.bp, strict=True):
+        src = (int(k), int(p))
+        if bp > 5000 and src in listed and src != (COMPANY, int(c)) and (COMPANY, int(c)) not in any_listing:
+            cases[(COMPANY, int(c), *src, "majority_held_by_listed")] = sorted(listed[src])
+    return [
+        {"kind": kp, "party": party, "source_kind": sk, "source": s, "case": case, "listing_kinds": kinds}
+        for (kp, party, sk, s, case), kinds in sorted(cases.items())
+    ]

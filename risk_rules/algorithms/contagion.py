@@ -43,6 +43,7 @@ from ._common import check_choice
 
 __all__ = [
     "DEFAULT_REL_WEIGHTS",
+    "REVERSE_RELS",
     "LinkGraph",
     "ContagionPath",
     "ContagionScore",
@@ -57,7 +58,6 @@ __all__ = [
 ]
 
 
-#: Per-type link weights (control > guarantee > shareholding by % > family > position > contact).
 class LinkGraph(Protocol):
     """What the contagion functions read of a link graph, when it is not an ``nx.Graph``: node
     membership and iteration, and ``edges(data=True)`` as ``(u, v, {"rel": …, "pct": …})``
@@ -70,6 +70,7 @@ class LinkGraph(Protocol):
     def edges(self, data: bool = False) -> Iterable[Any]: ...
 
 
+#: Per-type link weights (control > guarantee > shareholding by % > family > position > contact).
 DEFAULT_REL_WEIGHTS: Mapping[str, float] = MappingProxyType(
     {
         "control": 1.0,
@@ -79,6 +80,12 @@ DEFAULT_REL_WEIGHTS: Mapping[str, float] = MappingProxyType(
         "position": 0.4,
         "shared_contact": 0.2,
     }
+)
+
+#: How a hop against a link's stored direction is named in a path, for link types that carry
+#: their own reverse weight (``reverse_weights``): the borrower → guarantor hop of a guarantee.
+REVERSE_RELS: Mapping[str, str] = MappingProxyType(
+    {"guarantee": "guaranteed_by", "shareholding": "held_by", "control": "controlled_by"}
 )
 
 
@@ -150,6 +157,10 @@ class DebtRankResult:
     initial: tuple[tuple[str, float], ...]
     scores: tuple[ContagionScore, ...]
     missing_equity: tuple[str, ...]
+    #: entity → the round in which it first became distressed (shocked entities: 0)
+    reached_round: tuple[tuple[str, int], ...] = ()
+    #: True when ``max_rounds`` stopped the cascade while someone was still distressed
+    truncated: bool = False
 
     @functools.cached_property
     def _by_entity(self) -> dict[str, ContagionScore]:
@@ -161,6 +172,10 @@ class DebtRankResult:
     def h(self, entity: Hashable) -> float:
         s = self._by_entity.get(str(entity))
         return s.score if s is not None else 0.0
+
+    def round_of(self, entity: Hashable) -> int | None:
+        """The round in which ``entity`` was first distressed (0 = shocked), None if never."""
+        return dict(self.reached_round).get(str(entity))
 
     def as_dict(self) -> dict[str, float]:
         return {s.entity: s.score for s in self.scores}
@@ -185,42 +200,59 @@ def link_weights(
     *,
     rel_weights: Mapping[str, float] = DEFAULT_REL_WEIGHTS,
     directed: bool = False,
+    reverse_weights: Mapping[str, float] | None = None,
 ) -> dict[Hashable, dict[Hashable, tuple[float, str]]]:
     """Adjacency {u: {v: (weight, rel)}} keeping the strongest link per pair.
 
-    With ``directed=False`` (default) every link also counts backwards: blacklist proximity is
-    symmetric (a listed controller taints its company and vice versa). Links with an unknown
-    ``rel`` or weight 0 are skipped.
+    A link's weight when risk travels its stored way (controller → company, holder → company,
+    guarantor → borrower) is ``rel_weights[rel]`` × strength. With ``directed=False`` (default)
+    every link also counts backwards: blacklist proximity is symmetric unless ``reverse_weights``
+    gives a link type its own weight against the stored direction — a guarantee carries risk
+    from the borrower to the guarantor (the guarantor pays) more strongly than from a listed
+    guarantor to the borrower it guarantees. A backward hop over such a type is labelled
+    :data:`REVERSE_RELS` (``guarantee`` → ``guaranteed_by``), so an explanation says which way
+    the risk went. Links with an unknown ``rel`` or weight 0 are skipped.
 
     Example:
         >>> L = nx.MultiDiGraph([("P:1", "C:1", {"rel": "shareholding", "pct": 50}),
         ...                      ("P:1", "C:1", {"rel": "control"}), ("C:1", "C:2", {"rel": "unknown"})])
         >>> link_weights(L)["C:1"]
         {'P:1': (1.0, 'control')}
+        >>> G = nx.MultiDiGraph([("C:guarantor", "C:borrower", {"rel": "guarantee"})])
+        >>> adj = link_weights(G, rel_weights={"guarantee": 0.3}, reverse_weights={"guarantee": 0.8})
+        >>> adj["C:borrower"], adj["C:guarantor"]
+        ({'C:guarantor': (0.8, 'guaranteed_by')}, {'C:borrower': (0.3, 'guarantee')})
     """
+    reverse = reverse_weights or {}
     adj: dict[Hashable, dict[Hashable, tuple[float, str]]] = {n: {} for n in L}
     shared: dict[tuple[float, str], tuple[float, str]] = {}  # one tuple per distinct (weight, rel)
+
+    def put(a: Hashable, b: Hashable, w: float, rel: str) -> None:
+        if w <= 0:
+            return
+        wr = shared.setdefault((w, rel), (w, rel))
+        cur = adj[a].get(b)
+        if cur is None or w > cur[0] or (w == cur[0] and rel < cur[1]):
+            adj[a][b] = wr
+
     for u, v, d in L.edges(data=True):
         if u == v:
             continue
         rel: str | None = d.get("rel")
-        if rel is None:
-            continue
-        base = rel_weights.get(rel)
-        if not base:
+        if rel is None or rel not in rel_weights:
             continue
         if rel == "shareholding":
             strength = float(d.get("pct", 100.0)) / 100.0
         else:
             strength = float(d.get("weight", 1.0))
-        w = base * min(max(strength, 0.0), 1.0)
-        if w <= 0:
+        strength = min(max(strength, 0.0), 1.0)
+        put(u, v, float(rel_weights[rel]) * strength, rel)
+        if directed:
             continue
-        wr = shared.setdefault((w, rel), (w, rel))
-        for a, b in ((u, v), (v, u)) if not directed else ((u, v),):
-            cur = adj[a].get(b)
-            if cur is None or w > cur[0] or (w == cur[0] and rel < cur[1]):
-                adj[a][b] = wr
+        if rel in reverse:
+            put(v, u, float(reverse[rel]) * strength, REVERSE_RELS.get(rel, f"{rel}_reverse"))
+        else:
+            put(v, u, float(rel_weights[rel]) * strength, rel)
     return adj
 
 
@@ -314,6 +346,7 @@ def blacklist_contagion(
     top_k_paths: int = 3,
     tol: float = 1e-12,
     max_iter: int = 1000,
+    reverse_weights: Mapping[str, float] | None = None,
 ) -> ContagionResult:
     """Blacklist proximity by personalized PageRank restricted to the hop-bounded ball.
 
@@ -327,7 +360,11 @@ def blacklist_contagion(
     border nodes keep the mass a global PageRank would have let escape. Scores sum to 1 over B.
 
     Each entity also gets its ``top_k_paths`` explaining paths (:func:`best_paths` with the same
-    ``damping`` per hop), so ``paths[0].strength`` is a second, path-based proximity measure.
+    ``damping`` per hop), so ``paths[0].strength`` is a second, path-based proximity measure. A
+    path starts at its seed's weight (capped at 1): a listing kind that weighs 0.3 reaches its
+    neighbours with 0.3 × the link product, so weak listings alert fewer entities.
+    ``reverse_weights`` gives link types a weight against their stored direction
+    (:func:`link_weights`), e.g. a guarantee's borrower → guarantor hop.
 
     Example:
         >>> L = nx.MultiDiGraph()
@@ -342,13 +379,14 @@ def blacklist_contagion(
     if not 0 < damping < 1:
         raise ValueError(f"damping 必须在 (0,1) 内 / damping must be in (0, 1): {damping}")
     seed_w = _seed_weights(seeds, L)
-    adj = link_weights(L, rel_weights=rel_weights, directed=directed)
+    adj = link_weights(L, rel_weights=rel_weights, directed=directed, reverse_weights=reverse_weights)
     dist = _ball(adj, seed_w, max_hops)
     params = (
         ("damping", damping),
         ("directed", directed),
         ("max_hops", max_hops),
         ("rel_weights", dict(rel_weights)),
+        ("reverse_weights", dict(reverse_weights or {})),
     )
     if not dist:
         return ContagionResult("personalized_pagerank", tuple(sorted(map(str, seed_w))), (), params)
@@ -380,7 +418,11 @@ def blacklist_contagion(
             break
         r = r_new
     paths = best_paths(
-        adj, {x: 1.0 for x in seed_w if x in adj}, max_hops=max_hops, k=top_k_paths, damping=damping
+        adj,
+        {x: min(1.0, w) for x, w in seed_w.items() if x in adj},
+        max_hops=max_hops,
+        k=top_k_paths,
+        damping=damping,
     )
     scores = [
         ContagionScore(str(v), float(r[idx[v]]), dist[v], v in seed_w, paths.get(str(v), ())) for v in nodes
@@ -413,9 +455,11 @@ def debtrank(
     top_k_paths: int = 3,
     max_path_hops: int = 6,
 ) -> DebtRankResult:
-    """DebtRank (Battiston et al. 2012) on a guarantee graph (edges guarantor → borrower).
+    """DebtRank (Battiston et al. 2012) on a guarantee/exposure graph (edges exposed → obligor).
 
-    Impact matrix: a distressed borrower b hits its guarantor g with
+    An edge g → b says g loses ``amount`` when b defaults: g guarantees b's debt for that amount,
+    or g holds an exposure of that size to b (a stake, a loan); the edge's ``rel`` (default
+    ``"guarantee"``) names it in the explaining paths. Impact matrix: a distressed b hits g with
     ``W[b, g] = min(1, amount(g → b) / equity(g))`` (parallel contracts summed). Guarantors with
     non-positive equity get W = 1; with missing equity W = 0 (``missing_equity="skip"``, listed in
     the result) or W = 1 (``"full"``, conservative). Dynamics, from h(1) = shocks (1.0 for ids
@@ -438,15 +482,19 @@ def debtrank(
         >>> r = debtrank(G, ["B"])
         >>> r.h("G1"), r.h("G2"), r.scores[1].paths[0].nodes
         (0.5, 0.25, ('B', 'G1'))
+        >>> r.round_of("G1"), r.round_of("G2"), r.rounds
+        (1, 2, 3)
     """
     check_choice("missing_equity", missing_equity, ("skip", "full"))
-    nodes = list(G.nodes)
+    nodes = sorted(G.nodes, key=str)  # stable order: equal results on equal input
     idx = {n: i for i, n in enumerate(nodes)}
     n = len(nodes)
     amounts: dict[tuple[Hashable, Hashable], float] = {}
-    for g, b, a in G.edges(data=amount_attr, default=0.0):
+    rel_of: dict[tuple[Hashable, Hashable], str] = {}
+    for g, b, d in G.edges(data=True):
         if g != b:
-            amounts[(g, b)] = amounts.get((g, b), 0.0) + float(a or 0.0)
+            amounts[(g, b)] = amounts.get((g, b), 0.0) + float(d.get(amount_attr) or 0.0)
+            rel_of[(g, b)] = min(rel_of.get((g, b), d.get("rel", "guarantee")), d.get("rel", "guarantee"))
     missing: set[str] = set()
     rows, cols, vals = [], [], []
     adj: dict[Hashable, dict[Hashable, tuple[float, str]]] = {v: {} for v in nodes}
@@ -463,7 +511,7 @@ def debtrank(
             rows.append(idx[b])
             cols.append(idx[g])
             vals.append(w)
-            adj[b][g] = (w, "guarantee")
+            adj[b][g] = (w, rel_of[(g, b)])
     W = csr_matrix((vals, (rows, cols)), shape=(n, n))
     WT = W.T.tocsr()
     h = np.zeros(n)
@@ -473,6 +521,7 @@ def debtrank(
         initial[s] = min(1.0, lvl)
     h1 = h.copy()
     state = np.where(h > 0, 1, 0)  # 0 = U, 1 = D, 2 = I
+    reached = np.where(h > 0, 0, -1)
     rounds = 0
     while (state == 1).any() and rounds < max_rounds:
         rounds += 1
@@ -480,7 +529,9 @@ def debtrank(
         h_new = np.minimum(1.0, h + WT @ (h * distressed))
         new_state = state.copy()
         new_state[distressed] = 2
-        new_state[(state == 0) & (h_new > 0)] = 1
+        fresh = (state == 0) & (h_new > 0)
+        new_state[fresh] = 1
+        reached[fresh] = rounds
         h, state = h_new, new_state
     if value_attr is None:
         v = np.full(n, 1.0 / n) if n else np.zeros(0)
@@ -506,6 +557,8 @@ def debtrank(
         initial=tuple(sorted((str(k), v) for k, v in initial.items())),
         scores=tuple(scores),
         missing_equity=tuple(sorted(missing)),
+        reached_round=tuple(sorted((str(nodes[i]), int(reached[i])) for i in np.flatnonzero(reached >= 0))),
+        truncated=bool((state == 1).any()),
     )
 
 

@@ -27,7 +27,6 @@ from risk_rules.algorithms import (
     aggregate_exposure,
     all_controllers,
     beneficial_owners,
-    blacklist_contagion,
     circles_through_common_control,
     control_groups,
     extended_family,
@@ -42,6 +41,7 @@ from risk_rules.algorithms.contagion import LinkGraph
 from risk_rules.findings.params import FindingParams
 from risk_rules.projection import OwnershipData
 from risk_rules.rules._control import chain_json
+from risk_rules.rules.blacklist_contagion import contagion_of, seed_weights
 
 #: links of the ownership ball that the entity-local parts read (shareholding, position, family)
 CONTROL_HOPS = 3
@@ -96,22 +96,10 @@ def contagion_scores(
 ) -> ContagionResult | None:
     """The contagion rule's computation (seed weights, algorithm, parameters) on ``linkage``."""
     p = fp.contagion
-    seeds = {
-        e: max((p.kind_weights.get(k, 1.0) for k in kinds), default=1.0)
-        for e, kinds in listed.items()
-        if e in linkage
-    }
-    seeds = {e: w for e, w in seeds.items() if w > 0}
+    seeds = seed_weights({e: kinds for e, kinds in listed.items() if e in linkage}, p)
     if not seeds:
         return None
-    return blacklist_contagion(
-        linkage,
-        seeds,
-        rel_weights=p.rel_weights,
-        max_hops=p.max_hops,
-        damping=p.damping,
-        top_k_paths=p.top_paths,
-    )
+    return contagion_of(linkage, seeds, p)
 
 
 def precompute(

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, PositiveInt, field_validator
 
 from graph_model import schema as S
 from risk_rules.algorithms import blacklist_contagion
+from risk_rules.algorithms.contagion import ContagionResult, LinkGraph
 from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_scores
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
@@ -31,7 +32,12 @@ class Params(RuleParams):
         gt=0, lt=1, description="PageRank damping; also the per-hop decay of path strength"
     )
     rel_weights: dict[str, float] = Field(
-        description="link-type weights (control > guarantee > shareholding …)"
+        description="link-type weights when risk travels the link's way: controller → company, holder → "
+        "company, guarantor → the borrower it guarantees (control > guarantee > shareholding …)"
+    )
+    reverse_weights: dict[str, float] = Field(
+        description="link-type weights against the link's way (borrower → its guarantor: the guarantor "
+        "pays); types not named weigh rel_weights both ways"
     )
     measure: Literal["path_strength", "ppr"] = Field(description="score compared with the threshold")
     threshold: float = Field(ge=0, le=1, description="alert when the measure reaches this")
@@ -40,9 +46,83 @@ class Params(RuleParams):
     severity_high: Severity
     top_paths: PositiveInt = Field(description="explaining paths kept per entity")
     max_contact_group: PositiveInt = Field(description="contacts shared by more entities are not links")
-    kind_weights: dict[str, float] = Field(description="seed weight per listing kind (default 1.0)")
+    kind_weights: dict[str, float] = Field(
+        description="seed weight per listing kind (失信被执行人 > … > 经营异常名录); a path starts at it; "
+        "a kind not named weighs 1.0; an entity listed under several kinds takes the heaviest"
+    )
     snapshot_min_score: float = Field(
         ge=0, le=1, description="RiskScore snapshot keeps entities from this measure"
+    )
+
+    @field_validator("kind_weights")
+    @classmethod
+    def _known_kinds(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(S.BLACKLIST_KINDS))
+        if unknown:
+            raise ValueError(
+                f"未知名单类型 / unknown listing kinds {unknown}; known: {list(S.BLACKLIST_KINDS)}"
+            )
+        bad = sorted(k for k, w in v.items() if not 0 <= w <= 1)
+        if bad:
+            raise ValueError(f"名单权重须在 [0,1] / listing-kind weights must be in [0, 1]: {bad}")
+        return v
+
+    @field_validator("rel_weights", "reverse_weights")
+    @classmethod
+    def _known_rels(cls, v: dict[str, float]) -> dict[str, float]:
+        unknown = sorted(set(v) - set(LINK_TYPES))
+        if unknown:
+            raise ValueError(f"未知关联类型 / unknown link types {unknown}; known: {list(LINK_TYPES)}")
+        bad = sorted(k for k, w in v.items() if not 0 <= w <= 1)
+        if bad:
+            raise ValueError(f"关联权重须在 [0,1] / link weights must be in [0, 1]: {bad}")
+        return v
+
+
+#: The link types of the contagion projection (:func:`risk_rules.projection.linkage_ball`).
+LINK_TYPES = ("control", "guarantee", "shareholding", "family", "position", "shared_contact")
+
+#: How a hop reads in an explanation (the path's ``rels``; backward hops of directed types).
+REL_LABELS: dict[str, tuple[str, str]] = {
+    "control": ("控制", "controls"),
+    "controlled_by": ("受控于", "controlled by"),
+    "guarantee": ("为其担保", "guarantees"),
+    "guaranteed_by": ("由其担保", "guaranteed by"),
+    "shareholding": ("持股", "holds shares in"),
+    "held_by": ("股东为", "held by"),
+    "family": ("亲属", "family of"),
+    "position": ("任职", "office"),
+    "shared_contact": ("共用电话/地址", "shares a phone/address with"),
+}
+
+
+def seed_weights(listed: dict[str, list[str]], params: Params) -> dict[str, float]:
+    """Listed entity → seed weight: the heaviest of its listing kinds (a kind not named: 1.0);
+    entities whose kinds all weigh 0 are no seeds. The rule and the findings engine both use it."""
+    seeds = {
+        e: max((params.kind_weights.get(k, 1.0) for k in kinds), default=1.0) for e, kinds in listed.items()
+    }
+    return {e: w for e, w in seeds.items() if w > 0}
+
+
+def contagion_of(L: LinkGraph, seeds: dict[str, float], params: Params) -> ContagionResult:
+    """The contagion computation with the rule's parameters (the rule and the findings engine)."""
+    return blacklist_contagion(
+        L,
+        seeds,
+        rel_weights=params.rel_weights,
+        reverse_weights=params.reverse_weights,
+        max_hops=params.max_hops,
+        damping=params.damping,
+        top_k_paths=params.top_paths,
+    )
+
+
+def path_text(names: dict[str, str], nodes: tuple[str, ...], rels: tuple[str, ...], lang: str) -> str:
+    """``A —[guarantees]→ B`` in the reader's language, names beside ids."""
+    i = 0 if lang == "zh" else 1
+    return label(names, nodes[0]) + "".join(
+        f" —[{REL_LABELS.get(r, (r, r))[i]}]→ {label(names, n)}" for r, n in zip(rels, nodes[1:], strict=True)
     )
 
 
@@ -70,11 +150,7 @@ class BlacklistContagionRule(Rule[Params]):
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         listed = blacklist(ctx)
-        seeds = {
-            e: max((params.kind_weights.get(k, 1.0) for k in kinds), default=1.0)
-            for e, kinds in listed.items()
-        }
-        seeds = {e: w for e, w in seeds.items() if w > 0}
+        seeds = seed_weights(listed, params)
         if not seeds:
             derived = write_scores(ctx.driver, ctx.database, [], ctx.run_id, ctx.as_of)
             return RuleOutput([], derived=derived, stats={"seeds": 0})
@@ -83,14 +159,7 @@ class BlacklistContagionRule(Rule[Params]):
         )
         L = linkage_ball(ctx, sorted(seeds), params.max_hops, params.max_contact_group)
         ctx.progress(f"contagion: PageRank on {L.number_of_nodes()} entities …")
-        result = blacklist_contagion(
-            L,
-            seeds,
-            rel_weights=params.rel_weights,
-            max_hops=params.max_hops,
-            damping=params.damping,
-            top_k_paths=params.top_paths,
-        )
+        result = contagion_of(L, seeds, params)
         ball = L.number_of_nodes()
         ctx.cache["findings.contagion"] = result  # read by the profile step (risk_rules.findings)
         del L  # the ball's links are not needed any more: free them before the findings are built
@@ -122,11 +191,8 @@ class BlacklistContagionRule(Rule[Params]):
         for s in hits:
             m = measure(s)
             best = s.paths[0] if s.paths else None
-            text = ""
-            if best:
-                text = label(names, best.nodes[0]) + "".join(
-                    f" -[{r}]- {label(names, n)}" for r, n in zip(best.rels, best.nodes[1:], strict=True)
-                )
+            text_zh = path_text(names, best.nodes, best.rels, "zh") if best else ""
+            text_en = path_text(names, best.nodes, best.rels, "en") if best else ""
             listed_seeds = sorted({p.nodes[0] for p in s.paths})
             findings.append(
                 Finding(
@@ -135,11 +201,11 @@ class BlacklistContagionRule(Rule[Params]):
                     severity=params.severity_high if m >= params.high_score else params.severity,
                     explanation_zh=(
                         f"{label(names, s.entity)} 距名单主体 {s.hops} 跳，传染强度 {m:.3f}（阈值 {params.threshold:g}）；"
-                        f"最强路径：{text}。"
+                        f"最强路径：{text_zh}。"
                     ),
                     explanation_en=(
                         f"{label(names, s.entity)} is {s.hops} hop(s) from a listed entity, contagion strength "
-                        f"{m:.3f} (threshold {params.threshold:g}); strongest path: {text}."
+                        f"{m:.3f} (threshold {params.threshold:g}); strongest path: {text_en}."
                     ),
                     evidence={
                         "measure": params.measure,

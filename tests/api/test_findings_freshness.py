@@ -60,12 +60,13 @@ def test_a_new_listing_of_a_related_party(world, client, keys):
         world,
         "MATCH (p:Person {entity_id: 'P:X'}), (s:Company {entity_id: 'C:S'}) "
         "CREATE (p)-[:HOLDS_SHARES {pct: 70.0, batch_id: $batch}]->(s) "
-        "CREATE (s)-[:LISTED_AS {batch_id: $batch}]->(:BlacklistEntry {entry_id: 'BL-NEW', "
+        "CREATE (p)-[:LISTED_AS {batch_id: $batch}]->(:BlacklistEntry {entry_id: 'BL-NEW', "
         "kind: 'dishonest_judgment_debtor', list_date: date() - duration('P1D'), batch_id: $batch})",
     )
     b = check(client, keys, {"entity_id": "C:A"})
     bl = b["blacklist"]
-    assert bl["source"] == "on_the_fly" and bl["paths"][0]["nodes"] == ["C:S", "P:X", "C:A"]
+    # the applicant's 60% holder is newly listed: 0.6 × 0.6 × 0.85 = 0.306, one hop
+    assert bl["source"] == "on_the_fly" and bl["paths"][0]["nodes"] == ["P:X", "C:A"]
     prox = all_reasons(b)["blacklist_proximity"]
     assert prox["effect"] == "refer" and prox["freshness"] == "live" and b["verdict"] == "refer"
 

@@ -31,6 +31,7 @@ SAMPLE_BODY = {
     "/v1/review/judgements": {"record_id_a": "x|1", "record_id_b": "x|2", "verdict": "unsure"},
     "/v1/review/splits": {"entity_id": "C:NOPE", "parts": [["a"], ["b"]]},
     "/v1/keys": {"user_id": "matrix", "scopes": ["auditor"], "ttl_days": 1},
+    "/v1/simulations/default": {"entity_ids": ["C:APPLICANT"]},
 }
 
 

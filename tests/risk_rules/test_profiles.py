@@ -75,9 +75,9 @@ def test_a_full_run_profiles_every_touched_entity_with_its_evidence(
     assert g["fans"] == {"out_degree": 1, "in_degree": 2}
     assert g["leverage"]["ratio"] == pytest.approx(2e7 / 5e7)
     # C:LIST, sole known holder (30%), controls C:C (CONTROLS written by this run), which guarantees C:A:
-    # (1.0 × 0.85) × (0.8 × 0.85)
+    # (1.0 × 0.85) × (0.3 × 0.85): the guarantee is taken the weak way, guarantor → borrower
     c = body["contagion"]
-    assert c["hops"] == 2 and c["score"] == pytest.approx(1.0 * 0.85 * 0.8 * 0.85, abs=1e-6)
+    assert c["hops"] == 2 and c["score"] == pytest.approx(1.0 * 0.85 * 0.3 * 0.85, abs=1e-6)
     assert c["paths"][0]["rels"] == ["control", "guarantee"]
     assert c["paths"][0]["nodes"] == ["C:LIST", "C:C", "C:A"]
     assert body["exposure"]["borrower_loans"] == 5e7

@@ -203,3 +203,23 @@ def test_diff_snapshots():
     assert {e for e, _ in d.newly_reached} == {"C:9"}
     assert {e for e, _ in d.no_longer_reached} == {"C:1", "C:2"}
     assert d.still_reached == 1  # the seed itself
+
+
+def test_reverse_weights_make_a_guarantee_carry_risk_to_the_guarantor():
+    L = nx.MultiDiGraph([("G", "B", {"rel": "guarantee"})])
+    w = {"guarantee": 0.3}
+    listed_borrower = blacklist_contagion(L, ["B"], rel_weights=w, reverse_weights={"guarantee": 0.8})
+    listed_guarantor = blacklist_contagion(L, ["G"], rel_weights=w, reverse_weights={"guarantee": 0.8})
+    to_guarantor = listed_borrower.get("G").paths[0]
+    to_borrower = listed_guarantor.get("B").paths[0]
+    assert to_guarantor.strength == pytest.approx(0.85 * 0.8) and to_guarantor.rels == ("guaranteed_by",)
+    assert to_borrower.strength == pytest.approx(0.85 * 0.3) and to_borrower.rels == ("guarantee",)
+    # without reverse weights a link weighs the same both ways (the symmetric default)
+    sym = blacklist_contagion(L, ["B"], rel_weights=w).get("G").paths[0]
+    assert sym.strength == pytest.approx(0.85 * 0.3) and sym.rels == ("guarantee",)
+
+
+def test_a_path_starts_at_its_seed_weight():
+    L = nx.MultiDiGraph([("S", "A", {"rel": "control"})])
+    r = blacklist_contagion(L, {"S": 0.3})
+    assert r.get("A").paths[0].strength == pytest.approx(0.3 * 0.85)
