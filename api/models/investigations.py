@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models.common import ENTITY_ID_PATTERN, PageInfo
+from api.models.texts import LocalText
 
 
 class Ownership(BaseModel):
@@ -74,6 +75,11 @@ class Alert(BaseModel):
     entity_ids: list[str] | None = None
     explanation_zh: str | None = None
     explanation_en: str | None = None
+    title: LocalText | None = Field(default=None, description="the rule's title")
+    message: LocalText | None = Field(
+        default=None, description="rendered from the evidence: names beside ids, 万元/亿元, Markdown-safe"
+    )
+    severity_text: LocalText | None = None
 
 
 class AlertPage(BaseModel):

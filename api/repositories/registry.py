@@ -11,6 +11,7 @@ from api.repositories.checks import CheckRepository
 from api.repositories.disputes import DisputeStore
 from api.repositories.entities import EntityRepository
 from api.repositories.flags import FlagStore
+from api.repositories.names import NameRepository
 from api.repositories.ownership import OwnershipRepository
 from api.repositories.review import ReviewRepository
 from api.repositories.statistics import StatisticsRepository
@@ -28,6 +29,7 @@ class Repositories:
     disputes: DisputeStore
     flags: FlagStore
     statistics: StatisticsRepository
+    names: NameRepository
 
     @classmethod
     def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
@@ -41,4 +43,5 @@ class Repositories:
             disputes=DisputeStore(driver, database),
             flags=FlagStore(driver, database),
             statistics=StatisticsRepository(driver, database, timeout_s),
+            names=NameRepository(driver, database, timeout_s),
         )
