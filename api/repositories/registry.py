@@ -13,6 +13,7 @@ from api.repositories.entities import EntityRepository
 from api.repositories.flags import FlagStore
 from api.repositories.names import NameRepository
 from api.repositories.ownership import OwnershipRepository
+from api.repositories.reports import ReportRepository
 from api.repositories.review import ReviewRepository
 from api.repositories.statistics import StatisticsRepository
 from api.repositories.users import UserRepository
@@ -30,6 +31,7 @@ class Repositories:
     flags: FlagStore
     statistics: StatisticsRepository
     names: NameRepository
+    reports: ReportRepository
 
     @classmethod
     def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
@@ -44,4 +46,5 @@ class Repositories:
             flags=FlagStore(driver, database),
             statistics=StatisticsRepository(driver, database, timeout_s),
             names=NameRepository(driver, database, timeout_s),
+            reports=ReportRepository(driver, database, timeout_s),
         )
