@@ -22,6 +22,10 @@ class Ownership(BaseModel):
     edges: list[dict[str, Any]] = Field(description="the ownership edges examined (holder, company, pct)")
     max_hops: int
     truncated: bool
+    names: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="{entity_id, name} of every entity id in this answer, to show names beside ids",
+    )
 
 
 class Group(BaseModel):
@@ -32,6 +36,10 @@ class Group(BaseModel):
     exposure: float | None = None
     run_id: str | None = None
     members: list[dict[str, Any]]
+    names: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="{entity_id, name} of every entity id in this answer, to show names beside ids",
+    )
 
 
 class EntityGroups(BaseModel):
@@ -62,6 +70,10 @@ class CircleDetail(BaseModel):
     members: list[dict[str, Any]]
     exposure: dict[str, Any]
     alert: dict[str, Any]
+    names: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="{entity_id, name} of every entity id in this answer, to show names beside ids",
+    )
 
 
 class Alert(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 from api.rendering import alerts as A
 from api.rendering.naming import NameLookup, prepared
 from api.rendering.reasons import render_check
+from api.rendering.text import entity_ids_in
 
 
 async def rendered_alerts(
@@ -34,3 +35,10 @@ async def rendered_check(result: dict[str, Any], names: NameLookup, *, pii: bool
         extra[c["entity_id"]] = c.get("name")
     data, n = await prepared(result, names, pii=pii, extra=extra)
     return render_check(data, n)
+
+
+async def names_in(data: Any, names: NameLookup) -> list[dict[str, Any]]:
+    """``[{entity_id, name}]`` of every entity id in ``data`` (a list, so the masking walk sees the ids
+    as values and masks them like every other id)."""
+    found = await names.names(sorted(entity_ids_in(data)))
+    return [{"entity_id": k, "name": v} for k, v in sorted(found.items())]
