@@ -37,6 +37,7 @@ from api.routers import (
     keys,
     monitoring,
     ownership,
+    reports,
     review,
     rule_runs,
     simulations,
@@ -69,6 +70,7 @@ Errors are `application/problem+json` (RFC 9457).
 ROUTERS = (
     health,
     checks,
+    reports,
     entities,
     ownership,
     circles,

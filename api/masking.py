@@ -345,8 +345,8 @@ def mask_response(
 
     JSON (and ``application/problem+json``) is masked field by field, CSV column by column, any other
     text (HTML, plain text) by value; headers by value (a download's file name can carry an ID).
-    Binary bodies pass unchanged: the API produces none (PDF reports are made by the explorer from
-    already-masked JSON).
+    Binary bodies pass unchanged: the one the API produces, the loan-file report's PDF, is rendered
+    from data already passed through :func:`mask_pii` (see :mod:`api.rendering.naming`).
     """
     ct = content_type.lower()
     if body:

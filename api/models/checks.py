@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.models.common import ENTITY_ID_PATTERN
+from api.models.texts import LocalText
 
 
 class ApplicantHints(BaseModel):
@@ -74,6 +75,9 @@ class Reason(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict, description="ids, paths, arithmetic")
     freshness: str = Field(
         default="live", description="how fresh: 'run <run id> (as of <date>)' or 'live' (read at check time)"
+    )
+    message: LocalText | None = Field(
+        default=None, description="the reason as users read it: names beside ids, 万元/亿元, Markdown-safe"
     )
 
 
@@ -145,6 +149,10 @@ class PreLoanResponse(BaseModel):
     application_ref: str
     checked_at: str = Field(description="the only time-dependent field")
     verdict: Literal["pass", "refer", "decline-suggested"]
+    verdict_text: LocalText | None = Field(default=None, description="the verdict in words")
+    summary: LocalText | None = Field(
+        default=None, description="the verdict and its first reason in one sentence"
+    )
     reasons: list[Reason] = Field(description="at most five decisive reasons, strongest first")
     details: dict[str, list[Reason]] = Field(default_factory=dict, description="the other reasons, by kind")
     freshness: dict[str, Any] | None = Field(

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.models.common import ENTITY_ID_PATTERN, PageInfo
+from api.models.texts import LocalText
 
 
 class Ownership(BaseModel):
@@ -27,6 +28,10 @@ class Ownership(BaseModel):
     data_quality: list[dict[str, Any]] = Field(
         description="those companies: company, total_pct, holdings [{holder, pct}] (the rows behind the sum)"
     )
+    names: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="{entity_id, name} of every entity id in this answer, to show names beside ids",
+    )
 
 
 class Group(BaseModel):
@@ -37,6 +42,10 @@ class Group(BaseModel):
     exposure: float | None = None
     run_id: str | None = None
     members: list[dict[str, Any]]
+    names: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="{entity_id, name} of every entity id in this answer, to show names beside ids",
+    )
 
 
 class EntityGroups(BaseModel):
@@ -67,6 +76,10 @@ class CircleDetail(BaseModel):
     members: list[dict[str, Any]]
     exposure: dict[str, Any]
     alert: dict[str, Any]
+    names: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="{entity_id, name} of every entity id in this answer, to show names beside ids",
+    )
 
 
 class Alert(BaseModel):
@@ -80,6 +93,11 @@ class Alert(BaseModel):
     entity_ids: list[str] | None = None
     explanation_zh: str | None = None
     explanation_en: str | None = None
+    title: LocalText | None = Field(default=None, description="the rule's title")
+    message: LocalText | None = Field(
+        default=None, description="rendered from the evidence: names beside ids, 万元/亿元, Markdown-safe"
+    )
+    severity_text: LocalText | None = None
 
 
 class AlertPage(BaseModel):

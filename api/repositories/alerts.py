@@ -29,7 +29,7 @@ CALL () {{
 WITH a WHERE ($status IS NULL OR a.status = $status) AND ($severity IS NULL OR a.severity = $severity)
   AND ($rule_id IS NULL OR a.rule_id = $rule_id) AND ($active IS NULL OR coalesce(a.active, true) = $active)
   AND ($after IS NULL OR a.alert_id > $after)
-RETURN a {{ {_ALERT_FIELDS} }} AS alert ORDER BY a.alert_id LIMIT $limit
+RETURN a {{ {_ALERT_FIELDS}, evidence: a.evidence }} AS alert ORDER BY a.alert_id LIMIT $limit
 """
 
 GET_ALERT = f"""

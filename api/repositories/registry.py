@@ -11,7 +11,9 @@ from api.repositories.checks import CheckRepository
 from api.repositories.disputes import DisputeStore
 from api.repositories.entities import EntityRepository
 from api.repositories.flags import FlagStore
+from api.repositories.names import NameRepository
 from api.repositories.ownership import OwnershipRepository
+from api.repositories.reports import ReportRepository
 from api.repositories.review import ReviewRepository
 from api.repositories.simulations import SimulationRepository
 from api.repositories.statistics import StatisticsRepository
@@ -30,6 +32,8 @@ class Repositories:
     flags: FlagStore
     statistics: StatisticsRepository
     simulations: SimulationRepository
+    names: NameRepository
+    reports: ReportRepository
 
     @classmethod
     def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
@@ -44,4 +48,6 @@ class Repositories:
             flags=FlagStore(driver, database),
             statistics=StatisticsRepository(driver, database, timeout_s),
             simulations=SimulationRepository(driver, database, timeout_s),
+            names=NameRepository(driver, database, timeout_s),
+            reports=ReportRepository(driver, database, timeout_s),
         )

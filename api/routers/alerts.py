@@ -13,6 +13,7 @@ from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import Alert, AlertPage, TriageRequest, TriageResult
 from api.pagination import decode_cursor, encode_cursor
 from api.security.auth import Principal
+from api.services.texts import rendered_alerts
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=PROBLEM_RESPONSES)
 
@@ -21,10 +22,10 @@ router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=PROBLEM_RESPO
     "",
     response_model=AlertPage,
     summary="Alerts, filtered, in alert-id order",
-    dependencies=[Depends(require("alert:read"))],
 )
 async def list_alerts(
     r: Repos,
+    principal: Annotated[Principal, Depends(require("alert:read"))],
     status: Literal["open", "confirmed", "dismissed"] | None = None,
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
@@ -43,11 +44,11 @@ async def list_alerts(
     after = decode_cursor(cursor, filters)
     rows = await r.alerts.list_alerts(**filters, after=after, limit=limit + 1)
     more = len(rows) > limit
-    rows = rows[:limit]
+    rows = await rendered_alerts(rows[:limit], r.names, pii=principal.pii, keep_evidence=False)
     return AlertPage(
         alerts=[Alert(**a) for a in rows],
         page=PageInfo(
-            next_cursor=encode_cursor(rows[-1]["alert_id"], filters) if more else None, limit=limit
+            next_cursor=encode_cursor(rows[-1]["alert_id"], filters) if more and rows else None, limit=limit
         ),
     )
 
@@ -56,13 +57,15 @@ async def list_alerts(
     "/{alert_id}",
     response_model=Alert,
     summary="One alert with its evidence and runs",
-    dependencies=[Depends(require("alert:read"))],
 )
-async def get_alert(r: Repos, alert_id: str) -> Alert:
+async def get_alert(
+    r: Repos, alert_id: str, principal: Annotated[Principal, Depends(require("alert:read"))]
+) -> Alert:
     a = await r.alerts.get(alert_id)
     if a is None:
         raise ApiError(404, f"预警不存在：{alert_id} / No such alert: {alert_id}")
-    return Alert(**a)
+    (shown,) = await rendered_alerts([a], r.names, pii=principal.pii, keep_evidence=True)
+    return Alert(**shown)
 
 
 @router.post("/{alert_id}/triage", response_model=TriageResult, summary="Triage an alert with a comment")

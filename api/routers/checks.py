@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
@@ -12,7 +13,10 @@ from api.dependencies import Repos, request_context, require, sync_driver
 from api.errors import ApiError
 from api.models.checks import PreLoanRequest, PreLoanResponse
 from api.models.common import PROBLEM_RESPONSES
+from api.repositories.registry import Repositories
+from api.security.auth import Principal
 from api.services.preloan import CheckBounds, PreLoanCheck, rules_config
+from api.services.texts import rendered_check
 
 router = APIRouter(prefix="/v1/checks", tags=["checks"], responses=PROBLEM_RESPONSES)
 
@@ -57,18 +61,9 @@ def admission(request: Request) -> Admission:
     return adm
 
 
-@router.post(
-    "/pre-loan",
-    response_model=PreLoanResponse,
-    summary="Pre-loan check: one deterministic verdict",
-    description="Resolves the applicant (or lists candidates), reads what the last rule run found about it "
-    "(its risk profile; recomputed live by the same rules when facts loaded since reach its neighbourhood), "
-    "adds the requested amount to every concentration limit and returns pass / refer / decline-suggested "
-    "with at most five decisive reasons first and the rest grouped by kind, each tied to evidence and "
-    "saying how fresh it is. An applicant that cannot be resolved never passes.",
-    dependencies=[Depends(require("check:pre-loan"))],
-)
-async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanResponse:
+async def run_check(r: Repositories, body: PreLoanRequest, request: Request) -> dict[str, Any]:
+    """The check as the route runs it (admission control, database errors as 503); the loan-file
+    report runs exactly this, so it never holds a second definition."""
     s = request.app.state.settings
     ctx = request_context(request)
     ctx.purpose_ref = body.application_ref
@@ -93,4 +88,24 @@ async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanR
     ctx.verdict = result["verdict"]
     if result["applicant"]:
         ctx.touch(result["applicant"]["entity_id"])
-    return PreLoanResponse(**result)
+    return result
+
+
+@router.post(
+    "/pre-loan",
+    response_model=PreLoanResponse,
+    summary="Pre-loan check: one deterministic verdict",
+    description="Resolves the applicant (or lists candidates), reads what the last rule run found about it "
+    "(its risk profile; recomputed live by the same rules when facts loaded since reach its neighbourhood), "
+    "adds the requested amount to every concentration limit and returns pass / refer / decline-suggested "
+    "with at most five decisive reasons first and the rest grouped by kind, each tied to evidence and "
+    "saying how fresh it is. An applicant that cannot be resolved never passes.",
+)
+async def pre_loan(
+    r: Repos,
+    body: PreLoanRequest,
+    request: Request,
+    principal: Annotated[Principal, Depends(require("check:pre-loan"))],
+) -> PreLoanResponse:
+    result = await run_check(r, body, request)
+    return PreLoanResponse(**await rendered_check(result, r.names, pii=principal.pii))

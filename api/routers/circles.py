@@ -12,6 +12,7 @@ from api.models.common import PROBLEM_RESPONSES, PageInfo
 from api.models.investigations import CircleDetail, CirclePage, CircleSummary
 from api.pagination import decode_cursor, encode_cursor
 from api.repositories.alerts import CIRCLE_RULE
+from api.services.texts import names_in
 from risk_rules.framework import alert_id as make_alert_id
 
 router = APIRouter(prefix="/v1/guarantee-circles", tags=["guarantee circles"], responses=PROBLEM_RESPONSES)
@@ -80,4 +81,5 @@ async def circle_detail(r: Repos, circle_id: str) -> CircleDetail:
         members=facts,
         exposure={"loan_balance": loans, "distressed_members": distressed},
         alert=alert,
+        names=await names_in([members, alert], r.names),
     )

@@ -12,6 +12,7 @@ from api.models.common import PROBLEM_RESPONSES
 from api.models.investigations import EntityGroups, Group, Ownership
 from api.routers.entities import EntityId, not_found
 from api.services.ownership import ownership_view
+from api.services.texts import names_in
 
 router = APIRouter(prefix="/v1", tags=["ownership & groups"], responses=PROBLEM_RESPONSES)
 
@@ -31,6 +32,7 @@ async def ownership(
     )
     if view is None:
         raise not_found(entity_id)
+    view.names = await names_in(view.model_dump(), r.names)
     return view
 
 
@@ -44,7 +46,9 @@ async def entity_groups(r: Repos, entity_id: EntityId) -> EntityGroups:
     if not await r.entities.exists(entity_id):
         raise not_found(entity_id)
     groups = [await r.alerts.group(gid) for gid in await r.alerts.groups_of(entity_id)]
-    return EntityGroups(entity_id=entity_id, groups=[Group(**g) for g in groups if g])
+    return EntityGroups(
+        entity_id=entity_id, groups=[Group(**g, names=await names_in(g, r.names)) for g in groups if g]
+    )
 
 
 @router.get(
@@ -57,4 +61,4 @@ async def group(r: Repos, group_id: str) -> Group:
     g = await r.alerts.group(group_id)
     if g is None:
         raise ApiError(404, f"集团不存在：{group_id} / No such group: {group_id}")
-    return Group(**g)
+    return Group(**g, names=await names_in(g, r.names))

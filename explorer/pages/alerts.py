@@ -8,6 +8,9 @@ import streamlit as st
 
 from explorer import ui
 
+#: the dataframe shows plain text: the Markdown escapes of the API's texts are dropped there
+_UNESCAPE = str.maketrans({"\\": None})
+
 st.header("预警 Alerts")
 api = ui.client()
 if st.session_state.get("rg_triaged"):
@@ -27,7 +30,16 @@ if not items:
     st.stop()
 st.dataframe(
     [
-        {k: a.get(k) for k in ("alert_id", "rule_id", "severity", "status", "entity_ids", "explanation_zh")}
+        {
+            "alert_id": a.get("alert_id"),
+            "rule": (a.get("title") or {}).get("zh") or a.get("rule_id"),
+            "severity": a.get("severity"),
+            "status": a.get("status"),
+            # the API's rendered text (names beside ids, Markdown-escaped): shown as text here
+            "message": ((a.get("message") or {}).get("zh") or a.get("explanation_zh") or "").replace(
+                "\\", ""
+            ),
+        }
         for a in items
     ],
     hide_index=True,
@@ -36,8 +48,10 @@ st.dataframe(
 ids = [a["alert_id"] for a in items]
 chosen = st.selectbox("处理 Triage alert", ids, key="rg_alert_pick")
 alert = items[ids.index(chosen)]
-st.markdown(f"**{alert.get('rule_id')}** · {alert.get('severity')} · {alert.get('status')}")
-st.markdown(f"{alert.get('explanation_zh', '')}  \n{alert.get('explanation_en', '')}")
+title = alert.get("title") or {"zh": alert.get("rule_id"), "en": ""}
+st.markdown(f"**{title['zh']} {title['en']}** · {alert.get('severity')} · {alert.get('status')}")
+msg = alert.get("message") or {"zh": alert.get("explanation_zh", ""), "en": alert.get("explanation_en", "")}
+st.markdown(f"{msg['zh']}  \n{msg['en']}")  # rendered by the API, Markdown-safe
 if alert.get("evidence"):
     with st.expander("证据 Evidence"):
         ev = alert["evidence"]

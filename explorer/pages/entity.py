@@ -8,8 +8,6 @@ import json
 import streamlit as st
 
 from explorer import ui
-from explorer.export import export_file_name, html_to_pdf, report_html
-from explorer.graph_data import subgraph_from_api
 
 st.header("实体 Entity")
 api = ui.client()
@@ -88,9 +86,9 @@ with tab_alerts:
     if alerts is not None and not items:
         st.info("无预警 No alerts.")
     for a in items:
-        st.markdown(
-            f"**{a.get('rule_id')}** · {a.get('severity')} · {a.get('status')} — {a.get('explanation_zh', '')} / {a.get('explanation_en', '')}"
-        )
+        msg = a.get("message") or {"zh": a.get("explanation_zh", ""), "en": a.get("explanation_en", "")}
+        title = (a.get("title") or {}).get("zh") or a.get("rule_id")
+        st.markdown(f"**{title}** · {a.get('severity')} · {a.get('status')} — {msg['zh']} / {msg['en']}")
 
 with tab_check:
     amount = st.number_input(
@@ -114,10 +112,11 @@ with tab_check:
         {"pass": st.success, "refer": st.warning}.get(v, st.error)(
             f"结论 Verdict: {v}  ·  {verdict.get('check_id', '')}"
         )
+        if verdict.get("summary"):
+            st.markdown(verdict["summary"]["zh"])  # rendered by the API, Markdown-safe
         for r in verdict.get("reasons", []):
-            st.markdown(
-                f"- **{r.get('code')}** ({r.get('effect')}) {r.get('message_zh', '')} / {r.get('message_en', '')}"
-            )
+            msg = r.get("message") or {"zh": r.get("message_zh", ""), "en": r.get("message_en", "")}
+            st.markdown(f"- **{r.get('code')}** ({r.get('effect')}) {msg['zh']} / {msg['en']}")
         if verdict.get("limits"):
             st.dataframe(
                 [
@@ -174,52 +173,30 @@ with tab_more:
             st.caption("无 none")
 
 with tab_report:
-    st.caption("为授信档案生成关联风险报告 Relationship-risk report for the loan file (HTML / PDF)")
-    if st.button("生成报告 Build report", key="rg_build_report"):
-        creds = api.creds
-        network = ui.call(api.neighbourhood, entity_id, hops=1)
-        ownership = ui.call(api.ownership, entity_id)
-        groups = ui.call(api.entity_groups, entity_id)
-        group = (groups or {}).get("groups", [None])[0] if groups and groups.get("groups") else None
-        all_circles = ui.call(api.circles, limit=200)
-        circles = (
-            None
-            if all_circles is None
-            else [c for c in all_circles.get("circles", []) if entity_id in (c.get("members") or [])]
-        )
-        alerts = ui.call(api.entity_alerts, entity_id)
-        check = st.session_state.get("rg_check")
-        html = report_html(
-            entity={"entity_id": entity_id, "kind": detail.get("kind"), **props},
-            network=subgraph_from_api(network) if network else None,
-            ownership=ownership,
-            group=group,
-            circles=circles,
-            alerts=alerts,
-            preloan=check[1] if check and check[0] == entity_id else None,
-            prepared_by=(st.session_state.get("rg_whoami") or {}).get("user_id", ""),
-            purpose=creds.purpose_ref,
-        )
-        st.session_state["rg_report"] = (entity_id, html, html_to_pdf(html))
+    st.caption(
+        "为授信档案生成关联风险报告（由 API 生成并按角色掩码，与贷前检查同样审计）"
+        " / Relationship-risk report for the loan file (made and masked by the API, audited as a check)"
+    )
+    r1, r2, r3 = st.columns(3)
+    rep_ref = r1.text_input("申请编号 Application ref", value=api.creds.purpose_ref or "", key="rg_rep_ref")
+    rep_amount = r2.number_input(
+        "申请金额 Requested (元)", min_value=0.0, value=0.0, step=1e6, key="rg_rep_amt"
+    )
+    rep_appendix = r3.checkbox("含附录 With appendices", value=False, key="rg_rep_app")
+    if st.button("生成报告 Build report", key="rg_build_report", disabled=not rep_ref):
+        args = {"application_ref": rep_ref, "requested_amount": rep_amount, "appendix": rep_appendix}
+        html = ui.call(api.preloan_report, entity_id, fmt="html", **args)
+        pdf = ui.call(api.preloan_report, entity_id, fmt="pdf", **args)
+        if html and pdf:
+            st.session_state["rg_report"] = (entity_id, html, pdf)
     rep = st.session_state.get("rg_report")
     if rep and rep[0] == entity_id:
-        shown_id = str(detail.get("entity_id") or "report")  # as the API answered: masked without pii
         c1, c2 = st.columns(2)
-        c1.download_button(
-            "下载 HTML",
-            rep[1],
-            file_name=export_file_name("report", shown_id, "html"),
-            mime="text/html",
-            key="rg_rep_html",
-        )
+        c1.download_button("下载 HTML", rep[1][0], file_name=rep[1][1], mime="text/html", key="rg_rep_html")
         c2.download_button(
-            "下载 PDF",
-            rep[2],
-            file_name=export_file_name("report", shown_id, "pdf"),
-            mime="application/pdf",
-            key="rg_rep_pdf",
+            "下载 PDF", rep[2][0], file_name=rep[2][1], mime="application/pdf", key="rg_rep_pdf"
         )
-        st.iframe(rep[1], height=600)
+        st.iframe(rep[1][0].decode("utf-8"), height=600)
 
 with st.expander("API 原始回答 Raw API answer"):
     st.code(json.dumps(detail, ensure_ascii=False, indent=1, default=str)[:20000], language="json")

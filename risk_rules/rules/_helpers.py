@@ -63,3 +63,19 @@ def join_labels(names: dict[str, str], ids: Iterable[str], limit: int = 8) -> st
     ids = list(ids)
     text = "、".join(label(names, i) for i in ids[:limit])
     return text + (f" …(+{len(ids) - limit})" if len(ids) > limit else "")
+
+
+_DISTRESS_ZH = {"overdue": "逾期", "defaulted": "违约", "blacklisted": "在名单上"}
+
+
+def distress_text(names: dict[str, str], bad: dict[str, list[str]]) -> tuple[str, str]:
+    """(zh, en) of :func:`distress`'s result in words: ``甲(C:1)违约、在名单上(court)``."""
+    zh, en = [], []
+    for eid, reasons in sorted(bad.items()):
+        heads = [r.partition(":") for r in reasons]
+        zh.append(
+            label(names, eid)
+            + "、".join(_DISTRESS_ZH.get(h, h) + (f"({t})" if t else "") for h, _, t in heads)
+        )
+        en.append(label(names, eid) + " " + ", ".join(h + (f" ({t})" if t else "") for h, _, t in heads))
+    return "；".join(zh), "; ".join(en)

@@ -48,9 +48,22 @@ class CircleExposureRule(Rule[Params]):
             )
             names = names_of(ctx, x.members)
             ratio = x.total_loans / ctx.bank.net_capital
-            detail_zh = f"违约 {list(x.defaulted)}，逾期 {list(x.overdue)}，名单 {list(x.blacklisted)}"
+            parts = [
+                (zh, en, ids)
+                for zh, en, ids in (
+                    ("违约", "defaulted", x.defaulted),
+                    ("逾期", "overdue", x.overdue),
+                    ("在名单上", "listed", x.blacklisted),
+                )
+                if ids
+            ]
+            detail_zh = (
+                "；".join(f"{zh}：{join_labels(names, ids)}" for zh, _, ids in parts)
+                or "无逾期、违约或在名单上的成员"
+            )
             detail_en = (
-                f"defaulted {list(x.defaulted)}, overdue {list(x.overdue)}, listed {list(x.blacklisted)}"
+                "; ".join(f"{en}: {join_labels(names, ids)}" for _, en, ids in parts)
+                or "no member overdue, defaulted or listed"
             )
             findings.append(
                 Finding(

@@ -9,7 +9,7 @@ from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_edges
 from risk_rules.rules._common_control import common_control_circles, finding
-from risk_rules.rules._helpers import distress, fmt_cny, join_labels, names_of
+from risk_rules.rules._helpers import distress, distress_text, fmt_cny, join_labels, names_of
 
 
 class Params(RuleParams):
@@ -68,6 +68,7 @@ class GuaranteeCircleRule(Rule[Params]):
         for c in circles:
             names = names_of(ctx, c.members)
             bad = distress(ctx, c.members)
+            bad_zh, bad_en = distress_text(names, bad)
             sev = params.severity
             if c.size >= params.critical_size:
                 sev = "critical"
@@ -82,12 +83,12 @@ class GuaranteeCircleRule(Rule[Params]):
                     explanation_zh=(
                         f"{c.size} 个主体形成担保圈（{join_labels(names, c.members)}），圈内担保 {c.edge_count} 笔关系、"
                         f"金额合计 {fmt_cny(c.internal_amount)} 元；最短担保环：{shortest}。"
-                        + (f" 风险成员：{bad}。" if bad else "")
+                        + (f" 风险成员：{bad_zh}。" if bad else "")
                     ),
                     explanation_en=(
                         f"{c.size} parties form a guarantee circle ({join_labels(names, c.members)}) with "
                         f"{c.edge_count} guarantee links totalling CNY {fmt_cny(c.internal_amount)}; "
-                        f"shortest cycle: {shortest}." + (f" Distressed members: {bad}." if bad else "")
+                        f"shortest cycle: {shortest}." + (f" Distressed members: {bad_en}." if bad else "")
                     ),
                     evidence={
                         "circle_id": c.circle_id,

@@ -9,7 +9,7 @@ from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_graph
 from risk_rules.rules._common_control import common_control_circles, finding
-from risk_rules.rules._helpers import distress, fmt_cny, label, names_of
+from risk_rules.rules._helpers import distress, distress_text, fmt_cny, label, names_of
 
 
 class Params(RuleParams):
@@ -62,6 +62,7 @@ class MutualGuaranteeRule(Rule[Params]):
         findings = []
         for m in pairs:
             bad = distress(ctx, (m.a, m.b))
+            bad_zh, bad_en = distress_text(names, bad)
             sev = params.severity_distressed if bad else params.severity
             a, b = label(names, m.a), label(names, m.b)
             findings.append(
@@ -71,12 +72,12 @@ class MutualGuaranteeRule(Rule[Params]):
                     severity=sev,
                     explanation_zh=(
                         f"{a} 为 {b} 担保 {fmt_cny(m.amount_ab)} 元，{b} 为 {a} 担保 {fmt_cny(m.amount_ba)} 元，构成互保。"
-                        + (f" 其中存在风险主体：{bad}。" if bad else "")
+                        + (f" 其中存在风险主体：{bad_zh}。" if bad else "")
                     ),
                     explanation_en=(
                         f"{a} guarantees {b} for CNY {fmt_cny(m.amount_ab)} and {b} guarantees {a} for "
                         f"CNY {fmt_cny(m.amount_ba)}: a mutual guarantee."
-                        + (f" Distressed parties: {bad}." if bad else "")
+                        + (f" Distressed parties: {bad_en}." if bad else "")
                     ),
                     evidence={
                         "paths": [list(m.path)],

@@ -16,7 +16,7 @@ from risk_rules.algorithms import linked_company_clusters, shared_attribute_clus
 from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import blacklist, entity_facts, shared_contact_records
-from risk_rules.rules._helpers import join_labels, names_of
+from risk_rules.rules._helpers import distress_text, join_labels, names_of
 
 ATTR_ZH = {"phone": "电话", "address": "地址", "legal_representative": "法定代表人"}
 
@@ -73,6 +73,7 @@ class ShellLinkageRule(Rule[Params]):
                 )
             }
             sev = params.severity_high if (c.size >= params.high_size or bad) else params.severity
+            bad_zh, bad_en = distress_text(names, bad)
             shared = [{"attribute": a, "value": v, "companies": list(cs)} for a, v, cs in c.evidence]
             kinds_zh = "、".join(sorted({ATTR_ZH[a] for a, _, _ in c.evidence}))
             kinds_en = ", ".join(sorted({a for a, _, _ in c.evidence}))
@@ -84,11 +85,12 @@ class ShellLinkageRule(Rule[Params]):
                     kind="cluster",
                     explanation_zh=(
                         f"{c.size} 家企业通过共用{kinds_zh}相互关联（{join_labels(names, c.companies)}），"
-                        f"共 {len(c.evidence)} 个共用值。" + (f" 其中风险成员：{bad}。" if bad else "")
+                        f"共 {len(c.evidence)} 个共用值。" + (f" 其中风险成员：{bad_zh}。" if bad else "")
                     ),
                     explanation_en=(
                         f"{c.size} companies are linked through shared {kinds_en} ({join_labels(names, c.companies)}); "
-                        f"{len(c.evidence)} shared values." + (f" Distressed members: {bad}." if bad else "")
+                        f"{len(c.evidence)} shared values."
+                        + (f" Distressed members: {bad_en}." if bad else "")
                     ),
                     evidence={
                         "cluster_id": c.cluster_id,

@@ -11,12 +11,14 @@ log written meanwhile are scanned the same way.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import pypdf
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
@@ -24,7 +26,7 @@ from neo4j import Driver
 from api.app import create_app
 from api.security.roles import ROLES
 from api.services.operator import provision_service_key
-from explorer.export import edges_csv, nodes_csv, report_html
+from explorer.export import edges_csv, nodes_csv
 from explorer.graph_data import subgraph_from_api
 from explorer.network_html import render_html
 from risk_rules.framework import alert_id
@@ -251,17 +253,19 @@ def exports_of(client: TestClient, key: str) -> dict[str, str]:
         return out
     sg = subgraph_from_api(nb.json())
     detail = client.get(f"/v1/entities/{PERSON}", headers=h).json()
-    alerts = client.get("/v1/alerts", params={"entity_id": COMPANY}, headers=h).json()
     out["nodes.csv"] = nodes_csv(sg)
     out["edges.csv"] = edges_csv(sg)
     out["network.html"] = render_html(sg, title=str(detail.get("entity_id")))
-    out["report.html"] = report_html(
-        entity={"entity_id": detail["entity_id"], "kind": detail.get("kind"), **detail["properties"]},
-        network=sg,
-        alerts=alerts,
-        prepared_by="priv",
-        purpose="LA-PRIV-1",
+    # the loan-file report the explorer downloads: the API's PDF (binary, so its text is checked)
+    rep = client.get(
+        f"/v1/reports/preloan/{PERSON}",
+        params={"application_ref": "LA-PRIV-1", "format": "pdf", "appendix": "true"},
+        headers=h,
     )
+    if rep.status_code == 200:
+        pages = pypdf.PdfReader(io.BytesIO(rep.content)).pages
+        out["report.pdf"] = "".join(p.extract_text() for p in pages).replace(" ", "").replace("\n", "")
+        out["report.pdf name"] = rep.headers.get("content-disposition", "")
     return out
 
 

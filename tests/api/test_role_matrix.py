@@ -20,7 +20,11 @@ SAMPLE_PATH = {
     "run_id": "R-CIRCLE-1",
     "key_id": "no-such-key",
 }
-SAMPLE_QUERY = {"/v1/entities/search": {"q": "杭州"}, "/v1/blacklist/spread": {"since": "2026-01-01"}}
+SAMPLE_QUERY = {
+    "/v1/entities/search": {"q": "杭州"},
+    "/v1/blacklist/spread": {"since": "2026-01-01"},
+    "/v1/reports/preloan/{entity_id}": {"application_ref": "LA-M", "requested_amount": 1.0},
+}
 SAMPLE_BODY = {
     "/v1/checks/pre-loan": {
         "application_ref": "LA-M",

@@ -150,13 +150,16 @@ def test_entity_pre_loan_check_and_report(app_as, live_api, tmp_path):
     assert check["check_id"] == again["check_id"]  # same inputs, same data: the same check
     assert f"结论 Verdict: {again['verdict']}" in texts(at)
     assert "guarantee_circle" in texts(at)
+    at.number_input(key="rg_rep_amt").set_value(1e7).run()
     at.button(key="rg_build_report").click().run()
     assert not at.exception
-    _, html, pdf = at.session_state["rg_report"]
-    assert "杭州甲科技有限公司" in html and again["verdict"] in html and "EXPLORER-TEST-1" in html
-    assert "GC-1" in html and "王建国系" in html and "王建国" in html  # circle, group, beneficial owner
-    assert "P:BOSS holds C:APPLICANT 60%" in html  # a related party with the path that proves it
-    assert "single_borrower" in html  # the limits of the check
+    _, (html_bytes, html_name), (pdf, pdf_name) = at.session_state["rg_report"]
+    html = html_bytes.decode("utf-8")  # made by the API from the same check
+    assert html_name.endswith(".html") and pdf_name.endswith(".pdf")
+    assert "杭州甲科技有限公司" in html and "EXPLORER-TEST-1" in html
+    assert again["verdict_text"]["zh"] in html and again["summary"]["zh"].split("：")[0] in html
+    assert "最短回路" in html and "王建国系" in html and "王建国（P:BOSS）" in html  # circle, group, owner
+    assert "单一客户贷款" in html  # the limits of the check, named
     out = tmp_path / "r.pdf"
     out.write_bytes(pdf)
     text = "".join(p.extract_text() for p in pypdf.PdfReader(out).pages)
