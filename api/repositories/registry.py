@@ -13,6 +13,7 @@ from api.repositories.entities import EntityRepository
 from api.repositories.flags import FlagStore
 from api.repositories.ownership import OwnershipRepository
 from api.repositories.review import ReviewRepository
+from api.repositories.snapshots import SnapshotRepository
 from api.repositories.statistics import StatisticsRepository
 from api.repositories.users import UserRepository
 
@@ -28,6 +29,7 @@ class Repositories:
     disputes: DisputeStore
     flags: FlagStore
     statistics: StatisticsRepository
+    snapshots: SnapshotRepository
 
     @classmethod
     def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
@@ -41,4 +43,5 @@ class Repositories:
             disputes=DisputeStore(driver, database),
             flags=FlagStore(driver, database),
             statistics=StatisticsRepository(driver, database, timeout_s),
+            snapshots=SnapshotRepository(driver, database, timeout_s),
         )

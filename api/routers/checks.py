@@ -80,6 +80,7 @@ async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanR
         bounds,
         sync_driver=sync_driver(request),
         database=s.neo4j_database,
+        snapshots=r.snapshots,
     )
     try:
         with admission(request).admit():

@@ -68,3 +68,9 @@ def chain_json(chain: tuple[ControlLink, ...]) -> list[dict]:
         }
         for link in chain
     ]
+
+
+def control_pairs(ctx: RuleContext) -> list[tuple[str, str]]:
+    """(controller, company) of every controlled company as of ``ctx.as_of`` — what the actual
+    controller rule writes as CONTROLS, for a snapshot that must not read today's CONTROLS."""
+    return [(c, company) for company, res in controllers(ctx).items() for c in res.controller or ()]
