@@ -25,6 +25,7 @@ def make_rules_app(
     database: Callable[[], str],
     config_path: Callable[[], Path | None],
     console: Console,
+    today: Callable[[], dt.date] = dt.date.today,
     fail: Callable[[str], None],
 ) -> typer.Typer:
     app = typer.Typer(
@@ -110,13 +111,14 @@ def make_rules_app(
         from risk_rules.runner import run_rules
 
         cfg = _config(config)
-        as_of_date = _date(as_of, "--as-of") if as_of else dt.date.today()
-        if as_of_date > dt.date.today():
+        day = today()
+        as_of_date = _date(as_of, "--as-of") if as_of else day
+        if as_of_date > day:
             fail(
                 f"截止日期 {as_of_date} 晚于今天：未来的事实尚不可知 / --as-of {as_of_date} is after today: "
                 "the facts of a future day are not known yet"
             )
-        snapshot = as_of_date < dt.date.today()
+        snapshot = as_of_date < day
         for rid in rule or []:
             try:
                 get_rule(rid)
@@ -196,6 +198,7 @@ def make_rules_app(
                 on_done=on_done,
                 on_progress=lambda m: progress.update(task, description=m),
                 profiles=not rule,  # a full run also reconciles the risk profiles
+                today=day,
             )
             progress.update(task, total=len(summaries), completed=len(summaries), description="done")
         console.print(table)
@@ -230,13 +233,13 @@ def make_rules_app(
         from risk_rules.registry import get_rule
 
         cfg = _config(config)
-        today = dt.date.today()
+        day = today()
         first = _date(start, "--from")
-        last = _date(end, "--to") if end else today - dt.timedelta(days=1)
-        if last >= today:
+        last = _date(end, "--to") if end else day - dt.timedelta(days=1)
+        if last >= day:
             fail(
-                f"--to {last} 须早于今天 {today}（今天的结果是实时运行 riskgraph rules run） / "
-                f"--to {last} must be before today ({today}): today's picture is the live run (riskgraph rules run)"
+                f"--to {last} 须早于今天 {day}（今天的结果是实时运行 riskgraph rules run） / "
+                f"--to {last} must be before today ({day}): today's picture is the live run (riskgraph rules run)"
             )
         try:
             dates = period_dates(first, last, every)
@@ -302,7 +305,7 @@ def make_rules_app(
                     profiles=not rule,
                     replace=replace,
                     database=database(),
-                    today=today,
+                    today=day,
                     on_date=on_date,
                     on_rule=lambda r: progress.update(task, description=f"as of {current['date']}: {r.id} …"),
                     on_progress=lambda m: progress.update(task, description=f"as of {current['date']}: {m}"),
