@@ -171,3 +171,29 @@ def test_backfill_writes_one_snapshot_per_period_and_a_second_run_changes_nothin
     assert by_date["2025-01-31"]["listed"] == 1 and by_date["2025-10-31"]["listed"] == 2
     assert by_date["2025-10-31"]["newly_reached"] >= 1  # L1, once LATE is listed
     assert by_date[AS_OF.isoformat()]["source"] == "live" and by_date["2025-01-31"]["source"] == "snapshot"
+
+
+def test_cli_backfill_shows_each_date_and_a_second_run_holds_them(
+    graph: GraphSpec, clean_graph: Driver, neo4j_env
+) -> None:
+    import subprocess
+    import sys
+
+    _world(graph)
+    graph.write(clean_graph)
+    env = {**neo4j_env, "COLUMNS": "250", "RISKGRAPH_RULES_TODAY": AS_OF.isoformat()}
+    cmd = [sys.executable, "-m", "riskgraph", "rules", "backfill", "--from", "2025-09-30", "--every", "month"]
+    cmd += ["--to", "2025-11-30", "--rule", RULE]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert first.returncode == 0, first.stdout[-2000:] + first.stderr[-2000:]
+    assert all(d in first.stdout for d in ("2025-09-30", "2025-10-30", "2025-11-30"))
+    assert "3 snapshot(s) written, 0 already held" in first.stdout
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    assert second.returncode == 0 and "0 snapshot(s) written, 3 already held" in second.stdout
+    late = subprocess.run(
+        [*cmd[:5], "--from", "2025-12-01", "--to", AS_OF.isoformat()], env=env, capture_output=True, text=True
+    )
+    assert late.returncode != 0 and "must be before today" in late.stderr + late.stdout
+    with clean_graph.session() as s:
+        assert s.run("MATCH (n:Snapshot) RETURN count(n) AS n").single()["n"] == 3
+        assert s.run("MATCH (a:Alert) RETURN count(a) AS n").single()["n"] == 0
