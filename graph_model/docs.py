@@ -22,6 +22,18 @@ Conventions:
   `FactVersion` (via `HAS_VERSION`).
 - **Derived facts** (`CONTROLS`, `MEMBER_OF`, `Group`, `Alert`, `RiskScore`) are written by rule runs
   and carry the `run_id` that produced them.
+- **Snapshots.** A rule run as of a past date (`riskgraph rules run --as-of`, `rules backfill`) is
+  history, not news: it writes a `Snapshot {as_of}` with its own `SnapshotAlert` and
+  `SnapshotProfile` nodes (`IN_SNAPSHOT`), never the live `Alert` / `RiskProfile` nodes, and no
+  `CONTROLS` or `Group` (those describe today; a snapshot computes control from the shareholdings
+  valid on its date). Separate labels rather than as-of-keyed `Alert` nodes, because an alert is
+  a unit of work with a triage state that belongs to today: every queue, count and triage query
+  reads `Alert` and can never pick up a past date's answer by mistake, and a snapshot alert cannot
+  be triaged. A snapshot alert keeps the live alert id of the same subject (rule + subject key), so
+  "was this alert already there in June?" is one lookup. One `Snapshot` per date: re-running a rule
+  as of the same date replaces that rule's part (its snapshot alerts and `RiskScore` nodes); the
+  `RuleRun` records stay as the audit trail (`snapshot = true`, `IN_SNAPSHOT`). Contagion scores
+  were already per run and dated (`RiskScore`), so the spread trend reads them for every date.
 """
 
 

@@ -76,6 +76,9 @@ RULE_RUN = "RuleRun"
 GROUP = "Group"
 RISK_SCORE = "RiskScore"
 RISK_PROFILE = "RiskProfile"
+SNAPSHOT = "Snapshot"
+SNAPSHOT_ALERT = "SnapshotAlert"
+SNAPSHOT_PROFILE = "SnapshotProfile"
 USER = "User"
 API_KEY = "ApiKey"
 REVIEW_JUDGEMENT = "ReviewJudgement"
@@ -103,6 +106,7 @@ CONCERNS = "CONCERNS"
 RAISED_IN = "RAISED_IN"
 SCORED = "SCORED"
 HAS_PROFILE = "HAS_PROFILE"
+IN_SNAPSHOT = "IN_SNAPSHOT"
 HAS_API_KEY = "HAS_API_KEY"
 JUDGES = "JUDGES"
 DISPUTES = "DISPUTES"
@@ -358,6 +362,11 @@ NODES: tuple[NodeType, ...] = (
             Prop("duration_ms", "int", "duration"),
             Prop("counts", "string", "JSON: alerts new / still / resolved"),
             Prop("status", "string", "completed / failed"),
+            Prop(
+                "snapshot",
+                "bool",
+                "true: a run as of a past date, written to that date's Snapshot (never to live alerts)",
+            ),
         ),
     ),
     NodeType(
@@ -406,6 +415,61 @@ NODES: tuple[NodeType, ...] = (
             Prop("findings_version", "string", "version of the profile's shape"),
             Prop("params_digest", "string", "hash of the rule parameters it was computed with"),
             Prop("computed_at", "datetime", "when this content was written"),
+        ),
+    ),
+    NodeType(
+        SNAPSHOT,
+        "as_of",
+        "The rules' picture as of one past date (time travel and trends): the alerts and risk profiles "
+        "of runs `--as-of` that date, kept beside the live alerts and never mixed with them.",
+        zh="历史快照",
+        properties=(
+            Prop(
+                "as_of", "date", "the date the facts were read as of (one snapshot per date)", required=True
+            ),
+            Prop("run_ids", "list<string>", "the latest run of each rule (and of the profiles) of that date"),
+            Prop("rule_ids", "list<string>", "rules the snapshot holds"),
+            Prop("config_digest", "string", "hash of rule versions and parameters of every run in it"),
+            Prop("updated_at", "datetime", "when a run last replaced part of it"),
+        ),
+    ),
+    NodeType(
+        SNAPSHOT_ALERT,
+        "snapshot_alert_id",
+        "What a rule would have alerted as of the snapshot's date; no triage state (triage belongs to "
+        "live alerts). Same alert id as the live alert of the same subject.",
+        zh="快照预警",
+        properties=(
+            Prop("snapshot_alert_id", "string", "as-of date | alert id", required=True),
+            Prop("alert_id", "string", "the deterministic alert id (rule + subject)", indexed=True),
+            Prop("as_of", "date", "snapshot date", indexed=True),
+            Prop("rule_id", "string", "rule", indexed=True),
+            Prop("run_id", "string", "the run that wrote it"),
+            Prop("rule_version", "string", "version"),
+            Prop("kind", "string", "finding kind"),
+            Prop("subject_key", "string", "subject"),
+            Prop("severity", "string", "low / medium / high / critical"),
+            Prop("entity_ids", "list<string>", "entities concerned"),
+            Prop("explanation_zh", "string", "说明"),
+            Prop("explanation_en", "string", "explanation"),
+            Prop("evidence", "string", "JSON: paths / subgraph / arithmetic"),
+            Prop("content_hash", "string", "hash of what a user sees"),
+        ),
+    ),
+    NodeType(
+        SNAPSHOT_PROFILE,
+        "snapshot_profile_id",
+        "An entity's risk profile as of the snapshot's date (same body as a RiskProfile).",
+        zh="快照风险画像",
+        properties=(
+            Prop("snapshot_profile_id", "string", "as-of date | entity id", required=True),
+            Prop("entity_id", "string", "the entity profiled", indexed=True),
+            Prop("as_of", "date", "snapshot date", indexed=True),
+            Prop("body", "string", "JSON: the findings and their evidence"),
+            Prop("run_id", "string", "the profile run that wrote it"),
+            Prop("rule_versions", "string", "JSON: version of every rule the profile reflects"),
+            Prop("findings_version", "string", "version of the profile's shape"),
+            Prop("params_digest", "string", "hash of the rule parameters it was computed with"),
         ),
     ),
     # --- API access control and reviewer input (written by the API) ---------------------------
@@ -692,6 +756,13 @@ RELATIONSHIPS: tuple[RelType, ...] = (
     RelType(SCORED, PARTY, (RISK_SCORE,), "entity → its contagion score snapshot.", zh="评分"),
     RelType(
         HAS_PROFILE, PARTY, (RISK_PROFILE,), "entity → its risk profile (written by rules).", zh="风险画像"
+    ),
+    RelType(
+        IN_SNAPSHOT,
+        (SNAPSHOT_ALERT, SNAPSHOT_PROFILE, RULE_RUN),
+        (SNAPSHOT,),
+        "snapshot alert / profile / run → the snapshot (as-of date) it belongs to.",
+        zh="属于快照",
     ),
     # --- API access control and reviewer input ---------------------------------------------
     RelType(HAS_API_KEY, (USER,), (API_KEY,), "user → an API key issued to them.", zh="持有密钥"),

@@ -94,6 +94,12 @@ class RuleContext:
     bank: BankParams
     control: ControlParams
     run_id: str = ""
+    #: a run as of a past date: its results go to that date's snapshot, and it writes no derived
+    #: fact that describes the current state (CONTROLS, groups) — see :mod:`risk_rules.snapshots`
+    snapshot: bool = False
+    #: in a snapshot, the (controller, company) pairs of actual control as of the date, computed
+    #: from the shareholdings valid then; read instead of the graph's CONTROLS (which are today's)
+    as_of_controls: Callable[[], list[tuple[str, str]]] | None = None
     cache: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda _msg: None
     #: the whole validated configuration, for a rule that reads another rule's setting (the

@@ -49,6 +49,8 @@ def read_columns(
     itself for projections of 10^5–10^6 rows (profiled on the contagion ball read: 2.5× faster).
     """
     params.setdefault("as_of", ctx.as_of)
+    # derived CONTROLS describe today: a snapshot (past as-of) reads the shareholdings behind them
+    params.setdefault("current_derived", not ctx.snapshot)
     if packed:
         q = f"CALL () {{ {query} }} RETURN collect([{', '.join(packed)}]) AS rows"
         with ctx.driver.session(
@@ -321,7 +323,7 @@ CALL (id) {{
 }}
 CALL (x) {{
   MATCH (x)-[r:{_LINK_TYPES}]-(y)
-  WHERE {valid_at("r")}
+  WHERE {valid_at("r")} AND ($current_derived OR type(r) <> '{S.CONTROLS}')
   RETURN y.entity_id AS other, type(r) AS t, startNode(r) = x AS outgoing, r.pct AS pct
   UNION ALL
   MATCH (x)-[r1:{S.HAS_PHONE}|{S.HAS_ADDRESS}]->(k)
@@ -333,6 +335,23 @@ CALL (x) {{
 WITH id, other, t, outgoing, pct
 RETURN collect([id, other, t, outgoing, pct]) AS rows
 """
+
+
+def _as_of_control_rows(ctx: RuleContext, ids: list[str]) -> list[list[Any]]:
+    """A snapshot's control links of ``ids`` as :data:`_NEIGHBOURS` rows (id, other, type, outgoing,
+    pct): the graph's CONTROLS are today's, so a past date's come from its own shareholdings."""
+    assert ctx.as_of_controls is not None
+    get = ctx.as_of_controls
+
+    def load() -> dict[str, list[tuple[str, bool]]]:
+        adj: dict[str, list[tuple[str, bool]]] = {}
+        for c, company in get():
+            adj.setdefault(c, []).append((company, True))
+            adj.setdefault(company, []).append((c, False))
+        return adj
+
+    adj = ctx.cached("as_of_controls", load)
+    return [[i, other, S.CONTROLS, out, None] for i in ids for other, out in adj.get(i, ())]
 
 
 class LinkageBall:
@@ -392,7 +411,10 @@ def linkage_ball(
         # One packed row per batch: streaming one Bolt record per link costs more than the
         # query itself (profiled: ~2/3 of the rule's time at 10^4–10^5 companies).
         cols = read_columns(ctx, _NEIGHBOURS, ids=ids, max_contact_group=max_contact_group)
-        return cols["rows"][0] if cols["rows"] else []
+        rows = cols["rows"][0] if cols["rows"] else []
+        if ctx.snapshot and ctx.as_of_controls is not None:
+            rows = rows + _as_of_control_rows(ctx, ids)
+        return rows
 
     def batches_read(chunks: list[list[str]]):
         """Each chunk's rows, in chunk order, with the next query already running on the server

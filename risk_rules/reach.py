@@ -1,7 +1,8 @@
 """What came within reach of listed entities since a date, and what left (for supervisors).
 
 Compares two RiskScore snapshots of the blacklist-contagion rule: the latest completed run, and
-the latest completed run whose as-of date is on or before ``since``. An entity is "within reach"
+the latest completed run whose as-of date is on or before ``since``. :func:`spread_trend` gives the
+same counts for every as-of date the rule ran for (live runs and the snapshots a backfill writes). An entity is "within reach"
 in a snapshot when it has a score there above ``threshold`` (snapshots already keep only entities
 at or above the rule's snapshot level).
 """
@@ -101,3 +102,45 @@ def reach_diff(
         "no_longer_reached": rows(d.no_longer_reached, baseline_scores),
         "still_reached": d.still_reached,
     }
+
+
+_RUNS_BY_DATE = f"""
+MATCH (r:{S.RULE_RUN} {{rule_id: $rule}}) WHERE r.status = 'completed'
+WITH r ORDER BY r.started_at DESC
+WITH r.as_of AS as_of, collect(r)[0] AS r
+RETURN as_of, r.run_id AS run_id, coalesce(r.snapshot, false) AS snapshot,
+  COLLECT {{ MATCH (s:{S.RISK_SCORE}) WHERE s.run_id = r.run_id AND coalesce(s.is_seed, false)
+            RETURN s.entity_id }} AS listed,
+  COLLECT {{ MATCH (s:{S.RISK_SCORE}) WHERE s.run_id = r.run_id AND NOT coalesce(s.is_seed, false)
+              AND s.score > $threshold RETURN s.entity_id }} AS reached
+ORDER BY as_of
+"""
+
+
+def spread_trend(driver: Driver, *, threshold: float = 0.0, database: str = "neo4j") -> list[dict[str, Any]]:
+    """Per as-of date the contagion rule ran for (its latest completed run of that date), oldest
+    first: ``{as_of, run_id, source: "snapshot"|"live", listed, reached, newly_reached,
+    no_longer_reached}`` — listed entities, entities within reach (score above ``threshold``), and
+    the change against the previous date (the first date counts everything reached as new)."""
+    with driver.session(
+        database=database, default_access_mode=READ_ACCESS, notifications_min_severity="OFF"
+    ) as session:
+        rows = [dict(r) for r in session.run(_RUNS_BY_DATE, rule=CONTAGION_RULE, threshold=threshold)]
+    out: list[dict[str, Any]] = []
+    previous: dict[str, float] = {}
+    for r in rows:
+        reached = dict.fromkeys(r["reached"], 1.0)
+        d = diff_snapshots(previous, reached, threshold=0.0)
+        out.append(
+            {
+                "as_of": str(r["as_of"]),
+                "run_id": r["run_id"],
+                "source": "snapshot" if r["snapshot"] else "live",
+                "listed": len(set(r["listed"])),
+                "reached": len(reached),
+                "newly_reached": len(d.newly_reached),
+                "no_longer_reached": len(d.no_longer_reached),
+            }
+        )
+        previous = reached
+    return out

@@ -3,7 +3,9 @@
 The runner owns everything rules share: the configuration, the as-of date, the per-run cache of
 projections, the ``RuleRun`` node (parameters, as-of, counts, duration, status) and the alert
 bookkeeping. A failing rule is recorded as ``failed`` and does not resolve its earlier alerts
-(absence of findings from a crashed run is not evidence that the risk went away).
+(absence of findings from a crashed run is not evidence that the risk went away). A run as of a
+past date is a snapshot (:mod:`risk_rules.snapshots`): its alerts, scores and profiles are that
+date's, kept beside the live ones, which it never resolves or changes.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from risk_rules.config import RulesConfig, rule_params
 from risk_rules.framework import Rule, RuleContext
 from risk_rules.reads import cache_keys
 from risk_rules.registry import all_rules, get_rule
+from risk_rules.snapshots import close_snapshot, is_snapshot, link_run, open_snapshot, write_alerts
 
 
 @dataclass
@@ -38,11 +41,56 @@ class RuleRunSummary:
     derived: dict[str, int] = field(default_factory=dict)
     stats: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    #: the run was as of a past date: ``snapshot_counts`` instead of live alert counts
+    snapshot: bool = False
+    snapshot_counts: dict[str, int] = field(default_factory=dict)
 
 
 def new_run_id(rule_id: str) -> str:
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
     return f"{rule_id}@{stamp}-{uuid.uuid4().hex[:8]}"
+
+
+def recorded_parameters(params: dict) -> str:
+    """The parameters as a ``RuleRun`` records them (also what a backfill compares)."""
+    return json.dumps(params, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _rule_record(config: RulesConfig, rule: Rule[Any]) -> dict[str, Any]:
+    return {
+        "rule": rule_params(config, rule.id, rule.Params).model_dump(mode="json"),
+        "bank": config.bank.model_dump(mode="json"),
+        "control": config.control.model_dump(mode="json"),
+    }
+
+
+def _profile_record(config: RulesConfig) -> dict[str, Any]:
+    from risk_rules.findings.params import FindingParams, rule_versions
+
+    return {"digest": FindingParams.from_config(config).digest(), "rules": rule_versions()}
+
+
+def selected_rules(config: RulesConfig, rule_ids: list[str] | None) -> list[Rule[Any]]:
+    """The given rules, or every enabled rule, in run order."""
+    if rule_ids:
+        return [get_rule(r) for r in rule_ids]
+    return [r for r in all_rules() if rule_params(config, r.id, r.Params).enabled]
+
+
+def planned_runs(
+    config: RulesConfig, rule_ids: list[str] | None = None, *, profiles: bool = False
+) -> dict[str, tuple[str, str]]:
+    """{rule id: (version, recorded parameters)} of the runs :func:`run_rules` would record."""
+    out = {
+        r.id: (r.version, recorded_parameters(_rule_record(config, r)))
+        for r in selected_rules(config, rule_ids)
+    }
+    if profiles:
+        from risk_rules.findings import FINDINGS_VERSION
+        from risk_rules.findings.store import PROFILE_RULE_ID
+
+        out[PROFILE_RULE_ID] = (FINDINGS_VERSION, recorded_parameters(_profile_record(config)))
+    return out
 
 
 def _start_run(
@@ -59,7 +107,7 @@ def _start_run(
             run_id=run_id,
             rule_id=rule_id,
             version=version,
-            params=json.dumps(params, ensure_ascii=False, sort_keys=True, default=str),
+            params=recorded_parameters(params),
             as_of=as_of,
         ).consume()
 
@@ -106,16 +154,20 @@ def run_rules(
     on_done: Callable[[RuleRunSummary], None] = lambda _s: None,
     on_progress: Callable[[str], None] = lambda _m: None,
     profiles: bool = False,
+    today: dt.date | None = None,
 ) -> list[RuleRunSummary]:
     """Run the given rules (default: every enabled rule) as of ``as_of`` (default: today).
 
     With ``profiles`` the run ends by reconciling every touched entity's ``RiskProfile``
-    (:func:`risk_rules.findings.store.write_profiles`), recorded as one more run."""
-    as_of = as_of or dt.date.today()
-    if rule_ids:
-        rules = [get_rule(r) for r in rule_ids]
-    else:
-        rules = [r for r in all_rules() if rule_params(config, r.id, r.Params).enabled]
+    (:func:`risk_rules.findings.store.write_profiles`), recorded as one more run. An ``as_of``
+    before ``today`` (default: the system date; a replay of a day's run sets it) makes the run a
+    snapshot of that date (:mod:`risk_rules.snapshots`); after ``today`` it is refused."""
+    today = today or dt.date.today()
+    as_of = as_of or today
+    snapshot = is_snapshot(as_of, today)
+    rules = selected_rules(config, rule_ids)
+    if snapshot:
+        open_snapshot(driver, database, as_of)
     ctx = RuleContext(
         driver=driver,
         database=database,
@@ -124,54 +176,83 @@ def run_rules(
         control=config.control,
         progress=on_progress,
         rules_config=config,
+        snapshot=snapshot,
     )
+    if snapshot:
+        from risk_rules.rules._control import control_pairs
+
+        ctx.as_of_controls = lambda: control_pairs(ctx)
     summaries: list[RuleRunSummary] = []
     for i, rule in enumerate(rules):
         _release_cache(ctx, rules[i:])
         params = rule_params(config, rule.id, rule.Params)
         run_id = new_run_id(rule.id)
         ctx.run_id = run_id
-        recorded = {
-            "rule": params.model_dump(mode="json"),
-            "bank": config.bank.model_dump(mode="json"),
-            "control": config.control.model_dump(mode="json"),
-        }
-        _start_run(driver, database, rule.id, rule.version, run_id, recorded, as_of)
+        _start_run(driver, database, rule.id, rule.version, run_id, _rule_record(config, rule), as_of)
+        if snapshot:
+            link_run(driver, database, run_id, as_of)
         on_start(rule)
         t0 = time.perf_counter()
+        counts: AlertCounts | None = None
+        snap: dict[str, int] = {}
         try:
             output = rule.evaluate(ctx, params)
-            counts = reconcile(
-                driver,
-                database,
-                rule_id=rule.id,
-                rule_version=rule.version,
-                run_id=run_id,
-                findings=output.findings,
-            )
+            if snapshot:
+                snap = write_alerts(
+                    driver,
+                    database,
+                    as_of=as_of,
+                    rule_id=rule.id,
+                    rule_version=rule.version,
+                    run_id=run_id,
+                    findings=output.findings,
+                )
+            else:
+                counts = reconcile(
+                    driver,
+                    database,
+                    rule_id=rule.id,
+                    rule_version=rule.version,
+                    run_id=run_id,
+                    findings=output.findings,
+                )
         except Exception as exc:
             duration = time.perf_counter() - t0
             _finish_run(driver, database, run_id, "failed", int(duration * 1000), {"error": repr(exc)})
-            summary = RuleRunSummary(rule.id, rule.version, run_id, "failed", duration, error=repr(exc))
+            summary = RuleRunSummary(
+                rule.id, rule.version, run_id, "failed", duration, error=repr(exc), snapshot=snapshot
+            )
             summaries.append(summary)
             on_done(summary)
             continue
         duration = time.perf_counter() - t0
+        alert_counts: dict[str, Any] = counts.as_dict() if counts is not None else {"snapshot": snap}
         _finish_run(
             driver,
             database,
             run_id,
             "completed",
             int(duration * 1000),
-            {**counts.as_dict(), "derived": output.derived, "stats": output.stats},
+            {**alert_counts, "derived": output.derived, "stats": output.stats},
         )
         summary = RuleRunSummary(
-            rule.id, rule.version, run_id, "completed", duration, counts, output.derived, output.stats
+            rule.id,
+            rule.version,
+            run_id,
+            "completed",
+            duration,
+            counts,
+            output.derived,
+            output.stats,
+            snapshot=snapshot,
+            snapshot_counts=snap,
         )
         summaries.append(summary)
         on_done(summary)
     if profiles:
         summaries.append(_profile_run(driver, database, config, ctx, as_of, on_done))
+    if snapshot:
+        close_snapshot(driver, database, as_of)
     return summaries
 
 
@@ -185,20 +266,12 @@ def _profile_run(
 ) -> RuleRunSummary:
     """The profile step as a run of its own: a ``RuleRun`` the check reads freshness from."""
     from risk_rules.findings import FINDINGS_VERSION
-    from risk_rules.findings.params import FindingParams, rule_versions
     from risk_rules.findings.store import PROFILE_RULE_ID, write_profiles
 
     run_id = new_run_id(PROFILE_RULE_ID)
-    fp = FindingParams.from_config(config)
-    _start_run(
-        driver,
-        database,
-        PROFILE_RULE_ID,
-        FINDINGS_VERSION,
-        run_id,
-        {"digest": fp.digest(), "rules": rule_versions()},
-        as_of,
-    )
+    _start_run(driver, database, PROFILE_RULE_ID, FINDINGS_VERSION, run_id, _profile_record(config), as_of)
+    if ctx.snapshot:
+        link_run(driver, database, run_id, as_of)
     t0 = time.perf_counter()
     try:
         counts = write_profiles(ctx, config, run_id, ctx.progress)
@@ -206,14 +279,26 @@ def _profile_run(
         duration = time.perf_counter() - t0
         _finish_run(driver, database, run_id, "failed", int(duration * 1000), {"error": repr(exc)})
         summary = RuleRunSummary(
-            PROFILE_RULE_ID, FINDINGS_VERSION, run_id, "failed", duration, error=repr(exc)
+            PROFILE_RULE_ID,
+            FINDINGS_VERSION,
+            run_id,
+            "failed",
+            duration,
+            error=repr(exc),
+            snapshot=ctx.snapshot,
         )
         on_done(summary)
         return summary
     duration = time.perf_counter() - t0
     _finish_run(driver, database, run_id, "completed", int(duration * 1000), {"profiles": counts.as_dict()})
     summary = RuleRunSummary(
-        PROFILE_RULE_ID, FINDINGS_VERSION, run_id, "completed", duration, derived=counts.as_dict()
+        PROFILE_RULE_ID,
+        FINDINGS_VERSION,
+        run_id,
+        "completed",
+        duration,
+        derived=counts.as_dict(),
+        snapshot=ctx.snapshot,
     )
     on_done(summary)
     return summary

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -201,6 +202,7 @@ def _rules_app() -> typer.Typer:
         open_driver=driver_from_settings,
         database=lambda: get_settings().neo4j_database,
         config_path=lambda: get_settings().rules_config,
+        today=lambda: get_settings().rules_today or dt.date.today(),
         console=console,
         fail=_fail,
     )

@@ -18,6 +18,7 @@ left for later with ``--no-serve``, is named in one line with the command that s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -62,6 +63,12 @@ class StageResult:
     seconds: float | None = None
 
 
+def _year_ago() -> str:
+    from risk_rules.backfill import add_months
+
+    return add_months(dt.date.today(), -12).isoformat()
+
+
 def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
     from ingest.generator.sources import SOURCES  # the order the generator's manifest asks for
 
@@ -81,6 +88,11 @@ def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
             for source in SOURCES
         ),
         Stage("run the rule jobs", ("rules", "run")),
+        # monthly contagion snapshots of the past year: the supervisor's spread has a trend
+        Stage(
+            "backfill 12 months of contagion snapshots",
+            ("rules", "backfill", "--from", _year_ago(), "--every", "month", "--rule", "contagion.blacklist"),
+        ),
         Stage("create demo users and keys", ("users", "demo")),
         Stage(
             "serve the API and explorer",

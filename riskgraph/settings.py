@@ -9,6 +9,7 @@ the server riskgraph runs itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,12 @@ class Settings(ApiSettings):
 
     # --- where riskgraph keeps its own files (jars, server home, data, credentials) ---
     var_dir: Path = Field(default=PROJECT_ROOT / "var", description="git-ignored working folder")
+    # --- rule runs ---
+    rules_today: dt.date | None = Field(
+        default=None,
+        description="the date `rules run` / `rules backfill` treat as today (default: the system date): a run "
+        "as of an earlier date is a snapshot. Set only to replay a day's run, e.g. on data dated that day",
+    )
 
     # --- the locally run Neo4j server ---
     neo4j_version: str = Field(

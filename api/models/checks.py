@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from api.models.common import ENTITY_ID_PATTERN
+from api.models.common import ENTITY_ID_PATTERN, AsOf
 from api.models.texts import LocalText
 
 
@@ -61,6 +61,10 @@ class PreLoanRequest(BaseModel):
     )
     requested_kind: Literal["loan", "guarantee"] = "loan"
     purpose: str | None = Field(default=None, max_length=200)
+    as_of: dt.date | None = Field(
+        default=None,
+        description="check as of a past date: that date's snapshot, else computed from the facts valid then",
+    )
 
 
 class Reason(BaseModel):
@@ -175,3 +179,6 @@ class PreLoanResponse(BaseModel):
         default_factory=list, description="entities sharing a contact"
     )
     bounds: dict[str, Any] = Field(description="the search limits used (hops, caps) — what was not looked at")
+    as_of: AsOf | None = Field(
+        default=None, description="set for a check as of a past date: snapshot or computed"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -65,3 +65,17 @@ class GraphPath(BaseModel):
 class PageInfo(BaseModel):
     next_cursor: str | None = Field(default=None, description="opaque; pass as ?cursor= for the next page")
     limit: int
+
+
+class AsOf(BaseModel):
+    """How an answer ``as_of`` a past date was made: from that date's snapshot (a rule run as of it)
+    or computed now from the facts valid on that date."""
+
+    date: str = Field(description="the date asked for", examples=["2025-06-30"])
+    source: Literal["snapshot", "computed"]
+    run_id: str | None = Field(default=None, description="the run that wrote the snapshot read")
+    snapshot_as_of: str | None = Field(
+        default=None, description="the snapshot's date (listings read the latest on or before the date)"
+    )
+    message_zh: str
+    message_en: str

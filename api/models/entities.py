@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.models.common import GraphEdge, GraphNode, GraphPath, PageInfo
+from api.models.common import AsOf, GraphEdge, GraphNode, GraphPath, PageInfo
 
 
 class EntityHit(BaseModel):
@@ -75,6 +75,18 @@ class EntityDetail(BaseModel):
     data_quality: list[dict[str, Any]] = Field(
         default_factory=list,
         description="companies whose holders sum over 100%: company, total_pct, holdings [{holder, pct}]",
+    )
+    as_of: AsOf | None = Field(
+        default=None,
+        description="set when asked as of a past date: how risk_profile, alerts_as_of and risk_score were made "
+        "(the entity's properties, provenance and live alert count stay today's)",
+    )
+    risk_profile: dict[str, Any] | None = Field(
+        default=None, description="as of a past date: what the rules found about the entity then"
+    )
+    alerts_as_of: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="as of a past date: the snapshot's alerts about the entity (none when computed)",
     )
 
 

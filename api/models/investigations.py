@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.models.common import ENTITY_ID_PATTERN, PageInfo
+from api.models.common import ENTITY_ID_PATTERN, AsOf, PageInfo
 from api.models.texts import LocalText
 
 
@@ -67,6 +67,7 @@ class CircleSummary(BaseModel):
 class CirclePage(BaseModel):
     circles: list[CircleSummary]
     page: PageInfo
+    as_of: AsOf | None = Field(default=None, description="set when asked as of a past date")
 
 
 class CircleDetail(BaseModel):
@@ -103,6 +104,9 @@ class Alert(BaseModel):
 class AlertPage(BaseModel):
     alerts: list[Alert]
     page: PageInfo
+    as_of: AsOf | None = Field(
+        default=None, description="set when asked as of a past date: snapshot alerts (no triage state)"
+    )
 
 
 class TriageRequest(BaseModel):
@@ -120,6 +124,16 @@ class TriageResult(BaseModel):
     at: str | None = None
 
 
+class SpreadPoint(BaseModel):
+    as_of: str
+    run_id: str
+    source: Literal["snapshot", "live"]
+    listed: int = Field(description="listed entities (seeds) on that date")
+    reached: int = Field(description="entities within reach (score above the threshold)")
+    newly_reached: int = Field(description="reached on this date, not on the previous one")
+    no_longer_reached: int
+
+
 class Spread(BaseModel):
     since: str
     current_run: dict[str, Any] | None
@@ -131,6 +145,10 @@ class Spread(BaseModel):
     limit: int
     newly_reached_total: int
     no_longer_reached_total: int
+    trend: list[SpreadPoint] = Field(
+        default_factory=list,
+        description="per as-of date the contagion rule ran for (snapshots and live runs), oldest first",
+    )
 
 
 class RuleRun(BaseModel):

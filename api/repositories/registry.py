@@ -16,6 +16,7 @@ from api.repositories.ownership import OwnershipRepository
 from api.repositories.reports import ReportRepository
 from api.repositories.review import ReviewRepository
 from api.repositories.simulations import SimulationRepository
+from api.repositories.snapshots import SnapshotRepository
 from api.repositories.statistics import StatisticsRepository
 from api.repositories.users import UserRepository
 
@@ -34,6 +35,7 @@ class Repositories:
     simulations: SimulationRepository
     names: NameRepository
     reports: ReportRepository
+    snapshots: SnapshotRepository
 
     @classmethod
     def build(cls, driver: AsyncDriver, database: str, timeout_s: float) -> Repositories:
@@ -50,4 +52,5 @@ class Repositories:
             simulations=SimulationRepository(driver, database, timeout_s),
             names=NameRepository(driver, database, timeout_s),
             reports=ReportRepository(driver, database, timeout_s),
+            snapshots=SnapshotRepository(driver, database, timeout_s),
         )

@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from api.dependencies import Repos, require, sync_driver
 from api.errors import ApiError
-from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
+from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, AsOf, PageInfo
 from api.models.investigations import Alert, AlertPage, TriageRequest, TriageResult
 from api.pagination import decode_cursor, encode_cursor
 from api.security.auth import Principal
+from api.services.as_of import block, listing_snapshot, past_date
 from api.services.texts import rendered_alerts
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"], responses=PROBLEM_RESPONSES)
+
+
+def _run_of(snap: dict, rule_id: str | None) -> str | None:
+    """The snapshot's run of ``rule_id`` (run ids start with the rule id), or None for all rules."""
+    if rule_id is None:
+        return None
+    return next((x for x in snap.get("run_ids") or [] if x.startswith(rule_id + "@")), None)
 
 
 @router.get(
@@ -33,7 +42,47 @@ async def list_alerts(
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
+    as_of: Annotated[
+        dt.date | None,
+        Query(
+            description="a past date: the alerts of the latest snapshot on or before it (no triage state; "
+            "status and active filter live alerts only)"
+        ),
+    ] = None,
 ) -> AlertPage:
+    day = past_date(as_of)
+    if day is not None:
+        if status is not None or active is not None:
+            raise ApiError(
+                400,
+                "快照预警没有处理状态：as_of 不能与 status/active 同用 / snapshot alerts have no triage "
+                "state: as_of cannot be combined with status or active",
+                code="as-of-with-triage-filter",
+            )
+        snap = await listing_snapshot(r.snapshots, day, rule_id)
+        sfilters = {
+            "severity": severity,
+            "rule_id": rule_id,
+            "entity_id": entity_id,
+            "as_of": day.isoformat(),
+        }
+        rows = await r.snapshots.alerts(
+            dt.date.fromisoformat(snap["as_of"]),
+            entity_id=entity_id,
+            severity=severity,
+            rule_id=rule_id,
+            after=decode_cursor(cursor, sfilters),
+            limit=limit + 1,
+        )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return AlertPage(
+            alerts=[Alert(**a) for a in rows],
+            page=PageInfo(
+                next_cursor=encode_cursor(rows[-1]["alert_id"], sfilters) if more else None, limit=limit
+            ),
+            as_of=AsOf(**block(day, "snapshot", _run_of(snap, rule_id), snap["as_of"])),
+        )
     filters = {
         "status": status,
         "severity": severity,

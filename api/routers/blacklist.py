@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/blacklist", tags=["blacklist"], responses=PROBLEM
 @router.get(
     "/spread",
     response_model=Spread,
-    summary="Newly reached / no longer reached since a date",
+    summary="Newly reached / no longer reached since a date, and the trend over every run's date",
     dependencies=[Depends(require("blacklist:read"))],
 )
 async def spread(
@@ -29,7 +29,7 @@ async def spread(
     threshold: Annotated[float, Query(ge=0, le=1)] = 0.0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> Spread:
-    from risk_rules.reach import reach_diff
+    from risk_rules.reach import reach_diff, spread_trend
 
     s = request.app.state.settings
     try:
@@ -38,6 +38,9 @@ async def spread(
         )
     except LookupError as exc:
         raise ApiError(404, str(exc), code="no-contagion-run") from exc
+    trend = await asyncio.to_thread(
+        spread_trend, sync_driver(request), threshold=threshold, database=s.neo4j_database
+    )
     d = jsonable(d)
     key = lambda row: (-float(row.get("score") or 0.0), row["entity_id"])  # noqa: E731
     newly, gone = sorted(d["newly_reached"], key=key), sorted(d["no_longer_reached"], key=key)
@@ -52,5 +55,6 @@ async def spread(
             "still_reached": d["still_reached"]
             if isinstance(d["still_reached"], int)
             else len(d["still_reached"]),
+            "trend": trend,
         }
     )

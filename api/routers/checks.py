@@ -75,6 +75,7 @@ async def run_check(r: Repositories, body: PreLoanRequest, request: Request) -> 
         bounds,
         sync_driver=sync_driver(request),
         database=s.neo4j_database,
+        snapshots=r.snapshots,
     )
     try:
         with admission(request).admit():

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from api.dependencies import Repos, require
 from api.errors import ApiError
-from api.models.common import PROBLEM_RESPONSES, PageInfo
+from api.models.common import PROBLEM_RESPONSES, AsOf, PageInfo
 from api.models.investigations import CircleDetail, CirclePage, CircleSummary
 from api.pagination import decode_cursor, encode_cursor
 from api.repositories.alerts import CIRCLE_RULE
+from api.services.as_of import block, listing_snapshot, past_date
 from api.services.texts import names_in
 from risk_rules.framework import alert_id as make_alert_id
 
@@ -29,7 +31,45 @@ async def list_circles(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     min_size: Annotated[int | None, Query(ge=2, le=100000)] = None,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
+    as_of: Annotated[
+        dt.date | None,
+        Query(
+            description="a past date: the circles of the latest snapshot on or before it that holds the circle rule"
+        ),
+    ] = None,
 ) -> CirclePage:
+    day = past_date(as_of)
+    if day is not None:
+        snap = await listing_snapshot(r.snapshots, day, CIRCLE_RULE)
+        sfilters = {"min_size": min_size, "as_of": day.isoformat()}
+        found = await r.snapshots.alerts(
+            dt.date.fromisoformat(snap["as_of"]),
+            rule_id=CIRCLE_RULE,
+            min_size=min_size,
+            after=decode_cursor(cursor, sfilters),
+            limit=limit + 1,
+        )
+        more = len(found) > limit
+        found = found[:limit]
+        run_id = next((x for x in snap.get("run_ids") or [] if x.startswith(CIRCLE_RULE + "@")), None)
+        return CirclePage(
+            circles=[
+                CircleSummary(
+                    circle_id=(a.get("evidence") or {}).get("circle_id"),
+                    alert_id=a["alert_id"],
+                    members=sorted(a.get("entity_ids") or []),
+                    size=len(a.get("entity_ids") or []),
+                    edge_count=(a.get("evidence") or {}).get("edge_count"),
+                    internal_amount=(a.get("evidence") or {}).get("internal_amount"),
+                    severity=a.get("severity"),
+                )
+                for a in found
+            ],
+            page=PageInfo(
+                next_cursor=encode_cursor(found[-1]["alert_id"], sfilters) if more else None, limit=limit
+            ),
+            as_of=AsOf(**block(day, "snapshot", run_id, snap["as_of"])),
+        )
     filters = {"min_size": min_size}
     after = decode_cursor(cursor, filters)
     rows = await r.alerts.circles(after, limit + 1, min_size)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
-from api.dependencies import Repos, request_context, require
+from api.dependencies import Repos, request_context, require, sync_driver
 from api.errors import ApiError
 from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResults
 from api.pagination import decode_cursor, encode_cursor
 from api.repositories.entities import LINK_TYPES, MAX_PATH_HOPS
+from api.services.as_of import entity_as_of, past_date
+from api.services.preloan import CheckBounds, rules_config
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 EntityId = Annotated[
@@ -77,11 +80,35 @@ async def search(
     summary="Entity detail with provenance (source records) and entity-resolution evidence",
     dependencies=[Depends(require("entity:read"))],
 )
-async def entity_detail(r: Repos, entity_id: EntityId, request: Request) -> EntityDetail:
+async def entity_detail(
+    r: Repos,
+    entity_id: EntityId,
+    request: Request,
+    as_of: Annotated[
+        dt.date | None,
+        Query(
+            description="a past date: the risk profile, alerts and score as of then (snapshot or computed)"
+        ),
+    ] = None,
+) -> EntityDetail:
+    day = past_date(as_of)
     detail = await r.entities.detail(entity_id)
     if detail is None:
         raise not_found(entity_id)
     request_context(request).touch(entity_id)
+    if day is not None:
+        s = request.app.state.settings
+        detail.update(
+            await entity_as_of(
+                r.snapshots,
+                sync_driver(request),
+                s.neo4j_database,
+                entity_id,
+                rules_config(str(s.rules_config) if s.rules_config else None),
+                day,
+                CheckBounds(supernode_degree=s.api_supernode_degree).live,
+            )
+        )
     return EntityDetail(**detail)
 
 

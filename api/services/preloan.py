@@ -16,6 +16,7 @@ Outputs are sorted; the only time-dependent field is ``checked_at``.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from neo4j import Driver
 from api.models.checks import PreLoanRequest
 from api.repositories.checks import CheckRepository
 from api.repositories.entities import classify_query, normalize_name
+from api.repositories.snapshots import SnapshotRepository
+from api.services.as_of import past_date, profile_as_of
 from api.services.disputes import disputed_fact_reasons
 from risk_rules.config import RulesConfig, load_config
 from risk_rules.findings import conclusions as C
@@ -110,7 +113,9 @@ class PreLoanCheck:
         bounds: CheckBounds,
         sync_driver: Driver | None = None,
         database: str = "neo4j",
+        snapshots: SnapshotRepository | None = None,
     ) -> None:
+        self.snapshots = snapshots  # read for a check as of a past date (api.services.as_of)
         self.repo = repo
         self.cfg = config
         self.fp = _finding_params(config)
@@ -237,8 +242,22 @@ class PreLoanCheck:
         return "ambiguous", None, cands, out
 
     # --- the profile, fresh ------------------------------------------------------------------
-    async def _profile(self, app: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(profile body, freshness). Stored when still valid, otherwise recomputed live."""
+    async def _profile(
+        self, app: dict[str, Any], as_of: dt.date | None = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(profile body, freshness). Stored when still valid, otherwise recomputed live; as of a
+        past date, that date's snapshot profile or one computed from the facts valid then."""
+        if as_of is not None and self.snapshots is not None:
+            body, block = await profile_as_of(
+                self.snapshots,
+                self.sync_driver,
+                self.database,
+                app["entity_id"],
+                self.cfg,
+                as_of,
+                self.b.live,
+            )
+            return body, {**block, "as_of": block["date"], "label": f"as of {as_of} ({block['source']})"}
         stored: dict[str, Any] | None = app.get("profile")
         run: dict[str, Any] | None = app.get("profile_run")
         fresh = app.get("fresh") or []
@@ -268,6 +287,23 @@ class PreLoanCheck:
         reason = "no_profile" if stored is None else ("new_facts" if touched else "parameters_changed")
         return body, {"source": "live", "label": "live", "reason": reason, "fresh_batches": list(fresh)[:20]}
 
+    async def _app_as_of(
+        self, app: dict[str, Any], as_of: dt.date, freshness: dict[str, Any]
+    ) -> dict[str, Any]:
+        """The applicant's own facts as of a past date: listings dated by then, and the alerts of
+        that date's snapshot (a computed answer has none: alerts exist only in runs)."""
+        assert self.snapshots is not None
+        alerts = (
+            await self.snapshots.alerts(as_of, entity_id=app["entity_id"], limit=20)
+            if freshness["source"] == "snapshot"
+            else []
+        )
+        day = as_of.isoformat()
+        listings = [
+            x for x in app.get("listings") or [] if not x.get("list_date") or str(x["list_date"]) <= day
+        ]
+        return {**app, "alerts": alerts, "listings": listings}
+
     @staticmethod
     def _as_of_run(run: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -295,6 +331,7 @@ class PreLoanCheck:
             "open_alerts": [],
             "freshness": None,
             "bounds": self._bounds(),
+            "as_of": None,
         }
         if app is not None:
             found += await self._about(req, app, result)
@@ -311,8 +348,15 @@ class PreLoanCheck:
         self, req: PreLoanRequest, app: dict[str, Any], result: dict[str, Any]
     ) -> list[Conclusion]:
         eid, name = app["entity_id"], app.get("name")
-        body, freshness = await self._profile(app)
+        as_of = past_date(req.as_of)
+        body, freshness = await self._profile(app, as_of)
         result["freshness"] = freshness
+        if as_of is not None:
+            result["as_of"] = {
+                k: freshness[k]
+                for k in ("date", "source", "run_id", "snapshot_as_of", "message_zh", "message_en")
+            }
+            app = await self._app_as_of(app, as_of, freshness)
         tag = freshness["label"]
         result["applicant"] = {
             k: app.get(k)

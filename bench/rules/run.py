@@ -211,7 +211,9 @@ def rules_main(partial: str | None = None) -> None:
             )
 
     driver = driver_from_settings()
-    run_rules(driver, load_config(), as_of=dt.date.fromisoformat(AS_OF), on_done=done)
+    # the world is dated AS_OF: its run is that day's live run, not a snapshot of a past date
+    day = dt.date.fromisoformat(AS_OF)
+    run_rules(driver, load_config(), as_of=day, today=day, on_done=done)
     stop.set()
     print(json.dumps({"total_s": time.perf_counter() - t0, "rules": rows}))
 

@@ -7,6 +7,8 @@ hash with the stored one and writes only the entities whose findings changed —
 reconciled — and removes the profiles of entities no run reaches any more. Each profile run is
 recorded as a ``RuleRun`` (``rule_id = findings.profiles``); its start time is what "fresh"
 means for the check: a fact loaded by an ingest batch started later may not be in a profile.
+A snapshot run (as of a past date) writes ``SnapshotProfile`` nodes of that date's ``Snapshot``
+instead, replacing that date's earlier ones, and leaves the live profiles alone.
 """
 
 from __future__ import annotations
@@ -142,6 +144,10 @@ def write_profiles(
         )
     hood.names = names_of(ctx, sorted(referenced))
     t0 = time.perf_counter()
+    if ctx.snapshot:
+        counts = _write_snapshot(ctx, run_id, ids, hood, pre, fp, digest)
+        progress(f"profiles as of {ctx.as_of}: {counts.written} written in {time.perf_counter() - t0:.1f} s")
+        return counts
     counts = ProfileCounts()
     for chunk in batches(ids, 2000):
         bodies = {eid: entity_profile(eid, hood, pre, fp) for eid in chunk}
@@ -198,4 +204,50 @@ def write_profiles(
     progress(
         f"profiles: {counts.written} written, {counts.unchanged} unchanged in {time.perf_counter() - t0:.1f} s"
     )
+    return counts
+
+
+def _write_snapshot(
+    ctx: RuleContext, run_id: str, ids: list[str], hood: Hood, pre: Any, fp: FindingParams, digest: str
+) -> ProfileCounts:
+    """Replace the profiles of ``ctx.as_of``'s snapshot with this run's (the live ones stay)."""
+    counts = ProfileCounts()
+    with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
+        while True:
+            rec = s.run(
+                f"MATCH (p:{S.SNAPSHOT_PROFILE} {{as_of: $as_of}}) WITH p LIMIT 10000 "
+                "DETACH DELETE p RETURN count(*) AS n",
+                as_of=ctx.as_of,
+            ).single()
+            n = int(rec["n"]) if rec else 0
+            counts.removed += n
+            if n == 0:
+                break
+        for chunk in batches(ids, 2000):
+            rows = [
+                {
+                    "entity_id": eid,
+                    "body": json.dumps(
+                        entity_profile(eid, hood, pre, fp), ensure_ascii=False, sort_keys=True
+                    ),
+                }
+                for eid in chunk
+            ]
+            s.run(
+                f"""
+                UNWIND $rows AS row
+                MATCH (n:{S.SNAPSHOT} {{as_of: $as_of}})
+                CREATE (p:{S.SNAPSHOT_PROFILE} {{snapshot_profile_id: toString($as_of) + '|' + row.entity_id}})
+                SET p.entity_id = row.entity_id, p.as_of = $as_of, p.body = row.body, p.run_id = $run_id,
+                    p.rule_versions = $versions, p.findings_version = $fv, p.params_digest = $digest
+                CREATE (p)-[:{S.IN_SNAPSHOT}]->(n)
+                """,
+                rows=rows,
+                as_of=ctx.as_of,
+                run_id=run_id,
+                versions=json.dumps(rule_versions(), sort_keys=True),
+                fv=FINDINGS_VERSION,
+                digest=digest,
+            ).consume()
+            counts.written += len(rows)
     return counts

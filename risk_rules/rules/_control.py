@@ -104,3 +104,9 @@ def issues_upstream(ctx: RuleContext, company: str) -> tuple[OwnershipIssue, ...
 def quality_json(issues: tuple[OwnershipIssue, ...]) -> dict:
     """Evidence fields marking an ownership result: consistent, or the sums and holdings behind it."""
     return {"ownership_consistent": not issues, "data_quality": [i.as_json() for i in issues]}
+
+
+def control_pairs(ctx: RuleContext) -> list[tuple[str, str]]:
+    """(controller, company) of every controlled company as of ``ctx.as_of`` — what the actual
+    controller rule writes as CONTROLS, for a snapshot that must not read today's CONTROLS."""
+    return [(c, company) for company, res in controllers(ctx).items() for c in res.controller or ()]

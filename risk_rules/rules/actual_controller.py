@@ -143,5 +143,6 @@ class ActualControllerRule(Rule[Params]):
                         },
                     )
                 )
-        derived = write_controls(ctx.driver, ctx.database, rows, ctx.run_id) if params.write_controls else {}
+        live = params.write_controls and not ctx.snapshot  # a snapshot leaves the current CONTROLS alone
+        derived = write_controls(ctx.driver, ctx.database, rows, ctx.run_id) if live else {}
         return RuleOutput(findings, derived=derived, stats={"controlled_companies": len(ctrl)})

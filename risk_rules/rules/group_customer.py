@@ -99,5 +99,6 @@ class GroupCustomerRule(Rule[Params]):
                     },
                 )
             )
-        derived = write_groups(ctx.driver, ctx.database, rows, ctx.run_id) if params.write_groups else {}
+        live = params.write_groups and not ctx.snapshot  # a snapshot leaves the current groups alone
+        derived = write_groups(ctx.driver, ctx.database, rows, ctx.run_id) if live else {}
         return RuleOutput(findings, derived=derived, stats={"groups": len(grps)})

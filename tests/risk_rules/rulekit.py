@@ -138,14 +138,19 @@ class GraphSpec:
 
 def run(driver: Driver, *rule_ids: str, as_of: dt.date = AS_OF, **overrides: Any) -> list[RuleRunSummary]:
     """Run rules with default parameters plus ``overrides`` = {rule_id: {param: value}} / {"bank": {...}}
-    / {"control": {...}}."""
+    / {"control": {...}}.
+
+    The hand-built worlds are dated around ``AS_OF``, which is "today" for their runs: a run as of
+    ``AS_OF`` is the live run, an earlier one a snapshot of that date (see :func:`snapshot_alerts`)."""
     extra: dict[str, Any] = {}
     for key, value in overrides.items():
         if key in ("bank", "control"):
             extra[key] = value
         else:
             extra.setdefault("rules", {})[key.replace("__", ".")] = value
-    summaries = run_rules(driver, load_config(extra=extra), rule_ids=list(rule_ids) or None, as_of=as_of)
+    summaries = run_rules(
+        driver, load_config(extra=extra), rule_ids=list(rule_ids) or None, as_of=as_of, today=AS_OF
+    )
     failed = [s for s in summaries if s.status != "completed"]
     assert not failed, failed
     return summaries
@@ -168,3 +173,15 @@ def alerts(driver: Driver, rule_id: str, *, active_only: bool = True) -> list[di
             a["concerns"] = sorted(r["concerns"])
             out.append(a)
     return out
+
+
+def snapshot_alerts(driver: Driver, rule_id: str, as_of: dt.date) -> list[dict[str, Any]]:
+    """The snapshot alerts of a rule as of a past date, evidence decoded, in alert-id order."""
+    with driver.session() as s:
+        recs = s.run(
+            "MATCH (a:SnapshotAlert {rule_id: $rule, as_of: $as_of})-[:IN_SNAPSHOT]->(:Snapshot {as_of: $as_of}) "
+            "RETURN a {.*} AS a ORDER BY a.alert_id",
+            rule=rule_id,
+            as_of=as_of,
+        )
+        return [{**dict(r["a"]), "evidence": json.loads(r["a"]["evidence"])} for r in recs]

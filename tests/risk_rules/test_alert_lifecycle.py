@@ -157,7 +157,8 @@ def test_cli_rules_list_shows_every_rule(neo4j_env):
 def test_cli_rules_run_twice_reports_unchanged(graph, clean_graph, neo4j_env):
     _two_circles(graph)
     graph.write(clean_graph)
-    neo4j_env = {**neo4j_env, "COLUMNS": "250"}
+    # the world is dated 2025-12-31: that day is "today" for its runs (else a snapshot, not live)
+    neo4j_env = {**neo4j_env, "COLUMNS": "250", "RISKGRAPH_RULES_TODAY": "2025-12-31"}
     cmd = [
         sys.executable,
         "-m",

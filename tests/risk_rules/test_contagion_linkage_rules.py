@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rulekit import alerts, run
+from rulekit import alerts, run, snapshot_alerts
 
 from risk_rules.reach import reach_diff
 
@@ -61,7 +61,9 @@ def test_contagion_default_threshold_and_no_seed_no_alert(graph, clean_graph):
     # default: strength ≥ 0.25 → (0.85 × 0.7)^1 = 0.595, 0.354 pass; C3's 0.211 is below it
     assert {a["subject_key"] for a in alerts(clean_graph, "contagion.blacklist")} == {"C1", "C2"}
     run(clean_graph, "contagion.blacklist", as_of=dt.date(2024, 1, 1))  # listed only from 2024-05-01
-    assert alerts(clean_graph, "contagion.blacklist") == []
+    assert snapshot_alerts(clean_graph, "contagion.blacklist", dt.date(2024, 1, 1)) == []
+    # a snapshot of a past date leaves the live alerts as they are
+    assert {a["subject_key"] for a in alerts(clean_graph, "contagion.blacklist")} == {"C1", "C2", "C3"}
 
 
 def test_reach_diff_between_snapshots(graph, clean_graph):

@@ -99,7 +99,7 @@ def generate_and_ingest(cli: list[str], out: Path, env: dict[str, str]) -> None:
 
 def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_env, tmp_path):
     out = tmp_path / "xs"
-    env = {**neo4j_env, "COLUMNS": "200"}
+    env = {**neo4j_env, "COLUMNS": "200", "RISKGRAPH_RULES_TODAY": AS_OF.isoformat()}  # the world's day
     cli = [sys.executable, "-m", "riskgraph"]
     generate_and_ingest(cli, out, env)
     r = subprocess.run(
@@ -122,7 +122,7 @@ def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_e
 
 def test_generate_ingest_every_planted_group_found(clean_graph, neo4j_env, tmp_path):
     out = tmp_path / "xs"
-    env = {**neo4j_env, "COLUMNS": "200"}
+    env = {**neo4j_env, "COLUMNS": "200", "RISKGRAPH_RULES_TODAY": AS_OF.isoformat()}  # the world's day
     cli = [sys.executable, "-m", "riskgraph"]
     generate_and_ingest(cli, out, env)
     subprocess.run(

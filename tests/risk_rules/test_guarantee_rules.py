@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from rulekit import alerts, run
+from rulekit import alerts, run, snapshot_alerts
 
 pytestmark = pytest.mark.neo4j
 
@@ -98,8 +98,11 @@ def test_as_of_excludes_expired_and_future_guarantees(graph, clean_graph):
     graph.write(clean_graph)
     run(clean_graph, "guarantee.mutual", as_of=dt.date(2025, 12, 31))
     assert alerts(clean_graph, "guarantee.mutual") == []
-    run(clean_graph, "guarantee.mutual", as_of=dt.date(2024, 1, 1))
-    assert [a["entity_ids"] for a in alerts(clean_graph, "guarantee.mutual")] == [["A", "B"]]
+    run(clean_graph, "guarantee.mutual", as_of=dt.date(2024, 1, 1))  # a snapshot of that date
+    assert [
+        a["entity_ids"] for a in snapshot_alerts(clean_graph, "guarantee.mutual", dt.date(2024, 1, 1))
+    ] == [["A", "B"]]
+    assert alerts(clean_graph, "guarantee.mutual", active_only=False) == []  # the live picture is untouched
 
 
 def test_chain_depth_fans_and_leverage(graph, clean_graph):

@@ -41,7 +41,7 @@ def _profiles(driver: Driver) -> dict[str, dict]:
 
 
 def _run(driver: Driver):
-    summaries = run_rules(driver, load_config(), as_of=AS_OF, profiles=True)
+    summaries = run_rules(driver, load_config(), as_of=AS_OF, profiles=True, today=AS_OF)
     assert all(s.status == "completed" for s in summaries), [s.error for s in summaries]
     return summaries[-1]
 
@@ -123,7 +123,7 @@ def test_the_live_recompute_gives_the_run_profile(graph: GraphSpec, clean_graph:
     _run(clean_graph)
     stored = _profiles(clean_graph)
     for eid in ("C:A", "C:B", "C:C", "P:BOSS"):
-        live, touched = live_profile(clean_graph, "neo4j", eid, load_config(), [], as_of=AS_OF)
+        live, touched = live_profile(clean_graph, "neo4j", eid, load_config(), [], as_of=AS_OF, today=AS_OF)
         run = stored[eid]["body"]
         assert not touched
         for part in (run, live):
