@@ -19,18 +19,18 @@ PAST = dt.date(2025, 3, 31)
 
 
 def _world(graph: GraphSpec) -> None:
-    """BAD (listed from 2024-05-01) guarantees C1 → C2 → C3; C1's guarantee from BAD begins only
-    in 2025-06, and LATE is listed only from 2025-09 with LATE → L1."""
+    """BAD (listed from 2024-05-01) is guaranteed by C1, C1 by C2 (risk flows from a borrower to
+    its guarantors, the strong way); C3 guarantees BAD too. C1's guarantee of BAD begins only in
+    2025-06, and LATE is listed only from 2025-09, guaranteed by L1."""
     graph.company("BAD")
     graph.listed("BAD", list_date=dt.date(2024, 5, 1))
     for c in ("C1", "C2", "C3", "LATE", "L1"):
         graph.company(c)
-    graph.guarantee("BAD", "C1", valid_from=dt.date(2025, 6, 1))
-    graph.guarantee("C1", "C2")
-    graph.guarantee("C2", "C3")
-    graph.guarantee("BAD", "C3")
+    graph.guarantee("C1", "BAD", valid_from=dt.date(2025, 6, 1))
+    graph.guarantee("C2", "C1")
+    graph.guarantee("C3", "BAD")
     graph.listed("LATE", list_date=dt.date(2025, 9, 1))
-    graph.guarantee("LATE", "L1")
+    graph.guarantee("L1", "LATE")
 
 
 def _live_state(driver: Driver) -> list[tuple]:
