@@ -17,7 +17,7 @@ prereqs:
 # stamp is written only after a successful install, and a newer pyproject.toml installs again.
 $(STAMP): pyproject.toml | prereqs
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@uv=$$(command -v uv || true); \
+	@uv=$$(command -v uv || command -v $(BIN)/uv || true); \
 	if [ -z "$$uv" ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
 	if [ -n "$$uv" ]; then \
 	  echo "installing with $$uv"; \
