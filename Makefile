@@ -17,7 +17,7 @@ prereqs:
 # stamp is written only after a successful install, and a newer pyproject.toml installs again.
 $(STAMP): pyproject.toml | prereqs
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@uv=$$(command -v uv || true); \
+	@uv=$$(command -v uv || command -v $(BIN)/uv || true); \
 	if [ -z "$$uv" ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
 	if [ -n "$$uv" ]; then \
 	  echo "installing with $$uv"; \
@@ -42,18 +42,25 @@ demo: install
 	$(BIN)/riskgraph demo $(DEMO_ARGS)
 
 # Lint, format and type checks first, then the examples in the algorithms' docstrings (doctests,
-# no server), then the test suite against an isolated Neo4j (free port, its own data folder),
-# stopped even when tests fail.
+# no server), then the test suite on PYTEST_WORKERS pytest-xdist workers, each against its own
+# isolated Neo4j (free port, its own data folder under one home, 1g heap / 512m page cache), all
+# stopped even when tests fail or pytest is killed. A test file runs whole on one worker
+# (--dist loadfile), so module-scoped fixtures are built once. PYTEST_WORKERS=0 runs in one process;
+# `pytest tests/x.py` by hand is always one process.
 DOCTEST_PATHS := risk_rules/algorithms risk_rules/reads.py entity_resolution
+PYTEST_WORKERS ?= 2
 test: neo4j
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q --doctest-modules $(DOCTEST_PATHS)
 	@home=$$(mktemp -d -t riskgraph-test-neo4j.XXXXXX); \
-	RISKGRAPH_TEST_NEO4J_HOME=$$home $(BIN)/python -m pytest $(PYTEST_ARGS); rc=$$?; \
-	pids=$$(pgrep -f -- "--home-dir=$$home" || true); \
-	if [ -n "$$pids" ]; then echo "stopping leftover test Neo4j $$pids"; kill -TERM $$pids; sleep 5; fi; \
+	RISKGRAPH_TEST_NEO4J_HOME=$$home $(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS); rc=$$?; \
+	pids=$$(pgrep -f -- "--home-dir=$$home/" || true); \
+	if [ -n "$$pids" ]; then \
+	  echo "stopping leftover test Neo4j $$pids"; kill -TERM $$pids; sleep 5; \
+	  pids=$$(pgrep -f -- "--home-dir=$$home/" || true); [ -z "$$pids" ] || kill -KILL $$pids; \
+	fi; \
 	rm -rf "$$home"; exit $$rc
 
 lint: install

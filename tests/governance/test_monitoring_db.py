@@ -16,7 +16,9 @@ from tests.api.conftest import PEPPER, make_settings
 from tests.governance.audit_log_gen import DAY, LogBuilder, window
 from tests.governance.conftest import gov_overrides, key_for, make_user, uid
 
-pytestmark = pytest.mark.neo4j
+# gov_settings registers the settings test keys are issued with (tests.support.keys): this module
+# must not rely on another module having done so first (under pytest-xdist it may run first)
+pytestmark = [pytest.mark.neo4j, pytest.mark.usefixtures("gov_settings")]
 
 
 def write_log(path, records):

@@ -5,9 +5,10 @@ Two paths:
   mutual pair, group and beneficial owner must be found — this isolates the rules from entity
   resolution;
 - ``riskgraph generate`` → ``riskgraph ingest`` → ``riskgraph rules run``, the way a user runs it:
-  circles, mutual pairs and beneficial owners must be found; groups depend on resolving registry
-  persons (masked ids) with core persons (family ties), which the strong-key ingest resolver does
-  not do yet — that check is an expected failure (strict, so it flips once resolution lands).
+  circles, mutual pairs and beneficial owners must be found, and every planted group, which
+  depends on entity resolution at ingest joining registry persons (masked ids) with core persons
+  (family ties). The world is generated and ingested once for both of these tests (they only run
+  rules on it and read), in a module fixture.
 """
 
 from __future__ import annotations
@@ -33,10 +34,12 @@ from truthkit import (
 from bench.rules.world_loader import build, load_world
 from ingest.generator import truth
 from ingest.generator.sources import true_company_id, true_person_id
+from tests.support.child_env import child_env
 
 pytestmark = pytest.mark.neo4j
 AS_OF = dt.date(2025, 12, 31)
 BO_ALL = {"scope": "all", "report_identified": True}
+CLI = [sys.executable, "-m", "riskgraph"]
 
 
 @pytest.fixture(scope="module")
@@ -97,40 +100,50 @@ def generate_and_ingest(cli: list[str], out: Path, env: dict[str, str]) -> None:
         assert ing.returncode == 0, ing.stdout[-2000:] + ing.stderr[-2000:]
 
 
-def test_generate_ingest_rules_run_finds_planted_structures(clean_graph, neo4j_env, tmp_path):
-    out = tmp_path / "xs"
-    env = {**neo4j_env, "COLUMNS": "200", "RISKGRAPH_RULES_TODAY": AS_OF.isoformat()}  # the world's day
-    cli = [sys.executable, "-m", "riskgraph"]
-    generate_and_ingest(cli, out, env)
+@pytest.fixture(scope="module")
+def ingested_xs(neo4j_settings, neo4j_driver, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """The xs world generated and ingested through the CLI once for the module's CLI tests, which
+    only run rules on it and read: (generated folder, environment of the CLI runs)."""
+    with neo4j_driver.session() as session:
+        session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
+    out = tmp_path_factory.mktemp("generated-world") / "xs"
+    env = {
+        **child_env(neo4j_settings, tmp_path_factory.mktemp("cli-var")),
+        "COLUMNS": "200",
+        "RISKGRAPH_RULES_TODAY": AS_OF.isoformat(),  # the world's day
+    }
+    generate_and_ingest(CLI, out, env)
+    return out, env
+
+
+def test_generate_ingest_rules_run_finds_planted_structures(neo4j_driver, ingested_xs):
+    out, env = ingested_xs
     r = subprocess.run(
-        [*cli, "rules", "run", "--as-of", AS_OF.isoformat()], env=env, capture_output=True, text=True
+        [*CLI, "rules", "run", "--as-of", AS_OF.isoformat()], env=env, capture_output=True, text=True
     )
     assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-2000:]
-    run(clean_graph, "ownership.beneficial_owner", ownership__beneficial_owner=BO_ALL)
-    to_true = entity_to_true(clean_graph, out)
+    run(neo4j_driver, "ownership.beneficial_owner", ownership__beneficial_owner=BO_ALL)
+    to_true = entity_to_true(neo4j_driver, out)
     st = structures(out)
-    assert set(alert_sets(clean_graph, "guarantee.circle", to_true)) == {
+    assert set(alert_sets(neo4j_driver, "guarantee.circle", to_true)) == {
         frozenset(c) for c in st["all_circles"]
     }
     assert {frozenset(p) for p in st["planted"]["mutual_pairs"]} <= set(
-        alert_sets(clean_graph, "guarantee.mutual", to_true)
+        alert_sets(neo4j_driver, "guarantee.mutual", to_true)
     )
     want = truth_owners(out)
-    got = found_owners(clean_graph, to_true)
+    got = found_owners(neo4j_driver, to_true)
     assert want and {c: o for c, o in want.items() if got.get(c) != ("ownership", o)} == {}
 
 
-def test_generate_ingest_every_planted_group_found(clean_graph, neo4j_env, tmp_path):
-    out = tmp_path / "xs"
-    env = {**neo4j_env, "COLUMNS": "200", "RISKGRAPH_RULES_TODAY": AS_OF.isoformat()}  # the world's day
-    cli = [sys.executable, "-m", "riskgraph"]
-    generate_and_ingest(cli, out, env)
+def test_generate_ingest_every_planted_group_found(neo4j_driver, ingested_xs):
+    out, env = ingested_xs
     subprocess.run(
-        [*cli, "rules", "run", "--rule", "group.customer", "--as-of", AS_OF.isoformat()],
+        [*CLI, "rules", "run", "--rule", "group.customer", "--as-of", AS_OF.isoformat()],
         env=env,
         check=True,
         capture_output=True,
     )
-    groups = found_groups(clean_graph, entity_to_true(clean_graph, out))
+    groups = found_groups(neo4j_driver, entity_to_true(neo4j_driver, out))
     planted = groups_truth(out)["planted"]
     assert planted and all(any(set(g["members"]) <= fg for fg in groups) for g in planted)
