@@ -65,3 +65,5 @@ class GraphPath(BaseModel):
 class PageInfo(BaseModel):
     next_cursor: str | None = Field(default=None, description="opaque; pass as ?cursor= for the next page")
     limit: int
+    total: int | None = Field(default=None, description="items matching the filters, all pages together")
+    offset: int | None = Field(default=None, description="position of this page's first item in the total")
