@@ -33,6 +33,7 @@ from api.routers import (
     circles,
     disputes,
     entities,
+    groups,
     health,
     keys,
     monitoring,
@@ -65,7 +66,20 @@ Errors are `application/problem+json` (RFC 9457).
 
 
 #: the investigation and operation routers (every /v1 route authorised by one permission)
-ROUTERS = (health, checks, entities, ownership, circles, alerts, blacklist, rule_runs, review, audit, keys)
+ROUTERS = (
+    health,
+    checks,
+    entities,
+    groups,
+    ownership,
+    circles,
+    alerts,
+    blacklist,
+    rule_runs,
+    review,
+    audit,
+    keys,
+)
 #: sign-in, two-level administration, disputes, statistics and audit flags
 GOVERNANCE_ROUTERS = (auth, admin, disputes, statistics, monitoring)
 
