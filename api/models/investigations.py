@@ -107,6 +107,9 @@ class Spread(BaseModel):
     limit: int
     newly_reached_total: int
     no_longer_reached_total: int
+    names: dict[str, str] = Field(
+        default_factory=dict, description="entity id → name of every entity on the returned paths"
+    )
 
 
 class RuleRun(BaseModel):

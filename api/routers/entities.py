@@ -12,6 +12,11 @@ from api.models.common import ENTITY_ID_PATTERN, PROBLEM_RESPONSES, PageInfo
 from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResults
 from api.pagination import decode_cursor, encode_cursor
 from api.repositories.entities import LINK_TYPES, MAX_PATH_HOPS
+from api.services.network_styling import node_styling, styled
+from api.services.preloan import rules_config
+from graph_model import schema
+
+ENTITY_LABELS = (schema.COMPANY, schema.PERSON)
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 EntityId = Annotated[
@@ -111,7 +116,11 @@ async def neighbourhood(
     )
     if result is None:
         raise not_found(entity_id)
-    return Neighbourhood(**result)
+    ids = [n["id"] for n in result["nodes"] if n["label"] in ENTITY_LABELS]
+    styling = node_styling(
+        await r.entities.styling_facts(ids), rules_config(str(s.rules_config) if s.rules_config else None)
+    )
+    return Neighbourhood(**{**result, "nodes": styled(result["nodes"], styling)})
 
 
 @router.get(

@@ -22,7 +22,13 @@ def _world() -> GraphSpec:
     w.holds("P:X", "C:A", 60.0)
     w.holds("P:X", "C:S", 70.0)
     w.loan("C:A", 2e7, loan_id="L-A")
-    w.loan("C:S", 1e7, loan_id="L-S")
+    w.loan("C:S", 1e7, status="defaulted", loan_id="L-S")
+    # for the drawing's styling facts: a listed guarantor of C:A, and a guarantee circle C:A ⇄ C:S
+    w.company("C:L", name="失信丙公司")
+    w.listed("C:L")
+    w.guarantee("C:L", "C:A", 5e6)
+    w.guarantee("C:A", "C:S", 5e6)
+    w.guarantee("C:S", "C:A", 5e6)
     return w
 
 
@@ -62,3 +68,25 @@ def test_an_entity_outside_any_group_and_an_unknown_one(world, client, keys):
     lone = client.get("/v1/entities/C:LONE/group", headers=auth(keys, "examiner"))
     assert lone.status_code == 404 and "no group" in lone.json()["detail"]
     assert client.get("/v1/entities/C:NOPE/group", headers=auth(keys, "examiner")).status_code == 404
+
+
+def test_network_nodes_carry_the_styling_facts_of_the_profile(world, client, keys):
+    from risk_rules.config import load_config
+    from risk_rules.findings.params import FindingParams
+
+    fp = FindingParams.from_config(load_config())
+    r = client.get("/v1/entities/C:A/neighbourhood", params={"hops": 1}, headers=auth(keys, "examiner"))
+    assert r.status_code == 200, r.text
+    style = {n["id"]: n.get("styling") for n in r.json()["nodes"]}
+    assert style["C:L"]["listed"] is True and style["C:A"]["listed"] is False
+    assert style["C:S"]["loan_status"] == "defaulted" and style["C:A"]["loan_status"] is None
+    assert style["C:A"]["circle_id"] and style["C:A"]["circle_id"] == style["C:S"]["circle_id"]
+    score = style["C:A"]["contagion_score"]
+    assert score and score > 0
+    expected = (
+        "high"
+        if score >= fp.contagion.high_score
+        else ("elevated" if score >= fp.contagion.threshold else None)
+    )
+    assert style["C:A"]["contagion_band"] == expected
+    assert all(v is None for k, v in style.items() if not k.startswith(("C:", "P:")))
