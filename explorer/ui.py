@@ -125,6 +125,27 @@ def sign_in(url: str, key: str, purpose: str = "") -> bool:
     return True
 
 
+def whoami() -> dict[str, Any]:
+    """Who the signed-in key is (``/v1/me``: roles, permissions), asked once per sign-in."""
+    who = st.session_state.get("rg_whoami")
+    creds: Credentials | None = st.session_state.get(CREDS)
+    if who is None and creds is not None:
+        try:
+            with ApiClient(creds) as c:
+                who = c.whoami()
+        except ApiError:
+            who = {}
+        st.session_state["rg_whoami"] = who
+    return who or {}
+
+
+def may(page: str, tab: str) -> bool:
+    """Whether the signed-in user is offered this tab or action (explorer/access.py)."""
+    from explorer import access
+
+    return access.may(whoami(), page, tab)
+
+
 def client() -> ApiClient:
     """The signed-in user's API client; stops the page with a prompt when nobody is signed in."""
     creds: Credentials | None = st.session_state.get(CREDS)
@@ -136,8 +157,10 @@ def client() -> ApiClient:
 
 
 def show_error(exc: ApiError) -> None:
-    if exc.forbidden:
+    if exc.status == 403:
         st.warning(f"{exc.title} — {exc.detail}\n\n当前角色无权查看此内容。/ Your role may not see this.")
+    elif exc.status == 401:
+        st.warning(f"{exc.title} — {exc.detail}")
     elif exc.not_found:
         st.info(f"{exc.title} — {exc.detail}")
     else:
