@@ -146,12 +146,23 @@ def may(page: str, tab: str) -> bool:
     return access.may(whoami(), page, tab)
 
 
-def client() -> ApiClient:
-    """The signed-in user's API client; stops the page with a prompt when nobody is signed in."""
+def client(page: str | None = None) -> ApiClient:
+    """The signed-in user's API client; stops the page with a prompt when nobody is signed in, or
+    when ``page`` is not one the user's permissions open (a bookmarked link the menu does not offer)."""
+    from explorer import access
+
     creds: Credentials | None = st.session_state.get(CREDS)
     if creds is None:
         st.info("请先登录。/ Please sign in.")
         sign_in_forms()
+        st.stop()
+    if page is not None and page not in access.visible_pages(whoami()):
+        st.info(
+            "当前角色没有可用的浏览页面：此页面不对您的角色开放。/ This page is not open to your roles."
+            if not access.visible_pages(whoami())
+            else "此页面不对您的角色开放，请从左侧菜单选择。/ This page is not open to your roles; "
+            "choose one from the menu."
+        )
         st.stop()
     return ApiClient(creds)
 

@@ -42,3 +42,6 @@ class GroupView(BaseModel):
     run_id: str | None = Field(default=None, description="the profile run these findings come from")
     as_of: str | None = None
     group_run_id: str | None = Field(default=None, description="the group rule's run that named the group")
+    named_as: str | None = Field(
+        default=None, description="the group rule's group of the entity, when its members differ from these"
+    )

@@ -14,7 +14,7 @@ PAGE_SIZE = 50
 SEVERITY_ZH = {"critical": "严重 critical", "high": "高 high", "medium": "中 medium", "low": "低 low"}
 
 st.header("预警 Alerts")
-api = ui.client()
+api = ui.client("alerts")
 if st.session_state.get("rg_triaged"):
     aid, dec = st.session_state["rg_triaged"]
     st.success(f"已处理 Triaged {aid}: {dec}")

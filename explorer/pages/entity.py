@@ -11,7 +11,7 @@ from explorer.export import export_file_name, html_to_pdf, report_html
 from explorer.graph_data import subgraph_from_api
 
 st.header("实体 Entity")
-api = ui.client()
+api = ui.client("entity")
 entity_id = ui.entity_picker()
 if not entity_id:
     st.info("输入编号或从搜索页选择实体。/ Enter an id or pick one on the search page.")

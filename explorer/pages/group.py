@@ -10,7 +10,7 @@ from explorer import ui
 from explorer.network_html import format_amount, format_pct
 
 st.header("集团 Group")
-api = ui.client()
+api = ui.client("group")
 entity_id = ui.entity_picker("成员实体 Member entity")
 if not entity_id:
     st.info("输入成员实体编号。/ Enter a member entity.")
@@ -20,7 +20,7 @@ group = ui.call(api.entity_group, entity_id)
 if not group:
     st.stop()
 
-st.subheader(f"{group.get('name') or group['group_id']} · {group['group_id']}")
+st.subheader(f"{group.get('name') or group['group_id']} · {group.get('named_as') or group['group_id']}")
 members = group.get("members") or []
 m1, m2, m3 = st.columns(3)
 m1.metric("成员 Members", group.get("size") or len(members))

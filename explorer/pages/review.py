@@ -14,7 +14,7 @@ PAGE_SIZE = 20
 VERDICTS = {"same": "同一实体 same", "different": "不同实体 different", "unsure": "无法判断 unsure"}
 
 st.header("实体复核 ER review")
-api = ui.client()
+api = ui.client("review")
 can_judge, can_split = ui.may("review", "judge"), ui.may("review", "split")
 tabs = st.tabs(["待复核 Pairs to judge"] + (["拆分实体 Split an entity"] if can_split else []))
 

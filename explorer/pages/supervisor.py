@@ -17,7 +17,7 @@ CONTAGION_RULE = "contagion.blacklist"
 DRAW_TOP = 25
 
 st.header("监管 Supervisor dashboard")
-api = ui.client()
+api = ui.client("supervisor")
 can_spread, can_runs = ui.may("supervisor", "spread"), ui.may("supervisor", "runs")
 runs_res = ui.call(api.rule_runs, limit=200) if can_runs else None
 runs = (runs_res or {}).get("runs") or []

@@ -52,6 +52,24 @@ class LiveApi:
         return Credentials(self.url, self.keys[who], purpose)
 
 
+def write_profiles(driver) -> None:
+    """The risk profiles a rule run leaves (what the group page and the drawings' styling read): one
+    rule that raises nothing on the fixture graph, then the profile step."""
+    import datetime as dt
+
+    from risk_rules.config import load_config
+    from risk_rules.runner import run_rules
+
+    done = run_rules(
+        driver,
+        load_config(),
+        rule_ids=["data_quality.ownership_over_100"],
+        as_of=dt.date.today(),
+        profiles=True,
+    )
+    assert all(r.status == "completed" for r in done), [r.error for r in done]
+
+
 @contextlib.contextmanager
 def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[LiveApi]:
     """uvicorn serving api.app on a free port in a thread, over tests/explorer/graph_fixture.py's graph."""
@@ -64,6 +82,7 @@ def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[
     from tests.explorer import graph_fixture
 
     graph_fixture.build(neo4j_driver)
+    write_profiles(neo4j_driver)
 
     settings = neo4j_settings.model_copy(
         update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl", **overrides}
