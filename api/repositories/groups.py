@@ -8,11 +8,13 @@ from api.repositories.base import Neo4jRepository, jsonable, parse_json
 from graph_model import schema as S
 from risk_rules.findings.store import PROFILE_RULE_ID
 
+#: (two MATCH clauses: in one pattern the entity's own MEMBER_OF link could not be used twice, and the
+#: entity would be missing from its group's members)
 GROUP_PROFILE = f"""
 CALL () {{ MATCH (e:{S.COMPANY} {{entity_id: $id}}) RETURN e UNION MATCH (e:{S.PERSON} {{entity_id: $id}}) RETURN e }}
 RETURN e.entity_id AS entity_id,
   COLLECT {{ MATCH (e)-[:{S.HAS_PROFILE}]->(p:{S.RISK_PROFILE}) RETURN p.body AS x }} AS profile,
-  COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP})<-[:{S.MEMBER_OF}]-(m)
+  COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP}) MATCH (m)-[:{S.MEMBER_OF}]->(g)
             RETURN [g.group_id, g.name, g.run_id, m.entity_id] AS x ORDER BY x LIMIT 4001 }} AS groups,
   COLLECT {{ MATCH (r:{S.RULE_RUN} {{rule_id: '{PROFILE_RULE_ID}'}}) WHERE r.status = 'completed'
             RETURN [r.run_id, toString(r.as_of)] AS x ORDER BY r.started_at DESC LIMIT 1 }} AS run
