@@ -85,7 +85,6 @@ def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[
     from tests.explorer import graph_fixture
 
     graph_fixture.build(neo4j_driver)
-    write_profiles(neo4j_driver)
 
     settings = neo4j_settings.model_copy(
         update={"var_dir": var, "api_key_pepper": PEPPER, "api_audit_log": var / "audit.jsonl", **overrides}
@@ -121,6 +120,19 @@ def serve_api(neo4j_settings, neo4j_driver, var: Path, **overrides) -> Iterator[
 def live_api(neo4j_settings, neo4j_driver, tmp_path_factory) -> Iterator[LiveApi]:
     with serve_api(neo4j_settings, neo4j_driver, tmp_path_factory.mktemp("explorer-api")) as api:
         yield api
+
+
+@pytest.fixture
+def with_profiles(live_api, neo4j_driver):
+    """The fixture graph with the risk profiles of a rule run, removed again afterwards (the other
+    tests of the module see the graph without them)."""
+    write_profiles(neo4j_driver)
+    yield
+    neo4j_driver.execute_query(
+        "MATCH (p:RiskProfile) DETACH DELETE p WITH count(*) AS n "
+        "MATCH (r:RuleRun) WHERE r.rule_id IN ['findings.profiles', 'data_quality.ownership_over_100'] "
+        "DETACH DELETE r"
+    )
 
 
 @pytest.fixture

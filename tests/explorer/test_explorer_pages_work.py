@@ -30,7 +30,7 @@ def test_ownership_shows_beneficial_owners_controller_and_tree(app_as, live_api)
 
 
 @pytest.mark.parametrize("who", ["examiner", "supervisor", "approver"])
-def test_group_page_shows_members_and_limits_without_a_check(app_as, live_api, who):
+def test_group_page_shows_members_and_limits_without_a_check(app_as, live_api, with_profiles, who):
     checks_before = live_api.audit_log.read_text(encoding="utf-8").count("/v1/checks/pre-loan")
     at = app_as(who, "group", rg_entity="C:SISTER")
     assert not at.exception
