@@ -150,6 +150,11 @@ class ApiClient:
         """Direct holders, integrated shares, controller with its chain, beneficial owners, ownership edges."""
         return self.get(f"/v1/entities/{entity_id}/ownership", max_hops=max_hops)
 
+    def entity_group(self, entity_id: str) -> dict[str, Any]:
+        """The entity's group customer as the rule run found it: members with balances and shares,
+        exposure, concentration limits with nothing requested (read-only, no check is run)."""
+        return self.get(f"/v1/entities/{entity_id}/group")
+
     def entity_groups(self, entity_id: str) -> dict[str, Any]:
         return self.get(f"/v1/entities/{entity_id}/groups")
 
@@ -176,15 +181,18 @@ class ApiClient:
         severity: str | None = None,
         rule_id: str | None = None,
         entity_id: str | None = None,
+        branch: str | None = None,
         limit: int = 50,
         cursor: str | None = None,
     ) -> dict[str, Any]:
+        """Worst first (severity, then the newest); ``page.total`` counts all that match."""
         return self.get(
             "/v1/alerts",
             status=status,
             severity=severity,
             rule_id=rule_id,
             entity_id=entity_id,
+            branch=branch,
             limit=limit,
             cursor=cursor,
         )
@@ -205,7 +213,8 @@ class ApiClient:
     def review_queue(
         self, *, limit: int = 50, cursor: str | None = None, pending_only: bool = False
     ) -> dict[str, Any]:
-        """Grey-zone record pairs: record_id_a, record_id_b, score, rule, entity_id, name, judgements."""
+        """Grey-zone record pairs (``limit`` pairs a page, ``page.total``): record_id_a/b, record_a/b (each
+        record with its entity, payload and ER evidence, whatever entity holds it), score, rule, judgements."""
         return self.get("/v1/review/pairs", limit=limit, cursor=cursor, pending_only=pending_only or None)
 
     def judge(self, record_id_a: str, record_id_b: str, verdict: str, note: str = "") -> dict[str, Any]:

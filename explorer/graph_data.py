@@ -36,6 +36,9 @@ class GNode:
     risk: float | None = None  # contagion / risk score in [0, 1] when the API gives one
     listed: bool = False  # on a blacklist (directly)
     alerts: int = 0  # open alerts concerning it
+    band: str | None = None  # the API's contagion band: high / elevated (the rule's own thresholds)
+    loan_status: str | None = None  # defaulted / overdue: its worst open loan
+    circle_id: str | None = None  # the guarantee circle it belongs to
 
 
 @dataclass(frozen=True)
@@ -98,8 +101,13 @@ def node_from_api(raw: Mapping[str, Any]) -> GNode:
     name = _first(
         flat, "caption", "name", "display_name", "loan_id", "entry_id", "number", "text", default=node_id
     )
-    risk = _first(flat, "risk_score", "risk", "score")
-    listed = bool(_first(flat, "listed", "blacklisted", "is_listed", default=False))
+    styling = raw.get("styling") or {}
+    risk = styling.get("contagion_score")
+    if risk is None:
+        risk = _first(flat, "risk_score", "risk", "score")
+    listed = bool(styling.get("listed")) or bool(
+        _first(flat, "listed", "blacklisted", "is_listed", default=False)
+    )
     alerts = _first(flat, "alert_count", "open_alerts", "alerts", default=0)
     if isinstance(alerts, list):
         alerts = len(alerts)
@@ -108,10 +116,17 @@ def node_from_api(raw: Mapping[str, Any]) -> GNode:
         kind=_kind(raw),
         name=str(name),
         props=props
-        or {k: v for k, v in raw.items() if k not in ("id", "labels", "kind", "type", "label", "caption")},
+        or {
+            k: v
+            for k, v in raw.items()
+            if k not in ("id", "labels", "kind", "type", "label", "caption", "styling")
+        },
         risk=float(risk) if isinstance(risk, int | float) else None,
         listed=listed or _kind(raw) == schema.BLACKLIST_ENTRY,
         alerts=int(alerts or 0),
+        band=styling.get("contagion_band"),
+        loan_status=styling.get("loan_status"),
+        circle_id=styling.get("circle_id"),
     )
 
 
@@ -300,8 +315,15 @@ def subgraph_from_ownership(payload: Mapping[str, Any], names: Mapping[str, str]
 
 def subgraph_from_circle(detail: Mapping[str, Any]) -> Subgraph:
     """A guarantee circle (``members`` with facts, ``edges`` guarantor → borrower) with its first cycle marked."""
+    circle_id = (detail.get("circle") or {}).get("circle_id")
     nodes = tuple(
-        _party(str(m["entity_id"]), m.get("name"), listed=bool(m.get("listed")))
+        _party(
+            str(m["entity_id"]),
+            m.get("name"),
+            listed=bool(m.get("listed")),
+            loan_status=_worst_loan(m.get("loans") or []),
+            circle_id=circle_id,
+        )
         if isinstance(m, Mapping)
         else _party(str(m))
         for m in detail.get("members") or []
@@ -322,18 +344,28 @@ def subgraph_from_circle(detail: Mapping[str, Any]) -> Subgraph:
     return sg
 
 
-def subgraph_from_reach(rows: Iterable[Mapping[str, Any]]) -> Subgraph:
+def _worst_loan(loans: Iterable[Mapping[str, Any]]) -> str | None:
+    statuses = {str(lo.get("status")) for lo in loans}
+    return next((s for s in ("defaulted", "overdue") if s in statuses), None)
+
+
+def subgraph_from_reach(
+    rows: Iterable[Mapping[str, Any]], names: Mapping[str, str] | None = None
+) -> Subgraph:
     """Newly reached entities and the explaining paths from the listed seeds (``nodes``/``rels`` lists).
 
     The first node of each path is a listed seed; edges are drawn seed → … → entity with the
     relationship type of each hop (the snapshot does not keep directions).
     """
-    names: dict[str, str] = {}
+    names = dict(names or {})
     seeds: set[str] = set()
     order: dict[str, None] = {}
     edges: dict[str, GEdge] = {}
-    for row in rows:
-        names[str(row["entity_id"])] = str(row.get("name") or row["entity_id"])
+    rows_list = list(rows)
+    for row in rows_list:
+        names[str(row["entity_id"])] = str(
+            row.get("name") or names.get(str(row["entity_id"])) or row["entity_id"]
+        )
         order.setdefault(str(row["entity_id"]), None)
         for p in row.get("paths") or []:
             ids = [str(x) for x in (p.get("nodes") if isinstance(p, Mapping) else p) or []]
@@ -346,5 +378,14 @@ def subgraph_from_reach(rows: Iterable[Mapping[str, Any]]) -> Subgraph:
                 rel = str(rels[i]) if i < len(rels) else "RELATED"
                 edge = GEdge(source=a, target=b, type=rel)
                 edges.setdefault(edge.key, edge)
-    nodes = tuple(_party(i, names.get(i), listed=i in seeds) for i in order)
+    reached = {str(row["entity_id"]): row for row in rows_list}
+    nodes = tuple(
+        _party(
+            i,
+            names.get(i),
+            listed=i in seeds,
+            risk=float(reached[i]["score"]) if i in reached and reached[i].get("score") is not None else None,
+        )
+        for i in order
+    )
     return Subgraph(nodes=nodes, edges=tuple(edges.values()))

@@ -8,7 +8,6 @@ exported file opens on an air-gapped desk the same as inside the app.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass
@@ -49,16 +48,23 @@ KIND_STYLES: dict[str, KindStyle] = {
 }
 UNKNOWN_STYLE = KindStyle("#eeeeee", "dot", "其他 Other")
 
-# risk tier → (border colour, border width, legend text)
+# risk tier → (border colour, border width, legend text); the contagion bands are the API's, decided
+# with the contagion rule's own threshold and high score (no threshold is restated here)
 RISK_TIERS: dict[str, tuple[str, int, str]] = {
     "listed": ("#d62728", 5, "在名单 Listed"),
-    "high": ("#ff7f0e", 4, "高风险 High risk (≥0.6)"),
-    "medium": ("#e6b400", 3, "中风险 Medium risk (≥0.3)"),
-    "low": ("#4a4a4a", 1, "低/无 Low / none"),
+    "high": ("#ff7f0e", 4, "传染高 Contagion high (≥ rule high score)"),
+    "elevated": ("#e6b400", 3, "传染 Contagion (≥ rule threshold)"),
+    "low": ("#4a4a4a", 1, "未受传染 Not reached"),
 }
-HIGH_RISK = 0.6
-MEDIUM_RISK = 0.3
 PATH_COLOR = "#1f1fff"
+DISTRESS_COLOR = "#7f0000"  # background of a defaulted / overdue borrower
+LOAN_STATUS_ZH = {"defaulted": "违约 defaulted", "overdue": "逾期 overdue"}
+CIRCLE_MARK = "⟳"
+DISTRESS_MARK = "⚠"
+#: label length before it is shortened (the full name shows on hover)
+LABEL_CHARS = 8
+#: common company-name endings dropped from short labels (the full name stays in the hover text)
+_NAME_ENDINGS = ("股份有限公司", "有限责任公司", "有限公司", "集团公司", "公司")
 
 REL_STYLES: dict[str, tuple[str, bool, str]] = {
     schema.HOLDS_SHARES: ("#3182bd", False, "持股 shareholding %"),
@@ -79,11 +85,27 @@ REL_STYLES: dict[str, tuple[str, bool, str]] = {
 def risk_tier(node: GNode) -> str:
     if node.listed:
         return "listed"
-    if node.risk is not None and node.risk >= HIGH_RISK:
-        return "high"
-    if node.risk is not None and node.risk >= MEDIUM_RISK:
-        return "medium"
+    if node.band in ("high", "elevated"):
+        return node.band
     return "low"
+
+
+def short_label(name: str, chars: int = LABEL_CHARS) -> str:
+    """A label that stays readable in a crowded drawing: common endings dropped, then cut.
+
+    >>> short_label("杭州甲科技有限公司")
+    '杭州甲科技'
+    >>> short_label("浙江省温州市某某机械制造股份有限公司")
+    '浙江省温州市某…'
+    >>> short_label("王建国")
+    '王建国'
+    """
+    text = name
+    for ending in _NAME_ENDINGS:
+        if text.endswith(ending) and len(text) > len(ending):
+            text = text[: -len(ending)]
+            break
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def format_amount(value: float | int | None) -> str:
@@ -128,6 +150,10 @@ def _tooltip(node: GNode) -> str:
         lines.append(f"风险 risk: {node.risk:.2f}")
     if node.listed:
         lines.append("在名单 listed")
+    if node.loan_status:
+        lines.append(f"贷款 loan: {LOAN_STATUS_ZH.get(node.loan_status, node.loan_status)}")
+    if node.circle_id:
+        lines.append(f"担保圈 guarantee circle: {node.circle_id}")
     if node.alerts:
         lines.append(f"预警 alerts: {node.alerts}")
     for key in ("uscc", "id_number", "region", "industry", "status", "amount", "balance", "kind"):
@@ -142,26 +168,61 @@ def node_options(node: GNode, *, center: bool, on_path: bool, dimmed: bool) -> d
     if on_path:
         border, width = PATH_COLOR, 6
     size = 14 + (10 if center else 0) + (8 * node.risk if node.risk else 0)
+    background = DISTRESS_COLOR if node.loan_status else style.color
+    marks = (DISTRESS_MARK if node.loan_status else "") + (CIRCLE_MARK if node.circle_id else "")
     opts: dict[str, Any] = {
-        "label": node.name if len(node.name) <= 16 else node.name[:15] + "…",
+        "label": (marks + " " if marks else "") + short_label(node.name),
+        "full_label": node.name,
         "title": _tooltip(node),
         "shape": style.shape,
         "size": round(size, 1),
         "borderWidth": width,
         "color": {
-            "background": style.color,
+            "background": background,
             "border": border,
             "highlight": {"background": "#ffff99", "border": border},
-            "hover": {"background": style.color, "border": border},
+            "hover": {"background": background, "border": border},
         },
         "kind": node.kind,
         "risk_tier": risk_tier(node),
+        "loan_status": node.loan_status or "",
+        "circle_id": node.circle_id or "",
     }
+    if node.circle_id:
+        opts["shapeProperties"] = {"borderDashes": [6, 3]}
     if center:
         opts["font"] = {"size": 16, "bold": True}
     if dimmed:
         opts["opacity"] = 0.35
     return opts
+
+
+def edge_width(edge: GEdge, *, on_path: bool) -> float:
+    """Shareholdings drawn as wide as their share (an 81% owner's line four times a 19% holder's);
+    other links thin, a highlighted path thick.
+
+    >>> e = lambda pct: GEdge("P:A", "C:B", schema.HOLDS_SHARES, {"pct": pct})
+    >>> edge_width(e(81.0), on_path=False) > 4 * edge_width(e(19.0), on_path=False) * 0.9
+    True
+    >>> edge_width(e(19.0), on_path=True) == edge_width(e(19.0), on_path=False)
+    True
+    """
+    if edge.type == schema.HOLDS_SHARES and isinstance(edge.props.get("pct"), int | float):
+        return round(max(0.5, 10.0 * float(edge.props["pct"]) / 100.0), 2)
+    return 5.0 if on_path else 1.5
+
+
+def _edge_tooltip(edge: GEdge) -> str:
+    """Plain text: the relationship and its facts as ``name: value`` lines."""
+    _, _, text = REL_STYLES.get(edge.type, ("", False, edge.type))
+    lines = [text]
+    label = edge_label(edge)
+    if label:
+        lines.append(label)
+    for k, v in edge.props.items():
+        if v not in (None, "") and not str(k).startswith("_") and k not in ("pct", "amount"):
+            lines.append(f"{k}: {v}")
+    return "\n".join(lines)
 
 
 def edge_options(edge: GEdge, *, on_path: bool, dimmed: bool) -> dict[str, Any]:
@@ -170,10 +231,10 @@ def edge_options(edge: GEdge, *, on_path: bool, dimmed: bool) -> dict[str, Any]:
         color = PATH_COLOR
     return {
         "label": edge_label(edge),
-        "title": f"{edge.type} {json.dumps(dict(edge.props), ensure_ascii=False, default=str)}",
+        "title": _edge_tooltip(edge),
         "color": {"color": color, "opacity": 0.25 if dimmed else 1.0},
         "dashes": dashed,
-        "width": 5 if on_path else 1.5,
+        "width": edge_width(edge, on_path=on_path),
         "arrows": "to",
         "font": {"size": 11, "align": "middle", "strokeWidth": 3},
         "rel_type": edge.type,
@@ -230,7 +291,7 @@ def vis_options(node_count: int, *, hierarchical: bool = False) -> dict[str, Any
         "layout": {"improvedLayout": node_count <= 100, "randomSeed": 7},
         "interaction": {"hover": True, "tooltipDelay": 150, "navigationButtons": False},
         "edges": {"smooth": {"enabled": node_count <= 200, "type": "dynamic"}},
-        "nodes": {"font": {"size": 13}},
+        "nodes": {"font": {"size": 13}, "scaling": {"label": {"drawThreshold": 1}}},
     }
 
 
@@ -258,7 +319,8 @@ def build_network(
 
 
 def legend(sg: Subgraph | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Legend entries: the node types and relationship types present (all when no subgraph)."""
+    """Legend entries drawn as the shapes the network draws: node types (shape and fill), the risk
+    borders, the defaulted fill and circle dashes when present, and the relationship lines."""
     kinds = [k for k in KIND_STYLES if sg is None or any(n.kind == k for n in sg.nodes)]
     rels = [r for r in REL_STYLES if sg is None or any(e.type == r for e in sg.edges)]
     node_items = [
@@ -266,17 +328,49 @@ def legend(sg: Subgraph | None = None) -> dict[str, list[dict[str, Any]]]:
             "text": KIND_STYLES[k].zh,
             "color": KIND_STYLES[k].color,
             "border": "#4a4a4a",
-            "round": KIND_STYLES[k].shape == "dot",
+            "shape": KIND_STYLES[k].shape,
+            "dashed": False,
         }
         for k in kinds
     ]
+    tiers = [t for t in RISK_TIERS if sg is None or any(risk_tier(n) == t for n in sg.nodes)]
     node_items += [
-        {"text": text, "color": "#ffffff", "border": border, "round": True}
-        for border, _, text in RISK_TIERS.values()
+        {
+            "text": RISK_TIERS[t][2],
+            "color": "#ffffff",
+            "border": RISK_TIERS[t][0],
+            "shape": "dot",
+            "dashed": False,
+        }
+        for t in tiers
     ]
+    if sg is None or any(n.loan_status for n in sg.nodes):
+        node_items.append(
+            {
+                "text": f"{DISTRESS_MARK} 违约/逾期 Defaulted / overdue",
+                "color": DISTRESS_COLOR,
+                "border": "#4a4a4a",
+                "shape": "dot",
+                "dashed": False,
+            }
+        )
+    if sg is None or any(n.circle_id for n in sg.nodes):
+        node_items.append(
+            {
+                "text": f"{CIRCLE_MARK} 担保圈成员 Circle member",
+                "color": "#ffffff",
+                "border": "#4a4a4a",
+                "shape": "dot",
+                "dashed": True,
+            }
+        )
     if sg is not None and sg.highlight_nodes:
-        node_items.append({"text": "路径 path", "color": "#ffffff", "border": PATH_COLOR, "round": True})
-    edge_items = [{"text": REL_STYLES[r][2], "color": REL_STYLES[r][0]} for r in rels]
+        node_items.append(
+            {"text": "路径 path", "color": "#ffffff", "border": PATH_COLOR, "shape": "dot", "dashed": False}
+        )
+    edge_items = [
+        {"text": REL_STYLES[r][2], "color": REL_STYLES[r][0], "dashed": REL_STYLES[r][1]} for r in rels
+    ]
     return {"nodes": node_items, "edges": edge_items}
 
 

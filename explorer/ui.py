@@ -125,19 +125,53 @@ def sign_in(url: str, key: str, purpose: str = "") -> bool:
     return True
 
 
-def client() -> ApiClient:
-    """The signed-in user's API client; stops the page with a prompt when nobody is signed in."""
+def whoami() -> dict[str, Any]:
+    """Who the signed-in key is (``/v1/me``: roles, permissions), asked once per sign-in."""
+    who = st.session_state.get("rg_whoami")
+    creds: Credentials | None = st.session_state.get(CREDS)
+    if who is None and creds is not None:
+        try:
+            with ApiClient(creds) as c:
+                who = c.whoami()
+        except ApiError:
+            who = {}
+        st.session_state["rg_whoami"] = who
+    return who or {}
+
+
+def may(page: str, tab: str) -> bool:
+    """Whether the signed-in user is offered this tab or action (explorer/access.py)."""
+    from explorer import access
+
+    return access.may(whoami(), page, tab)
+
+
+def client(page: str | None = None) -> ApiClient:
+    """The signed-in user's API client; stops the page with a prompt when nobody is signed in, or
+    when ``page`` is not one the user's permissions open (a bookmarked link the menu does not offer)."""
+    from explorer import access
+
     creds: Credentials | None = st.session_state.get(CREDS)
     if creds is None:
         st.info("请先登录。/ Please sign in.")
         sign_in_forms()
         st.stop()
+    if page is not None and page not in access.visible_pages(whoami()):
+        st.info(
+            "当前角色没有可用的浏览页面：此页面不对您的角色开放。/ This page is not open to your roles."
+            if not access.visible_pages(whoami())
+            else "此页面不对您的角色开放，请从左侧菜单选择。/ This page is not open to your roles; "
+            "choose one from the menu."
+        )
+        st.stop()
     return ApiClient(creds)
 
 
 def show_error(exc: ApiError) -> None:
-    if exc.forbidden:
+    if exc.status == 403:
         st.warning(f"{exc.title} — {exc.detail}\n\n当前角色无权查看此内容。/ Your role may not see this.")
+    elif exc.status == 401:
+        st.warning(f"{exc.title} — {exc.detail}")
     elif exc.not_found:
         st.info(f"{exc.title} — {exc.detail}")
     else:

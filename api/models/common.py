@@ -39,6 +39,18 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+class NodeStyling(BaseModel):
+    """What a drawing needs to mark an entity, from its facts and the latest rule run's profile."""
+
+    listed: bool = Field(default=False, description="on an active blacklist entry")
+    loan_status: str | None = Field(default=None, description="defaulted / overdue: its worst open loan")
+    contagion_score: float | None = Field(default=None, description="the contagion rule's measure")
+    contagion_band: str | None = Field(
+        default=None, description="high (≥ the rule's high_score) / elevated (≥ its threshold) / none"
+    )
+    circle_id: str | None = Field(default=None, description="the guarantee circle it belongs to")
+
+
 class GraphNode(BaseModel):
     id: str = Field(description="public id: entity id (C:…/P:…) or Label:key (phones/addresses hashed)")
     label: str
@@ -46,6 +58,7 @@ class GraphNode(BaseModel):
     properties: dict[str, Any] = Field(default_factory=dict)
     hop: int | None = None
     expanded: bool | None = Field(default=None, description="false when left unexpanded as a supernode")
+    styling: NodeStyling | None = Field(default=None, description="entities only")
 
 
 class GraphEdge(BaseModel):
@@ -65,6 +78,8 @@ class GraphPath(BaseModel):
 class PageInfo(BaseModel):
     next_cursor: str | None = Field(default=None, description="opaque; pass as ?cursor= for the next page")
     limit: int
+    total: int | None = Field(default=None, description="items matching the filters, all pages together")
+    offset: int | None = Field(default=None, description="position of this page's first item in the total")
 
 
 class AsOf(BaseModel):

@@ -149,6 +149,9 @@ class Spread(BaseModel):
         default_factory=list,
         description="per as-of date the contagion rule ran for (snapshots and live runs), oldest first",
     )
+    names: dict[str, str] = Field(
+        default_factory=dict, description="entity id → name of every entity on the returned paths"
+    )
 
 
 class RuleRun(BaseModel):

@@ -16,7 +16,7 @@ _ALERT_FIELDS = """
   triaged_by: a.triaged_by, triage_comment: a.triage_comment, triaged_at: a.triaged_at
 """
 
-LIST_ALERTS = f"""
+_ALERT_MATCH = f"""
 CALL () {{
   WITH 1 AS x WHERE $entity_id IS NULL
   MATCH (a:{S.ALERT}) RETURN a
@@ -28,8 +28,22 @@ CALL () {{
 }}
 WITH a WHERE ($status IS NULL OR a.status = $status) AND ($severity IS NULL OR a.severity = $severity)
   AND ($rule_id IS NULL OR a.rule_id = $rule_id) AND ($active IS NULL OR coalesce(a.active, true) = $active)
-  AND ($after IS NULL OR a.alert_id > $after)
-RETURN a {{ {_ALERT_FIELDS}, evidence: a.evidence }} AS alert ORDER BY a.alert_id LIMIT $limit
+  AND ($branch IS NULL OR EXISTS {{ MATCH (a)-[:{S.CONCERNS}]->(c) WHERE c.bank_branch = $branch }})
+"""
+
+#: the worst first: severity (critical … low), then the newest, then the id (a total order for paging)
+LIST_ALERTS = f"""
+{_ALERT_MATCH}
+WITH a, CASE a.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1
+  ELSE 0 END AS rank, toString(coalesce(a.updated_at, a.created_at, '')) AS at
+RETURN a {{ {_ALERT_FIELDS}, evidence: a.evidence, created_at: toString(a.created_at),
+  updated_at: toString(a.updated_at) }} AS alert
+ORDER BY rank DESC, at DESC, a.alert_id SKIP $offset LIMIT $limit
+"""
+
+COUNT_ALERTS = f"""
+{_ALERT_MATCH}
+RETURN count(a) AS n
 """
 
 GET_ALERT = f"""
@@ -108,19 +122,20 @@ def _alert(row: dict[str, Any]) -> dict[str, Any]:
 
 class AlertRepository(Neo4jRepository):
     async def list_alerts(
-        self, *, status, severity, rule_id, entity_id, active, after, limit
-    ) -> list[dict[str, Any]]:
-        rows = await self.read(
-            LIST_ALERTS,
-            status=status,
-            severity=severity,
-            rule_id=rule_id,
-            entity_id=entity_id,
-            active=active,
-            after=after,
-            limit=limit,
-        )
-        return [_alert(r["alert"]) for r in rows]
+        self, *, status, severity, rule_id, entity_id, active, branch, offset, limit
+    ) -> tuple[list[dict[str, Any]], int]:
+        """(one page of alerts, worst and newest first; how many alerts match the filters)."""
+        filters = {
+            "status": status,
+            "severity": severity,
+            "rule_id": rule_id,
+            "entity_id": entity_id,
+            "active": active,
+            "branch": branch,
+        }
+        rows = await self.read(LIST_ALERTS, **filters, offset=offset, limit=limit)
+        total = await self.read(COUNT_ALERTS, **filters)
+        return [_alert(r["alert"]) for r in rows], int(total[0]["n"]) if total else 0
 
     async def get(self, alert_id: str) -> dict[str, Any] | None:
         rows = await self.read(GET_ALERT, alert_id=alert_id)

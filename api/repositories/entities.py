@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from typing import Any
@@ -13,6 +14,7 @@ from api.repositories.base import Neo4jRepository, jsonable, parse_json
 from api.repositories.graphview import edge_view, node_view
 from entity_resolution.normalize import company_name, display_name
 from graph_model import schema as S
+from risk_rules.projection import listing_active
 
 #: relationship types a neighbourhood or path may follow (links between parties and their facts)
 LINK_TYPES: tuple[str, ...] = (
@@ -125,6 +127,23 @@ RETURN labels(e) AS labels, properties(e) AS props,
                     reason: d.reason, raised_by: d.raised_by, raised_at: d.raised_at}} AS d
             ORDER BY d.dispute_id LIMIT 50 }} AS disputes,
   COLLECT {{ MATCH (e)-[:{S.HAS_PROFILE}]->(rp:{S.RISK_PROFILE}) RETURN rp.body AS b LIMIT 1 }} AS profile_body
+"""
+
+#: the facts a drawing marks, per entity: listing, worst open loan, the profile's contagion and circle
+STYLING = f"""
+UNWIND $ids AS id
+CALL (id) {{ MATCH (e:{S.COMPANY} {{entity_id: id}}) RETURN e UNION MATCH (e:{S.PERSON} {{entity_id: id}}) RETURN e }}
+RETURN e.entity_id AS entity_id,
+  EXISTS {{ MATCH (e)-[:{S.LISTED_AS}]->(b:{S.BLACKLIST_ENTRY}) WHERE {listing_active("b")} }} AS listed,
+  COLLECT {{ MATCH (e)-[:{S.BORROWED}]->(l:{S.LOAN}) WHERE l.status IN ['defaulted', 'overdue']
+            RETURN DISTINCT l.status AS x }} AS loan_statuses,
+  COLLECT {{ MATCH (e)-[:{S.HAS_PROFILE}]->(p:{S.RISK_PROFILE}) RETURN p.body AS x }} AS profile
+"""
+
+NAMES = f"""
+UNWIND $ids AS id
+CALL (id) {{ MATCH (e:{S.COMPANY} {{entity_id: id}}) RETURN e UNION MATCH (e:{S.PERSON} {{entity_id: id}}) RETURN e }}
+RETURN e.entity_id AS entity_id, e.name AS name
 """
 
 START_NODE = f"""
@@ -322,6 +341,33 @@ class EntityRepository(Neo4jRepository):
                 "supernode_degree": supernode_degree,
             },
         }
+
+    async def names(self, ids: list[str]) -> dict[str, str]:
+        """entity id → name, for the ids that exist and have one."""
+        if not ids:
+            return {}
+        rows = await self.read(NAMES, ids=sorted(set(ids)))
+        return {r["entity_id"]: r["name"] for r in rows if r["name"]}
+
+    async def styling_facts(self, ids: list[str]) -> list[dict[str, Any]]:
+        """Per entity id: listed, the defaulted/overdue statuses of its loans, its profile's contagion
+        and circle parts (None without a profile)."""
+        if not ids:
+            return []
+        out = []
+        for r in await self.read(STYLING, ids=sorted(set(ids)), as_of=dt.date.today()):
+            body = parse_json(r["profile"][0]) if r["profile"] else None
+            body = body if isinstance(body, dict) else {}
+            out.append(
+                {
+                    "entity_id": r["entity_id"],
+                    "listed": bool(r["listed"]),
+                    "loan_statuses": list(r["loan_statuses"]),
+                    "contagion": body.get("contagion"),
+                    "circle": (body.get("guarantees") or {}).get("circle"),
+                }
+            )
+        return out
 
     async def exists(self, entity_id: str) -> bool:
         return bool(await self.read(START_NODE, id=entity_id))

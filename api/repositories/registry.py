@@ -11,6 +11,7 @@ from api.repositories.checks import CheckRepository
 from api.repositories.disputes import DisputeStore
 from api.repositories.entities import EntityRepository
 from api.repositories.flags import FlagStore
+from api.repositories.groups import GroupRepository
 from api.repositories.names import NameRepository
 from api.repositories.ownership import OwnershipRepository
 from api.repositories.reports import ReportRepository
@@ -29,6 +30,7 @@ class Repositories:
     alerts: AlertRepository
     ownership: OwnershipRepository
     review: ReviewRepository
+    groups: GroupRepository
     disputes: DisputeStore
     flags: FlagStore
     statistics: StatisticsRepository
@@ -46,6 +48,7 @@ class Repositories:
             alerts=AlertRepository(driver, database, timeout_s),
             ownership=OwnershipRepository(driver, database, timeout_s),
             review=ReviewRepository(driver, database, timeout_s),
+            groups=GroupRepository(driver, database, timeout_s),
             disputes=DisputeStore(driver, database),
             flags=FlagStore(driver, database),
             statistics=StatisticsRepository(driver, database, timeout_s),

@@ -18,13 +18,25 @@ from graph_model import schema as S
 PAIRS = f"""
 MATCH (e)-[d:{S.DERIVED_FROM}]->(s:{S.SOURCE_RECORD})
 WHERE (e:{S.COMPANY} OR e:{S.PERSON}) AND d.match_evidence CONTAINS '"review"'
-  AND ($after IS NULL OR s.record_key > $after)
 RETURN e.entity_id AS entity_id, e.name AS name, s.record_key AS record_key, d.match_evidence AS evidence,
   COLLECT {{ MATCH (j:{S.REVIEW_JUDGEMENT})-[:{S.JUDGES}]->(s)
             RETURN {{judgement_id: j.judgement_id, verdict: j.verdict, reviewer: j.reviewer,
                     record_id_a: j.record_id_a, record_id_b: j.record_id_b, created_at: j.created_at}} AS x
             ORDER BY x.judgement_id }} AS judgements
-ORDER BY s.record_key LIMIT $limit
+ORDER BY s.record_key
+"""
+
+#: both records of each pair, wherever they belong (a pair may cross two entities)
+RECORDS = f"""
+UNWIND $keys AS k
+MATCH (s:{S.SOURCE_RECORD} {{record_key: k}})
+OPTIONAL MATCH (e)-[d:{S.DERIVED_FROM}]->(s) WHERE e:{S.COMPANY} OR e:{S.PERSON}
+WITH s, e, d ORDER BY e.entity_id
+WITH s, head(collect({{entity_id: e.entity_id, name: e.name, evidence: d.match_evidence}})) AS owner
+RETURN s.record_key AS record_key, s.source AS source, s.kind AS kind, s.source_record_id AS source_record_id,
+  s.batch_id AS batch_id, s.source_file AS source_file, s.source_row AS source_row,
+  s.ingested_at AS ingested_at, s.payload AS payload, owner.entity_id AS entity_id,
+  owner.name AS entity_name, owner.evidence AS match_evidence
 """
 
 JUDGE = f"""
@@ -61,13 +73,13 @@ def judgement_id(*parts: str) -> str:
 
 class ReviewRepository(Neo4jRepository):
     async def pairs(
-        self, after: str | None, limit: int, pending_only: bool = False
-    ) -> tuple[list[dict[str, Any]], str | None]:
-        """Grey-zone pairs (ER decision ``review``) from the evidence ingest stored per record, with
-        the judgements already made on them; (pairs, last record key read — the cursor position)."""
-        rows = await self.read(PAIRS, after=after, limit=limit)
-        out: list[dict[str, Any]] = []
-        seen: set[tuple[str, str]] = set()
+        self, offset: int, limit: int, pending_only: bool = False
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of grey-zone pairs (ER decision ``review``), ``limit`` pairs from ``offset`` in
+        (record a, record b) order, each with both source records and the judgements already made
+        on it; and how many pairs the queue holds."""
+        rows = await self.read(PAIRS)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
         for r in rows:
             ev = parse_json(r["evidence"])
             candidates = ev.get("pairs", []) if isinstance(ev, dict) else []
@@ -75,26 +87,40 @@ class ReviewRepository(Neo4jRepository):
                 if not isinstance(p, dict) or p.get("decision") != "review" or not p.get("other"):
                     continue
                 a, b = sorted((r["record_key"], str(p["other"])))
-                if (a, b) in seen:
-                    continue
-                seen.add((a, b))
                 judged = [j for j in r["judgements"] if (j["record_id_a"], j["record_id_b"]) == (a, b)]
-                if pending_only and judged:
-                    continue
-                out.append(
-                    jsonable(
-                        {
-                            "record_id_a": a,
-                            "record_id_b": b,
-                            "score": p.get("score"),
-                            "rule": p.get("rule"),
-                            "entity_id": r["entity_id"],
-                            "name": r["name"],
-                            "judgements": judged,
-                        }
+                seen = found.get((a, b))
+                if seen is not None:
+                    seen["judgements"] = sorted(
+                        {j["judgement_id"]: j for j in seen["judgements"] + judged}.values(),
+                        key=lambda j: j["judgement_id"],
                     )
-                )
-        return out, (rows[-1]["record_key"] if len(rows) == limit else None)
+                    continue
+                found[(a, b)] = {
+                    "record_id_a": a,
+                    "record_id_b": b,
+                    "score": p.get("score"),
+                    "rule": p.get("rule"),
+                    "entity_id": r["entity_id"],
+                    "name": r["name"],
+                    "judgements": judged,
+                }
+        queue = [found[k] for k in sorted(found) if not (pending_only and found[k]["judgements"])]
+        page = queue[offset : offset + limit]
+        keys = sorted({k for p in page for k in (p["record_id_a"], p["record_id_b"])})
+        records = {r["record_key"]: r for r in await self.read(RECORDS, keys=keys)} if keys else {}
+        out = []
+        for p in page:
+            for side in ("a", "b"):
+                rec = records.get(p[f"record_id_{side}"])
+                if rec is not None:
+                    rec = {
+                        **rec,
+                        "payload": parse_json(rec.get("payload")),
+                        "match_evidence": parse_json(rec.get("match_evidence")),
+                    }
+                p[f"record_{side}"] = rec
+            out.append(jsonable(p))
+        return out, len(queue)
 
     async def judge(
         self, a: str, b: str, verdict: str, reviewer: str, note: str | None, stamp: str

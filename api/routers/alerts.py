@@ -30,7 +30,7 @@ def _run_of(snap: dict, rule_id: str | None) -> str | None:
 @router.get(
     "",
     response_model=AlertPage,
-    summary="Alerts, filtered, in alert-id order",
+    summary="Alerts, filtered, worst first (severity, then the newest), with the total",
 )
 async def list_alerts(
     r: Repos,
@@ -39,6 +39,9 @@ async def list_alerts(
     severity: Literal["low", "medium", "high", "critical"] | None = None,
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
     entity_id: Annotated[str | None, Query(pattern=ENTITY_ID_PATTERN)] = None,
+    branch: Annotated[
+        str | None, Query(max_length=100, description="only alerts concerning a customer of this bank branch")
+    ] = None,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
@@ -75,7 +78,7 @@ async def list_alerts(
             limit=limit + 1,
         )
         more = len(rows) > limit
-        rows = rows[:limit]
+        rows = await rendered_alerts(rows[:limit], r.names, pii=principal.pii, keep_evidence=False)
         return AlertPage(
             alerts=[Alert(**a) for a in rows],
             page=PageInfo(
@@ -89,15 +92,21 @@ async def list_alerts(
         "rule_id": rule_id,
         "entity_id": entity_id,
         "active": active,
+        "branch": branch,
     }
-    after = decode_cursor(cursor, filters)
-    rows = await r.alerts.list_alerts(**filters, after=after, limit=limit + 1)
+    offset = decode_cursor(cursor, filters) or 0
+    if not isinstance(offset, int) or offset < 0:
+        raise ApiError(400, "分页游标无效。/ Invalid pagination cursor.", code="invalid-cursor")
+    rows, total = await r.alerts.list_alerts(**filters, offset=offset, limit=limit + 1)
     more = len(rows) > limit
     rows = await rendered_alerts(rows[:limit], r.names, pii=principal.pii, keep_evidence=False)
     return AlertPage(
         alerts=[Alert(**a) for a in rows],
         page=PageInfo(
-            next_cursor=encode_cursor(rows[-1]["alert_id"], filters) if more and rows else None, limit=limit
+            next_cursor=encode_cursor(offset + limit, filters) if more else None,
+            limit=limit,
+            total=total,
+            offset=offset,
         ),
     )
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.dependencies import require, sync_driver
+from api.dependencies import Repos, require, sync_driver
 from api.errors import ApiError
 from api.models.common import PROBLEM_RESPONSES
 from api.models.investigations import Spread
@@ -24,6 +24,7 @@ router = APIRouter(prefix="/v1/blacklist", tags=["blacklist"], responses=PROBLEM
     dependencies=[Depends(require("blacklist:read"))],
 )
 async def spread(
+    r: Repos,
     request: Request,
     since: dt.date,
     threshold: Annotated[float, Query(ge=0, le=1)] = 0.0,
@@ -44,6 +45,12 @@ async def spread(
     d = jsonable(d)
     key = lambda row: (-float(row.get("score") or 0.0), row["entity_id"])  # noqa: E731
     newly, gone = sorted(d["newly_reached"], key=key), sorted(d["no_longer_reached"], key=key)
+    on_paths = {
+        str(x)
+        for row in newly[:limit] + gone[:limit]
+        for p in row.get("paths") or []
+        for x in (p.get("nodes") if isinstance(p, dict) else p) or []
+    }
     return Spread(
         **{
             **d,
@@ -52,6 +59,7 @@ async def spread(
             "limit": limit,
             "newly_reached_total": len(newly),
             "no_longer_reached_total": len(gone),
+            "names": await r.entities.names(sorted(on_paths)),
             "still_reached": d["still_reached"]
             if isinstance(d["still_reached"], int)
             else len(d["still_reached"]),

@@ -14,7 +14,11 @@ from api.models.entities import EntityDetail, Neighbourhood, Paths, SearchResult
 from api.pagination import decode_cursor, encode_cursor
 from api.repositories.entities import LINK_TYPES, MAX_PATH_HOPS
 from api.services.as_of import entity_as_of, past_date
+from api.services.network_styling import node_styling, styled
 from api.services.preloan import CheckBounds, rules_config
+from graph_model import schema
+
+ENTITY_LABELS = (schema.COMPANY, schema.PERSON)
 
 router = APIRouter(prefix="/v1/entities", tags=["entities"], responses=PROBLEM_RESPONSES)
 EntityId = Annotated[
@@ -138,7 +142,11 @@ async def neighbourhood(
     )
     if result is None:
         raise not_found(entity_id)
-    return Neighbourhood(**result)
+    ids = [n["id"] for n in result["nodes"] if n["label"] in ENTITY_LABELS]
+    styling = node_styling(
+        await r.entities.styling_facts(ids), rules_config(str(s.rules_config) if s.rules_config else None)
+    )
+    return Neighbourhood(**{**result, "nodes": styled(result["nodes"], styling)})
 
 
 @router.get(

@@ -26,14 +26,23 @@ router = APIRouter(prefix="/v1/review", tags=["entity-resolution review"], respo
 async def pairs(
     r: Repos,
     pending_only: bool = False,
-    limit: Annotated[int, Query(ge=1, le=200, description="source records read per page")] = 50,
+    limit: Annotated[int, Query(ge=1, le=200, description="record pairs per page")] = 50,
     cursor: Annotated[str | None, Query(max_length=400)] = None,
 ) -> ReviewPairPage:
     filters = {"pending_only": pending_only}
-    after = decode_cursor(cursor, filters)
-    rows, last = await r.review.pairs(after, limit, pending_only)
+    offset = decode_cursor(cursor, filters) or 0
+    if not isinstance(offset, int) or offset < 0:
+        raise ApiError(400, "分页游标无效。/ Invalid pagination cursor.", code="invalid-cursor")
+    rows, total = await r.review.pairs(offset, limit, pending_only)
+    more = offset + len(rows) < total
     return ReviewPairPage(
-        pairs=rows, page=PageInfo(next_cursor=encode_cursor(last, filters) if last else None, limit=limit)
+        pairs=rows,
+        page=PageInfo(
+            next_cursor=encode_cursor(offset + limit, filters) if more else None,
+            limit=limit,
+            total=total,
+            offset=offset,
+        ),
     )
 
 

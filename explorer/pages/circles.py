@@ -10,7 +10,7 @@ from explorer.graph_data import subgraph_from_circle
 from explorer.network_html import format_amount
 
 st.header("担保圈 Guarantee circles")
-api = ui.client()
+api = ui.client("circles")
 c1, c2 = st.columns(2)
 min_size = c1.number_input("最小规模 Min size", 2, 100, 2, key="rg_circle_min")
 order = c2.radio("排序 Sort by", ["规模 size", "担保总额 amount"], horizontal=True, key="rg_circle_sort")

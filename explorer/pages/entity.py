@@ -3,14 +3,13 @@ alerts, the pre-loan check verdict, and the printable relationship-risk report f
 
 from __future__ import annotations
 
-import json
-
 import streamlit as st
 
 from explorer import ui
+from explorer.entity_card import card_rows, data_quality_flags, loan_rows, table_rows
 
 st.header("实体 Entity")
-api = ui.client()
+api = ui.client("entity")
 entity_id = ui.entity_picker()
 if not entity_id:
     st.info("输入编号或从搜索页选择实体。/ Enter an id or pick one on the search page.")
@@ -24,8 +23,7 @@ st.subheader(f"{props.get('name', entity_id)}  ·  {entity_id}")
 
 card, side = st.columns([3, 2])
 with card:
-    rows = [{"字段 field": k, "值 value": str(v)} for k, v in props.items() if not isinstance(v, dict | list)]
-    st.dataframe(rows, hide_index=True, width="stretch")
+    st.dataframe(card_rows(props), hide_index=True, width="stretch")
 with side:
     m1, m2, m3 = st.columns(3)
     m1.metric("未处理预警 Open alerts", detail.get("open_alerts", 0))
@@ -35,8 +33,13 @@ with side:
     if detail.get("listings"):
         st.error(
             "在名单 Listed: "
-            + "; ".join(str(x.get("kind") or x.get("entry_id") or x) for x in detail["listings"])
+            + "; ".join(
+                f"{x.get('kind') or ''} ({x.get('authority') or ''} {x.get('list_date') or ''})".strip()
+                for x in detail["listings"]
+            )
         )
+    for flag in data_quality_flags(detail, api, entity_id):
+        st.warning(flag)
     if detail.get("groups"):
         st.caption(
             "集团 Group: " + ", ".join(str(g.get("name") or g.get("group_id")) for g in detail["groups"])
@@ -55,15 +58,16 @@ if b1.button("关联网络 Open network", key="rg_to_net"):
 if b2.button("股权控制 Ownership", key="rg_to_own"):
     st.switch_page("pages/ownership.py")
 
-tab_prov, tab_alerts, tab_check, tab_more, tab_report = st.tabs(
-    [
-        "来源与匹配证据 Provenance & ER evidence",
-        "预警 Alerts",
-        "贷前检查 Pre-loan check",
-        "贷款/地址/历史 Loans, addresses, history",
-        "报告 Report",
-    ]
-)
+TAB_TITLES = {
+    "prov": "来源与匹配证据 Provenance & ER evidence",
+    "alerts": "预警 Alerts",
+    "preloan": "贷前检查 Pre-loan check",
+    "more": "贷款/地址/历史 Loans, addresses, history",
+    "report": "报告 Report",
+}
+shown = [t for t in TAB_TITLES if t not in ("alerts", "preloan") or ui.may("entity", t)]
+tab = dict(zip(shown, st.tabs([TAB_TITLES[t] for t in shown]), strict=True))
+tab_prov, tab_more, tab_report = tab["prov"], tab["more"], tab["report"]
 with tab_prov:
     prov = detail.get("provenance", [])
     st.caption(f"{len(prov)} / {detail.get('provenance_total', len(prov))} 条来源记录 source records")
@@ -80,7 +84,8 @@ with tab_prov:
             else:
                 st.caption("无 none (strong key or first record)")
 
-with tab_alerts:
+
+def alerts_tab() -> None:
     alerts = ui.call(api.entity_alerts, entity_id)
     items = (alerts or {}).get("alerts") or []
     if alerts is not None and not items:
@@ -90,7 +95,13 @@ with tab_alerts:
         title = (a.get("title") or {}).get("zh") or a.get("rule_id")
         st.markdown(f"**{title}** · {a.get('severity')} · {a.get('status')} — {msg['zh']} / {msg['en']}")
 
-with tab_check:
+
+if "alerts" in tab:
+    with tab["alerts"]:
+        alerts_tab()
+
+
+def preloan_tab() -> None:
     amount = st.number_input(
         "申请金额 Requested amount (CNY)", min_value=0.0, value=0.0, step=1e6, key="rg_check_amount"
     )
@@ -159,16 +170,25 @@ with tab_check:
         with st.expander("完整回答 Full answer"):
             st.json(verdict)
 
+
+if "preloan" in tab:
+    with tab["preloan"]:
+        preloan_tab()
+
 with tab_more:
+    st.markdown("**贷款 Loans**")
+    if detail.get("loans"):
+        st.dataframe(loan_rows(detail["loans"]), hide_index=True, width="stretch")
+    else:
+        st.caption("无 none")
     for title, key in (
-        ("贷款 Loans", "loans"),
         ("地址 Addresses", "addresses"),
         ("名单 Listings", "listings"),
         ("历史值 Versions", "versions"),
     ):
         st.markdown(f"**{title}**")
         if detail.get(key):
-            st.dataframe(detail[key], hide_index=True, width="stretch")
+            st.dataframe(table_rows(detail[key]), hide_index=True, width="stretch")
         else:
             st.caption("无 none")
 
@@ -197,6 +217,3 @@ with tab_report:
             "下载 PDF", rep[2][0], file_name=rep[2][1], mime="application/pdf", key="rg_rep_pdf"
         )
         st.iframe(rep[1][0].decode("utf-8"), height=600)
-
-with st.expander("API 原始回答 Raw API answer"):
-    st.code(json.dumps(detail, ensure_ascii=False, indent=1, default=str)[:20000], language="json")

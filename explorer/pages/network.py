@@ -26,7 +26,7 @@ LINK_TYPES = [
 DRAW_BUDGET = 500  # nodes the browser is asked to lay out at once (bench/explorer/run.py)
 
 st.header("关联网络 Network")
-api = ui.client()
+api = ui.client("network")
 entity_id = ui.entity_picker()
 if not entity_id:
     st.info("输入编号或从搜索页选择实体。/ Enter an id or pick one on the search page.")

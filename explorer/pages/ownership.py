@@ -10,7 +10,7 @@ from explorer.graph_data import subgraph_from_ownership
 from explorer.network_html import format_pct
 
 st.header("股权控制 Ownership and control")
-api = ui.client()
+api = ui.client("ownership")
 entity_id = ui.entity_picker()
 if not entity_id:
     st.info("输入编号或从搜索页选择实体。/ Enter an id or pick one on the search page.")

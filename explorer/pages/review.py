@@ -1,96 +1,176 @@
-"""Entity-resolution review: judge a grey-zone record pair side by side (same / different / unsure),
-or split an entity by dividing its source records into parts."""
+"""Entity-resolution review: judge a grey-zone record pair with both records side by side, field by
+field, with the ER evidence (same / different / unsure), or split an entity by dividing its source
+records into parts. A pair's records come with the pair, whatever entities hold them."""
 
 from __future__ import annotations
 
-import json
+from typing import Any
 
 import streamlit as st
 
 from explorer import ui
 
+PAGE_SIZE = 20
+VERDICTS = {"same": "同一实体 same", "different": "不同实体 different", "unsure": "无法判断 unsure"}
+
 st.header("实体复核 ER review")
-api = ui.client()
-tab_pairs, tab_split = st.tabs(["待复核 Pairs to judge", "拆分实体 Split an entity"])
+api = ui.client("review")
+can_judge, can_split = ui.may("review", "judge"), ui.may("review", "split")
+tabs = st.tabs(["待复核 Pairs to judge"] + (["拆分实体 Split an entity"] if can_split else []))
 
 
-def _records(entity_id: str) -> dict[str, dict]:
-    detail = ui.call(api.entity, entity_id)
-    return {r["record_key"]: r for r in (detail or {}).get("provenance") or []}
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
 
 
-with tab_pairs:
-    pending = st.checkbox("只看未判断 Pending only", value=False, key="rg_pairs_pending")
-    res = ui.call(api.review_queue, limit=100, pending_only=pending)
+def _side_by_side(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, str]]:
+    """One row per field of either record: both values and whether they agree."""
+    pa, pb = a.get("payload") or {}, b.get("payload") or {}
+    pa, pb = (pa if isinstance(pa, dict) else {}), (pb if isinstance(pb, dict) else {})
+    rows = []
+    for field in list(dict.fromkeys([*pa, *pb])):
+        va, vb = _text(pa.get(field)), _text(pb.get(field))
+        rows.append(
+            {
+                "字段 field": field,
+                "记录 A": va,
+                "记录 B": vb,
+                "比较 compare": "一致 same"
+                if va == vb
+                else ("缺失 missing" if not va or not vb else "不同 differs"),
+            }
+        )
+    return rows
+
+
+def _where(rec: dict[str, Any] | None, rid: str) -> str:
+    if not rec:
+        return f"{rid} (记录不存在 record not found)"
+    owner = f"{rec.get('entity_name') or ''} · {rec.get('entity_id') or '—'}"
+    row = f" row {rec['source_row']}" if rec.get("source_row") is not None else ""
+    return f"{owner}  \n{rec.get('source') or ''} · {rec.get('source_file') or ''}{row}"
+
+
+with tabs[0]:
+    c1, c2 = st.columns([1, 3])
+    pending = c1.checkbox("只看未判断 Pending only", value=False, key="rg_pairs_pending")
+    pages: list[str | None] = st.session_state.setdefault("rg_pairs_cursors", [None])
+    res = ui.call(api.review_queue, limit=PAGE_SIZE, pending_only=pending, cursor=pages[-1])
     pairs = (res or {}).get("pairs") or []
+    info = (res or {}).get("page") or {}
     if res is not None and not pairs:
         st.info("复核队列为空 The review queue is empty.")
     if pairs:
-        labels = {
-            f"{p['record_id_a']}|{p['record_id_b']}": f"{p.get('name')} · {p['entity_id']} · {p['record_id_a']} ↔ {p['record_id_b']}"
-            for p in pairs
-        }
+        first = int(info.get("offset") or 0)
+        c2.caption(
+            f"第 {first + 1}–{first + len(pairs)} 对，共 {info.get('total', len(pairs))} 对 "
+            f"pairs {first + 1}–{first + len(pairs)} of {info.get('total', len(pairs))}"
+        )
+        p1, p2 = st.columns(2)
+        if p1.button("上一页 Previous", key="rg_pairs_prev", disabled=len(pages) == 1):
+            pages.pop()
+            st.rerun()
+        if p2.button("下一页 Next", key="rg_pairs_next", disabled=not info.get("next_cursor")):
+            pages.append(info["next_cursor"])
+            st.rerun()
+
+        def _label(p: dict[str, Any]) -> str:
+            a, b = p.get("record_a") or {}, p.get("record_b") or {}
+            na, nb = a.get("entity_name") or p["record_id_a"], b.get("entity_name") or p["record_id_b"]
+            cross = " · 跨实体 two entities" if a.get("entity_id") != b.get("entity_id") else ""
+            return f"{na} ↔ {nb} · {p.get('score', '—')}{cross}"
+
+        labels = {f"{p['record_id_a']}|{p['record_id_b']}": _label(p) for p in pairs}
         chosen = st.selectbox(
-            "待复核记录对 Record pair",
-            list[str](labels),
-            format_func=ui.labelled(labels),
-            key="rg_pair_pick",
+            "待复核记录对 Record pair", list[str](labels), format_func=ui.labelled(labels), key="rg_pair_pick"
         )
         pair = next(p for p in pairs if f"{p['record_id_a']}|{p['record_id_b']}" == chosen)
         a, b = pair["record_id_a"], pair["record_id_b"]
+        rec_a, rec_b = pair.get("record_a") or {}, pair.get("record_b") or {}
         st.caption(f"匹配分 score {pair.get('score', '—')} · 规则 rule {pair.get('rule') or '—'}")
-        recs = _records(pair["entity_id"])
         left, right = st.columns(2)
-        for col, rid in ((left, a), (right, b)):
-            with col:
-                st.markdown(f"**{rid}**")
-                rec = recs.get(rid) or {}
-                st.json(rec.get("payload") or {"record": rid})
-                if rec.get("match_evidence"):
-                    with st.expander("匹配证据 ER evidence"):
-                        st.json(rec["match_evidence"])
+        left.markdown(f"**记录 A** {_where(rec_a, a)}")
+        right.markdown(f"**记录 B** {_where(rec_b, b)}")
+        st.dataframe(_side_by_side(rec_a, rec_b), hide_index=True, width="stretch")
+        steps = [
+            s
+            for rec in (rec_a, rec_b)
+            for s in ((rec.get("match_evidence") or {}).get("steps") or [])
+            if isinstance(rec.get("match_evidence"), dict)
+        ]
+        if steps:
+            st.markdown("**逐字段匹配证据 Per-field ER evidence**")
+            st.dataframe(
+                [
+                    {
+                        "字段 field": s.get("comparison") or s.get("step"),
+                        "等级 level": s.get("level"),
+                        "权重 weight": s.get("weight"),
+                    }
+                    for s in steps
+                ],
+                hide_index=True,
+                width="stretch",
+            )
         if pair.get("judgements"):
             st.caption(
                 "已有判断 Earlier judgements: "
-                + json.dumps(pair["judgements"], ensure_ascii=False, default=str)
+                + "; ".join(
+                    f"{VERDICTS.get(j.get('verdict'), j.get('verdict'))} · {j.get('reviewer')} · {j.get('created_at') or ''}"
+                    for j in pair["judgements"]
+                )
             )
-        note = st.text_input("意见 Note", key="rg_pair_note")
-        c1, c2, c3 = st.columns(3)
-        verdict = None
-        if c1.button("同一实体 Same", key="rg_pair_same"):
-            verdict = "same"
-        if c2.button("不同实体 Different", key="rg_pair_diff"):
-            verdict = "different"
-        if c3.button("无法判断 Unsure", key="rg_pair_unsure"):
-            verdict = "unsure"
-        if verdict and ui.call(api.judge, a, b, verdict, note) is not None:
-            st.session_state["rg_judged"] = (a, b, verdict)
-            st.rerun()
+        if can_judge:
+            note = st.text_input("意见 Note", key="rg_pair_note")
+            b1, b2, b3 = st.columns(3)
+            verdict = None
+            if b1.button("同一实体 Same", key="rg_pair_same"):
+                verdict = "same"
+            if b2.button("不同实体 Different", key="rg_pair_diff"):
+                verdict = "different"
+            if b3.button("无法判断 Unsure", key="rg_pair_unsure"):
+                verdict = "unsure"
+            if verdict and ui.call(api.judge, a, b, verdict, note) is not None:
+                st.session_state["rg_judged"] = (_label(pair), VERDICTS[verdict])
+                st.rerun()
     if st.session_state.get("rg_judged"):
-        st.success("已记录 Recorded: {} / {} → {}".format(*st.session_state["rg_judged"]))
+        st.success("已记录判断 Judgement recorded: {} → {}".format(*st.session_state["rg_judged"]))
 
-with tab_split:
-    entity_id = ui.entity_picker(key="rg_split_entity")
-    if entity_id:
-        recs = _records(entity_id)
-        if len(recs) < 2:
-            st.info("少于两条来源记录，无法拆分 Fewer than two source records: nothing to split.")
-        else:
-            labels = {
-                k: f"{r.get('source')} · {r.get('source_file')} row {r.get('source_row')} · {k}"
-                for k, r in recs.items()
-            }
-            moved = st.multiselect(
-                "移入新实体的记录 Records for the new entity",
-                list[str](labels),
-                format_func=ui.labelled(labels),
-                key="rg_split_records",
+if can_split:
+    with tabs[1]:
+        entity_id = ui.entity_picker(key="rg_split_entity")
+        if entity_id:
+            detail = ui.call(api.entity, entity_id)
+            recs = {r["record_key"]: r for r in (detail or {}).get("provenance") or []}
+            if detail is not None and len(recs) < 2:
+                st.info("少于两条来源记录，无法拆分 Fewer than two source records: nothing to split.")
+            elif recs:
+                labels = {
+                    k: f"{r.get('source')} · {r.get('source_file') or ''} row {r.get('source_row')} · "
+                    + _text(r.get("payload"))[:80]
+                    for k, r in recs.items()
+                }
+                moved = st.multiselect(
+                    "移入新实体的记录 Records for the new entity",
+                    list[str](labels),
+                    format_func=ui.labelled(labels),
+                    key="rg_split_records",
+                )
+                note = st.text_input("理由 Reason", key="rg_split_note")
+                if st.button("拆分 Split", key="rg_split_go", disabled=not moved or len(moved) == len(recs)):
+                    stay = [k for k in recs if k not in moved]
+                    done = ui.call(api.split, entity_id, [stay, list(moved)], note)
+                    if done is not None:
+                        st.session_state["rg_split_done"] = (entity_id, len(stay), len(moved))
+        if st.session_state.get("rg_split_done"):
+            eid, n_stay, n_moved = st.session_state["rg_split_done"]
+            st.success(
+                f"已记录拆分 Split recorded: {eid} — {n_stay} 条保留 records stay, {n_moved} 条成为新实体 "
+                "records become a new entity at the next ingest."
             )
-            note = st.text_input("理由 Reason", key="rg_split_note")
-            if st.button("拆分 Split", key="rg_split_go", disabled=not moved or len(moved) == len(recs)):
-                stay = [k for k in recs if k not in moved]
-                done = ui.call(api.split, entity_id, [stay, list(moved)], note)
-                if done is not None:
-                    st.session_state["rg_split_done"] = done
-    if st.session_state.get("rg_split_done"):
-        st.success(f"已记录拆分 Split recorded: {st.session_state['rg_split_done']}")

@@ -7,7 +7,7 @@ import streamlit as st
 from explorer import ui
 
 st.header("搜索 Search")
-api = ui.client()
+api = ui.client("search")
 c1, c2, c3 = st.columns([4, 1, 1])
 q = c1.text_input("名称、统一社会信用代码、身份证号或编号 Name, USCC, resident ID or id", key="rg_q")
 kind = c2.selectbox("类型 Kind", ["", "company", "person"], key="rg_kind")

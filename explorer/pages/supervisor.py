@@ -13,10 +13,13 @@ from explorer import ui
 from explorer.graph_data import subgraph_from_reach
 
 CONTAGION_RULE = "contagion.blacklist"
+#: how many newly reached entities the graph draws by default (the strongest; the table lists all)
+DRAW_TOP = 25
 
 st.header("监管 Supervisor dashboard")
-api = ui.client()
-runs_res = ui.call(api.rule_runs, limit=200)
+api = ui.client("supervisor")
+can_spread, can_runs = ui.may("supervisor", "spread"), ui.may("supervisor", "runs")
+runs_res = ui.call(api.rule_runs, limit=200) if can_runs else None
 runs = (runs_res or {}).get("runs") or []
 contagion = sorted(
     (r for r in runs if r.get("rule_id") == CONTAGION_RULE and r.get("as_of")), key=lambda r: str(r["as_of"])
@@ -34,8 +37,15 @@ since = st.slider(
     key="rg_since",
 )
 threshold = st.slider("最低传染强度 Min contagion score", 0.0, 1.0, 0.0, 0.01, key="rg_spread_threshold")
-tab_spread, tab_runs = st.tabs(["名单扩散 Blacklist spread", "规则运行 Rule runs"])
-with tab_spread:
+top_n = st.number_input(
+    "绘制最强的前 N 个 Draw the N strongest", 5, 200, DRAW_TOP, step=5, key="rg_spread_top"
+)
+titles = (["名单扩散 Blacklist spread"] if can_spread else []) + (["规则运行 Rule runs"] if can_runs else [])
+tabs = dict(zip(["spread"] * can_spread + ["runs"] * can_runs, st.tabs(titles), strict=True))
+tab_spread, tab_runs = tabs.get("spread"), tabs.get("runs")
+
+
+def spread_tab() -> None:
     res = ui.call(api.blacklist_spread, since.isoformat(), threshold=threshold)
     if res is not None:
         base, cur = res.get("baseline_run"), res.get("current_run")
@@ -73,21 +83,24 @@ with tab_spread:
             st.dataframe(
                 [
                     {
-                        "entity_id": r["entity_id"],
-                        "name": r.get("name"),
-                        "score": r.get("score"),
-                        "hops": r.get("hops"),
+                        "名称 name": r.get("name") or "",
+                        "编号 id": r["entity_id"],
+                        "传染强度 score": round(float(r.get("score") or 0.0), 4),
+                        "跳数 hops": r.get("hops"),
                     }
                     for r in reached
                 ],
                 hide_index=True,
                 width="stretch",
             )
+            drawn = reached[: int(top_n)]
+            names = res.get("names") or {}
             ui.draw_network(
-                subgraph_from_reach(reached),
+                subgraph_from_reach(drawn, names),
                 key="spread",
-                title=f"自 {since} 新进入范围 newly reached since {since}",
-                height=520,
+                title=f"自 {since} 新进入范围（最强 {len(drawn)} / {len(reached)}）"
+                f" newly reached since {since}: the {len(drawn)} strongest with their paths from listed entities",
+                height=560,
             )
         else:
             st.info("此期间无新增可达实体 Nothing newly within reach since that date.")
@@ -95,13 +108,19 @@ with tab_spread:
             with st.expander("离开范围 No longer reached"):
                 st.dataframe(
                     [
-                        {"entity_id": r["entity_id"], "name": r.get("name"), "score": r.get("score")}
+                        {
+                            "名称 name": r.get("name") or "",
+                            "编号 id": r["entity_id"],
+                            "传染强度 score": r.get("score"),
+                        }
                         for r in res["no_longer_reached"]
                     ],
                     hide_index=True,
                     width="stretch",
                 )
-with tab_runs:
+
+
+def runs_tab() -> None:
     if runs_res is not None:
         if not runs:
             st.info("无运行记录 No rule runs yet.")
@@ -117,7 +136,7 @@ with tab_runs:
                 "counts",
             ]
             st.dataframe(
-                [{c: (str(r.get(c)) if c == "counts" else r.get(c)) for c in cols} for r in runs],
+                [{c: (counts_text(r.get(c)) if c == "counts" else r.get(c)) for c in cols} for r in runs],
                 hide_index=True,
                 width="stretch",
             )
@@ -132,3 +151,18 @@ with tab_runs:
                 ]
             )
             st.bar_chart(df, x="started_at", y="duration_ms", color="rule")
+
+
+def counts_text(counts: object) -> str:
+    """A run's counts as ``name n`` pairs (not a Python dict)."""
+    if isinstance(counts, dict):
+        return ", ".join(f"{k} {v}" for k, v in counts.items() if not isinstance(v, dict | list))
+    return "" if counts is None else str(counts)
+
+
+if tab_spread is not None:
+    with tab_spread:
+        spread_tab()
+if tab_runs is not None:
+    with tab_runs:
+        runs_tab()

@@ -29,8 +29,22 @@ def _sg():
             "nodes": [
                 {"id": "C:1", "type": "Company", "name": "甲公司"},
                 {"id": "C:2", "type": "Company", "name": "乙公司", "listed": True},
-                {"id": "P:1", "type": "Person", "name": "张三", "risk_score": 0.65},
-                {"id": "P:2", "type": "Person", "name": "李四", "risk_score": 0.35},
+                {
+                    "id": "P:1",
+                    "type": "Person",
+                    "name": "张三",
+                    "styling": {"contagion_score": 0.65, "contagion_band": "high"},
+                },
+                {
+                    "id": "P:2",
+                    "type": "Person",
+                    "name": "李四",
+                    "styling": {
+                        "contagion_score": 0.35,
+                        "contagion_band": "elevated",
+                        "loan_status": "overdue",
+                    },
+                },
             ],
             "edges": [
                 {"source": "P:1", "target": "C:1", "type": "HOLDS_SHARES", "properties": {"pct": 51.5}},
@@ -82,7 +96,8 @@ def test_nodes_are_styled_by_type_and_risk_tier():
     assert nodes["P:1"]["shape"] == KIND_STYLES["Person"].shape
     assert nodes["C:2"]["color"]["border"] == RISK_TIERS["listed"][0]
     assert nodes["P:1"]["color"]["border"] == RISK_TIERS["high"][0]
-    assert nodes["P:2"]["color"]["border"] == RISK_TIERS["medium"][0]
+    assert nodes["P:2"]["color"]["border"] == RISK_TIERS["elevated"][0]
+    assert nodes["P:2"]["label"].startswith("⚠") and nodes["P:1"]["label"] == "张三"
     assert nodes["C:1"]["color"]["border"] == RISK_TIERS["low"][0]
     assert nodes["C:1"]["size"] > nodes["C:2"]["size"]  # the center stands out
 
@@ -127,9 +142,38 @@ def test_path_is_highlighted_and_the_rest_dimmed():
 
 def test_legend_lists_the_types_present_only():
     html = render_html(_sg())
-    legend = html[html.index('<div id="rg-legend">') : html.index('<div id="rg-status">')]
+    legend = html[html.index('<div id="rg-legend">') : html.index('<script type="text/javascript">')]
     assert "企业 Company" in legend and "自然人 Person" in legend and "担保 guarantee" in legend
     assert "贷款 Loan" not in legend and "借款 borrowed" not in legend
+    # each entry is drawn as the shape the network draws: a square for persons, a dot for companies
+    assert 'data-shape="square"><svg' in legend and "<rect" in legend
+    assert 'data-shape="dot"><svg' in legend and "<circle" in legend
+    assert "违约/逾期 Defaulted / overdue" in legend and "担保圈成员" not in legend
+
+
+def test_shareholding_lines_are_as_wide_as_the_share():
+    sg = subgraph_from_api(
+        {
+            "nodes": [
+                {"id": i, "type": "Person" if i[0] == "P" else "Company", "name": i}
+                for i in ("P:A", "P:B", "C:X")
+            ],
+            "edges": [
+                {"source": "P:A", "target": "C:X", "type": "HOLDS_SHARES", "properties": {"pct": 81.0}},
+                {"source": "P:B", "target": "C:X", "type": "HOLDS_SHARES", "properties": {"pct": 19.0}},
+            ],
+        }
+    )
+    sg = mark_path(sg, ["P:B", "C:X"])  # the controller's chain marked: colour, not width
+    widths = {e["label"]: e["width"] for e in _vis_data(render_html(sg, hierarchical=True), "edges")}
+    assert widths["81%"] == pytest.approx(widths["19%"] * 81 / 19, rel=0.02)
+
+
+def test_crowded_drawings_keep_short_labels_with_the_full_name_on_hover():
+    nb = subgraph_from_api(neighbourhood(300))
+    nodes = _vis_data(render_html(nb), "nodes")
+    assert all(len(n["label"]) <= 10 for n in nodes)
+    assert all(n["full_label"] in n["title"] for n in nodes)
 
 
 def test_physics_stabilizes_then_turns_off():

@@ -79,10 +79,27 @@ def test_entity_card_of_an_unknown_id_says_so(app_as):
     assert "C:NOPE" in texts(at) and "未找到" in texts(at)
 
 
-def test_a_role_without_entity_access_is_told_so(app_as):
+def test_a_role_without_any_explorer_page_sees_none(app_as):
     at = app_as("auditor", "entity", rg_entity="C:APPLICANT")
     assert not at.exception
-    assert "无权" in texts(at)
+    assert "没有可用的浏览页面" in texts(at) and "杭州甲科技有限公司" not in texts(at)
+    assert "Forbidden" not in texts(at)  # the page asked the API nothing
+
+
+def test_a_wrong_key_gets_just_the_wrong_key_message(live_api):
+    from streamlit.testing.v1 import AppTest
+
+    from explorer.api_client import Credentials
+    from tests.explorer.conftest import APP
+
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.session_state["rg_creds"] = Credentials(live_api.url, "rg_wrong_key_0000000000", "EXPLORER-TEST-1")
+    at.session_state["rg_whoami"] = {"permissions": ["entity:read"]}
+    at.switch_page("pages/entity.py")
+    at.session_state["rg_entity"] = "C:APPLICANT"
+    at.run()
+    assert not at.exception
+    assert at.warning and "无权" not in texts(at) and "may not see" not in texts(at)
 
 
 def test_network_loads_the_neighbourhood_and_expands_a_node(app_as):
@@ -99,7 +116,7 @@ def test_network_loads_the_neighbourhood_and_expands_a_node(app_as):
     assert not at.exception
     sg = at.session_state["rg_net"]
     assert "C:LISTED" in {n.id for n in sg.nodes}
-    assert not sg.node("C:LISTED").listed  # its listing is one more hop away, not in view yet
+    assert sg.node("C:LISTED").listed  # the API's styling fact, before its listing node is in view
     at.selectbox(key="rg_pick_node").select("C:LISTED").run()
     at.button(key="rg_expand").click().run()
     sg = at.session_state["rg_net"]

@@ -4,8 +4,6 @@ the page shows with what the API answers to the same user, plus the facts the fi
 
 from __future__ import annotations
 
-import json
-
 import pypdf
 import pytest
 
@@ -31,28 +29,23 @@ def test_ownership_shows_beneficial_owners_controller_and_tree(app_as, live_api)
     assert "实际控制人" in texts(at) and "majority" in texts(at)
 
 
-def test_group_page_shows_members_and_limits_chart(app_as, live_api):
-    at = app_as("all", "group", rg_entity="C:SISTER")
+@pytest.mark.parametrize("who", ["examiner", "supervisor", "approver"])
+def test_group_page_shows_members_and_limits_without_a_check(app_as, live_api, with_profiles, who):
+    checks_before = live_api.audit_log.read_text(encoding="utf-8").count("/v1/checks/pre-loan")
+    at = app_as(who, "group", rg_entity="C:SISTER")
     assert not at.exception
-    assert "王建国系" in texts(at) and "G:BOSS" in texts(at)
+    assert "王建国系" in texts(at) and "G:BOSS" in texts(at) and "无权" not in texts(at)
+    answer = _api(live_api, who).entity_group("C:SISTER")
     members = at.dataframe[0].value
-    assert set(members["entity_id"]) == {"C:APPLICANT", "C:SISTER"}
-    limits = at.dataframe[1].value
-    check = _api(live_api, "all").preloan_check(
-        {"entity_id": "C:SISTER"}, application_ref="EXPLORER-TEST-1", requested_amount=0
+    assert (
+        set(members["编号 id"]) == {"C:APPLICANT", "C:SISTER"} == {m["entity_id"] for m in answer["members"]}
     )
-    assert list(limits["limit"]) == [lim["name"] for lim in check["limits"]]
+    limits = at.dataframe[1].value
+    assert list(limits["限额 limit"]) == [lim["name"] for lim in answer["limits"]] and len(limits)
     assert len(at.get("vega_lite_chart")) >= 1  # the bar chart against the limits
-    # a request large enough to breach the single-borrower limit is flagged
-    big = max(lim["headroom"] for lim in check["limits"]) + 1
-    at.number_input(key="rg_group_req").set_value(big).run()
-    assert "超限 Limit breached" in texts(at)
-
-
-def test_group_limits_need_the_check_permission(app_as):
-    at = app_as("examiner", "group", rg_entity="C:SISTER")
-    assert not at.exception
-    assert "王建国系" in texts(at) and "无权" in texts(at)
+    log = live_api.audit_log.read_text(encoding="utf-8")
+    assert "/v1/entities/C:SISTER/group" in log or "C%3ASISTER/group" in log  # the visit is audited …
+    assert log.count("/v1/checks/pre-loan") == checks_before  # … and is no pre-loan check
 
 
 def test_circle_browser_lists_and_draws_the_circle(app_as, live_api):
@@ -71,7 +64,8 @@ def test_alert_triage_needs_a_comment_then_confirms(app_as, live_api):
     assert not at.exception
     shown = at.dataframe[0].value
     api_open = _api(live_api, "examiner").alerts(status="open", limit=200)["alerts"]
-    assert list(shown["alert_id"]) == [a["alert_id"] for a in api_open]
+    assert list(shown["编号 alert"]) == [a["alert_id"] for a in api_open]  # the API's order: worst first
+    assert "共 " in texts(at) and f"of {len(api_open)}" in texts(at)
     target = next(a["alert_id"] for a in api_open if a["rule_id"] == "guarantee.circle")
     at.selectbox(key="rg_alert_pick").select(target).run()
     at.button(key="rg_alert_confirm").click().run()
@@ -83,17 +77,16 @@ def test_alert_triage_needs_a_comment_then_confirms(app_as, live_api):
     assert f"已处理 Triaged {target}: confirmed" in texts(at)
     confirmed = _api(live_api, "examiner").alerts(status="confirmed", limit=200)["alerts"]
     assert target in [a["alert_id"] for a in confirmed]
-    assert not at.dataframe or target not in list(at.dataframe[0].value["alert_id"])  # left the open queue
+    assert not at.dataframe or target not in list(at.dataframe[0].value["编号 alert"])  # left the open queue
 
 
-def test_approver_may_read_alerts_but_not_triage(app_as, live_api):
+def test_approver_may_read_alerts_but_is_offered_no_triage(app_as, live_api):
     at = app_as("approver", "alerts", rg_alert_status="dismissed")
     assert not at.exception
-    target = at.dataframe[0].value["alert_id"].iloc[0]
-    at.text_area(key="rg_alert_comment").input("reopen").run()
-    at.button(key="rg_alert_confirm").click().run()
-    assert "无权" in texts(at)
+    target = at.dataframe[0].value["编号 alert"].iloc[0]
     assert target in [a["alert_id"] for a in _api(live_api, "examiner").alerts(status="dismissed")["alerts"]]
+    assert not [b for b in at.button if b.key in ("rg_alert_confirm", "rg_alert_dismiss")]
+    assert not at.text_area and "无权" not in texts(at)
 
 
 def test_supervisor_sees_the_spread_since_a_date(app_as, live_api):
@@ -103,8 +96,8 @@ def test_supervisor_sees_the_spread_since_a_date(app_as, live_api):
     assert not at.exception
     spread = _api(live_api, "supervisor").blacklist_spread("2026-10-01")
     reached = at.dataframe[0].value
-    assert list(reached["entity_id"]) == [r["entity_id"] for r in spread["newly_reached"]]
-    assert set(reached["entity_id"]) == {"C:OUTSIDER", "C:APPLICANT"}  # the October listing's reach
+    assert list(reached["编号 id"]) == [r["entity_id"] for r in spread["newly_reached"]]
+    assert set(reached["编号 id"]) == {"C:OUTSIDER", "C:APPLICANT"}  # the October listing's reach
     assert "R-CONT-0" in texts(at)  # compared with the September run
     assert len(at.get("vega_lite_chart")) >= 1  # trend over the contagion runs
     runs = at.dataframe[2].value if len(at.dataframe) > 2 else at.dataframe[-1].value
@@ -115,16 +108,24 @@ def test_er_review_judges_a_pair_side_by_side(app_as, live_api):
     at = app_as("examiner", "review")
     assert not at.exception
     assert "王建国" in str(at.selectbox(key="rg_pair_pick").options)
-    jsons = [json.dumps(json.loads(j.value), ensure_ascii=False) for j in at.json]
-    assert any("王建國" in j for j in jsons) and any(
-        "王建国" in j for j in jsons
-    )  # both records, side by side
+    fields = at.dataframe[0].value  # both records, field by field
+    name = fields[fields["字段 field"] == "name"].iloc[0]
+    assert {name["记录 A"], name["记录 B"]} == {"王建國", "王建国"} and name["比较 compare"] == "不同 differs"
+    evidence = at.dataframe[1].value  # the per-field ER evidence
+    assert "name" in list(evidence["字段 field"])
     at.text_input(key="rg_pair_note").input("same ID, traditional name").run()
     at.button(key="rg_pair_same").click().run()
     assert not at.exception
-    assert "crm|persons|77 / test|persons|src-1 → same" in texts(at)
+    assert "已记录判断 Judgement recorded" in texts(at) and "same" in texts(at)
     pairs = _api(live_api, "examiner").review_queue()["pairs"]
     assert any(j["verdict"] == "same" for p in pairs for j in p["judgements"])
+
+
+def test_er_review_for_an_admin_judges_but_offers_no_split(app_as):
+    at = app_as("admin", "review")
+    assert not at.exception
+    assert at.button(key="rg_pair_diff") is not None
+    assert "拆分实体 Split an entity" not in [t.label for t in at.tabs]
 
 
 def test_er_review_splits_an_entity(app_as, live_api):
