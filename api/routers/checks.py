@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
 from api.dependencies import Repos, request_context, require, sync_driver
@@ -68,7 +70,7 @@ def admission(request: Request) -> Admission:
     "saying how fresh it is. An applicant that cannot be resolved never passes.",
     dependencies=[Depends(require("check:pre-loan"))],
 )
-async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanResponse:
+async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> Response:
     s = request.app.state.settings
     ctx = request_context(request)
     ctx.purpose_ref = body.application_ref
@@ -93,4 +95,11 @@ async def pre_loan(r: Repos, body: PreLoanRequest, request: Request) -> PreLoanR
     ctx.verdict = result["verdict"]
     if result["applicant"]:
         ctx.touch(result["applicant"]["entity_id"])
-    return PreLoanResponse(**result)
+    # validating and encoding the answer is CPU work in proportion to its size: a worker thread does it
+    payload = await asyncio.to_thread(_render, result)
+    return Response(payload, media_type="application/json")
+
+
+def _render(result: dict[str, Any]) -> bytes:
+    """The answer as ``PreLoanResponse`` JSON (the same model the route declares)."""
+    return PreLoanResponse(**result).model_dump_json().encode()

@@ -109,7 +109,9 @@ def test_two_workers_write_one_verifiable_trail_with_every_request(two_workers, 
     per_chain = _by_writer(audit, "WRK-")
     assert len(per_chain) == 2, per_chain  # requests landed on both workers, each in its own chain
     assert sum(per_chain.values()) == sent  # every request is in the trail, once
-    purposes = [r["purpose_ref"] for r in read_trail(audit) if str(r.get("purpose_ref", "")).startswith("WRK-")]
+    purposes = [
+        r["purpose_ref"] for r in read_trail(audit) if str(r.get("purpose_ref", "")).startswith("WRK-")
+    ]
     assert sorted(purposes) == [f"WRK-{i:05d}" for i in range(sent)]
     writers = {r["chain"]: r["writer"] for r in read_trail(audit) if r.get("kind") == "request"}
     assert len(set(writers.values())) == 2  # host:pid:start of two processes
@@ -173,7 +175,8 @@ def test_a_key_revoked_on_one_worker_is_refused_by_both_within_the_cache_window(
     time.sleep(AUTH_CACHE_S + 0.5)
     with ThreadPoolExecutor(8) as pool:
         for rnd in range(10):
-            statuses = list(pool.map(lambda i: _get(base, key, f"GONE-{rnd}-{i}"), range(40)))
+            marks = [f"GONE-{rnd}-{i}" for i in range(40)]
+            statuses = list(pool.map(lambda m: _get(base, key, m), marks))
             assert statuses == [401] * 40
             if len(_by_writer(audit, "GONE-")) >= 2:
                 break
