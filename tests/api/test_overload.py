@@ -12,7 +12,20 @@ from neo4j.exceptions import ClientError, ConnectionAcquisitionTimeoutError, Tra
 from api.errors import is_overload
 from api.routers.checks import Admission
 from tests.api import sample_graph as g
-from tests.api.conftest import auth
+from tests.api.conftest import auth, make_settings
+
+
+@pytest.fixture(scope="module")
+def patient(neo4j_settings, api_var, keys):
+    """The app with a long query timeout: on a loaded test machine an admitted check must finish, so
+    that what is measured is the admission limit, not the database's transaction timeout."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = make_settings(neo4j_settings, api_var, api_query_timeout_s=120.0)
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
 
 
 def _check(client, keys, i: int):
@@ -27,7 +40,8 @@ def _check(client, keys, i: int):
     )
 
 
-def test_concurrent_heavy_checks_beyond_a_small_limit_get_503_and_me_still_answers(client, graph, keys):
+def test_concurrent_heavy_checks_beyond_a_small_limit_get_503_and_me_still_answers(patient, graph, keys):
+    client = patient
     app = client.app
     saved = getattr(app.state, "check_admission", None)
     app.state.check_admission = Admission(2)
@@ -49,10 +63,11 @@ def test_concurrent_heavy_checks_beyond_a_small_limit_get_503_and_me_still_answe
         app.state.check_admission = saved
     statuses = [r.status_code for r in answers]
     assert set(statuses) <= {200, 503}, statuses  # no 500, no other 5xx
-    assert 503 in statuses and 200 in statuses, statuses  # the limit was reached, and checks still ran
+    kinds = {(r.status_code, r.json().get("type", "")[-20:]) for r in answers}
+    assert 503 in statuses and 200 in statuses, kinds  # the limit was reached, and checks still ran
     assert all(r.headers.get("retry-after") for r in answers if r.status_code == 503)
     assert me_status == [200] * 10  # /v1/me answered every time while the checks were running
-    assert max(me_ms) < 10_000, me_ms
+    assert max(me_ms) < 30_000, me_ms  # answered while checks ran, not after all of them
 
 
 @pytest.mark.parametrize(
