@@ -112,7 +112,9 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 #: seconds a client is asked to wait when the database is busy (timeouts, pool exhausted, transient)
 DATABASE_RETRY_AFTER_S = 2
-DATABASE_BUSY = "图数据库繁忙或不可用，请稍后重试。/ The graph database is busy or unavailable; retry shortly."
+DATABASE_BUSY = (
+    "图数据库繁忙或不可用，请稍后重试。/ The graph database is busy or unavailable; retry shortly."
+)
 
 
 def is_overload(exc: BaseException) -> bool:

@@ -79,7 +79,8 @@ async def audit(
     return AuditPage(
         records=rows,
         page=PageInfo(
-            next_cursor=encode_cursor(trail_position(rows[-1]), filters) if more and rows else None, limit=limit
+            next_cursor=encode_cursor(trail_position(rows[-1]), filters) if more and rows else None,
+            limit=limit,
         ),
     )
 
