@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api.audit.log import AuditLog
+from api.audit.chains import open_writer
 from api.errors import install_error_handlers
 from api.middleware import GuardMiddleware
 from api.repositories.graphview import set_public_id_secret
@@ -101,8 +101,7 @@ def create_app(settings: ApiSettings | None = None) -> FastAPI:
             connection_acquisition_timeout=10,
             notifications_min_severity="OFF",
         )
-        audit = AuditLog(s.audit_log_path)
-        audit.open()
+        audit = open_writer(s.audit_log_path)  # this worker's own chain of the trail
         repositories = Repositories.build(driver, s.neo4j_database, s.api_query_timeout_s)
         app.state.settings = s
         app.state.driver = driver

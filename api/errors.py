@@ -13,6 +13,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from neo4j.exceptions import (
+    ClientError,
+    ConnectionPoolError,
+    Neo4jError,
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+)
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -102,7 +110,46 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+#: seconds a client is asked to wait when the database is busy (timeouts, pool exhausted, transient)
+DATABASE_RETRY_AFTER_S = 2
+DATABASE_BUSY = (
+    "图数据库繁忙或不可用，请稍后重试。/ The graph database is busy or unavailable; retry shortly."
+)
+
+
+def is_overload(exc: BaseException) -> bool:
+    """Whether a database error means "too much load right now" (the client should retry), not a bug.
+
+    Transient errors (deadlocks, memory pools), a transaction that ran out of its time budget, no
+    free connection in the driver's pool within its acquisition timeout, a server gone away."""
+    if isinstance(exc, TransientError | ServiceUnavailable | SessionExpired | ConnectionPoolError):
+        return True
+    if isinstance(exc, ClientError):
+        code = exc.code or ""
+        return "TransactionTimedOut" in code or "MemoryPoolOutOfMemory" in code
+    return False
+
+
+def overload_problem(instance: str | None = None) -> JSONResponse:
+    """The one overload answer of a database error: 503 with Retry-After, never a 500."""
+    return problem_response(
+        503,
+        DATABASE_BUSY,
+        code="database-busy",
+        instance=instance,
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not is_overload(exc):
+            raise exc  # a real fault: the guard logs it and answers 500 without internals
+        return overload_problem(request.url.path)
+
+    for kind in (Neo4jError, ServiceUnavailable, SessionExpired, ConnectionPoolError):
+        app.add_exception_handler(kind, _database_error)
+
     @app.exception_handler(ApiError)
     async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
         return problem_response(

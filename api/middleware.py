@@ -5,6 +5,7 @@ goes through :func:`api.masking.mask_response`, the one masking decision. The au
 request as the client sent it, decoded as UTF-8 (a Chinese purpose reference stays searchable), with
 personal data masked and secrets (keys, tokens, passwords) removed wherever they were put.
 
+Work in proportion to a body's size (the id scan, masking) runs in a worker thread for large bodies.
 A pure ASGI middleware (not ``BaseHTTPMiddleware``) so it sees the exact bytes leaving and can hold
 them back: a response is released only after its audit record is fsync'd (fail closed: if the log
 cannot be written, the client gets 503 and no data). State-changing calls additionally write an
@@ -14,6 +15,7 @@ a trace. Health probes are neither authenticated nor audited (they touch no data
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -37,6 +39,9 @@ UNAUDITED_PATHS = frozenset({"/livez", "/readyz"})
 READ_ONLY_POSTS = frozenset({"/v1/checks/pre-loan"})
 _ENTITY_ID = re.compile(rb'"([CP][:\-][^"\\/\s]{1,100})"')
 MAX_ENTITY_IDS = 2000
+#: responses larger than this are scanned and masked in a worker thread, so that one large answer
+#: does not hold up every other request of the process (``/v1/me`` stays fast under heavy checks)
+OFFLOAD_BYTES = 16 * 1024
 
 
 class _BodyTooLarge(Exception):
@@ -94,11 +99,16 @@ class GuardMiddleware:
             ctx.purpose_ref = header_purpose
         content_type = _header(resp_headers, b"content-type")
         touched = set(ctx.entity_ids)
-        if status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit"):
-            # from the unmasked body: the audit log records the exact ids the caller was shown
-            touched.update(m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body))
-        if not (principal and principal.pii):
-            body, resp_headers = mask_response(content_type, body, resp_headers)
+        # from the unmasked body: the audit log records the exact ids the caller was shown
+        scan = status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit")
+        mask = not (principal and principal.pii)
+        if len(body) > OFFLOAD_BYTES:  # decoding, masking and re-encoding a large body: not on the loop
+            shown, body, resp_headers = await asyncio.to_thread(
+                _shown_and_masked, content_type, body, resp_headers, scan, mask
+            )
+        else:
+            shown, body, resp_headers = _shown_and_masked(content_type, body, resp_headers, scan, mask)
+        touched.update(shown)
         record = {
             "kind": "request",
             "ts": _now(),
@@ -199,6 +209,16 @@ class GuardMiddleware:
         if not start:
             return 500, _problem_headers(), _problem(500, "无响应。/ No response produced.", path)
         return int(start["status"]), list(start.get("headers", [])), b"".join(chunks)
+
+
+def _shown_and_masked(
+    content_type: str, body: bytes, headers: list[tuple[bytes, bytes]], scan: bool, mask: bool
+) -> tuple[list[str], bytes, list[tuple[bytes, bytes]]]:
+    """The entity ids in the unmasked body, and the body and headers as the caller may see them."""
+    shown = [m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body)] if scan else []
+    if mask:
+        body, headers = mask_response(content_type, body, headers)
+    return shown, body, headers
 
 
 def header_text(value: bytes) -> str:

@@ -38,6 +38,11 @@ class ApiSettings(BaseSettings):
     # --- the HTTP API ---
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    api_workers: int = Field(
+        default=0,
+        ge=0,
+        description="worker processes of `riskgraph serve` (0 = one per CPU core, at most 4)",
+    )
     api_key_pepper: str | None = Field(
         default=None,
         description="secret of the HMAC that finds an API key by lookup hash; default: generated into var/api",
@@ -47,7 +52,8 @@ class ApiSettings(BaseSettings):
     )
     api_key_ttl_days: int = Field(default=90, description="validity of a newly issued API key")
     api_auth_cache_s: float = Field(
-        default=30.0, description="how long a verified key is trusted without Neo4j"
+        default=5.0,
+        description="how long a verified key is trusted without Neo4j: revoking or locking reaches every worker within it",
     )
     api_rate_per_s: float = Field(default=200.0, description="token-bucket refill per API key, requests/s")
     api_rate_burst: int = Field(default=400, description="token-bucket capacity per API key")
@@ -71,7 +77,7 @@ class ApiSettings(BaseSettings):
     api_simulation_top_paths: int = Field(default=3, description="explaining paths per distressed entity")
     api_check_max_in_flight: int = Field(
         default=16,
-        description="pre-loan checks run at once per process; more answer 503 with Retry-After",
+        description="pre-loan checks run at once per worker process; more answer 503 with Retry-After",
     )
 
     # --- governance: users, passwords, sessions, purpose refs, monitoring, disputes ---

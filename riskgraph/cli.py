@@ -219,16 +219,25 @@ def serve(
     explorer_port: int = typer.Option(
         EXPLORER_PORT, "--explorer-port", help="port of the explorer (--with-explorer)"
     ),
+    workers: int | None = typer.Option(
+        None,
+        "--workers",
+        min=0,
+        help="API worker processes (default: settings api_workers; 0 = one per CPU core, at most 4)",
+    ),
 ) -> None:
     """Serve the HTTP API (FastAPI under uvicorn) until Ctrl-C / SIGTERM.
 
-    One process (the audit log is single-writer). The explorer, when asked for, is started here, in
-    the composition root: the API never imports it, and it talks to the API over HTTP only."""
+    ``--workers N`` runs N worker processes on one port; each has its own Neo4j driver and writes its
+    own chain of the audit trail (`riskgraph audit check` verifies them together). The explorer, when
+    asked for, is started here, in the composition root: the API never imports it, and it talks to
+    the API over HTTP only."""
     import uvicorn
 
-    from api.app import create_app
+    from riskgraph.asgi import resolve_workers
 
     s = get_settings()
+    n_workers = resolve_workers(s.api_workers if workers is None else workers)
     bind_host, bind_port = host or s.api_host, port or s.api_port
     api_url = f"http://{bind_host}:{bind_port}"
     explorer = None
@@ -238,11 +247,13 @@ def serve(
         explorer = launcher.start(explorer_port, api_url)
         console.print(f"explorer: http://127.0.0.1:{explorer_port} (pid {explorer.pid}) → API {api_url}")
     try:
+        console.print(f"API: {api_url} ({n_workers} worker process{'es' if n_workers > 1 else ''})")
         uvicorn.run(
-            create_app(s),
+            "riskgraph.asgi:create_app",
+            factory=True,
             host=bind_host,
             port=bind_port,
-            workers=1,
+            workers=n_workers,
             timeout_graceful_shutdown=10,
             log_level="info",
             access_log=False,

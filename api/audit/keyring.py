@@ -14,11 +14,14 @@ for another one — even one made with the same key — is recognised.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
 import os
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -90,8 +93,19 @@ def load(path: Path) -> Keyring | None:
     return ring
 
 
-def load_or_create(path: Path) -> Keyring:
-    """The keyring, created with one fresh 256-bit key on first use."""
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Exclusive lock of the keyring's read-modify-write (released when the descriptor closes)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _create_unlocked(path: Path) -> Keyring:
     ring = load(path)
     if ring is not None:
         return ring
@@ -101,14 +115,34 @@ def load_or_create(path: Path) -> Keyring:
     return ring
 
 
+def load_or_create(path: Path) -> Keyring:
+    """The keyring, created with one fresh 256-bit key on first use."""
+    ring = load(path)
+    if ring is not None:
+        return ring
+    with _locked(path):
+        return _create_unlocked(path)
+
+
+def register_log(path: Path, name: str, log_id: str) -> Keyring:
+    """Remember that the log file ``name`` has identity ``log_id``; returns the keyring as saved."""
+    with _locked(path):
+        ring = _create_unlocked(path)
+        if ring.logs.get(name) != log_id:
+            ring.logs[name] = log_id
+            ring.save()
+        return ring
+
+
 def rotate(path: Path) -> str:
     """Add a fresh key and make it current; returns its ``kid``. Older keys keep verifying."""
-    ring = load_or_create(path)
-    kid = _new_kid()
-    ring.keys[kid] = secrets.token_bytes(32)
-    ring.current = kid
-    ring.save()
-    return kid
+    with _locked(path):
+        ring = _create_unlocked(path)
+        kid = _new_kid()
+        ring.keys[kid] = secrets.token_bytes(32)
+        ring.current = kid
+        ring.save()
+        return kid
 
 
 def _new_kid() -> str:

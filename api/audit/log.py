@@ -44,6 +44,7 @@ from api.audit.verify import GENESIS, VerifyResult, canonical, record_hash, veri
 __all__ = [
     "GENESIS",
     "AuditLog",
+    "AuditLogBusy",
     "AuditLogError",
     "VerifyResult",
     "canonical",
@@ -55,6 +56,10 @@ __all__ = [
 
 class AuditLogError(RuntimeError):
     """The audit log cannot be written or is damaged; the API then refuses to answer (fail closed)."""
+
+
+class AuditLogBusy(AuditLogError):
+    """Another process holds this log file (each chain has exactly one writer)."""
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
@@ -72,9 +77,16 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
 class AuditLog:
     def __init__(
-        self, path: Path, *, key_file: Path | None = None, checkpoint_file: Path | None = None
+        self,
+        path: Path,
+        *,
+        key_file: Path | None = None,
+        checkpoint_file: Path | None = None,
+        writer: str | None = None,
     ) -> None:
         self.path = path
+        #: who writes this chain now (host:pid:start); sealed into every record it appends
+        self.writer = writer
         self.key_file = key_file or kr.default_key_file(path)
         self.checkpoint_file = checkpoint_file or ckpt.default_checkpoint_file(path)
         self._fd: int | None = None
@@ -96,7 +108,7 @@ class AuditLog:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(fd)
-            raise AuditLogError(
+            raise AuditLogBusy(
                 f"审计日志正被另一个进程使用。/ The audit log {self.path} is in use by another process."
             ) from None
         self._fd = fd
@@ -116,8 +128,8 @@ class AuditLog:
         else:
             self._log_id, self._needs_log_id = uuid.uuid4().hex, True
         if self._ring.logs.get(self.path.name) != self._log_id and self._needs_log_id:
-            self._ring.logs[self.path.name] = self._log_id
-            self._ring.save()
+            self._ring = kr.register_log(self.key_file, self.path.name, self._log_id)
+            self._checkpoints.ring = self._ring
         opening: list[dict[str, Any]] = []
         problem = _compare_with_checkpoint(lines, self._seq, last_cp, self._log_id)
         if problem is not None:
@@ -180,6 +192,8 @@ class AuditLog:
             raise AuditLogError("审计日志未打开。/ The audit log is not open.")
         self._seq += 1
         rec = {**redact(record), "seq": self._seq, "prev_hash": self._last, "kid": self._ring.current}
+        if self.writer:
+            rec["writer"] = self.writer
         if self._needs_log_id:
             rec["log_id"], self._needs_log_id = self._log_id, False
         rec["hash"] = self._ring.mac(self._ring.current, canonical(rec))

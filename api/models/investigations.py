@@ -209,10 +209,27 @@ class AuditPage(BaseModel):
     page: PageInfo
 
 
-class AuditVerification(BaseModel):
+class ChainVerification(BaseModel):
+    """One writer's chain (see docs/governance.md: one chain per API worker process)."""
+
+    chain: str
     ok: bool
     records: int
     last_seq: int
     last_hash: str
     first_bad_line: int | None = None
     reason: str | None = None
+    code: str | None = None
+
+
+class AuditVerification(BaseModel):
+    """The whole trail: ``ok`` when every chain verifies; the other fields describe the first chain
+    with a problem (else the configured log), ``records`` counts all chains."""
+
+    ok: bool
+    records: int
+    last_seq: int
+    last_hash: str
+    first_bad_line: int | None = None
+    reason: str | None = None
+    chains: list[ChainVerification] = []

@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from neo4j import AsyncDriver, Query, RoutingControl
-from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired
+from neo4j.exceptions import DriverError, Neo4jError
 from neo4j.graph import Node, Path, Relationship
 from neo4j.time import Date, DateTime, Duration, Time
 
-from api.errors import ApiError
+from api.errors import DATABASE_BUSY, DATABASE_RETRY_AFTER_S, ApiError, is_overload
 
 
 def jsonable(value: Any) -> Any:
@@ -44,21 +44,18 @@ def parse_json(value: Any) -> Any:
     return value
 
 
-BUSY = "图数据库繁忙或不可用，请稍后重试。/ The graph database is busy or unavailable; retry shortly."
-
-
 @asynccontextmanager
 async def database_errors() -> AsyncIterator[None]:
-    """A query that ran out of its time budget or found no database is a 503 with Retry-After (the
-    client may retry), never a 500."""
+    """A query that ran out of its time budget, found no free connection or no database is a 503
+    with Retry-After (the client may retry), never a 500 (:func:`api.errors.is_overload`)."""
     try:
         yield
-    except ClientError as exc:
-        if "TransactionTimedOut" not in (exc.code or ""):
+    except (Neo4jError, DriverError) as exc:
+        if not is_overload(exc):
             raise
-        raise ApiError(503, BUSY, code="database-busy", headers={"Retry-After": "5"}) from None
-    except (ServiceUnavailable, SessionExpired):
-        raise ApiError(503, BUSY, code="database-busy", headers={"Retry-After": "5"}) from None
+        raise ApiError(
+            503, DATABASE_BUSY, code="database-busy", headers={"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+        ) from None
 
 
 class Neo4jRepository:

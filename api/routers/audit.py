@@ -7,21 +7,23 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from api.audit.log import read_records, verify_chain
+from api.audit.chains import read_trail, trail_position, verify_trail
 from api.dependencies import require
 from api.models.common import PROBLEM_RESPONSES, PageInfo
-from api.models.investigations import AuditPage, AuditVerification
+from api.models.investigations import AuditPage, AuditVerification, ChainVerification
 from api.pagination import decode_cursor, encode_cursor
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"], responses=PROBLEM_RESPONSES)
 
 
 def _select(
-    path, *, before: int | None, user_id, entity_id, purpose_ref, status, kind, since, until, limit
+    path, *, before: list[Any] | None, user_id, entity_id, purpose_ref, status, kind, since, until, limit
 ) -> list[dict[str, Any]]:
+    """Matching records of all chains, newest first (``before``: the position of the last one seen)."""
     out: list[dict[str, Any]] = []
-    for rec in read_records(path):
-        if before is not None and rec["seq"] >= before:
+    stop = tuple(before) if isinstance(before, list) else None
+    for rec in read_trail(path):
+        if stop is not None and tuple(trail_position(rec)) >= stop:
             break
         if user_id and rec.get("user_id") != user_id:
             continue
@@ -77,7 +79,8 @@ async def audit(
     return AuditPage(
         records=rows,
         page=PageInfo(
-            next_cursor=encode_cursor(rows[-1]["seq"], filters) if more and rows else None, limit=limit
+            next_cursor=encode_cursor(trail_position(rows[-1]), filters) if more and rows else None,
+            limit=limit,
         ),
     )
 
@@ -85,9 +88,13 @@ async def audit(
 @router.get(
     "/verify",
     response_model=AuditVerification,
-    summary="Recompute the hash chain",
+    summary="Recompute every writer's hash chain",
     dependencies=[Depends(require("audit:read"))],
 )
 async def verify(request: Request) -> AuditVerification:
-    v = await asyncio.to_thread(verify_chain, request.app.state.settings.audit_log_path)
-    return AuditVerification(**v.__dict__)
+    trail = await asyncio.to_thread(verify_trail, request.app.state.settings.audit_log_path)
+    main = trail.first_problem or trail.chains[0]
+    return AuditVerification(
+        **{**main.result.__dict__, "ok": trail.ok, "records": trail.records},
+        chains=[ChainVerification(**c.as_dict()) for c in trail.chains],
+    )

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, TransientError
 
 from api.dependencies import Repos, request_context, require, sync_driver
@@ -107,6 +108,14 @@ async def pre_loan(
     body: PreLoanRequest,
     request: Request,
     principal: Annotated[Principal, Depends(require("check:pre-loan"))],
-) -> PreLoanResponse:
+) -> Response:
     result = await run_check(r, body, request)
-    return PreLoanResponse(**await rendered_check(result, r.names, pii=principal.pii))
+    rendered = await rendered_check(result, r.names, pii=principal.pii)
+    # validating and encoding the answer is CPU work in proportion to its size: a worker thread does it
+    payload = await asyncio.to_thread(_render, rendered)
+    return Response(payload, media_type="application/json")
+
+
+def _render(result: dict[str, Any]) -> bytes:
+    """The answer as ``PreLoanResponse`` JSON (the same model the route declares)."""
+    return PreLoanResponse(**result).model_dump_json().encode()

@@ -42,15 +42,27 @@ def verify_key(stored_hash: str, key: str) -> bool:
 
 
 def load_or_create_pepper(configured: str | None, folder: Path) -> str:
-    """The configured pepper, else one generated once into ``folder/key-pepper`` (mode 600)."""
+    """The configured pepper, else one generated once into ``folder/key-pepper`` (mode 600).
+
+    Several worker processes start at once: the pepper is written to a temporary file and linked into
+    place (``link`` fails when the name exists), so exactly one pepper wins and every worker reads it
+    whole, never a half-written file."""
     if configured:
         return configured
     path = folder / "key-pepper"
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     folder.mkdir(parents=True, exist_ok=True)
-    pepper = secrets.token_urlsafe(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    tmp = folder / f".key-pepper.{os.getpid()}.{secrets.token_hex(4)}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(pepper)
-    return pepper
+        fh.write(secrets.token_urlsafe(32))
+        fh.flush()
+        os.fsync(fh.fileno())
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass  # another worker was first: its pepper is the installation's
+    finally:
+        tmp.unlink()
+    return path.read_text(encoding="utf-8").strip()

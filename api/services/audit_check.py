@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from api.audit.log import read_records, verify_chain
+from api.audit.chains import read_trail, verify_trail
 from api.repositories.flags import FlagStore, flag_row
 from api.services.monitoring import MonitorParams, detect
 
@@ -27,13 +27,15 @@ class CheckSummary:
     flags: list[dict[str, Any]] = field(default_factory=list)
     new_flags: int = 0
     frozen: list[str] = field(default_factory=list)
+    #: each writer's chain: name, ok, records, reason
+    chains: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return self.__dict__.copy()
 
 
 def load_records(path: Path) -> list[dict[str, Any]]:
-    """The request records of the log, reduced to the fields the checks read (memory: one small dict each)."""
+    """The request records of every chain of the log, reduced to the fields the checks read (memory: one small dict each)."""
     keep = (
         "kind",
         "seq",
@@ -48,7 +50,7 @@ def load_records(path: Path) -> list[dict[str, Any]]:
         "client",
         "note",
     )
-    return [{k: r.get(k) for k in keep} for r in read_records(path) if r.get("kind") == "request"]
+    return [{k: r.get(k) for k in keep} for r in read_trail(path) if r.get("kind") == "request"]
 
 
 async def run_check(
@@ -66,7 +68,7 @@ async def run_check(
     when configured, freeze the accounts behind new flags of the freezing checks."""
     until = until or datetime.now(UTC)
     since = until - window
-    chain = await asyncio.to_thread(verify_chain, audit_path)
+    chain = await asyncio.to_thread(verify_trail, audit_path)
     records = await asyncio.to_thread(load_records, audit_path)
     created = await store.created_at()
     flags = detect(records, since=since, until=until, params=params, created_at=created)
@@ -78,6 +80,7 @@ async def run_check(
         chain.reason,
         [{"flag_id": f.flag_id, **flag_row(f), "evidence": f.evidence} for f in flags],
     )
+    summary.chains = [c.as_dict() for c in chain.chains]
     if not write:
         return summary
     stored = {r["flag_id"]: r for r in await store.upsert(flags)}

@@ -341,8 +341,12 @@ def audit_check(
     summary = asyncio.run(main())
     chain = "ok" if summary.chain_ok else f"[bold red]BROKEN: {summary.chain_problem}[/]"
     console.print(
-        f"audit log {settings.audit_log_path}: {summary.records} request records, hash chain {chain}"
+        f"audit log {settings.audit_log_path}: {summary.records} request records in "
+        f"{len(summary.chains)} chain(s), hash chain {chain}"
     )
+    for c in summary.chains:
+        state = "ok" if c["ok"] else f"[bold red]BROKEN: {c['reason']}[/]"
+        console.print(f"  chain {c['chain']}: {c['records']} records, {state}")
     console.print(
         f"window {summary.since} … {summary.until}: {len(summary.flags)} flags"
         f"{'' if dry_run else f' ({summary.new_flags} new)'}"

@@ -50,6 +50,9 @@ class CheckBounds:
     guarantee_hops: int = 4
     supernode_degree: int = 100
     max_nodes: int = 5000
+    #: member ids listed in the answer's group and limit rows (the full count is ``size``): keeps a
+    #: check of a large group a few KB instead of hundreds
+    max_members: int = 50
 
     @property
     def live(self) -> LiveBounds:
@@ -388,7 +391,7 @@ class PreLoanCheck:
                 "limit": c.limit,
                 "breach": c.breach,
                 "headroom": c.headroom,
-                "members": member_of.get(c.name, [])[:200],
+                "members": member_of.get(c.name, [])[: self.b.max_members],
             }
             for c in checks
         ]
@@ -432,7 +435,7 @@ class PreLoanCheck:
             "source": "computed",
             "name": None,
             "controller_ids": g.get("controller_ids") or [],
-            "members": members[:200],
+            "members": members[: self.b.max_members],
             "size": g.get("size", len(members)),
             "run_id": None,
         }
