@@ -49,9 +49,13 @@ def graph(neo4j_driver: Driver) -> Driver:
     return neo4j_driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def keys(neo4j_driver: Driver, api_settings: Settings) -> dict[str, str]:
-    """One key per role, one approver key with pii, one expired and one revoked key."""
+    """One key per role, one approver key with pii, one expired and one revoked key.
+
+    Issued per module: under ``make test`` a worker runs other packages' modules in between, and
+    those may empty the graph (keys and users included) with ``clean_graph``."""
+    use_settings(api_settings)
     out: dict[str, str] = {}
     for role in ROLES:
         out[role] = issue_key(f"test-{role}", [role], name=role)[1]

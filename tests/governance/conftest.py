@@ -47,6 +47,7 @@ def gov_settings(neo4j_settings: Settings, gov_var: Path) -> Settings:
 
 @pytest.fixture(scope="module")
 def gov_client(gov_settings: Settings, neo4j_driver: Driver) -> Iterator[TestClient]:
+    use_settings(gov_settings)  # a worker may have run the API package's modules in between
     with TestClient(create_app(gov_settings), raise_server_exceptions=False) as c:
         yield c
 
