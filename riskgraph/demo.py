@@ -62,10 +62,30 @@ class StageResult:
     seconds: float | None = None
 
 
+def data_dir_of(scale: str) -> Path:
+    return get_settings().var_dir / "demo-data" / scale
+
+
+def bank_config(scale: str) -> Path:
+    """The demo bank's rule configuration, written by the generator beside its sample data: the
+    example bank's capital sized to that data and its insiders (docs/rules.md, "The demo bank")."""
+    from ingest.generator.generate import BANK_CONFIG
+
+    return data_dir_of(scale) / BANK_CONFIG
+
+
+def use_bank_config(scale: str) -> None:
+    """Every later stage (and the API it serves) uses the demo bank: the rules as the rule stage does."""
+    import os
+
+    os.environ["RISKGRAPH_RULES_CONFIG"] = str(bank_config(scale))
+    get_settings.cache_clear()
+
+
 def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
     from ingest.generator.sources import SOURCES  # the order the generator's manifest asks for
 
-    data_dir = str(get_settings().var_dir / "demo-data" / scale)
+    data_dir = str(data_dir_of(scale))
     return [
         # fetches the jars first when `riskgraph db fetch` has not (from ~/.m2 after the first time)
         Stage("start Neo4j", ("db", "start"), starts_neo4j=True, needs_neo4j=False),
@@ -80,7 +100,7 @@ def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
             Stage(f"ingest sample data: {source}", ("ingest", f"{data_dir}/{source}", "--source", source))
             for source in SOURCES
         ),
-        Stage("run the rule jobs", ("rules", "run")),
+        Stage("run the rule jobs", ("rules", "run", "--config", str(bank_config(scale)))),
         Stage("create demo users and keys", ("users", "demo")),
         Stage(
             "serve the API and explorer",
@@ -244,6 +264,7 @@ def run_demo(
     explorer_port: int = 8501,
 ) -> int:
     """Run every stage (commands of the `cli` app), then stop or name what is left running."""
+    use_bank_config(scale)
     settings = get_settings()
     results: list[StageResult] = []
     started_neo4j = failed = interrupted = False
