@@ -111,7 +111,6 @@ def plant_bank(w: World, cr: Credit) -> Bank:
     for h in cr.planted["focus_hubs"]:
         busy |= {h["borrower"], *h["guarantors"]}
     in_group = {m for g in groups for m in g["members"]}
-    group_of = {m: i for i, g in enumerate(groups) for m in g["members"]}
     borrowers = {p for k, p in zip(cr.l_kind, cr.l_party, strict=True) if k == COMPANY}
     listed = {p for k, p in zip(cr.b_kind_party, cr.b_party, strict=True) if k == COMPANY}
 
@@ -208,14 +207,26 @@ def plant_bank(w: World, cr: Credit) -> Bank:
             "entity": star,
             "exposure": bal[(COMPANY, star)],
         },
-        {"rule": "concentration.large_exposure", "level": "over", "entity": star, "exposure": bal[(COMPANY, star)]},
-        {"rule": "group.concentration", "level": "over", "members": list(g["members"]), "exposure": exposure(g["members"])},
+        {
+            "rule": "concentration.large_exposure",
+            "level": "over",
+            "entity": star,
+            "exposure": bal[(COMPANY, star)],
+        },
+        {
+            "rule": "group.concentration",
+            "level": "over",
+            "members": list(g["members"]),
+            "exposure": exposure(g["members"]),
+        },
     ]
 
     # standalone borrowers: their own companies only, no group, no planted structure
     majority: dict[int, int] = {}
     holders_of: dict[int, list[tuple[int, int, int]]] = {}
-    for k, h, c, bp in zip(w.holdings.holder_kind, w.holdings.holder, w.holdings.company, w.holdings.bp, strict=True):
+    for k, h, c, bp in zip(
+        w.holdings.holder_kind, w.holdings.holder, w.holdings.company, w.holdings.bp, strict=True
+    ):
         holders_of.setdefault(c, []).append((k, h, bp))
         if k == PERSON and bp > 5000:
             majority[c] = h
@@ -244,7 +255,14 @@ def plant_bank(w: World, cr: Credit) -> Bank:
     for target, level in ((SINGLE_NEAR, "near"), (SINGLE_OVER, "over"), (SINGLE_CRITICAL, "critical")):
         c = take_standalone()
         raise_to(c, target)
-        bank.cases.append({"rule": "concentration.large_exposure", "level": level, "entity": c, "exposure": bal[(COMPANY, c)]})
+        bank.cases.append(
+            {
+                "rule": "concentration.large_exposure",
+                "level": level,
+                "entity": c,
+                "exposure": bal[(COMPANY, c)],
+            }
+        )
 
     # the director: a person whose spouse owns a standalone borrower (the relation runs through her)
     spouse = {}
@@ -259,7 +277,12 @@ def plant_bank(w: World, cr: Credit) -> Bank:
     def director_ok(c: int) -> bool:
         owner = majority[c]
         d = spouse.get(owner)
-        return d is not None and d not in persons_in_groups and len(owned_by.get(owner, [])) == 1 and not owned_by.get(d)
+        return (
+            d is not None
+            and d not in persons_in_groups
+            and len(owned_by.get(owner, [])) == 1
+            and not owned_by.get(d)
+        )
 
     c = take_standalone(director_ok)
     director = spouse[majority[c]]
@@ -285,11 +308,18 @@ def plant_bank(w: World, cr: Credit) -> Bank:
     # a stale registry row: a former shareholder still listed beside the present ones
     x = take_standalone(lambda c: sum(bp for _, _, bp in holders_of[c]) == 10000)
     present = {h for _, h, _ in holders_of[x]}
-    officers = sorted({p for p, _, _, _ in w.positions} - present - {majority[c] for c in taken} - persons_in_groups)
+    officers = sorted(
+        {p for p, _, _, _ in w.positions} - present - {majority[c] for c in taken} - persons_in_groups
+    )
     former = officers[int(rng.integers(0, len(officers)))]
     bank.stale_holdings.append((PERSON, former, x, STALE_BP))
     bank.cases.append(
-        {"rule": "data_quality.ownership_over_100", "level": "over", "entity": x, "total_pct": 100 + STALE_BP / 100}
+        {
+            "rule": "data_quality.ownership_over_100",
+            "level": "over",
+            "entity": x,
+            "total_pct": 100 + STALE_BP / 100,
+        }
     )
 
     _listings(w, cr, bank, rng, busy | in_group | taken | listed, bal)
@@ -326,11 +356,20 @@ CONFIG_HEADER = """\
 
 
 def _listings(
-    w: World, cr: Credit, bank: Bank, rng: np.random.Generator, exclude: set[int], bal: dict[tuple[int, int], float]
+    w: World,
+    cr: Credit,
+    bank: Bank,
+    rng: np.random.Generator,
+    exclude: set[int],
+    bal: dict[tuple[int, int], float],
 ) -> None:
     """Listings in each month of the year up to the as-of date, on borrowers not listed before."""
     kinds, p = zip(*COMPANY_LIST_KINDS, strict=True)
-    pool = [c for c in (int(x) for x in rng.permutation(w.n_companies)) if bal.get((COMPANY, c)) and c not in exclude]
+    pool = [
+        c
+        for c in (int(x) for x in rng.permutation(w.n_companies))
+        if bal.get((COMPANY, c)) and c not in exclude
+    ]
     per_month = max(1, round(w.n_companies * LISTINGS_PER_1000 / 1000))
     year = AS_OF.year
     for month in range(1, 13):

@@ -538,7 +538,9 @@ def _registry(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> N
         row["amount"] = _fmt_amount(round(w.c_capital[c] * bp / 10000, 2), rng, False)
         row["as_of"] = "2025-12-31"
         row["valid_from"] = iso(w.c_est[c])
-        src.write(K.SHAREHOLDINGS, row, f"TS:{true_party_id(k, holder)}|{true_company_id(c)}", ["stale_holding"])
+        src.write(
+            K.SHAREHOLDINGS, row, f"TS:{true_party_id(k, holder)}|{true_company_id(c)}", ["stale_holding"]
+        )
 
 
 def _core_customers(w: World, cr: Credit, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -659,7 +661,9 @@ def _lists(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None
     for i in rng.permutation(n):
         _blacklist_row(cr, src, int(i), rng)
     # listings planted over the last year: after every ordinary row, so those stay as drawn
-    new = sorted({cr.b_party[i] for i in range(n, len(cr.b_id)) if not src.has(cr.b_kind_party[i], cr.b_party[i])})
+    new = sorted(
+        {cr.b_party[i] for i in range(n, len(cr.b_id)) if not src.has(cr.b_kind_party[i], cr.b_party[i])}
+    )
     _company_rows(w, src, np.array(new, dtype=np.int64), rng, full=False, p_uscc=0.85, messy=True)
     for i in range(n, len(cr.b_id)):
         _blacklist_row(cr, src, i, rng)
