@@ -48,6 +48,8 @@ INSIDER_GROUP = 0.165  # the major shareholder's group: related-party group over
 INSIDER_MEMBER = 0.11  # one of its members: related party over 10%
 DIRECTOR_FAMILY = 0.088  # the director's spouse's company: near 10%
 STALE_BP = 2000  # the stale registry row: +20% on top of 100%
+GROUP_LIMIT = 0.15  # 商业银行集团客户授信业务风险管理指引: the level a planted group case is measured by
+CRITICAL_FACTOR = 1.5  # "critical" in the ground truth: 1.5 × the limit or more
 LISTINGS_PER_1000 = 1  # planted listings per month per 1,000 companies (at least one)
 
 
@@ -154,12 +156,16 @@ def plant_bank(w: World, cr: Credit) -> Bank:
     def exposure(members: list[int]) -> float:
         return sum(bal.get((COMPANY, m), 0.0) for m in members)
 
+    holding = {gr["holding_company"] for gr in w.groups}
+
     def clean_group(g: dict, size: int) -> bool:
-        return len(g["members"]) >= size and not (set(g["members"]) & busy)
+        """A planted group (around its holding company) of ``size`` or more, in no other story."""
+        ms = set(g["members"])
+        return len(ms) >= size and not (ms & busy) and bool(ms & holding)
 
     order = [int(i) for i in rng.permutation(len(groups))]
     big = [i for i in order if clean_group(groups[i], 5)]
-    small = [i for i in order if clean_group(groups[i], 2) and len(groups[i]["members"]) <= 3]
+    small = sorted((i for i in order if clean_group(groups[i], 2)), key=lambda i: len(groups[i]["members"]))
     used_groups: set[int] = set()
 
     def take_group(pool: list[int]) -> dict:
@@ -168,13 +174,15 @@ def plant_bank(w: World, cr: Credit) -> Bank:
         return groups[i]
 
     # group customers over the limit (no member near the single-borrower limit)
-    for target, level in ((GROUP_OVER, "over"), (GROUP_CRITICAL, "critical")):
-        g = take_group(big)
+    widest = sorted(big, key=lambda i: -len(groups[i]["members"]))  # the most members to spread over
+    for target, pool in ((GROUP_CRITICAL, widest), (GROUP_OVER, big)):
+        g = take_group(pool)
         fill_group(g["members"], target)
+        ratio = exposure(g["members"]) / nc
         bank.cases.append(
             {
                 "rule": "group.concentration",
-                "level": level,
+                "level": "critical" if ratio >= GROUP_LIMIT * CRITICAL_FACTOR else "over",
                 "members": list(g["members"]),
                 "controllers": list(g["controllers"]),
                 "exposure": exposure(g["members"]),
@@ -184,7 +192,7 @@ def plant_bank(w: World, cr: Credit) -> Bank:
 
     # the major shareholder: a group's holding company; one member over 10%, the group over 15%
     g = take_group(big)
-    hold = next(gr["holding_company"] for gr in w.groups if set(gr["members"]) <= set(g["members"]))
+    hold = min(set(g["members"]) & holding)
     star = next(m for m in g["members"] if m != hold and customer(m))
     raise_to(star, INSIDER_MEMBER)
     fill_group([m for m in g["members"] if m != star], INSIDER_GROUP - INSIDER_MEMBER)

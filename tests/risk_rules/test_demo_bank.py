@@ -137,7 +137,10 @@ def test_every_planted_case_is_alerted_by_its_rule(
             hits = [a for a in by_rule[rule] if case["entity"] in a["true"]]
         want = SEVERITY_OF_LEVEL[level]
         if not any(RANK[a["severity"]] >= RANK[want] for a in hits):
-            missed.append((case, [a["severity"] for a in hits]))
+            missed.append(
+                f"{rule} {case.get('kind', '')} {level} {case.get('entity') or case.get('members')} "
+                f"ratio {case.get('ratio')}: found {[(a['key'], a['severity']) for a in hits]}"
+            )
     assert missed == []
 
 
