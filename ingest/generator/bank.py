@@ -371,12 +371,18 @@ def _listings(
     exclude: set[int],
     bal: dict[tuple[int, int], float],
 ) -> None:
-    """Listings in each month of the year up to the as-of date, on borrowers not listed before."""
+    """Listings in each month of the year up to the as-of date, on borrowers not listed before.
+
+    The listed companies are borrowers outside every guarantee, group and planted case, so the new
+    listings add a year of history without spreading contagion through guarantee networks."""
     kinds, p = zip(*COMPANY_LIST_KINDS, strict=True)
+    guaranteed = {g for k, g in zip(cr.g_kind, cr.g_guarantor, strict=True) if k == COMPANY} | set(
+        cr.g_borrower
+    )
     pool = [
         c
         for c in (int(x) for x in rng.permutation(w.n_companies))
-        if bal.get((COMPANY, c)) and c not in exclude
+        if bal.get((COMPANY, c)) and c not in exclude and c not in guaranteed
     ]
     per_month = max(1, round(w.n_companies * LISTINGS_PER_1000 / 1000))
     year = AS_OF.year
