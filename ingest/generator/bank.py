@@ -25,6 +25,7 @@ ordinary row of the files stays what it was.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -255,7 +256,7 @@ def plant_bank(w: World, cr: Credit) -> Bank:
     ]
     taken: set[int] = set()
 
-    def take_standalone(ok=lambda c: True) -> int:
+    def take_standalone(ok: Callable[[int], bool] = lambda c: True) -> int:
         c = next(c for c in standalone if c not in taken and ok(c))
         taken.add(c)
         return c
@@ -273,7 +274,7 @@ def plant_bank(w: World, cr: Credit) -> Bank:
         )
 
     # the director: a person whose spouse owns a standalone borrower (the relation runs through her)
-    spouse = {}
+    spouse: dict[int, int] = {}
     for a, b, rel in w.family:
         if rel == "spouse":
             spouse.setdefault(a, b)
