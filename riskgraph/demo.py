@@ -19,10 +19,12 @@ left for later with ``--no-serve``, is named in one line with the command that s
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +32,11 @@ from rich.console import Console
 from rich.table import Table
 
 from riskgraph import neo4j_server
+from riskgraph import settings as settings_module
 from riskgraph.settings import Settings, get_settings
 
 STOP_HINT = "riskgraph db stop"
+RULES_CONFIG_ENV = "RISKGRAPH_RULES_CONFIG"
 
 #: Who each demo key is for, in the words of the bank (role → 中文 / English persona).
 PERSONAS: dict[str, str] = {
@@ -74,12 +78,22 @@ def bank_config(scale: str) -> Path:
     return data_dir_of(scale) / BANK_CONFIG
 
 
-def use_bank_config(scale: str) -> None:
-    """Every later stage (and the API it serves) uses the demo bank: the rules as the rule stage does."""
-    import os
-
-    os.environ["RISKGRAPH_RULES_CONFIG"] = str(bank_config(scale))
-    get_settings.cache_clear()
+@contextmanager
+def demo_bank(scale: str) -> Iterator[Path]:
+    """While the demo runs, every stage (and the API it serves) uses the demo bank's configuration,
+    as the rule stage does; the caller's environment is restored afterwards."""
+    path = bank_config(scale)
+    previous = os.environ.get(RULES_CONFIG_ENV)
+    os.environ[RULES_CONFIG_ENV] = str(path)
+    settings_module.get_settings.cache_clear()  # the cached settings, read again with the bank's file
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(RULES_CONFIG_ENV, None)
+        else:
+            os.environ[RULES_CONFIG_ENV] = previous
+        settings_module.get_settings.cache_clear()
 
 
 def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
@@ -263,8 +277,20 @@ def run_demo(
     scale: str = "xs",
     explorer_port: int = 8501,
 ) -> int:
-    """Run every stage (commands of the `cli` app), then stop or name what is left running."""
-    use_bank_config(scale)
+    """Run every stage (commands of the `cli` app) with the demo bank, then stop or name what is left
+    running."""
+    with demo_bank(scale):
+        return _run_stages(console, cli, serve=serve, scale=scale, explorer_port=explorer_port)
+
+
+def _run_stages(
+    console: Console,
+    cli: Callable[..., object],
+    *,
+    serve: bool,
+    scale: str,
+    explorer_port: int,
+) -> int:
     settings = get_settings()
     results: list[StageResult] = []
     started_neo4j = failed = interrupted = False
