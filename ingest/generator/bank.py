@@ -335,9 +335,8 @@ def plant_bank(w: World, cr: Credit) -> Bank:
             "insider": (PERSON, director),
             "entity": c,
             "exposure": bal[(COMPANY, c)],
-            # the tie runs through the spouse's masked-ID registry record (her holding) and her core
-            # record (the family tie): found only when entity resolution merges the two
-            "needs_person_match": True,
+            # a person insider: not in bank.yaml (its graph id is issued at ingest, see configurable)
+            "needs_person_id": True,
         },
         {"rule": "concentration.large_exposure", "level": "near", "entity": c, "exposure": bal[(COMPANY, c)]},
     ]
@@ -378,12 +377,21 @@ def entity_id(w: World, kind: int, i: int) -> str:
     return f"C:{w.c_uscc[i]}" if kind == COMPANY else f"P:{w.p_ric[i]}"
 
 
+def configurable(kind: int) -> bool:
+    """Whether an insider's graph id is known before ingest: a company's is ``C:<USCC>`` (the registry
+    always gives it); a person's is issued by entity resolution from the first record seen (the
+    registry's, masked ID), so a person insider is named by the bank after ingest."""
+    return kind == COMPANY
+
+
 def rules_config(w: World, bank: Bank) -> dict:
     """The bank's overrides of the rule defaults (``riskgraph rules run --config``)."""
     return {
         "bank": {"name": bank.name, "net_capital": bank.net_capital, "tier1_capital": bank.tier1_capital},
         "rules": {
-            "concentration.related_party": {"insiders": [entity_id(w, k, i) for k, i, _, _ in bank.insiders]}
+            "concentration.related_party": {
+                "insiders": [entity_id(w, k, i) for k, i, _, _ in bank.insiders if configurable(k)]
+            }
         },
     }
 

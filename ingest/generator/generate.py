@@ -20,7 +20,15 @@ from pathlib import Path
 import yaml
 
 from ingest.generator import truth
-from ingest.generator.bank import CONFIG_HEADER, ORDINARY_SHARE, Bank, entity_id, plant_bank, rules_config
+from ingest.generator.bank import (
+    CONFIG_HEADER,
+    ORDINARY_SHARE,
+    Bank,
+    configurable,
+    entity_id,
+    plant_bank,
+    rules_config,
+)
 from ingest.generator.names import name_pools
 from ingest.generator.risk import Credit, build_credit
 from ingest.generator.sources import (
@@ -415,7 +423,13 @@ def write_bank(w: World, cr: Credit, bank: Bank, out: Path, tdir: Path) -> None:
                 "largest_ordinary_exposure": bank.ordinary_max,
             },
             "insiders": [
-                {"true_id": pid(k, i), "entity_id": entity_id(w, k, i), "role": role, "title": title}
+                {
+                    "true_id": pid(k, i),
+                    "strong_id": entity_id(w, k, i),
+                    "configured": configurable(k),
+                    "role": role,
+                    "title": title,
+                }
                 for k, i, role, title in bank.insiders
             ],
             "cases": cases,
