@@ -400,7 +400,7 @@ CONFIG_HEADER = """\
 # 演示银行的规则配置（由 riskgraph generate 与样例数据一同生成）/ The demo bank's rule configuration,
 # written by `riskgraph generate` with its sample data: `riskgraph rules run --config <this file>`.
 # Net capital is sized to the generated book (its largest ordinary customer or group owes {share:.0%}
-# of it); insiders are the bank's major shareholder, a director and a senior manager, by entity id.
+# of it); the insider is the bank's major shareholder, by entity id (person insiders are added after ingest).
 # See docs/rules.md, "The demo bank".
 """
 
