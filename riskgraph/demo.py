@@ -18,12 +18,13 @@ left for later with ``--no-serve``, is named in one line with the command that s
 
 from __future__ import annotations
 
-import datetime as dt
 import json
+import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,9 +32,11 @@ from rich.console import Console
 from rich.table import Table
 
 from riskgraph import neo4j_server
+from riskgraph import settings as settings_module
 from riskgraph.settings import Settings, get_settings
 
 STOP_HINT = "riskgraph db stop"
+RULES_CONFIG_ENV = "RISKGRAPH_RULES_CONFIG"
 
 #: Who each demo key is for, in the words of the bank (role → 中文 / English persona).
 PERSONAS: dict[str, str] = {
@@ -63,16 +66,49 @@ class StageResult:
     seconds: float | None = None
 
 
-def _year_ago() -> str:
+def _backfill_window() -> tuple[str, str]:
+    """The twelve month-ends of the sample data's year (the generator dates its world and its planted
+    listings in that year), so the supervisor's spread has a month-by-month trend."""
+    from ingest.generator.world import AS_OF
     from risk_rules.backfill import add_months
 
-    return add_months(dt.date.today(), -12).isoformat()
+    return add_months(AS_OF, -11).isoformat(), AS_OF.isoformat()
+
+
+def data_dir_of(scale: str) -> Path:
+    return get_settings().var_dir / "demo-data" / scale
+
+
+def bank_config(scale: str) -> Path:
+    """The demo bank's rule configuration, written by the generator beside its sample data: the
+    example bank's capital sized to that data and its insiders (docs/rules.md, "The demo bank")."""
+    from ingest.generator.generate import BANK_CONFIG
+
+    return data_dir_of(scale) / BANK_CONFIG
+
+
+@contextmanager
+def demo_bank(scale: str) -> Iterator[Path]:
+    """While the demo runs, every stage (and the API it serves) uses the demo bank's configuration,
+    as the rule stage does; the caller's environment is restored afterwards."""
+    path = bank_config(scale)
+    previous = os.environ.get(RULES_CONFIG_ENV)
+    os.environ[RULES_CONFIG_ENV] = str(path)
+    settings_module.get_settings.cache_clear()  # the cached settings, read again with the bank's file
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop(RULES_CONFIG_ENV, None)
+        else:
+            os.environ[RULES_CONFIG_ENV] = previous
+        settings_module.get_settings.cache_clear()
 
 
 def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
     from ingest.generator.sources import SOURCES  # the order the generator's manifest asks for
 
-    data_dir = str(get_settings().var_dir / "demo-data" / scale)
+    data_dir = str(data_dir_of(scale))
     return [
         # fetches the jars first when `riskgraph db fetch` has not (from ~/.m2 after the first time)
         Stage("start Neo4j", ("db", "start"), starts_neo4j=True, needs_neo4j=False),
@@ -87,11 +123,24 @@ def stages(scale: str, explorer_port: int = 8501) -> list[Stage]:
             Stage(f"ingest sample data: {source}", ("ingest", f"{data_dir}/{source}", "--source", source))
             for source in SOURCES
         ),
-        Stage("run the rule jobs", ("rules", "run")),
-        # monthly contagion snapshots of the past year: the supervisor's spread has a trend
+        Stage("run the rule jobs", ("rules", "run", "--config", str(bank_config(scale)))),
+        # monthly contagion snapshots of the sample data's year: the supervisor's spread has a trend
         Stage(
             "backfill 12 months of contagion snapshots",
-            ("rules", "backfill", "--from", _year_ago(), "--every", "month", "--rule", "contagion.blacklist"),
+            (
+                "rules",
+                "backfill",
+                "--from",
+                _backfill_window()[0],
+                "--to",
+                _backfill_window()[1],
+                "--every",
+                "month",
+                "--rule",
+                "contagion.blacklist",
+                "--config",
+                str(bank_config(scale)),
+            ),
         ),
         Stage("create demo users and keys", ("users", "demo")),
         Stage(
@@ -255,7 +304,20 @@ def run_demo(
     scale: str = "xs",
     explorer_port: int = 8501,
 ) -> int:
-    """Run every stage (commands of the `cli` app), then stop or name what is left running."""
+    """Run every stage (commands of the `cli` app) with the demo bank, then stop or name what is left
+    running."""
+    with demo_bank(scale):
+        return _run_stages(console, cli, serve=serve, scale=scale, explorer_port=explorer_port)
+
+
+def _run_stages(
+    console: Console,
+    cli: Callable[..., object],
+    *,
+    serve: bool,
+    scale: str,
+    explorer_port: int,
+) -> int:
     settings = get_settings()
     results: list[StageResult] = []
     started_neo4j = failed = interrupted = False

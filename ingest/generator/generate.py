@@ -17,7 +17,18 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
 from ingest.generator import truth
+from ingest.generator.bank import (
+    CONFIG_HEADER,
+    ORDINARY_SHARE,
+    Bank,
+    configurable,
+    entity_id,
+    plant_bank,
+    rules_config,
+)
 from ingest.generator.names import name_pools
 from ingest.generator.risk import Credit, build_credit
 from ingest.generator.sources import (
@@ -35,6 +46,7 @@ from ingest.generator.writers import XLSX_MAX_ROWS
 
 SCALES: dict[str, int] = {"xs": 1_000, "s": 10_000, "m": 100_000, "l": 1_000_000}
 TRUTH_DIR = "ground_truth"
+BANK_CONFIG = "bank.yaml"
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,7 @@ def generate(
     secs["world"] = time.perf_counter() - t
     t = time.perf_counter()
     credit = build_credit(world)
+    bank = plant_bank(world, credit)
     secs["credit"] = time.perf_counter() - t
     t = time.perf_counter()
     tdir = out / TRUTH_DIR
@@ -82,6 +95,7 @@ def generate(
     secs["emit"] = time.perf_counter() - t
     t = time.perf_counter()
     write_truth(world, credit, stats, tdir)
+    write_bank(world, credit, bank, out, tdir)
     secs["truth"] = time.perf_counter() - t
     manifest = {
         "generator": "riskgraph generate",
@@ -101,6 +115,7 @@ def generate(
             ]
         ),
         "ground_truth": TRUTH_DIR,
+        "bank_config": BANK_CONFIG,
         "ingest_hint": (
             f"riskgraph ingest OUT --source {single_source}"
             if single_source
@@ -339,7 +354,11 @@ def true_counts(
         },
     }
     rels = {
-        "HOLDS_SHARES": {"count": len(w.holdings.bp), "means": "distinct (holder, company) direct holdings"},
+        "HOLDS_SHARES": {
+            "count": len(w.holdings.bp) + len(cr.stale_holdings),
+            "means": "distinct (holder, company) direct holdings, plus the stale registry rows planted "
+            "against the bank (demo_bank.json)",
+        },
         "HOLDS_POSITION": {"count": len(w.positions), "means": "distinct (person, company, role) offices"},
         "GUARANTEES": {
             "count": len(cr.g_id),
@@ -384,6 +403,69 @@ def true_counts(
         "emitted_parties": {"companies": len(stats.companies), "persons": len(stats.persons)},
         "rows": {s: dict(sorted(v.items())) for s, v in sorted(stats.rows.items())},
     }
+
+
+def write_bank(w: World, cr: Credit, bank: Bank, out: Path, tdir: Path) -> None:
+    """The example bank's rule configuration (``OUT/bank.yaml``) and what was planted against it."""
+    text = CONFIG_HEADER.format(share=ORDINARY_SHARE) + yaml.safe_dump(
+        rules_config(w, bank), allow_unicode=True, sort_keys=False
+    )
+    (out / BANK_CONFIG).write_text(text, encoding="utf-8")
+
+    def pid(kind: int, i: int) -> str:
+        return true_party_id(kind, i)
+
+    cases = []
+    for case in bank.cases:
+        c = dict(case)
+        if "members" in c:
+            c["members"] = [true_company_id(m) for m in c["members"]]
+        if "controllers" in c:
+            c["controllers"] = [true_person_id(p) for p in c["controllers"]]
+        if "entity" in c:
+            c["entity"] = true_company_id(c["entity"])
+        if "insider" in c:
+            c["insider"] = pid(*c["insider"])
+        cases.append(c)
+    _dump(
+        tdir / "demo_bank.json",
+        {
+            "rule": "the example bank's capital and insiders (bank.yaml) and the cases planted against them; "
+            "levels: near = 80-100% of the limit, over = above it, critical = 1.5 x the limit or more",
+            "bank": {
+                "name": bank.name,
+                "net_capital": bank.net_capital,
+                "tier1_capital": bank.tier1_capital,
+                "largest_ordinary_exposure": bank.ordinary_max,
+            },
+            "insiders": [
+                {
+                    "true_id": pid(k, i),
+                    "strong_id": entity_id(w, k, i),
+                    "configured": configurable(k),
+                    "role": role,
+                    "title": title,
+                }
+                for k, i, role, title in bank.insiders
+            ],
+            "cases": cases,
+            "planted_loans": [cr.l_id[i] for i in bank.loans],
+            "stale_holdings": [
+                {"holder": pid(k, h), "company": true_company_id(c), "pct": bp / 100}
+                for k, h, c, bp in bank.stale_holdings
+            ],
+            "listings": [
+                {
+                    "entry_id": cr.b_id[i],
+                    "party": pid(cr.b_kind_party[i], cr.b_party[i]),
+                    "kind": cr.b_kind[i],
+                    "list_date": iso(cr.b_list[i]),
+                    "removal_date": iso(cr.b_removal[i]) if cr.b_removal[i] >= 0 else None,
+                }
+                for i in bank.listings
+            ],
+        },
+    )
 
 
 def _address_key(text: str) -> str:

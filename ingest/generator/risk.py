@@ -118,6 +118,18 @@ class Credit:
     planted: dict = field(default_factory=dict)
     rank: np.ndarray | None = None
     distressed: np.ndarray | None = None
+    # facts planted later against the example bank (bank.py) are appended after these many
+    n_base_loans: int | None = None
+    n_base_listings: int | None = None
+    full_id_persons: frozenset[int] = frozenset()  # the bank's insiders: its systems hold their full IDs
+    stale_holdings: list[tuple[int, int, int, int]] = field(default_factory=list)  # registry-only rows
+
+    def base_loans(self) -> int:
+        """How many loans the credit world drew itself (planted ones follow them)."""
+        return len(self.l_id) if self.n_base_loans is None else self.n_base_loans
+
+    def base_listings(self) -> int:
+        return len(self.b_id) if self.n_base_listings is None else self.n_base_listings
 
 
 def build_credit(w: World) -> Credit:

@@ -393,7 +393,10 @@ def _person_rows(
     p_masked: float,
     dup_rate: float = 0.0,
     messy: bool = False,
+    full_ids: frozenset[int] = frozenset(),
 ) -> None:
+    """``full_ids``: persons recorded with their full resident ID whatever the draw (the bank's insiders,
+    whom it identifies by that ID); the draws are made all the same, so other rows do not change."""
     rates = PERSON_NOISE[src.name]
     order = persons[rng.permutation(len(persons))]
     for p in order:
@@ -412,6 +415,9 @@ def _person_rows(
                 applied = [*applied, "masked_id"]
             else:
                 applied = [*applied, "missing_id"]
+            if p in full_ids:
+                row["id_number"] = w.p_ric[p]
+                applied = [a for a in applied if a not in ("masked_id", "missing_id")]
             if src.name != "registry":
                 if rng.random() < 0.8:
                     row["birth_date"] = _fmt_date(w.p_birth[p], rng, messy)
@@ -524,6 +530,17 @@ def _registry(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> N
         row["valid_from"] = iso(w.c_est[c])
         src.write(K.SHAREHOLDINGS, row, f"TS:{true_party_id(k, holder)}|{true_company_id(c)}")
     _contact_rows(w, src, rng, companies=True, persons=False, address_kinds=("registered",), phones=True)
+    # planted last (own rows after every ordinary one): holdings a stale extract still lists
+    for k, holder, c, bp in cr.stale_holdings:
+        row = _party_cols(src, "holder", k, holder, rng, p_strong=0.6)
+        row |= _party_cols(src, "company", COMPANY, c, rng, fixed_kind=True, p_strong=0.8)
+        row["pct"] = f"{bp / 100:g}"
+        row["amount"] = _fmt_amount(round(w.c_capital[c] * bp / 10000, 2), rng, False)
+        row["as_of"] = "2025-12-31"
+        row["valid_from"] = iso(w.c_est[c])
+        src.write(
+            K.SHAREHOLDINGS, row, f"TS:{true_party_id(k, holder)}|{true_company_id(c)}", ["stale_holding"]
+        )
 
 
 def _core_customers(w: World, cr: Credit, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -579,8 +596,10 @@ def _guarantee_row(
 def _core(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None:
     comps, pers = _core_customers(w, cr, rng)
     _company_rows(w, src, comps, rng, full=False, p_uscc=0.95, dup_rate=0.01, net_assets=True, messy=True)
-    _person_rows(w, src, pers, rng, p_full=0.97, p_masked=0.03, dup_rate=0.005, messy=True)
-    for i in rng.permutation(len(cr.l_id)):
+    _person_rows(
+        w, src, pers, rng, p_full=0.97, p_masked=0.03, dup_rate=0.005, messy=True, full_ids=cr.full_id_persons
+    )
+    for i in rng.permutation(cr.base_loans()):
         src.write(K.LOANS, _loan_row(w, cr, src, int(i), rng, True), cr.l_id[int(i)])
     for i in rng.permutation(len(cr.g_id)):
         src.write(K.GUARANTEES, _guarantee_row(w, cr, src, int(i), rng, True), cr.g_id[int(i)])
@@ -602,6 +621,9 @@ def _core(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None:
         row["relation"] = _code(rel, K.FAMILY_RELATION_NAMES, rng, 0.4)
         src.write(K.FAMILY, row, f"TF:{true_person_id(a)}|{true_person_id(b)}|{rel}")
     _contact_rows(w, src, rng, companies=True, persons=True, address_kinds=("office", "home"), phones=True)
+    # loans planted against the example bank's capital: after every ordinary row, so those stay as drawn
+    for i in range(cr.base_loans(), len(cr.l_id)):
+        src.write(K.LOANS, _loan_row(w, cr, src, i, rng, True), cr.l_id[i])
 
 
 def _credit(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None:
@@ -609,15 +631,16 @@ def _credit(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> Non
     for i in range(len(cr.g_id)):
         parties.add((cr.g_kind[i], cr.g_guarantor[i]))
         parties.add((COMPANY, cr.g_borrower[i]))
-    for k, p, st in zip(cr.l_kind, cr.l_party, cr.l_status, strict=True):
+    n_loans = cr.base_loans()  # the planted loans are in the core system only
+    for k, p, st in zip(cr.l_kind[:n_loans], cr.l_party[:n_loans], cr.l_status[:n_loans], strict=True):
         if st != "closed":
             parties.add((k, p))
     chosen = sorted(x for x in parties if rng.random() < 0.7)
     comps = np.array([i for k, i in chosen if k == COMPANY], dtype=np.int64)
     pers = np.array([i for k, i in chosen if k == PERSON], dtype=np.int64)
     _company_rows(w, src, comps, rng, full=False, p_uscc=0.9, net_assets=True, messy=False)
-    _person_rows(w, src, pers, rng, p_full=0.95, p_masked=0.05, messy=False)
-    for i in rng.permutation(len(cr.l_id)):
+    _person_rows(w, src, pers, rng, p_full=0.95, p_masked=0.05, messy=False, full_ids=cr.full_id_persons)
+    for i in rng.permutation(n_loans):
         i = int(i)
         if src.has(cr.l_kind[i], cr.l_party[i]):
             src.write(K.LOANS, _loan_row(w, cr, src, i, rng, False), cr.l_id[i])
@@ -628,19 +651,30 @@ def _credit(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> Non
 
 
 def _lists(w: World, cr: Credit, src: _Source, rng: np.random.Generator) -> None:
-    kinds = np.asarray(cr.b_kind_party)
-    parties = np.asarray(cr.b_party)
+    n = cr.base_listings()
+    kinds = np.asarray(cr.b_kind_party[:n])
+    parties = np.asarray(cr.b_party[:n])
     comps = np.unique(parties[kinds == COMPANY])
     pers = np.unique(parties[kinds == PERSON])
     _company_rows(w, src, comps, rng, full=False, p_uscc=0.85, messy=True)
     _person_rows(w, src, pers, rng, p_full=0.5, p_masked=0.5, messy=True)
-    for i in rng.permutation(len(cr.b_id)):
-        i = int(i)
-        row = {"entry_id": cr.b_id[i]}
-        row |= _party_cols(src, "party", cr.b_kind_party[i], cr.b_party[i], rng, p_strong=0.8)
-        row["kind"] = _code(cr.b_kind[i], K.BLACKLIST_KIND_NAMES, rng, 0.5)
-        row["list_date"] = _fmt_date(cr.b_list[i], rng, True)
-        row["removal_date"] = _fmt_date(cr.b_removal[i], rng, True) if cr.b_removal[i] >= 0 else ""
-        row["authority"] = cr.b_authority[i]
-        row["reason"] = cr.b_reason[i]
-        src.write(K.BLACKLIST, row, cr.b_id[i])
+    for i in rng.permutation(n):
+        _blacklist_row(cr, src, int(i), rng)
+    # listings planted over the last year: after every ordinary row, so those stay as drawn
+    new = sorted(
+        {cr.b_party[i] for i in range(n, len(cr.b_id)) if not src.has(cr.b_kind_party[i], cr.b_party[i])}
+    )
+    _company_rows(w, src, np.array(new, dtype=np.int64), rng, full=False, p_uscc=0.85, messy=True)
+    for i in range(n, len(cr.b_id)):
+        _blacklist_row(cr, src, i, rng)
+
+
+def _blacklist_row(cr: Credit, src: _Source, i: int, rng: np.random.Generator) -> None:
+    row = {"entry_id": cr.b_id[i]}
+    row |= _party_cols(src, "party", cr.b_kind_party[i], cr.b_party[i], rng, p_strong=0.8)
+    row["kind"] = _code(cr.b_kind[i], K.BLACKLIST_KIND_NAMES, rng, 0.5)
+    row["list_date"] = _fmt_date(cr.b_list[i], rng, True)
+    row["removal_date"] = _fmt_date(cr.b_removal[i], rng, True) if cr.b_removal[i] >= 0 else ""
+    row["authority"] = cr.b_authority[i]
+    row["reason"] = cr.b_reason[i]
+    src.write(K.BLACKLIST, row, cr.b_id[i])
