@@ -209,9 +209,7 @@ class AlertRepository(Neo4jRepository):
             for r in rows
         ]
 
-    async def count_runs(
-        self, rule_id: str | None, status: str | None, after: str | None
-    ) -> tuple[int, int]:
+    async def count_runs(self, rule_id: str | None, status: str | None, after: str | None) -> tuple[int, int]:
         """How many runs pass the filters, and how many precede the page after ``after``."""
         row = (await self.read(COUNT_RUNS, rule_id=rule_id, status=status, after=after))[0]
         return int(row["total"]), int(row["before"])

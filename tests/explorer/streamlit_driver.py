@@ -62,7 +62,13 @@ def _key(page: Page, key: str, code: int) -> None:
     for kind in ("keyDown", "keyUp"):
         page.send(
             "Input.dispatchKeyEvent",
-            {"type": kind, "key": key, "code": key, "windowsVirtualKeyCode": code, "nativeVirtualKeyCode": code},
+            {
+                "type": kind,
+                "key": key,
+                "code": key,
+                "windowsVirtualKeyCode": code,
+                "nativeVirtualKeyCode": code,
+            },
         )
 
 

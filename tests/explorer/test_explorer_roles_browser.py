@@ -179,7 +179,18 @@ def test_er_review_round_trip_in_the_browser(browser, live_api, explorer_url, sh
         _check_page(page, "examiner", "review-split", shots)
         splits = api.get("/v1/review/judgements", kind="split")["judgements"]
         assert len(splits) == splits_before + 1
-        done = next(j for j in splits if j["entity_id"] == "P:BOSS" and j["note"] == "two people under one name")
+        done = next(
+            j for j in splits if j["entity_id"] == "P:BOSS" and j["note"] == "two people under one name"
+        )
         assert sorted(map(sorted, done["parts"])) == [["crm|persons|77"], ["test|persons|src-1"]]
+
+        total = api.judgements()["page"]["total"]
+        assert total >= 2
+        click_text(page, "[role='tab']", "已有判断 Judgements made")
+        page.wait_for(
+            f"document.body.innerText.includes('判断 judgements 1–{min(total, 20)} / {total}')", timeout=60
+        )
+        _settle(page)
+        _check_page(page, "examiner", "review-judgements", shots)
     finally:
         page.close()
