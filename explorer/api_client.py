@@ -205,9 +205,21 @@ class ApiClient:
         return self.get("/v1/blacklist/spread", since=since, threshold=threshold, limit=limit)
 
     def rule_runs(
-        self, *, rule_id: str | None = None, status: str | None = None, limit: int = 50
+        self,
+        *,
+        rule_id: str | None = None,
+        status: str | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
     ) -> dict[str, Any]:
-        return self.get("/v1/rule-runs", rule_id=rule_id, status=status, limit=limit)
+        """Rule runs newest first, ``limit`` a page (``page.total`` and ``page.offset``)."""
+        return self.get("/v1/rule-runs", rule_id=rule_id, status=status, limit=limit, cursor=cursor)
+
+    def judgements(
+        self, *, kind: str | None = None, limit: int = 50, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """Stored ER review judgements and splits (``kind`` pair / split), with ``page.total``."""
+        return self.get("/v1/review/judgements", kind=kind, limit=limit, cursor=cursor)
 
     # --- entity-resolution review ---
     def review_queue(

@@ -187,6 +187,32 @@ def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         return None
 
 
+def page_cursors(key: str, filters: object) -> list[str | None]:
+    """The cursors of the pages walked so far in one list (the last is the page shown); back to the
+    first page when the list's filters change, since a cursor is only valid for its filters."""
+    if st.session_state.get(f"{key}_filters") != filters:
+        st.session_state[f"{key}_filters"] = filters
+        st.session_state[f"{key}_cursors"] = [None]
+    cursors: list[str | None] = st.session_state.setdefault(f"{key}_cursors", [None])
+    return cursors
+
+
+def page_bar(key: str, cursors: list[str | None], page: Mapping[str, Any], shown: int, noun: str) -> None:
+    """ "n–m / total" for one page of an API list (``page`` is its PageInfo) and previous / next
+    buttons walking the cursors; ``noun`` names the items, 中文 / English."""
+    first = int(page.get("offset") or 0)
+    total = page.get("total", shown)
+    span = f"{first + 1}–{first + shown}" if shown else "0"
+    st.caption(f"{noun} {span} / {total}（共 {total} total）")
+    p1, p2 = st.columns(2)
+    if p1.button("上一页 Previous", key=f"{key}_prev", disabled=len(cursors) == 1):
+        cursors.pop()
+        st.rerun()
+    if p2.button("下一页 Next", key=f"{key}_next", disabled=not page.get("next_cursor")):
+        cursors.append(page["next_cursor"])
+        st.rerun()
+
+
 def entity_picker(label: str = "实体 Entity", key: str = "rg_entity_input") -> str | None:
     """The entity in focus: typed id, or the one chosen on the search page / clicked in a graph."""
     current = st.session_state.get(ENTITY, "")

@@ -68,6 +68,13 @@ RETURN a.alert_id AS alert_id, a.evidence AS evidence, a.severity AS severity, a
 ORDER BY a.alert_id LIMIT $limit
 """
 
+#: how many active circles pass the filters, and how many of them come at or before the cursor
+COUNT_CIRCLES = f"""
+MATCH (a:{S.ALERT} {{rule_id: $rule}})
+WHERE coalesce(a.active, true) AND ($min_size IS NULL OR size(a.entity_ids) >= $min_size)
+RETURN count(a) AS total, count(CASE WHEN $after IS NOT NULL AND a.alert_id <= $after THEN 1 END) AS before
+"""
+
 CIRCLE_EDGES = f"""
 UNWIND $ids AS id
 CALL (id) {{ MATCH (e:{S.COMPANY} {{entity_id: id}}) RETURN e UNION MATCH (e:{S.PERSON} {{entity_id: id}}) RETURN e }}
@@ -92,6 +99,13 @@ MATCH (r:{S.RULE_RUN})
 WHERE ($rule_id IS NULL OR r.rule_id = $rule_id) AND ($status IS NULL OR r.status = $status)
   AND ($after IS NULL OR r.run_id < $after)
 RETURN properties(r) AS run ORDER BY r.run_id DESC LIMIT $limit
+"""
+
+#: newest first: the runs at or before the cursor are those with a run id at least the cursor's
+COUNT_RUNS = f"""
+MATCH (r:{S.RULE_RUN})
+WHERE ($rule_id IS NULL OR r.rule_id = $rule_id) AND ($status IS NULL OR r.status = $status)
+RETURN count(r) AS total, count(CASE WHEN $after IS NOT NULL AND r.run_id >= $after THEN 1 END) AS before
 """
 
 GET_RUN = f"""
@@ -170,6 +184,12 @@ class AlertRepository(Neo4jRepository):
             )
         return out
 
+    async def count_circles(self, after: str | None, min_size: int | None) -> tuple[int, int]:
+        """How many active circles have at least ``min_size`` members, and how many of them precede
+        the page after ``after`` (its offset)."""
+        row = (await self.read(COUNT_CIRCLES, rule=CIRCLE_RULE, after=after, min_size=min_size))[0]
+        return int(row["total"]), int(row["before"])
+
     async def circle_edges(self, ids: list[str]) -> list[dict[str, Any]]:
         return jsonable(await self.read(CIRCLE_EDGES, ids=sorted(ids)))
 
@@ -188,6 +208,11 @@ class AlertRepository(Neo4jRepository):
             )
             for r in rows
         ]
+
+    async def count_runs(self, rule_id: str | None, status: str | None, after: str | None) -> tuple[int, int]:
+        """How many runs pass the filters, and how many precede the page after ``after``."""
+        row = (await self.read(COUNT_RUNS, rule_id=rule_id, status=status, after=after))[0]
+        return int(row["total"]), int(row["before"])
 
     async def run(self, run_id: str) -> dict[str, Any] | None:
         rows = await self.read(GET_RUN, run_id=run_id)

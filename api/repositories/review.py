@@ -66,6 +66,11 @@ WHERE ($after IS NULL OR j.judgement_id > $after) AND ($kind IS NULL OR j.kind =
 RETURN properties(j) AS j ORDER BY j.judgement_id LIMIT $limit
 """
 
+COUNT_JUDGEMENTS = f"""
+MATCH (j:{S.REVIEW_JUDGEMENT}) WHERE $kind IS NULL OR j.kind = $kind
+RETURN count(j) AS total, count(CASE WHEN $after IS NOT NULL AND j.judgement_id <= $after THEN 1 END) AS before
+"""
+
 
 def judgement_id(*parts: str) -> str:
     return "J:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:20]
@@ -166,3 +171,8 @@ class ReviewRepository(Neo4jRepository):
                 j["parts"] = parse_json(j["parts"])
             out.append(j)
         return out
+
+    async def count_judgements(self, after: str | None, kind: str | None) -> tuple[int, int]:
+        """How many judgements (of ``kind``) are stored, and how many precede the page after ``after``."""
+        row = (await self.read(COUNT_JUDGEMENTS, after=after, kind=kind))[0]
+        return int(row["total"]), int(row["before"])

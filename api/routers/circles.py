@@ -75,10 +75,14 @@ async def list_circles(
     rows = await r.alerts.circles(after, limit + 1, min_size)
     more = len(rows) > limit
     rows = rows[:limit]
+    total, offset = await r.alerts.count_circles(after, min_size)
     return CirclePage(
         circles=[CircleSummary(**c) for c in rows],
         page=PageInfo(
-            next_cursor=encode_cursor(rows[-1]["alert_id"], filters) if more else None, limit=limit
+            next_cursor=encode_cursor(rows[-1]["alert_id"], filters) if more else None,
+            limit=limit,
+            total=total,
+            offset=offset,
         ),
     )
 

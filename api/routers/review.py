@@ -118,9 +118,13 @@ async def judgements(
     rows = await r.review.judgements(after, kind, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
+    total, offset = await r.review.count_judgements(after, kind)
     return JudgementPage(
         judgements=rows,
         page=PageInfo(
-            next_cursor=encode_cursor(rows[-1]["judgement_id"], {"kind": kind}) if more else None, limit=limit
+            next_cursor=encode_cursor(rows[-1]["judgement_id"], {"kind": kind}) if more else None,
+            limit=limit,
+            total=total,
+            offset=offset,
         ),
     )

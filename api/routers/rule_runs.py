@@ -33,9 +33,15 @@ async def list_runs(
     rows = await r.alerts.runs(rule_id, status, after, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
+    total, offset = await r.alerts.count_runs(rule_id, status, after)
     return RuleRunPage(
         runs=rows,
-        page=PageInfo(next_cursor=encode_cursor(rows[-1]["run_id"], filters) if more else None, limit=limit),
+        page=PageInfo(
+            next_cursor=encode_cursor(rows[-1]["run_id"], filters) if more else None,
+            limit=limit,
+            total=total,
+            offset=offset,
+        ),
     )
 
 

@@ -9,18 +9,23 @@ from explorer import ui
 from explorer.graph_data import subgraph_from_circle
 from explorer.network_html import format_amount
 
+#: circles a page (sorted by size or amount within the page)
+PAGE_SIZE = 50
+
 st.header("担保圈 Guarantee circles")
 api = ui.client("circles")
 c1, c2 = st.columns(2)
 min_size = c1.number_input("最小规模 Min size", 2, 100, 2, key="rg_circle_min")
 order = c2.radio("排序 Sort by", ["规模 size", "担保总额 amount"], horizontal=True, key="rg_circle_sort")
-res = ui.call(api.circles, min_size=int(min_size), limit=200)
+cursors = ui.page_cursors("rg_circles", int(min_size))
+res = ui.call(api.circles, min_size=int(min_size), limit=PAGE_SIZE, cursor=cursors[-1])
 if res is None:
     st.stop()
 circles = res.get("circles") or []
 if not circles:
     st.info("未发现担保圈 No guarantee circle found.")
     st.stop()
+ui.page_bar("rg_circles", cursors, res.get("page") or {}, len(circles), "担保圈 circles")
 
 
 def _amount(c: dict) -> float:

@@ -16,7 +16,11 @@ VERDICTS = {"same": "同一实体 same", "different": "不同实体 different", 
 st.header("实体复核 ER review")
 api = ui.client("review")
 can_judge, can_split = ui.may("review", "judge"), ui.may("review", "split")
-tabs = st.tabs(["待复核 Pairs to judge"] + (["拆分实体 Split an entity"] if can_split else []))
+tabs = st.tabs(
+    ["待复核 Pairs to judge"]
+    + (["拆分实体 Split an entity"] if can_split else [])
+    + ["已有判断 Judgements made"]
+)
 
 
 def _text(value: Any) -> str:
@@ -174,3 +178,34 @@ if can_split:
                 f"已记录拆分 Split recorded: {eid} — {n_stay} 条保留 records stay, {n_moved} 条成为新实体 "
                 "records become a new entity at the next ingest."
             )
+
+with tabs[-1]:
+    kinds = {"": "全部 all", "pair": "记录对 pairs", "split": "拆分 splits"}
+    kind = st.radio(
+        "类型 Kind", list(kinds), format_func=ui.labelled(kinds), horizontal=True, key="rg_j_kind"
+    )
+    cursors = ui.page_cursors("rg_judgements", kind)
+    made = ui.call(api.judgements, kind=kind or None, limit=PAGE_SIZE, cursor=cursors[-1])
+    rows = (made or {}).get("judgements") or []
+    if made is not None and not rows:
+        st.info("尚无判断 No judgement made yet.")
+    if rows:
+        ui.page_bar("rg_judgements", cursors, (made or {}).get("page") or {}, len(rows), "判断 judgements")
+        st.dataframe(
+            [
+                {
+                    "类型 kind": kinds.get(j.get("kind") or "", j.get("kind")),
+                    "对象 subject": j.get("entity_id")
+                    or f"{j.get('record_id_a') or ''} ↔ {j.get('record_id_b') or ''}",
+                    "结论 outcome": VERDICTS.get(j.get("verdict") or "", "")
+                    if j.get("kind") == "pair"
+                    else " | ".join(", ".join(p) for p in j.get("parts") or []),
+                    "复核人 reviewer": j.get("reviewer"),
+                    "意见 note": j.get("note") or "",
+                    "时间 at": str(j.get("created_at") or "")[:19],
+                }
+                for j in rows
+            ],
+            hide_index=True,
+            width="stretch",
+        )

@@ -15,14 +15,15 @@ from explorer.graph_data import subgraph_from_reach
 CONTAGION_RULE = "contagion.blacklist"
 #: how many newly reached entities the graph draws by default (the strongest; the table lists all)
 DRAW_TOP = 25
+#: rule runs a page in the runs tab
+RUNS_PAGE = 50
 
 st.header("监管 Supervisor dashboard")
 api = ui.client("supervisor")
 can_spread, can_runs = ui.may("supervisor", "spread"), ui.may("supervisor", "runs")
-runs_res = ui.call(api.rule_runs, limit=200) if can_runs else None
-runs = (runs_res or {}).get("runs") or []
+contagion_res = ui.call(api.rule_runs, rule_id=CONTAGION_RULE, limit=200) if can_runs else None
 contagion = sorted(
-    (r for r in runs if r.get("rule_id") == CONTAGION_RULE and r.get("as_of")), key=lambda r: str(r["as_of"])
+    (r for r in (contagion_res or {}).get("runs") or [] if r.get("as_of")), key=lambda r: str(r["as_of"])
 )
 today = dt.date.today()
 first = (
@@ -121,10 +122,14 @@ def spread_tab() -> None:
 
 
 def runs_tab() -> None:
+    cursors = ui.page_cursors("rg_runs", None)
+    runs_res = ui.call(api.rule_runs, limit=RUNS_PAGE, cursor=cursors[-1])
+    runs = (runs_res or {}).get("runs") or []
     if runs_res is not None:
         if not runs:
             st.info("无运行记录 No rule runs yet.")
         else:
+            ui.page_bar("rg_runs", cursors, runs_res.get("page") or {}, len(runs), "规则运行 runs")
             cols = [
                 "run_id",
                 "rule_id",

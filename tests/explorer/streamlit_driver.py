@@ -41,6 +41,37 @@ def click_text(page: Page, selector: str, text: str, timeout: float = 30) -> Non
     assert ok
 
 
+def choose_option(page: Page, widget_label: str, text: str) -> None:
+    """Pick an option of a selectbox or multiselect as a keyboard user would: focus its search box,
+    type part of the option's text, press Enter (a synthetic click does not open the menu)."""
+    found = page.wait_for(
+        f"""(() => {{ const w = [...document.querySelectorAll(
+                '[data-testid="stSelectbox"], [data-testid="stMultiSelect"]')]
+              .find(e => e.innerText.includes({json.dumps(widget_label)}));
+            const el = w && w.querySelector('input');
+            if (!el) return false; el.focus(); return true; }})()""",
+        timeout=30,
+    )
+    assert found
+    page.send("Input.insertText", {"text": text})
+    page.pump(0.5)
+    _key(page, "Enter", 13)
+
+
+def _key(page: Page, key: str, code: int) -> None:
+    for kind in ("keyDown", "keyUp"):
+        page.send(
+            "Input.dispatchKeyEvent",
+            {
+                "type": kind,
+                "key": key,
+                "code": key,
+                "windowsVirtualKeyCode": code,
+                "nativeVirtualKeyCode": code,
+            },
+        )
+
+
 def wait_idle(page: Page, timeout: float = 60) -> None:
     """Until Streamlit has finished running the script (no 'running' status widget)."""
     page.pump(0.3)

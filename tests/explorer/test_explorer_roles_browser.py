@@ -14,7 +14,7 @@ import pytest
 
 from explorer import access
 from explorer.api_client import ApiClient
-from tests.explorer.streamlit_driver import click_text, type_into, wait_idle
+from tests.explorer.streamlit_driver import choose_option, click_text, type_into, wait_idle
 from tests.explorer.test_explorer_app_browser import LOCAL, _signed_in
 from tests.explorer.test_explorer_app_browser import explorer_url as explorer_url  # noqa: F401
 from tests.explorer.test_explorer_app_browser import shots as shots  # noqa: F401
@@ -100,3 +100,97 @@ def test_every_page_a_role_may_see_renders_cleanly(
         page.close()
     # the group page (visited above by every investigating role) ran no pre-loan check
     assert live_api.audit_log.read_text(encoding="utf-8").count("/v1/checks/pre-loan") == checks_before
+
+
+# --- the ER review round trip: a pair across two entities judged, an entity split -------------------
+
+CROSS_KEY = "crm|persons|91"
+
+
+@pytest.fixture
+def cross_entity_pair(live_api, neo4j_driver):
+    """A grey-zone pair whose records belong to two entities: a CRM row under P:WIFE that entity
+    resolution found close to P:BOSS's own row; removed again, with the judgements made on it."""
+    evidence = {
+        "decision": "review",
+        "pairs": [{"other": "test|persons|src-1", "decision": "review", "score": 0.77, "rule": None}],
+        "steps": [{"comparison": "phone", "level": "exact", "weight": 8.1}],
+    }
+    neo4j_driver.execute_query(
+        "MATCH (w:Person {entity_id: 'P:WIFE'}) "
+        "CREATE (w)-[:DERIVED_FROM {match_evidence: $ev}]->(:SourceRecord {record_key: $key, source: 'crm', "
+        "kind: 'persons', source_record_id: '91', batch_id: 'B3', source_file: 'crm_persons.xlsx', "
+        "source_row: 31, payload: $payload})",
+        ev=json.dumps(evidence),
+        key=CROSS_KEY,
+        payload=json.dumps({"name": "李秀兰", "phone": "139****5678"}, ensure_ascii=False),
+    )
+    yield (CROSS_KEY, "test|persons|src-1")  # in the queue's (a, b) order
+    neo4j_driver.execute_query(
+        "MATCH (s:SourceRecord {record_key: $key}) OPTIONAL MATCH (j:ReviewJudgement)-[:JUDGES]->(s) "
+        "DETACH DELETE j, s",
+        key=CROSS_KEY,
+    )
+    neo4j_driver.execute_query(
+        "MATCH (j:ReviewJudgement {kind: 'split', entity_id: 'P:BOSS', reviewer: 'explorer-examiner'}) "
+        "DETACH DELETE j"
+    )
+
+
+def test_er_review_round_trip_in_the_browser(browser, live_api, explorer_url, shots, cross_entity_pair):  # noqa: F811
+    """An examiner links to a pair across two entities, judges it 'different', then splits P:BOSS:
+    the API holds both judgements afterwards and the page says so, without an exception."""
+    api = ApiClient(live_api.creds("examiner"))
+    a, b = cross_entity_pair
+    pair = next(p for p in api.review_queue()["pairs"] if (p["record_id_a"], p["record_id_b"]) == (a, b))
+    assert pair["record_a"]["entity_id"] != pair["record_b"]["entity_id"]  # two entities
+    page = _signed_in(browser, explorer_url, live_api.keys["examiner"])
+    try:
+        click_text(page, NAV, TITLES["review"])
+        _settle(page)
+        choose_option(page, "待复核记录对 Record pair", "跨实体")
+        page.wait_for("document.body.innerText.includes('crm_persons.xlsx row 31')", timeout=60)
+        type_into(page, "意见 Note", "different people: wife's CRM row", enter=True)
+        _settle(page)
+        click_text(page, "button", "不同实体 Different")
+        page.wait_for("document.body.innerText.includes('已记录判断 Judgement recorded')", timeout=60)
+        _settle(page)
+        _check_page(page, "examiner", "review-judged", shots)
+        judged = api.get("/v1/review/judgements", kind="pair")["judgements"]
+        assert [
+            j
+            for j in judged
+            if (j["record_id_a"], j["record_id_b"]) == (a, b)
+            and j["verdict"] == "different"
+            and j["reviewer"] == "explorer-examiner"
+        ]
+
+        splits_before = len(api.get("/v1/review/judgements", kind="split")["judgements"])
+        click_text(page, "[role='tab']", "拆分实体 Split an entity")
+        type_into(page, "实体 Entity (C:… / P:…)", "P:BOSS")
+        _settle(page)
+        choose_option(page, "移入新实体的记录 Records for the new entity", "crm_persons.xlsx")
+        _settle(page)
+        type_into(page, "理由 Reason", "two people under one name", enter=True)
+        _settle(page)
+        click_text(page, "button", "拆分 Split")
+        page.wait_for("document.body.innerText.includes('已记录拆分 Split recorded')", timeout=60)
+        _settle(page)
+        _check_page(page, "examiner", "review-split", shots)
+        splits = api.get("/v1/review/judgements", kind="split")["judgements"]
+        assert len(splits) == splits_before + 1
+        done = next(
+            j for j in splits if j["entity_id"] == "P:BOSS" and j["note"] == "two people under one name"
+        )
+        assert sorted(map(sorted, done["parts"])) == [["crm|persons|77"], ["test|persons|src-1"]]
+
+        total = api.judgements()["page"]["total"]
+        assert total >= 2
+        click_text(page, "[role='tab']", "已有判断 Judgements made")
+        page.wait_for(
+            f"document.body.innerText.includes('判断 judgements 1–{min(total, 20)} / {total}')", timeout=60
+        )
+        _settle(page)
+        _check_page(page, "examiner", "review-judgements", shots)
+    finally:
+        page.close()
