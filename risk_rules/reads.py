@@ -34,6 +34,8 @@ _DIRECT: dict[str, frozenset[str]] = {
     "controllers": frozenset(),
     "groups": frozenset(),
     "circles": frozenset(),
+    "common_control_circles": frozenset(),
+    "ownership_over_100": frozenset(),
     "linkage_ball": frozenset(
         {
             S.COMPANY,
@@ -59,6 +61,10 @@ _BUILT_FROM: dict[str, tuple[str, ...]] = {
     "controllers": ("ownership",),
     "groups": ("ownership", "controllers"),
     "circles": ("guarantee_edges",),
+    # the companies whose holders sum over 100%, which the ownership results are marked by
+    "ownership_over_100": ("ownership",),
+    # guarantee circles with each group customer collapsed into one unit
+    "common_control_circles": ("guarantee_graph", "groups"),
     "names": ("entity_facts",),  # display names are looked up in the entity facts first
 }
 

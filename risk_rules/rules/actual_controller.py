@@ -45,7 +45,7 @@ class ActualControllerRule(Rule[Params]):
         "chain, and alerts when control passes through several intermediate companies."
     )
     sources = ("公司法 (控股股东)", "上市公司收购管理办法 art. 84", "集团客户授信业务风险管理指引 art. 3")
-    shared_reads = frozenset({"controllers", "names"})
+    shared_reads = frozenset({"controllers", "names", "ownership_over_100"})
     derived_writes = frozenset({S.CONTROLS})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:

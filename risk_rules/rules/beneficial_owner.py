@@ -55,7 +55,7 @@ class BeneficialOwnerRule(Rule[Params]):
         "alerts when none can be identified or only a fallback applies."
     )
     sources = ("银发〔2018〕164号", "受益所有人信息管理办法 (2024)")
-    shared_reads = frozenset({"ownership", "guarantee_edges", "entity_facts", "names"})
+    shared_reads = frozenset({"ownership", "guarantee_edges", "entity_facts", "names", "ownership_over_100"})
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         own = ownership(ctx)

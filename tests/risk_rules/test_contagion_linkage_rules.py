@@ -63,7 +63,7 @@ def test_contagion_default_threshold_and_no_seed_no_alert(graph, clean_graph):
     run(clean_graph, "contagion.blacklist", as_of=dt.date(2024, 1, 1))  # listed only from 2024-05-01
     assert snapshot_alerts(clean_graph, "contagion.blacklist", dt.date(2024, 1, 1)) == []
     # a snapshot of a past date leaves the live alerts as they are
-    assert {a["subject_key"] for a in alerts(clean_graph, "contagion.blacklist")} == {"C1", "C2", "C3"}
+    assert {a["subject_key"] for a in alerts(clean_graph, "contagion.blacklist")} == {"C1", "C2"}
 
 
 def test_reach_diff_between_snapshots(graph, clean_graph):
