@@ -95,10 +95,12 @@ def _near_family_blocks(
 ) -> dict[str, tuple[str, ...]]:
     """Join controller blocks of one near family: {block key: the family's joined block}.
 
-    Blocks are taken largest first (persons, then companies controlled ``weight``, then key); a
-    block heads a family and takes every other block made only of near relatives of each of its
-    persons (a husband's company and his wife's are one group). A block joins one family only,
-    so an in-law's companies are never chained in through a relative of both.
+    Blocks are taken by the number of companies they control (``weight``), then by size and key:
+    the principal investor of a family heads it (商业银行集团客户授信业务风险管理指引 art. 3: a
+    principal investor "与其近亲属" controlling jointly). A head takes every other block made only
+    of near relatives of each of its persons (a husband's company and his wife's are one group). A
+    block joins one family only, so an in-law's companies are never chained in through a relative
+    of both.
     """
     eligible = {k: b for k, b in blocks.items() if any(x in near for x in b)}
     by_person: dict[str, set[str]] = {}
@@ -107,7 +109,7 @@ def _near_family_blocks(
             by_person.setdefault(x, set()).add(k)
     out: dict[str, tuple[str, ...]] = {}
     taken: set[str] = set()
-    for head in sorted(eligible, key=lambda k: (-len(eligible[k]), -weight.get(k, 0), k)):
+    for head in sorted(eligible, key=lambda k: (-weight.get(k, 0), -len(eligible[k]), k)):
         if head in taken:
             continue
         taken.add(head)

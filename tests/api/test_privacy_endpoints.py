@@ -365,9 +365,13 @@ def test_a_csv_download_is_masked_by_column(priv_client: TestClient, role_keys):
     assert not leaks(r.text)
 
 
-def test_server_log_lines_lose_keys_and_personal_data(priv_client: TestClient, role_keys, caplog):
+def test_server_log_lines_lose_keys_and_personal_data(
+    priv_client: TestClient, role_keys, caplog, monkeypatch
+):
     """What uvicorn's access log would print for a key put in a query string, and a traceback."""
     caplog.set_level(logging.INFO)
+    # a uvicorn server started earlier in this process configures its access logger not to propagate
+    monkeypatch.setattr(logging.getLogger("uvicorn.access"), "propagate", True)
     key = role_keys[("examiner", False)]
     logging.getLogger("uvicorn.access").info(
         '%s - "%s %s HTTP/%s" %d',

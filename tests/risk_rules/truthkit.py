@@ -32,12 +32,17 @@ def entity_to_true(driver: Driver, out: Path) -> dict[str, str]:
 
 
 def alert_sets(driver: Driver, rule_id: str, to_true: dict[str, str]) -> list[frozenset[str]]:
+    """The entity sets of the rule's active alerts built from guarantee edges alone: the circles and
+    pairs found only with group customers collapsed (``through_common_control``) are left out, as
+    the generator's truth knows guarantee edges only."""
     with driver.session() as s:
         return [
             frozenset(to_true.get(e, e) for e in r["ids"])
             for r in s.run(
-                "MATCH (a:Alert {rule_id: $r, active: true}) RETURN a.entity_ids AS ids", r=rule_id
+                "MATCH (a:Alert {rule_id: $r, active: true}) RETURN a.entity_ids AS ids, a.evidence AS ev",
+                r=rule_id,
             )
+            if not json.loads(r["ev"] or "{}").get("through_common_control")
         ]
 
 
