@@ -113,7 +113,14 @@ def _near_family_blocks(
         if head in taken:
             continue
         taken.add(head)
-        fam = set.intersection(*({x, *near.get(x, ())} for x in eligible[head]))
+
+        # the family of the head's principal person: the one whose near relatives' blocks are most
+        def covered(x: str) -> int:
+            f = {x, *near.get(x, ())}
+            return sum(weight.get(k, 0) for k, b in eligible.items() if k not in taken and set(b) <= f)
+
+        anchor = min(eligible[head], key=lambda x: (-covered(x), x))
+        fam = {anchor, *near.get(anchor, ())} | set(eligible[head])
         nearby = {k for x in fam for k in by_person.get(x, ())}
         keys = [k for k in sorted(nearby) if k not in taken and set(eligible[k]) <= fam]
         if not keys:

@@ -19,10 +19,11 @@ from neo4j import Driver
 from rich.console import Console
 from truthkit import entity_to_true
 
+from risk_rules.reach import spread_trend
 from risk_rules.registry import all_rules
 from riskgraph import demo
 from riskgraph.cli import app
-from riskgraph.settings import get_settings
+from riskgraph.settings import Settings, get_settings
 
 # about a minute of stages on an idle machine (docs/benchmarks.md); more when the machine is shared
 pytestmark = [pytest.mark.neo4j, pytest.mark.timeout(1800)]
@@ -36,15 +37,16 @@ RANK = {"low": 0, "medium": 1, "high": 2, "critical": 3}
 
 
 @pytest.fixture(scope="module")
-def demo_run(neo4j_driver: Driver, neo4j_env: dict[str, str], tmp_path_factory) -> Path:
+def demo_run(neo4j_driver: Driver, neo4j_settings: Settings, tmp_path_factory) -> Path:
     """Run the demo's data stages against the emptied test server; the generated data set's folder."""
     with neo4j_driver.session() as session:
         session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
     var = tmp_path_factory.mktemp("demo-var")
     console = Console(file=io.StringIO(), width=200)
     with pytest.MonkeyPatch.context() as mp:
-        for key in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD"):
-            mp.setenv(key, neo4j_env[key])
+        mp.setenv("NEO4J_URI", neo4j_settings.bolt_uri)
+        mp.setenv("NEO4J_USER", neo4j_settings.neo4j_user)
+        mp.setenv("NEO4J_PASSWORD", neo4j_settings.resolved_password())
         mp.setenv("RISKGRAPH_VAR_DIR", str(var))
         mp.setenv("COLUMNS", "200")
         get_settings.cache_clear()
@@ -182,3 +184,13 @@ def test_listings_appear_in_every_month_of_the_last_year(neo4j_driver: Driver, p
             for r in s.run("MATCH (b:BlacklistEntry) RETURN b.entry_id AS id, b.list_date AS d")
         }
     assert {e["entry_id"]: e["list_date"] for e in planted["listings"]}.items() <= in_graph.items()
+
+
+def test_the_demos_backfill_gives_the_supervisors_spread_a_monthly_trend(
+    neo4j_driver: Driver, demo_run: Path
+) -> None:
+    trend = spread_trend(neo4j_driver)
+    snapshots = [t for t in trend if t["source"] == "snapshot"]
+    assert len(snapshots) == 12, trend  # one per month of the sample data's year
+    assert snapshots[0]["listed"] < snapshots[-1]["listed"]  # listings appear over the months
+    assert any(t["newly_reached"] for t in snapshots[1:])
