@@ -123,7 +123,7 @@ def rules_to_rerun(changed: Iterable[str], rules: Sequence[Rule[Any]] | None = N
 
     >>> [r.id for r in rules_to_rerun([S.LISTED_AS]) if r.id.startswith("contagion")]
     ['contagion.blacklist']
-    >>> "guarantee.mutual" in [r.id for r in rules_to_rerun([S.HOLDS_SHARES])]
+    >>> "guarantee.chain_depth" in [r.id for r in rules_to_rerun([S.HOLDS_SHARES])]
     False
     """
     if rules is None:
