@@ -371,7 +371,11 @@ def test_server_log_lines_lose_keys_and_personal_data(
     """What uvicorn's access log would print for a key put in a query string, and a traceback."""
     caplog.set_level(logging.INFO)
     # a uvicorn server started earlier in this process configures its access logger not to propagate
-    monkeypatch.setattr(logging.getLogger("uvicorn.access"), "propagate", True)
+    # (and a logging dictConfig may have disabled it): what is checked is the redaction, not that set-up
+    access = logging.getLogger("uvicorn.access")
+    monkeypatch.setattr(access, "propagate", True)
+    monkeypatch.setattr(access, "disabled", False)
+    monkeypatch.setattr(access, "level", logging.NOTSET)
     key = role_keys[("examiner", False)]
     logging.getLogger("uvicorn.access").info(
         '%s - "%s %s HTTP/%s" %d',
