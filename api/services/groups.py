@@ -49,21 +49,7 @@ def group_view(stored: dict[str, Any], config: RulesConfig) -> dict[str, Any] | 
         ],
         "exposure": total,
         "missing": list(g.get("missing") or []),
-        "limits": [
-            {
-                "name": c.name,
-                "source": c.source,
-                "numerator": c.numerator,
-                "denominator": c.denominator,
-                "denominator_name": c.denominator_name,
-                "ratio": c.ratio,
-                "limit": c.limit,
-                "breach": c.breach,
-                "headroom": c.headroom,
-            }
-            for c in checks
-            if c.name in ("group_customer", "large_exposure_group")
-        ],
+        "limits": [c.as_json() for c in checks if c.name in ("group_customer", "large_exposure_group")],
         "run_id": stored.get("run_id"),
         "as_of": stored.get("as_of"),
         "group_run_id": None,

@@ -381,16 +381,8 @@ class PreLoanCheck:
         )
         result["limits"] = [
             {
-                "name": c.name,
-                "source": c.source,
-                "numerator": c.numerator,
+                **c.as_json(),
                 "requested": c.requested,
-                "denominator": c.denominator,
-                "denominator_name": c.denominator_name,
-                "ratio": c.ratio,
-                "limit": c.limit,
-                "breach": c.breach,
-                "headroom": c.headroom,
                 "members": member_of.get(c.name, [])[: self.b.max_members],
             }
             for c in checks

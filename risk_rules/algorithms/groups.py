@@ -494,6 +494,21 @@ class LimitCheck:
     breach: bool
     headroom: float
 
+    def as_json(self) -> dict[str, object]:
+        """The limit's figures as alert evidence and API answers carry them (``requested`` is left to
+        the callers that have a request)."""
+        return {
+            "name": self.name,
+            "source": self.source,
+            "numerator": self.numerator,
+            "denominator": self.denominator,
+            "denominator_name": self.denominator_name,
+            "ratio": self.ratio,
+            "limit": self.limit,
+            "breach": self.breach,
+            "headroom": self.headroom,
+        }
+
 
 def _check(
     name: str, source: str, num: float, req: float, den: float, den_name: str, limit: float

@@ -36,17 +36,7 @@ def limit_severity(c: LimitCheck, params: LimitParams) -> Severity | None:
 
 
 def check_json(c: LimitCheck) -> dict:
-    return {
-        "name": c.name,
-        "source": c.source,
-        "numerator": c.numerator,
-        "denominator": c.denominator,
-        "denominator_name": c.denominator_name,
-        "ratio": c.ratio,
-        "limit": c.limit,
-        "breach": c.breach,
-        "headroom": c.headroom,
-    }
+    return c.as_json()
 
 
 def check_text(c: LimitCheck) -> tuple[str, str]:
