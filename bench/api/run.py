@@ -111,6 +111,7 @@ class Run:
     phases: list[dict[str, Any]] = field(default_factory=list)
     overload: dict[str, Any] = field(default_factory=dict)
     refresh: dict[str, Any] = field(default_factory=dict)
+    build_note: str = "world built in this run"
 
 
 def pct(values: list[float], p: float) -> float | None:
@@ -320,9 +321,21 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=60, help="seconds per phase at most")
     ap.add_argument("--overload-seconds", type=float, default=30)
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs and results.json")
+    ap.add_argument(
+        "--work",
+        type=Path,
+        help="keep the built world in this folder (default: a temporary one, removed at the end); "
+        "a folder already built for the same scale is reused, so the world can be built on a busy "
+        "machine and measured later on a quiet one",
+    )
+    ap.add_argument("--build-only", action="store_true", help="build the world into --work and stop")
     args = ap.parse_args()
+    if args.build_only and not args.work:
+        ap.error("--build-only needs --work")
 
-    work = Path(tempfile.mkdtemp(prefix="rg-bench-api-"))
+    work = args.work.resolve() if args.work else Path(tempfile.mkdtemp(prefix="rg-bench-api-"))
+    work.mkdir(parents=True, exist_ok=True)
+    built_marker = work / "built.json"
     settings = Settings(
         neo4j_data_dir=work / "neo4j",
         neo4j_bolt_port=neo4j_server.free_port(),
@@ -355,12 +368,36 @@ def main() -> int:
             "RISKGRAPH_GOV_MONITOR_INTERVAL_MIN": "0",
         }
         data = work / "data"
-        run.build_s["generate"] = riskgraph(env, "generate", str(data), "--scale", args.scale, "--seed", "7")
-        run.build_s["db init"] = riskgraph(env, "db", "init")
-        run.build_s["ingest"] = round(
-            sum(riskgraph(env, "ingest", str(data / src), "--source", src) for src in SOURCES), 1
-        )
-        run.build_s["rules run"] = riskgraph(env, "rules", "run")
+        built = json.loads(built_marker.read_text(encoding="utf-8")) if built_marker.exists() else None
+        if built and built.get("scale") == args.scale:
+            run.build_s = {k: float(v) for k, v in built["build_s"].items()}
+            run.build_note = f"world built {built['at']} (load {built['load']}), reused"
+        else:
+            if built:
+                raise SystemExit(f"{work} holds a scale-{built.get('scale')} world, not {args.scale}")
+            load = round(os.getloadavg()[0], 2)
+            run.build_s["generate"] = riskgraph(
+                env, "generate", str(data), "--scale", args.scale, "--seed", "7"
+            )
+            run.build_s["db init"] = riskgraph(env, "db", "init")
+            run.build_s["ingest"] = round(
+                sum(riskgraph(env, "ingest", str(data / src), "--source", src) for src in SOURCES), 1
+            )
+            run.build_s["rules run"] = riskgraph(env, "rules", "run")
+            built_marker.write_text(
+                json.dumps(
+                    {
+                        "scale": args.scale,
+                        "build_s": run.build_s,
+                        "at": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+                        "load": f"{load}–{round(os.getloadavg()[0], 2)}",
+                    }
+                ),
+                encoding="utf-8",
+            )
+        if args.build_only:
+            print(f"built into {work}: {run.build_s}")
+            return 0
         key = provision_service_key(
             settings, user_id="bench", name="bench", scopes=["service"], label="bench", ttl_days=1
         )[1]
@@ -421,7 +458,8 @@ def main() -> int:
     finally:
         stop_api(api)
         neo4j_server.stop(settings)
-        shutil.rmtree(work, ignore_errors=True)
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
     text = render(run)
     print(text)
     if not args.no_write:
@@ -446,7 +484,7 @@ def render(run: Run) -> str:
 before / after each phase) is in the table. **Not a quiet-machine figure** when the load average is
 above the core count. World built by the product's own commands: generate {b.get("generate")} s,
 db init {b.get("db init")} s, ingest (4 sources) {b.get("ingest")} s, rules run {b.get("rules run")} s;
-{run.counts.get("companies_with_uscc")} companies with a USCC, largest 1% = {run.counts.get("largest_1pct")}.
+{run.build_note}; {run.counts.get("companies_with_uscc")} companies with a USCC, largest 1% = {run.counts.get("largest_1pct")}.
 
 | time UTC | load avg | what | concurrency | requests | errors | rps | p50 ms | p95 ms | p99 ms | max ms | size p50 B | size p95 B | status codes |
 |---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
