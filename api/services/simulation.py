@@ -4,8 +4,8 @@ assumed defaults puts at risk, by DebtRank (Battiston et al. 2012) over guarante
 The repository reads the exposure ball; :func:`risk_rules.algorithms.debtrank` computes the
 cascade (one definition of W = min(1, exposure / equity), each node spreads once); this module
 only assembles the answer: names beside ids, the explaining paths, loans at risk, totals and a
-bilingual summary. Deterministic: every list is sorted with stable ties. Amount formatting
-(元/万元/亿元) is the renderer's job; numbers here are 元.
+bilingual summary. Deterministic: every list is sorted with stable ties. Numbers in the answer are
+元; the summary's amounts are the renderer's (元/万元/亿元, CNY m).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from api.models.simulations import (
     LoanAtRisk,
     PathHop,
 )
+from api.rendering.text import amount_en, amount_zh
 from api.repositories.simulations import SimulationRepository
 from risk_rules.algorithms import debtrank
 
@@ -151,15 +152,15 @@ def assemble(
     n_new = sum(1 for d in distressed if not d.assumed_default)
     summary_zh = (
         f"假设 {len(known)} 个主体违约，经 {r.rounds} 轮传导，另有 {n_new} 个主体承压"
-        f"（DebtRank {r.R:.4f}）；受影响贷款 {len(loans)} 笔，余额合计 {at_risk:.2f} 元，"
-        f"按承压程度加权 {expected:.2f} 元。"
+        f"（DebtRank {r.R:.4f}）；受影响贷款 {len(loans)} 笔，余额合计 {amount_zh(at_risk)}，"
+        f"按承压程度加权 {amount_zh(expected)}。"
         + ("结果因规模上限被截断。" if truncated else "")
         + (f"以下编号不存在：{', '.join(unknown)}。" if unknown else "")
     )
     summary_en = (
         f"Assuming {len(known)} entit{'y' if len(known) == 1 else 'ies'} default, {n_new} more are distressed "
         f"after {r.rounds} round(s) (DebtRank {r.R:.4f}); {len(loans)} loan(s) at risk with balances of "
-        f"{at_risk:.2f} yuan, {expected:.2f} yuan weighted by distress."
+        f"{amount_en(at_risk)}, {amount_en(expected)} weighted by distress."
         + (" The answer was cut by a size bound." if truncated else "")
         + (f" No such entity: {', '.join(unknown)}." if unknown else "")
     )

@@ -95,6 +95,8 @@ def test_default_cascade_matches_hand_computed_debtrank(world, client, keys):
     # 3,000,000 × 1 + 800,000 × 0.5 + 100,000 × 1 + 500,000 × 0.3 = 3,650,000
     assert b["expected_exposure_at_risk"] == pytest.approx(3_650_000.0)
     assert "4 轮" in b["summary_zh"] and "4 more are distressed" in b["summary_en"]
+    assert "余额合计 440万元" in b["summary_zh"] and "按承压程度加权 365万元" in b["summary_zh"]
+    assert "balances of CNY 4.4m, CNY 3.65m weighted" in b["summary_en"]
     # deterministic: the same request gives the same answer
     assert _post(client, keys, {"entity_ids": ["C:SIM_A"]}).json() == b
 
