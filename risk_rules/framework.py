@@ -21,8 +21,8 @@ from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 
 from neo4j import Driver
 
-from risk_rules.execution import Executor, InProcessExecutor
 from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams, RulesConfig, Severity
+from risk_rules.execution import Executor, InProcessExecutor
 
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import networkx as nx
 import numpy as np
 import pytest
+import yaml
 from neo4j import Driver
 
 from bench.rules.world_loader import build, load_world
@@ -27,8 +30,10 @@ from risk_rules.execution import InProcessExecutor, ProcessExecutor
 from risk_rules.execution.spark import MISSING, spark_available
 from risk_rules.execution.split import guarantee_circles_split, ownership_units
 from risk_rules.runner import run_rules
+from tests.support.child_env import child_env
 
 AS_OF = dt.date(2025, 12, 31)
+CLI = [sys.executable, "-m", "riskgraph"]
 SPLIT_RULES = ["guarantee.circle", "ownership.beneficial_owner"]
 # every company with holders, identified owners reported too: the most alerts to compare
 CONFIG = {"rules": {"ownership.beneficial_owner": {"scope": "all", "report_identified": True}}}
@@ -152,4 +157,45 @@ def test_ownership_units_carry_family_clusters_across_components():
     units = ownership_units(G, ["C:1", "C:2", "C:3"], [], fam)
     assert [u.companies for u in units] == [("C:1",), ("C:2",), ("C:3",)]
     assert [u.family for u in units] == [(fam[0],), (fam[0],), ()]
+    assert sorted(units[0].graph) == ["C:1", "P:a"]  # the tie, not the other component's graph
     assert ownership_units(G, ["C:1"], [], None)[0].family is None
+
+
+def test_ownership_units_cut_a_component_into_upstream_closures():
+    """One component's companies go into units of at most ``max_companies``, each with the holders
+    above its companies only, holders in the graph's order."""
+    G = nx.DiGraph()
+    for a, b in [("P:x", "C:1"), ("P:y", "C:1"), ("P:x", "C:2"), ("C:2", "C:3"), ("P:z", "C:3")]:
+        G.add_edge(a, b, pct=50.0)
+    for n in G:
+        G.nodes[n]["kind"] = "person" if n.startswith("P:") else "company"
+    units = ownership_units(
+        G, ["C:1", "C:2", "C:3"], [("P:q", "C:3", "senior_manager")], None, max_companies=2
+    )
+    assert [u.companies for u in units] == [("C:1", "C:2"), ("C:3",)]
+    assert sorted(units[0].graph) == ["C:1", "C:2", "P:x", "P:y"]
+    assert sorted(units[1].graph) == ["C:2", "C:3", "P:x", "P:z"]
+    assert list(units[1].graph.pred["C:3"]) == list(G.pred["C:3"])
+    assert units[1].positions == (("P:q", "C:3", "senior_manager"),)
+
+
+def test_cli_rules_run_executor_process(neo4j_settings, neo4j_driver, reference, tmp_path):
+    """`riskgraph rules run --executor process --workers 2` finds every alert of the in-process run
+    unchanged; an unknown executor is refused by name."""
+    cfg = tmp_path / "rules.yaml"
+    cfg.write_text(yaml.safe_dump(CONFIG, allow_unicode=True), encoding="utf-8")
+    env = {**child_env(neo4j_settings, tmp_path / "var"), "RISKGRAPH_RULES_TODAY": AS_OF.isoformat()}
+    rules = [x for r in SPLIT_RULES for x in ("--rule", r)]
+    ran = subprocess.run(
+        [*CLI, "rules", "run", *rules, "--config", str(cfg), "--executor", "process", "--workers", "2"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    for rule_id, want in reference.items():
+        assert _alerts(neo4j_driver, rule_id) == want
+    bad = subprocess.run(
+        [*CLI, "rules", "run", "--executor", "threads"], env=env, capture_output=True, text=True
+    )
+    assert bad.returncode != 0 and "threads" in bad.stdout + bad.stderr
