@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from risk_rules.execution.executors import CHUNKS_PER_WORKER, in_order, indexed_chunks, run_chunk
+from risk_rules.execution.chunks import CHUNKS_PER_WORKER, in_order, indexed_chunks, run_chunk
 
 U = TypeVar("U")
 R = TypeVar("R")
