@@ -147,7 +147,7 @@ def bench_scale(scale: str, seed: int) -> dict[str, Any]:
     from risk_rules.execution.spark import SparkExecutor
     from riskgraph import neo4j_server
 
-    settings = _settings(f"exec-{scale}", "1g", "512m")
+    settings = _settings(f"exec-{scale}", "768m", "256m")
     neo4j_server.start(settings)
     try:
         driver = open_driver(settings.bolt_uri, settings.neo4j_user, settings.resolved_password())
