@@ -242,6 +242,8 @@ def render(data: dict[str, Any]) -> str:
                 f"{la[0]:.1f} → {la[1]:.1f} | {sum(run['alerts'].values()):,} |"
             )
         lines.append(f"| {r['scale']} | Spark session start | | | {r['spark_start_s']:.1f} | | | |")
+    if data.get("note"):
+        lines += ["", data["note"]]
     lines += [
         "",
         "Per-unit costs of the in-process floor (the compute inside the executor only, without reads and "
