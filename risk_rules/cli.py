@@ -102,13 +102,30 @@ def make_rules_app(
         config: Path | None = typer.Option(
             None, help="YAML overriding the defaults (else RISKGRAPH_RULES_CONFIG)"
         ),
+        executor: str = typer.Option(
+            "in-process",
+            "--executor",
+            help="where the rules' components run: in-process, process (worker processes) or spark "
+            "(needs riskgraph[spark]); the alerts are the same",
+        ),
+        workers: int | None = typer.Option(
+            None, "--workers", min=1, help="worker processes of --executor process (default: CPU cores)"
+        ),
+        spark_master: str = typer.Option(
+            "local[2]", "--spark-master", help="Spark master of --executor spark (local[N] or a cluster URL)"
+        ),
     ) -> None:
         """Run the rules, write alerts / derived facts to Neo4j, print a summary table.
 
         As of a past date the run is a snapshot of that date: the live alerts and their triage
-        are left as they are (see `rules backfill`)."""
+        are left as they are (see `rules backfill`). The rules that split into components
+        (guarantee circles, beneficial owners) run them on the chosen executor."""
+        from risk_rules.execution import EXECUTOR_NAMES, make_executor
         from risk_rules.registry import get_rule
         from risk_rules.runner import run_rules
+
+        if executor not in EXECUTOR_NAMES:
+            fail(f"未知执行器 / unknown --executor {executor!r}: choose one of {', '.join(EXECUTOR_NAMES)}")
 
         cfg = _config(config)
         day = today()
@@ -125,8 +142,14 @@ def make_rules_app(
             except KeyError as exc:
                 fail(str(exc.args[0]))
         try:
+            runner_executor = make_executor(executor, workers=workers, spark_master=spark_master)
+        except RuntimeError as exc:  # pyspark missing
+            fail(str(exc))
+            return
+        try:
             driver = open_driver()
         except Exception as exc:  # noqa: BLE001 — reported the same way whatever the cause
+            runner_executor.close()
             fail(f"无法连接 Neo4j / cannot connect to Neo4j: {exc}")
             return
         table = Table(
@@ -188,18 +211,22 @@ def make_rules_app(
                     f"{s.duration_s:.2f}",
                 )
 
-            summaries = run_rules(
-                driver,
-                cfg,
-                rule_ids=list(rule) if rule else None,
-                as_of=as_of_date,
-                database=database(),
-                on_start=on_start,
-                on_done=on_done,
-                on_progress=lambda m: progress.update(task, description=m),
-                profiles=not rule,  # a full run also reconciles the risk profiles
-                today=day,
-            )
+            try:
+                summaries = run_rules(
+                    driver,
+                    cfg,
+                    rule_ids=list(rule) if rule else None,
+                    as_of=as_of_date,
+                    database=database(),
+                    on_start=on_start,
+                    on_done=on_done,
+                    on_progress=lambda m: progress.update(task, description=m),
+                    profiles=not rule,  # a full run also reconciles the risk profiles
+                    today=day,
+                    executor=runner_executor,
+                )
+            finally:
+                runner_executor.close()
             progress.update(task, total=len(summaries), completed=len(summaries), description="done")
         console.print(table)
         if failed:

@@ -22,6 +22,7 @@ from typing import Any, ClassVar, Generic, TypeVar, get_args, get_origin
 from neo4j import Driver
 
 from risk_rules.config import SEVERITIES, BankParams, ControlParams, RuleParams, RulesConfig, Severity
+from risk_rules.execution import Executor, InProcessExecutor
 
 SEVERITY_RANK: dict[str, int] = {s: i for i, s in enumerate(SEVERITIES)}
 
@@ -105,6 +106,9 @@ class RuleContext:
     #: the whole validated configuration, for a rule that reads another rule's setting (the
     #: ownership computations mark results with the data-quality rule's own tolerance)
     rules_config: RulesConfig | None = None
+    #: where a rule's independent units of work run (:mod:`risk_rules.execution`): in this
+    #: process unless the run was given worker processes or Spark; the results are the same
+    executor: Executor = field(default_factory=InProcessExecutor)
 
     def cached(self, key: str, loader: Callable[[], Any]) -> Any:
         if key not in self.cache:

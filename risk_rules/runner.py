@@ -24,6 +24,7 @@ from neo4j import Driver
 from graph_model import schema as S
 from risk_rules.alerts import AlertCounts, reconcile
 from risk_rules.config import RulesConfig, rule_params
+from risk_rules.execution import Executor, InProcessExecutor
 from risk_rules.framework import Rule, RuleContext
 from risk_rules.reads import cache_keys
 from risk_rules.registry import all_rules, get_rule
@@ -155,13 +156,17 @@ def run_rules(
     on_progress: Callable[[str], None] = lambda _m: None,
     profiles: bool = False,
     today: dt.date | None = None,
+    executor: Executor | None = None,
 ) -> list[RuleRunSummary]:
     """Run the given rules (default: every enabled rule) as of ``as_of`` (default: today).
 
     With ``profiles`` the run ends by reconciling every touched entity's ``RiskProfile``
     (:func:`risk_rules.findings.store.write_profiles`), recorded as one more run. An ``as_of``
     before ``today`` (default: the system date; a replay of a day's run sets it) makes the run a
-    snapshot of that date (:mod:`risk_rules.snapshots`); after ``today`` it is refused."""
+    snapshot of that date (:mod:`risk_rules.snapshots`); after ``today`` it is refused.
+
+    ``executor`` (default: in this process) runs the rules' independent units of work
+    (:mod:`risk_rules.execution`); the caller owns it and closes it. The alerts do not depend on it."""
     today = today or dt.date.today()
     as_of = as_of or today
     snapshot = is_snapshot(as_of, today)
@@ -177,6 +182,7 @@ def run_rules(
         progress=on_progress,
         rules_config=config,
         snapshot=snapshot,
+        executor=executor or InProcessExecutor(),
     )
     if snapshot:
         from risk_rules.rules._control import control_pairs

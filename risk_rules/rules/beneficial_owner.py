@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-import networkx as nx
 from pydantic import Field, PositiveInt
 
-from risk_rules.algorithms import BeneficialOwnership, OwnershipIssue, beneficial_owners
-from risk_rules.algorithms._common import node_dicts, pred_dicts
+from risk_rules.algorithms import BeneficialOwnership, OwnershipIssue
 from risk_rules.config import RuleParams, Severity
+from risk_rules.execution.split import beneficial_owners_split
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import entity_facts, guarantee_edges, ownership
 from risk_rules.rules._control import chain_json, control_kwargs, family_pairs, issues_upstream, quality_json
@@ -69,37 +68,27 @@ class BeneficialOwnerRule(Rule[Params]):
                 set(entity_facts(ctx).loan_balance) | set(e.guarantor.tolist()) | set(e.borrower.tolist())
             )
             companies = [c for c in companies if c in customers]
-        pos_by_company: dict[str, list[tuple[str, str, str]]] = {}
-        for p, c, r in own.positions:
-            pos_by_company.setdefault(c, []).append((p, c, r))
-        fam_index: dict[str, list[tuple[str, str, str]]] = {}
-        for pair in fam or ():
-            fam_index.setdefault(pair[0], []).append(pair)
-            fam_index.setdefault(pair[1], []).append(pair)
-        findings = []
         results: list[BeneficialOwnership] = []
         issues: dict[str, tuple[OwnershipIssue, ...]] = {}
         counts = {"ownership": 0, "control": 0, "senior_manager": 0, "none": 0}
+        # one ownership component per unit of work (risk_rules.execution), each company solved on
+        # its ownership ancestors only
+        owners = beneficial_owners_split(
+            ctx.executor,
+            G,
+            sorted(companies),
+            own.positions,
+            fam,
+            threshold=params.threshold_pct,
+            comparison=params.comparison,
+            manager_roles=tuple(params.manager_roles),
+            max_paths=params.max_paths,
+            control_kwargs=ckw,
+            criteria=params.criteria,
+        )
+        findings = []
         for company in sorted(companies):
-            # Only the company's ownership ancestors matter: solve on that small subgraph.
-            anc = _ancestors(G, company)
-            sub = _upstream_copy(G, company, anc)
-            anc_companies = {company} | {a for a in anc if G.nodes[a].get("kind") == "company"}
-            positions = [row for c in anc_companies for row in pos_by_company.get(c, ())]
-            persons = {a for a in anc if G.nodes[a].get("kind") == "person"} | {p for p, _, _ in positions}
-            fam_sub = _family_of(fam_index, persons) if fam else None
-            bo = beneficial_owners(
-                sub,
-                company,
-                threshold=params.threshold_pct,
-                comparison=params.comparison,
-                positions=positions,
-                family_pairs=fam_sub,
-                manager_roles=tuple(params.manager_roles),
-                max_paths=params.max_paths,
-                control_kwargs=ckw,
-                criteria=params.criteria,
-            )
+            bo = owners[company]
             counts[bo.basis] += 1
             issues[company] = issues_upstream(ctx, company)
             if bo.basis != "ownership" or params.report_identified or issues[company]:
@@ -223,48 +212,3 @@ class BeneficialOwnerRule(Rule[Params]):
                 "ownership_consistent": True,
             },
         )
-
-
-def _ancestors(G: nx.DiGraph, node: str) -> set[str]:
-    """``nx.ancestors`` by a plain walk over the predecessor dicts (no dispatch per call)."""
-    pred = pred_dicts(G)
-    seen: set[str] = set()
-    stack = [node]
-    while stack:
-        for h in pred[stack.pop()]:
-            if h not in seen:
-                seen.add(h)
-                stack.append(h)
-    seen.discard(node)
-    return seen
-
-
-def _upstream_copy(G: nx.DiGraph, node: str, anc: set[str]) -> nx.DiGraph:
-    """A plain DiGraph of ``node`` and its ancestors: what ``G.subgraph`` gives, without the view's
-    filtering on every access. Each node's holders keep G's order (sums run in the same order)."""
-    keep = anc | {node}
-    sub: nx.DiGraph = nx.DiGraph()
-    attrs = node_dicts(G)
-    sub.add_nodes_from((n, attrs[n]) for n in keep)  # node order is never read, holder order is
-    pred = pred_dicts(G)
-    for x in sub:
-        for h, d in pred[x].items():
-            if h in keep:
-                sub.add_edge(h, x, **d)
-    return sub
-
-
-def _family_of(index: dict[str, list[tuple[str, str, str]]], persons: set[str]) -> list[tuple[str, str, str]]:
-    """Family ties of the clusters (transitively) around ``persons``: what the control solver needs."""
-    seen = set(persons)
-    stack = list(persons)
-    pairs: set[tuple[str, str, str]] = set()
-    while stack:
-        p = stack.pop()
-        for pair in index.get(p, ()):
-            pairs.add(pair)
-            for q in pair[:2]:
-                if q not in seen:
-                    seen.add(q)
-                    stack.append(q)
-    return sorted(pairs)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field, PositiveInt
 
-from risk_rules.algorithms import guarantee_circles_from_edges
 from risk_rules.config import RuleParams, Severity
+from risk_rules.execution.split import guarantee_circles_split
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_edges
 from risk_rules.rules._common_control import common_control_circles, finding
@@ -54,7 +54,9 @@ class GuaranteeCircleRule(Rule[Params]):
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         e = guarantee_edges(ctx)
-        circles = guarantee_circles_from_edges(
+        # one weakly connected component of the guarantee network per unit of work
+        circles = guarantee_circles_split(
+            ctx.executor,
             e.guarantor,
             e.borrower,
             e.amount,
