@@ -394,7 +394,8 @@ def main() -> int:
             if args.bulk:
                 paths = [str(data / src) for src in SOURCES]
                 sources = [a for src in SOURCES for a in ("--source", src)]
-                run.build_s["ingest --bulk"] = riskgraph(env, "ingest", "--bulk", *paths, *sources)
+                local = {k: v for k, v in env.items() if k != "NEO4J_URI"}  # --bulk drives the local server
+                run.build_s["ingest --bulk"] = riskgraph(local, "ingest", "--bulk", *paths, *sources)
             else:
                 run.build_s["ingest"] = round(
                     sum(riskgraph(env, "ingest", str(data / src), "--source", src) for src in SOURCES), 1
