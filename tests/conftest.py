@@ -33,8 +33,8 @@ from riskgraph.settings import Settings
 from tests.support.child_env import child_env
 
 if TYPE_CHECKING:
-    from xdist.scheduler import Scheduling
     from xdist.remote import Producer
+    from xdist.scheduler import Scheduling
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +56,17 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
         yield settings
     finally:
         neo4j_server.stop(settings)
+
+
+@pytest.fixture(scope="session")
+def xs_dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generator's xs data set (seed 11), made once per session for the generator and the ingest
+    tests, which only read it (generation is deterministic by seed)."""
+    from ingest.generator.generate import generate
+
+    out = tmp_path_factory.mktemp("gen") / "xs"
+    generate(out, scale="xs", seed=11)
+    return out
 
 
 @pytest.fixture
