@@ -95,8 +95,9 @@ def clean_graph(neo4j_driver: Driver) -> Driver:
     return neo4j_driver
 
 
-#: Modules whose set-up costs most (seconds on an idle 2-core machine, as `--durations` showed them),
-#: handed out first. xdist's own order (most tests first) would start them last, when one worker
+#: Modules whose set-up costs most, handed out first. Only the order of the weights matters: they are
+#: roughly the set-up seconds `--durations` reported on the 2-core CI machine (the schema fuzzing's
+#: per role is an estimate, not timed alone). xdist's own order (most tests first) would start them last, when one worker
 #: finishing a long set-up alone makes the whole run wait for it.
 COSTLIEST_FIRST: dict[str, float] = {
     "tests/risk_rules/test_demo_bank.py": 130.0,  # the demo's data stages, a 12-month backfill
