@@ -45,7 +45,8 @@ demo: install
 # no server), then the test suite on PYTEST_WORKERS pytest-xdist workers, each against its own
 # isolated Neo4j (free port, its own data folder under one home, 1g heap / 512m page cache), all
 # stopped even when tests fail or pytest is killed. A test file runs whole on one worker
-# (--dist loadfile), so module-scoped fixtures are built once. PYTEST_WORKERS=0 runs in one process;
+# (--dist loadfile), so module-scoped fixtures are built once; tests/conftest.py hands the files out
+# costliest first and splits the schema fuzzing by role. PYTEST_WORKERS=0 runs in one process;
 # `pytest tests/x.py` by hand is always one process.
 DOCTEST_PATHS := risk_rules/algorithms risk_rules/reads.py entity_resolution
 PYTEST_WORKERS ?= 2

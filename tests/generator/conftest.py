@@ -1,4 +1,4 @@
-"""One generated xs data set shared by the generator tests (generation takes ~2 s)."""
+"""The session's generated xs data set (``xs_dataset``), read into rows for the generator tests."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from ingest import contract as K
-from ingest.generator.generate import generate
 from ingest.generator.sources import SOURCES
 
 
@@ -59,7 +58,5 @@ def load(out: Path) -> Generated:
 
 
 @pytest.fixture(scope="session")
-def xs(tmp_path_factory: pytest.TempPathFactory) -> Generated:
-    out = tmp_path_factory.mktemp("gen") / "xs"
-    generate(out, scale="xs", seed=11)
-    return load(out)
+def xs(xs_dataset: Path) -> Generated:
+    return load(xs_dataset)

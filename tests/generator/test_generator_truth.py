@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from typing import Any
 
 import networkx as nx
 from stdnum.cn import ric, uscc
@@ -211,12 +213,19 @@ def test_counts_agree_with_the_files(xs) -> None:
     assert total_rows == sum(sum(v.values()) for v in c["rows"].values())
 
 
+@functools.cache
+def _t2s() -> Any:
+    """One OpenCC converter: building one loads its dictionaries (milliseconds), once per address was
+    most of this module's time."""
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
 def _normalize_address(text: str) -> str:
     import unicodedata
 
-    import opencc
-
-    return opencc.OpenCC("t2s").convert(unicodedata.normalize("NFKC", text)).replace(" ", "")
+    return _t2s().convert(unicodedata.normalize("NFKC", text)).replace(" ", "")
 
 
 def test_truth_identifiers_are_valid(xs) -> None:
