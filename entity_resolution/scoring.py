@@ -16,7 +16,7 @@ Order of precedence (first that applies wins):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,34 @@ class ScoredPairs:
     cannot: np.ndarray
     blocking_rule: np.ndarray
     by_strong_key: np.ndarray
+    # per pair: its row in sims / levels / weights / tf_used, -1 where the evidence was dropped;
+    # None = row i is pair i (every pair has its evidence)
+    evidence_row: np.ndarray | None = None
+
+    def evidence_rows(self) -> np.ndarray:
+        """Per pair, its row in the evidence matrices (-1 = not kept)."""
+        if self.evidence_row is None:
+            return np.arange(len(self.a), dtype=np.int64)
+        return self.evidence_row
+
+    def without_evidence(self, drop: np.ndarray) -> ScoredPairs:
+        """The same pairs, with the per-field evidence kept only where ``drop`` is False.
+
+        The evidence matrices (similarity, level, weight, TF flag per comparison) are the largest
+        part of the scored pairs, and most candidates of a large population are hard no-matches
+        nobody reads the evidence of; ``Resolution.explain`` recomputes any pair on demand."""
+        rows = self.evidence_rows()
+        keep_rows = rows[~drop & (rows >= 0)]
+        new_row = np.full(len(self.a), -1, np.int64)
+        new_row[~drop & (rows >= 0)] = np.arange(len(keep_rows), dtype=np.int64)
+        return replace(
+            self,
+            sims=self.sims[keep_rows],
+            levels=self.levels[keep_rows],
+            weights=self.weights[keep_rows],
+            tf_used=self.tf_used[keep_rows],
+            evidence_row=new_row,
+        )
 
 
 def pair_codes(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -236,5 +264,13 @@ def _within_source_conflicts(
 
 
 def concat(parts: list[ScoredPairs]) -> ScoredPairs:
-    fields = ScoredPairs.__dataclass_fields__
-    return ScoredPairs(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+    fields = [f for f in ScoredPairs.__dataclass_fields__ if f != "evidence_row"]
+    out = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
+    if any(p.evidence_row is not None for p in parts):
+        rows, offset = [], 0
+        for p in parts:
+            r = p.evidence_rows()
+            rows.append(np.where(r >= 0, r + offset, -1))
+            offset += len(p.sims)
+        out["evidence_row"] = np.concatenate(rows)
+    return ScoredPairs(**out)

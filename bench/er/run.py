@@ -220,7 +220,40 @@ READING = (
 )
 
 
+def render_incremental(rows: list[dict], full: list[dict]) -> list[str]:
+    """The incremental rows beside the full re-resolution of the same records (same run)."""
+    if not rows:
+        return []
+    by = {(r.get("data"), r["kind"]): r for r in full}
+    lines = [
+        "",
+        "Incremental mode (`--incremental BATCH`, bench/er/incremental.py): a batch of records held out of "
+        "the generator's own records (fixed random draw) is resolved against the entities of a full run on "
+        "the rest, through `ingest.er_resolver.resolve_population` — the call `riskgraph ingest` makes, with "
+        "the prior run's weights and the batch as the changed records. Time and peak RSS cover that call "
+        "in a process holding only the input table and the prior record → entity map; P/R/F1 are over all "
+        "records of the population. *Full* = the full re-resolution of the same records (the row above).",
+        "",
+        "| data | kind | population | batch (joins an entity / new) | re-resolved | wall s | CPU s | peak RSS MB | "
+        "load | full wall s | full peak RSS MB | pair P | pair R | pair F1 | stages (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        f = by.get((r.get("data"), r["kind"]), {})
+        stages = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in r["stages"].items())
+        lines.append(
+            f"| {r['data']} | {r['kind']} | {r['records']:,} | {r['batch']:,} ({r['batch_joining_existing']:,} / "
+            f"{r['batch_new']:,}) | {r['re_resolved']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+            f"{r['peak_rss_mb']:,.0f} | {r['loadavg_1m']:.1f} | {f.get('seconds', float('nan')):.1f} | "
+            f"{f.get('peak_rss_mb', float('nan')):,.0f} | {r['pair_precision']:.4f} | {r['pair_recall']:.4f} | "
+            f"{r['pair_f1']:.4f} | {stages} |"
+        )
+    return lines
+
+
 def render(results: list[dict], facts: dict) -> str:
+    incremental = [r for r in results if r.get("mode") == "incremental"]
+    results = [r for r in results if r.get("mode", "full") == "full"]
     lines = [
         "## Entity resolution",
         "",
@@ -274,6 +307,7 @@ def render(results: list[dict], facts: dict) -> str:
             )
             + "."
         )
+    lines += render_incremental(incremental, results)
     lines += ["", READING]
     big = [r for r in results if r["records"] >= 1_000_000 and r.get("data", "synth") != "synth"]
     if big:
@@ -303,7 +337,35 @@ RESULTS_JSON = Path(__file__).with_name("results.json")
 
 
 def _row_key(r: dict) -> tuple:
-    return (r.get("data", "synth"), r["kind"], r["records"] if r.get("data", "synth") == "synth" else 0)
+    return (
+        r.get("data", "synth"),
+        r["kind"],
+        r["records"] if r.get("data", "synth") == "synth" else 0,
+        r.get("mode", "full"),
+    )
+
+
+def _run_incremental(kind: str, input_pickle: str, batch: int, data_dir: str) -> dict:
+    """The incremental row (bench/er/incremental.py): the prior full run, then the measured batch,
+    each in a process of its own."""
+    prior = Path(tempfile.mkdtemp(prefix="er-prior-")) / "prior.pkl"
+    try:
+        base = [sys.executable, __file__]
+        subprocess.run([*base, "--incr-prior", kind, input_pickle, str(batch), str(prior)], check=True)
+        proc = subprocess.run(
+            [*base, "--incr-measure", kind, input_pickle, str(prior), str(batch)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(prior.parent, ignore_errors=True)
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"incremental {kind} {data_dir} failed")
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    row["data"] = f"generator {Path(data_dir).name}"
+    return row
 
 
 def main() -> None:
@@ -327,7 +389,32 @@ def main() -> None:
     ap.add_argument("--resolve-companies", nargs=2, metavar=("INPUT", "CACHE"), help=argparse.SUPPRESS)
     ap.add_argument("--company-input", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--render-only", action="store_true", help="rewrite the docs section from results.json")
+    ap.add_argument(
+        "--incremental",
+        type=int,
+        default=0,
+        metavar="BATCH",
+        help="with --generated: also resolve a held-out batch of BATCH records incrementally against "
+        "the entities of the rest (bench/er/incremental.py), beside the full row",
+    )
+    ap.add_argument(
+        "--incr-prior", nargs=4, metavar=("KIND", "INPUT", "BATCH", "OUT"), help=argparse.SUPPRESS
+    )
+    ap.add_argument(
+        "--incr-measure", nargs=4, metavar=("KIND", "INPUT", "PRIOR", "BATCH"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
+    if args.incr_prior or args.incr_measure:
+        sys.path.insert(0, str(ROOT))
+        from bench.er import incremental
+
+        if args.incr_prior:
+            kind, input_pickle, batch, out = args.incr_prior
+            incremental.build_prior(kind, input_pickle, int(batch), Path(out))
+        else:
+            kind, input_pickle, prior, batch = args.incr_measure
+            print(json.dumps(incremental.measure(kind, input_pickle, prior, int(batch), _peak_rss_during)))
+        return
     if args.render_only:
         results = json.loads(RESULTS_JSON.read_text())
         write_section(render(results, results[-1].get("machine", machine_facts())))
@@ -370,6 +457,10 @@ def main() -> None:
             cmd += ["--single-dir", str(d), "--input", str(kept or cache / "input.pkl")]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode == 0 and d and args.incremental:
+                incremental_row = _run_incremental(
+                    kind, str(kept or cache / "input.pkl"), args.incremental, d
+                )
         finally:
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
@@ -379,6 +470,16 @@ def main() -> None:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         r["machine"] = facts
         results.append(r)
+        if d and args.incremental:
+            incremental_row["machine"] = facts
+            results.append(incremental_row)
+            print(
+                f"{incremental_row['data']:>14s} {kind:8s} incremental batch {incremental_row['batch']:,} of "
+                f"{incremental_row['records']:,}: {incremental_row['seconds']:.1f}s "
+                f"peak {incremental_row['peak_rss_mb']:,.0f} MB  re-resolved {incremental_row['re_resolved']:,}  "
+                f"P {incremental_row['pair_precision']:.4f} F1 {incremental_row['pair_f1']:.4f}",
+                flush=True,
+            )
         print(
             f"{r['data']:>14s} {kind:8s} {r['records']:>9,} rec  {r['seconds']:7.1f}s  {r['records_per_s']:>8,.0f} rec/s  "
             f"cpu {r['cpu_seconds']:.1f}s  peak {r['peak_rss_mb']:,.0f} MB  "
