@@ -26,7 +26,15 @@ from entity_resolution.ids import assign_ids
 from entity_resolution.prepare import Prepared, prepare
 from entity_resolution.resolution import Resolution, pairs_frame, review_queue
 from entity_resolution.review import Judgement, PriorState, Split
-from entity_resolution.scoring import HARD_NO, ScoredPairs, concat, judgement_index, pair_codes, score_pairs
+from entity_resolution.scoring import (
+    HARD_NO,
+    ScoredPairs,
+    concat,
+    judgement_index,
+    pair_codes,
+    score_in_chunks,
+    score_pairs,
+)
 from entity_resolution.spec import ResolutionSpec
 from entity_resolution.training import train
 
@@ -179,9 +187,8 @@ def resolve(
     peaks["model"] = _peak_rss_mb()
 
     t = time.perf_counter()
-    scored = score_pairs(prep, spec, model, a, b, brule, judged, precomputed=(sims, levels))
+    scored = score_in_chunks(prep, spec, model, a, b, brule, judged, precomputed=(sims, levels))
     del sims, levels, a, b, brule
-    scored = scored.without_evidence(scored.decision == HARD_NO)
     timings["scoring_s"] = time.perf_counter() - t
     peaks["scoring"] = _peak_rss_mb()
 

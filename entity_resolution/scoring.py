@@ -237,6 +237,54 @@ def score_pairs(
     )
 
 
+# pairs scored at once: the per-pair, per-comparison weights and flags of a chunk are dropped for
+# its hard no-matches before the next chunk is scored, so they never exist for all pairs at once
+SCORING_CHUNK = 1 << 21
+
+
+def score_in_chunks(
+    prep: Prepared,
+    spec: ResolutionSpec,
+    model: FSModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    blocking_rule: np.ndarray,
+    judged: tuple[np.ndarray, np.ndarray, np.ndarray],
+    precomputed: tuple[np.ndarray, np.ndarray],
+    chunk: int = SCORING_CHUNK,
+) -> ScoredPairs:
+    """``score_pairs`` chunk by chunk (every decision depends on its own pair only, so the result is
+    the same), keeping the evidence only for pairs that are not hard no-matches."""
+    sims, levels = precomputed
+    n = len(a)
+    if n <= chunk:
+        whole = score_pairs(prep, spec, model, a, b, blocking_rule, judged, precomputed=precomputed)
+        return whole.without_evidence(whole.decision == HARD_NO)
+    one_d: dict[str, np.ndarray] = {}
+    evidence: dict[str, list[np.ndarray]] = {f: [] for f in ("sims", "levels", "weights", "tf_used")}
+    rows = np.full(n, -1, np.int64)
+    kept = 0
+    for lo in range(0, n, chunk):
+        sl = slice(lo, min(lo + chunk, n))
+        part = score_pairs(
+            prep, spec, model, a[sl], b[sl], blocking_rule[sl], judged, precomputed=(sims[sl], levels[sl])
+        )
+        part = part.without_evidence(part.decision == HARD_NO)
+        for f in ScoredPairs.__dataclass_fields__:
+            if f in evidence:
+                evidence[f].append(getattr(part, f))
+            elif f != "evidence_row":
+                value = getattr(part, f)
+                if f not in one_d:
+                    one_d[f] = np.empty(n, value.dtype)
+                one_d[f][sl] = value
+        part_rows = part.evidence_rows()
+        rows[sl] = np.where(part_rows >= 0, part_rows + kept, -1)
+        kept += len(part.sims)
+        del part
+    return ScoredPairs(**one_d, **{f: np.concatenate(v) for f, v in evidence.items()}, evidence_row=rows)
+
+
 def _within_source_conflicts(
     prep: Prepared,
     spec: ResolutionSpec,
