@@ -141,10 +141,51 @@ def pairs_from_codes(
     return np.minimum(a, b), np.maximum(a, b)
 
 
+# a pair's first occurrence as one sortable integer: rule index above, position in the rule below
+FIRST_SHIFT = 40
+
+
+class _PairUnion:
+    """The union of the rules' pairs, deduplicated as each rule's pairs arrive.
+
+    Holds one row per distinct pair, sorted by pair code: the code, where the pair first occurred
+    (rule, position within that rule's pairs) and the bit mask of the rules that produced it.  A
+    rule's pairs are deduplicated on their own and merged in, so the raw pairs of all rules never
+    exist at once (at scale l they were two to three times the distinct pairs, and the sort that
+    deduplicated them held several copies)."""
+
+    def __init__(self) -> None:
+        self.codes = np.empty(0, np.int64)
+        self.first = np.empty(0, np.int64)
+        self.mask = np.empty(0, np.int64)
+
+    def add(self, rule: int, codes: np.ndarray) -> None:
+        if not len(codes):
+            return
+        uniq, first = np.unique(codes, return_index=True)
+        bit = np.left_shift(np.int64(1), np.int64(rule))
+        at = np.searchsorted(self.codes, uniq)
+        seen = at < len(self.codes)
+        seen[seen] = self.codes[at[seen]] == uniq[seen]
+        self.mask[at[seen]] |= bit
+        fresh = ~seen
+        at, uniq, first = at[fresh], uniq[fresh], first[fresh]
+        self.codes = np.insert(self.codes, at, uniq)
+        self.first = np.insert(self.first, at, (np.int64(rule) << FIRST_SHIFT) | first.astype(np.int64))
+        self.mask = np.insert(self.mask, at, np.full(len(uniq), bit, np.int64))
+
+    def in_first_order(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(codes, first rule, mask) ordered by first occurrence, as if all rules' pairs had been
+        concatenated in rule order and deduplicated keeping the first."""
+        order = np.argsort(self.first, kind="stable")
+        rule = (self.first[order] >> FIRST_SHIFT).astype(np.int16)
+        return self.codes[order], rule, self.mask[order]
+
+
 def block(prep: Prepared, spec: ResolutionSpec) -> Candidates:
     """Union of all rules' pairs, deduplicated, filtered by link mode and incremental mode."""
     strong_names = {s.name for s in spec.strong_ids}
-    all_a, all_b, all_r = [], [], []
+    union = _PairUnion()
     for r, rule in enumerate(spec.blocking):
         max_block = rule.max_block_size or spec.max_block_size
         if _has_each(rule):
@@ -156,28 +197,21 @@ def block(prep: Prepared, spec: ResolutionSpec) -> Candidates:
                 for p in rule.keys
             )
             a, b = pairs_from_codes(codes, max_block, star_large=is_strong_rule)
-        all_a.append(a)
-        all_b.append(b)
-        all_r.append(np.full(len(a), r, dtype=np.int16))
-    a = np.concatenate(all_a) if all_a else np.empty(0, np.int64)
-    b = np.concatenate(all_b) if all_b else np.empty(0, np.int64)
-    rule_idx = np.concatenate(all_r) if all_r else np.empty(0, np.int16)
-    keep = a != b
-    if spec.mode == "link_only" and prep.source is not None:
-        keep &= prep.source[a] != prep.source[b]
-    # incremental: pairs between two already-resolved records are settled; do not rescore them
-    keep &= prep.is_new[a] | prep.is_new[b]
-    a, b, rule_idx = a[keep], b[keep], rule_idx[keep]
-    combined = a * prep.n + b
-    _, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
-    mask = np.zeros(len(first), np.int64)
-    np.bitwise_or.at(mask, inverse.ravel(), np.left_shift(np.int64(1), rule_idx.astype(np.int64)))
-    order = np.argsort(first, kind="stable")
-    first = first[order]
+            del codes
+        keep = a != b
+        if spec.mode == "link_only" and prep.source is not None:
+            keep &= prep.source[a] != prep.source[b]
+        # incremental: pairs between two already-resolved records are settled; do not rescore them
+        keep &= prep.is_new[a] | prep.is_new[b]
+        union.add(r, a[keep] * prep.n + b[keep])
+        del a, b, keep
+    codes, rule_idx, mask = union.in_first_order()
+    del union
+    n = max(prep.n, 1)
     return Candidates(
-        a=a[first],
-        b=b[first],
-        rule=rule_idx[first],
+        a=codes // n,
+        b=codes % n,
+        rule=rule_idx,
         rule_names=[r.name for r in spec.blocking],
-        rules_mask=mask[order],
+        rules_mask=mask,
     )

@@ -354,9 +354,15 @@ NORMALIZERS: dict[str, Callable[[object], str | None]] = {
 }
 
 
+def _same_or(value: Any, mapped: object) -> object:
+    return value if type(mapped) is str and type(value) is str and mapped == value else mapped
+
+
 def map_unique(series: pd.Series, func: Callable[[Any], object]) -> pd.Series:
     """Apply ``func`` once per distinct value (columns repeat a lot: names, cities, dates)."""
     values = series.astype(object).to_numpy()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([func(u) for u in uniques] + [func(None)], dtype=object)
+    # a value the function leaves as it is keeps its own string object: normalized columns of a
+    # large population otherwise hold a second copy of every identifier, date and code
+    mapped = np.array([_same_or(u, func(u)) for u in uniques] + [func(None)], dtype=object)
     return pd.Series(mapped[codes], index=series.index, dtype=object)

@@ -26,7 +26,15 @@ from entity_resolution.ids import assign_ids
 from entity_resolution.prepare import Prepared, prepare
 from entity_resolution.resolution import Resolution, pairs_frame, review_queue
 from entity_resolution.review import Judgement, PriorState, Split
-from entity_resolution.scoring import ScoredPairs, concat, judgement_index, pair_codes, score_pairs
+from entity_resolution.scoring import (
+    HARD_NO,
+    ScoredPairs,
+    concat,
+    judgement_index,
+    pair_codes,
+    score_in_chunks,
+    score_pairs,
+)
 from entity_resolution.spec import ResolutionSpec
 from entity_resolution.training import train
 
@@ -173,12 +181,14 @@ def resolve(
         rng = np.random.default_rng(spec.em.seed)
         u = estimate_u(spec, prep.values, prep.n, rng)
         model = train(levels, _strong_anchors(prep, a, b), rules_mask, spec, u)
+    del cands, rules_mask  # only training reads which rules produced a pair
     model.tf, model.tf_total = tf, tf_total
     timings["model_s"] = time.perf_counter() - t
     peaks["model"] = _peak_rss_mb()
 
     t = time.perf_counter()
-    scored = score_pairs(prep, spec, model, a, b, brule, judged, precomputed=(sims, levels))
+    scored = score_in_chunks(prep, spec, model, a, b, brule, judged, precomputed=(sims, levels))
+    del sims, levels, a, b, brule
     timings["scoring_s"] = time.perf_counter() - t
     peaks["scoring"] = _peak_rss_mb()
 
@@ -195,7 +205,7 @@ def resolve(
         more = score_pairs(
             prep, spec, model, extra[0], extra[1], np.full(len(extra[0]), "cluster check", object), judged
         )
-        scored = concat([scored, more])
+        scored = concat([scored, more.without_evidence(more.decision == HARD_NO)])
     split_a, split_b = _split_cannot(prep, all_splits)
     pos = scored.positive
     edge_a = np.r_[scored.a[pos], must_a]

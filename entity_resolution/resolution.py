@@ -65,34 +65,38 @@ class Resolution:
         ia, ib = self._pos(record_id_a), self._pos(record_id_b)
         a, b = np.array([min(ia, ib)]), np.array([max(ia, ib)])
         sel = np.flatnonzero((self._scored.a == a[0]) & (self._scored.b == b[0]))
-        if len(sel):
+        if len(sel) and self._scored.evidence_rows()[sel[0]] >= 0:
             sp, k = self._scored, int(sel[0])
+            e = int(sp.evidence_rows()[k])
         else:
+            # not a candidate, or a candidate whose evidence was not kept (a hard no-match):
+            # scored again with the same model, which gives the run's figures and decision
+            blocking_rule = self._scored.blocking_rule[sel[0]] if len(sel) else "(not a candidate)"
             sp = score_pairs(
                 self._prep,
                 self.spec,
                 self.model,
                 a,
                 b,
-                np.array(["(not a candidate)"], object),
+                np.array([blocking_rule], object),
                 judgement_index(self._prep, self.state.judgements),
             )
-            k = 0
+            k = e = 0
         steps = [{"step": "prior", "weight": round(self.model.prior_weight, 3), "lambda": self.model.lam}]
         for j, comp in enumerate(self.spec.comparisons):
-            lv = int(sp.levels[k, j])
+            lv = int(sp.levels[e, j])
             vals = self._prep.values[comp.name]
             steps.append(
                 {
                     "step": comp.name,
                     "value_a": vals[sp.a[k]],
                     "value_b": vals[sp.b[k]],
-                    "similarity": None if np.isnan(sp.sims[k, j]) else round(float(sp.sims[k, j]), 4),
+                    "similarity": None if np.isnan(sp.sims[e, j]) else round(float(sp.sims[e, j]), 4),
                     "level": comp.level_label(lv),
                     "m": None if lv < 0 else round(float(self.model.m[j][lv]), 6),
                     "u": None if lv < 0 else round(float(self.model.u[j][lv]), 6),
-                    "tf_adjusted": bool(sp.tf_used[k, j]),
-                    "weight": round(float(sp.weights[k, j]), 3),
+                    "tf_adjusted": bool(sp.tf_used[e, j]),
+                    "weight": round(float(sp.weights[e, j]), 3),
                 }
             )
         total = float(sp.score[k])
@@ -172,7 +176,12 @@ class Resolution:
 def pairs_frame(
     prep: Prepared, spec: ResolutionSpec, sp: ScoredPairs, entity_arr: np.ndarray
 ) -> pd.DataFrame:
-    """The scored pairs as a table; per comparison: similarity, level label, partial weight."""
+    """The scored pairs as a table; per comparison: similarity, level label, partial weight.
+
+    Pairs whose evidence was not kept (hard no-matches, see ``ScoredPairs.without_evidence``)
+    have no per-comparison figures: their level is missing and similarity and weight are the
+    fill value of a sparse column (NaN), so the table costs memory only for the pairs a reader
+    looks at; ``Resolution.explain`` gives any pair's figures."""
     rid = prep.record_ids
     frame = pd.DataFrame(
         {
@@ -184,17 +193,35 @@ def pairs_frame(
             "rule": pd.Categorical(sp.rule),
             "judgement": sp.judgement,
             "blocking_rule": pd.Categorical(sp.blocking_rule),
-            "same_entity": entity_arr[sp.a] == entity_arr[sp.b],
+            "same_entity": _same_entity(entity_arr, sp.a, sp.b),
         }
     )
+    rows = sp.evidence_rows()
+    has = np.flatnonzero(rows >= 0)
+    complete = len(has) == len(rows)
     for j, comp in enumerate(spec.comparisons):
         labels = [comp.level_label(lv) for lv in range(-1, comp.n_levels)]
-        frame[f"{comp.name}_sim"] = np.round(sp.sims[:, j], 4)
-        frame[f"{comp.name}_level"] = pd.Categorical.from_codes(
-            sp.levels[:, j].astype(np.int16) + 1, categories=pd.Index(labels)
-        )
-        frame[f"{comp.name}_weight"] = np.round(sp.weights[:, j], 3)
+        codes = np.full(len(rows), -1, np.int8)
+        codes[has] = sp.levels[rows[has], j] + 1
+        sim = np.round(sp.sims[rows[has], j], 4)
+        weight = np.round(sp.weights[rows[has], j], 3)
+        frame[f"{comp.name}_sim"] = sim if complete else _sparse(len(rows), has, sim)
+        frame[f"{comp.name}_level"] = pd.Categorical.from_codes(codes, categories=pd.Index(labels))
+        frame[f"{comp.name}_weight"] = weight if complete else _sparse(len(rows), has, weight)
     return frame
+
+
+def _same_entity(entity_arr: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per pair: are its two records in one entity (compared as integer codes, not ids)."""
+    codes, _ = pd.factorize(entity_arr)
+    return codes[a] == codes[b]
+
+
+def _sparse(n: int, at: np.ndarray, values: np.ndarray) -> pd.arrays.SparseArray:
+    """A float column of ``n`` rows holding ``values`` at positions ``at`` and NaN elsewhere."""
+    dense = np.full(n, np.nan, values.dtype)
+    dense[at] = values
+    return pd.arrays.SparseArray(dense, fill_value=np.nan)
 
 
 def review_queue(pairs: pd.DataFrame) -> pd.DataFrame:

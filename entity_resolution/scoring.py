@@ -16,7 +16,7 @@ Order of precedence (first that applies wins):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -47,6 +47,34 @@ class ScoredPairs:
     cannot: np.ndarray
     blocking_rule: np.ndarray
     by_strong_key: np.ndarray
+    # per pair: its row in sims / levels / weights / tf_used, -1 where the evidence was dropped;
+    # None = row i is pair i (every pair has its evidence)
+    evidence_row: np.ndarray | None = None
+
+    def evidence_rows(self) -> np.ndarray:
+        """Per pair, its row in the evidence matrices (-1 = not kept)."""
+        if self.evidence_row is None:
+            return np.arange(len(self.a), dtype=np.int64)
+        return self.evidence_row
+
+    def without_evidence(self, drop: np.ndarray) -> ScoredPairs:
+        """The same pairs, with the per-field evidence kept only where ``drop`` is False.
+
+        The evidence matrices (similarity, level, weight, TF flag per comparison) are the largest
+        part of the scored pairs, and most candidates of a large population are hard no-matches
+        nobody reads the evidence of; ``Resolution.explain`` recomputes any pair on demand."""
+        rows = self.evidence_rows()
+        keep_rows = rows[~drop & (rows >= 0)]
+        new_row = np.full(len(self.a), -1, np.int64)
+        new_row[~drop & (rows >= 0)] = np.arange(len(keep_rows), dtype=np.int64)
+        return replace(
+            self,
+            sims=self.sims[keep_rows],
+            levels=self.levels[keep_rows],
+            weights=self.weights[keep_rows],
+            tf_used=self.tf_used[keep_rows],
+            evidence_row=new_row,
+        )
 
 
 def pair_codes(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -209,6 +237,54 @@ def score_pairs(
     )
 
 
+# pairs scored at once: the per-pair, per-comparison weights and flags of a chunk are dropped for
+# its hard no-matches before the next chunk is scored, so they never exist for all pairs at once
+SCORING_CHUNK = 1 << 21
+
+
+def score_in_chunks(
+    prep: Prepared,
+    spec: ResolutionSpec,
+    model: FSModel,
+    a: np.ndarray,
+    b: np.ndarray,
+    blocking_rule: np.ndarray,
+    judged: tuple[np.ndarray, np.ndarray, np.ndarray],
+    precomputed: tuple[np.ndarray, np.ndarray],
+    chunk: int = SCORING_CHUNK,
+) -> ScoredPairs:
+    """``score_pairs`` chunk by chunk (every decision depends on its own pair only, so the result is
+    the same), keeping the evidence only for pairs that are not hard no-matches."""
+    sims, levels = precomputed
+    n = len(a)
+    if n <= chunk:
+        whole = score_pairs(prep, spec, model, a, b, blocking_rule, judged, precomputed=precomputed)
+        return whole.without_evidence(whole.decision == HARD_NO)
+    one_d: dict[str, np.ndarray] = {}
+    evidence: dict[str, list[np.ndarray]] = {f: [] for f in ("sims", "levels", "weights", "tf_used")}
+    rows = np.full(n, -1, np.int64)
+    kept = 0
+    for lo in range(0, n, chunk):
+        sl = slice(lo, min(lo + chunk, n))
+        part = score_pairs(
+            prep, spec, model, a[sl], b[sl], blocking_rule[sl], judged, precomputed=(sims[sl], levels[sl])
+        )
+        part = part.without_evidence(part.decision == HARD_NO)
+        for f in ScoredPairs.__dataclass_fields__:
+            if f in evidence:
+                evidence[f].append(getattr(part, f))
+            elif f != "evidence_row":
+                value = getattr(part, f)
+                if f not in one_d:
+                    one_d[f] = np.empty(n, value.dtype)
+                one_d[f][sl] = value
+        part_rows = part.evidence_rows()
+        rows[sl] = np.where(part_rows >= 0, part_rows + kept, -1)
+        kept += len(part.sims)
+        del part
+    return ScoredPairs(**one_d, **{f: np.concatenate(v) for f, v in evidence.items()}, evidence_row=rows)
+
+
 def _within_source_conflicts(
     prep: Prepared,
     spec: ResolutionSpec,
@@ -236,5 +312,13 @@ def _within_source_conflicts(
 
 
 def concat(parts: list[ScoredPairs]) -> ScoredPairs:
-    fields = ScoredPairs.__dataclass_fields__
-    return ScoredPairs(**{f: np.concatenate([getattr(p, f) for p in parts]) for f in fields})
+    fields = [f for f in ScoredPairs.__dataclass_fields__ if f != "evidence_row"]
+    out = {f: np.concatenate([getattr(p, f) for p in parts]) for f in fields}
+    if any(p.evidence_row is not None for p in parts):
+        rows, offset = [], 0
+        for p in parts:
+            r = p.evidence_rows()
+            rows.append(np.where(r >= 0, r + offset, -1))
+            offset += len(p.sims)
+        out["evidence_row"] = np.concatenate(rows)
+    return ScoredPairs(**out)

@@ -29,6 +29,7 @@ from neo4j import Driver
 from stdnum.cn import ric, uscc
 
 from entity_resolution import Judgement, PriorState, ResolutionSpec, Split, resolve
+from entity_resolution import Resolution as ERResolution
 from entity_resolution.fellegi_sunter import FSModel
 from entity_resolution.normalize import person_name_cn
 from graph_model import schema as s
@@ -122,26 +123,8 @@ class EntityResolutionResolver:
             )
         frame = pd.DataFrame(frame_rows)
         judgements, splits = self._review_input()
-        prior = None
-        if prior_map:
-            prior = PriorState(
-                spec_fingerprint=spec.fingerprint(),
-                entities=pd.DataFrame({"record_id": list(prior_map), "entity_id": list(prior_map.values())}),
-                representatives=pd.DataFrame(columns=["record_id", "entity_id"]),
-                judgements=judgements,
-                splits=splits,
-                issued_ids=set(prior_map.values()),
-            )
-        model = None if self.full or prior is None else self._model(kind, spec, frame)
-        result = resolve(
-            frame,
-            spec,
-            prior=prior,
-            judgements=None if prior else judgements,
-            splits=None if prior else splits,
-            changed=_changed(batch_keys, judgements, splits) if model is not None else None,
-            model=model,
-        )
+        model = None if self.full or not prior_map else self._model(kind, spec, frame)
+        result = resolve_population(frame, spec, prior_map, batch_keys, judgements, splits, model)
         if model is None:  # trained on the whole population: the model later batches reuse
             self._keep_model(kind, spec, result.model, frame)
         entity_of = entity_ids(kind, result.entities, set(prior_map.values()), frame_rows)
@@ -264,6 +247,41 @@ class _KeptModel:
     model: FSModel
     population: int
     fields: set[str]
+
+
+def resolve_population(
+    frame: pd.DataFrame,
+    spec: ResolutionSpec,
+    prior_map: Mapping[str, str],
+    batch_keys: set[str],
+    judgements: list[Judgement],
+    splits: list[Split],
+    model: FSModel | None,
+) -> ERResolution:
+    """Resolve a kind's whole population (``frame``: loaded records and this batch's) the way an
+    ingest does: the graph's record → entity map is the prior state, so ids stay stable and
+    reviewer input holds; with ``model`` (the last full run's weights) only what the batch can
+    affect is re-resolved, without it everything is, and the weights are retrained.
+    ``bench/er/run.py`` times its incremental row through this function."""
+    prior = None
+    if prior_map:
+        prior = PriorState(
+            spec_fingerprint=spec.fingerprint(),
+            entities=pd.DataFrame({"record_id": list(prior_map), "entity_id": list(prior_map.values())}),
+            representatives=pd.DataFrame(columns=["record_id", "entity_id"]),
+            judgements=judgements,
+            splits=splits,
+            issued_ids=set(prior_map.values()),
+        )
+    return resolve(
+        frame,
+        spec,
+        prior=prior,
+        judgements=None if prior else judgements,
+        splits=None if prior else splits,
+        changed=_changed(batch_keys, judgements, splits) if model is not None and prior else None,
+        model=model if prior else None,
+    )
 
 
 def _fields_with_values(spec: ResolutionSpec, frame: pd.DataFrame) -> set[str]:

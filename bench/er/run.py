@@ -209,18 +209,61 @@ READING = (
     "order on a weaker machine. Not in the table: building ingest's input (read, validate, context from "
     "≈ 19M source rows) took 781 s for companies at l, five times `resolve` — ingest's reading and "
     "validation, not entity resolution, is the long pole at l.\n\n"
-    "Memory: both l rows peak at ≈ 10.3 GB, **over the 8 GB aim** (the input table itself is 1.1–1.4 GB). "
-    "After-stage RSS for companies at l: prepare 3.1, blocking 4.6, model 5.7, scoring 6.4, clustering 7.7, "
-    "output 10.2 GB — it grows with the 13–20M candidate pairs: every pair keeps its per-field similarity, "
-    "level and weight (the evidence a reviewer and the API show) and the pairs table is built from those "
-    "arrays while they are still held. Next steps to fit 8 GB: build the pairs table's per-field columns "
-    "only for pairs that are not hard no-matches (≈ 90% of person candidates; `explain` recomputes any "
-    "pair on demand), dedupe blocking's pairs rule by rule instead of after concatenating all of them, "
-    "and keep decisions as categorical codes instead of object arrays."
+    "Memory: the l rows (measured 2026-11-23, before the changes below) peak at ≈ 10.3 GB, **over the 8 GB "
+    "aim** (the input table itself is 1.1–1.4 GB); after-stage RSS for companies at l: prepare 3.1, blocking "
+    "4.6, model 5.7, scoring 6.4, clustering 7.7, output 10.2 GB — it grows with the 13–20M candidate pairs. "
+    "Since then (docs/entity-resolution.md, *Performance design*): blocking deduplicates rule by rule, "
+    "scoring runs in chunks of 2M pairs and keeps per-field evidence only for pairs that are not hard "
+    "no-matches (sparse columns in the pairs table), the training mask is freed after training. Same "
+    "entities, pairs and decisions: checked pair for pair against the previous code on the generator's m "
+    "companies (828,112 scored pairs) and on synthetic companies and persons. Measured 2026-12-02 06:26–06:42 "
+    "UTC at load ≈ 25 (the machine shared with other jobs), the previous code and this one on the same m "
+    "company input, one after the other: peak RSS 985 → 873 MB; after-stage RSS prepare 443 → 451, "
+    "blocking 729 → 701, scoring 729 → 703, clustering 784 → 710, output 985 → 873 MB. At m the chunks do "
+    "not apply (under 2M pairs); the l rows have not been re-run with these changes, so whether l fits "
+    "8 GB is **not measured**.\n\n"
+    "Incremental row (`--incremental 10000`, a 10k batch against the entities of the rest): **not measured "
+    "yet**. The first attempt, on the m companies on 2026-12-02 at load ≈ 25, was stopped after its measured "
+    "process had used 140 CPU s without finishing — more than the full resolution of the same records "
+    "takes — so incremental mode has a cost that grows faster than the batch and needs profiling before "
+    "the ≤ 30 s / ≤ 4 GB aim at l can be judged."
 )
 
 
+def render_incremental(rows: list[dict], full: list[dict]) -> list[str]:
+    """The incremental rows beside the full re-resolution of the same records (same run)."""
+    if not rows:
+        return []
+    by = {(r.get("data"), r["kind"]): r for r in full}
+    lines = [
+        "",
+        "Incremental mode (`--incremental BATCH`, bench/er/incremental.py): a batch of records held out of "
+        "the generator's own records (fixed random draw) is resolved against the entities of a full run on "
+        "the rest, through `ingest.er_resolver.resolve_population` — the call `riskgraph ingest` makes, with "
+        "the prior run's weights and the batch as the changed records. Time and peak RSS cover that call "
+        "in a process holding only the input table and the prior record → entity map; P/R/F1 are over all "
+        "records of the population. *Full* = the full re-resolution of the same records (the row above).",
+        "",
+        "| data | kind | population | batch (joins an entity / new) | re-resolved | wall s | CPU s | peak RSS MB | "
+        "load | full wall s | full peak RSS MB | pair P | pair R | pair F1 | stages (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in rows:
+        f = by.get((r.get("data"), r["kind"]), {})
+        stages = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in r["stages"].items())
+        lines.append(
+            f"| {r['data']} | {r['kind']} | {r['records']:,} | {r['batch']:,} ({r['batch_joining_existing']:,} / "
+            f"{r['batch_new']:,}) | {r['re_resolved']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
+            f"{r['peak_rss_mb']:,.0f} | {r['loadavg_1m']:.1f} | {f.get('seconds', float('nan')):.1f} | "
+            f"{f.get('peak_rss_mb', float('nan')):,.0f} | {r['pair_precision']:.4f} | {r['pair_recall']:.4f} | "
+            f"{r['pair_f1']:.4f} | {stages} |"
+        )
+    return lines
+
+
 def render(results: list[dict], facts: dict) -> str:
+    incremental = [r for r in results if r.get("mode") == "incremental"]
+    results = [r for r in results if r.get("mode", "full") == "full"]
     lines = [
         "## Entity resolution",
         "",
@@ -274,6 +317,7 @@ def render(results: list[dict], facts: dict) -> str:
             )
             + "."
         )
+    lines += render_incremental(incremental, results)
     lines += ["", READING]
     big = [r for r in results if r["records"] >= 1_000_000 and r.get("data", "synth") != "synth"]
     if big:
@@ -303,7 +347,35 @@ RESULTS_JSON = Path(__file__).with_name("results.json")
 
 
 def _row_key(r: dict) -> tuple:
-    return (r.get("data", "synth"), r["kind"], r["records"] if r.get("data", "synth") == "synth" else 0)
+    return (
+        r.get("data", "synth"),
+        r["kind"],
+        r["records"] if r.get("data", "synth") == "synth" else 0,
+        r.get("mode", "full"),
+    )
+
+
+def _run_incremental(kind: str, input_pickle: str, batch: int, data_dir: str) -> dict:
+    """The incremental row (bench/er/incremental.py): the prior full run, then the measured batch,
+    each in a process of its own."""
+    prior = Path(tempfile.mkdtemp(prefix="er-prior-")) / "prior.pkl"
+    try:
+        base = [sys.executable, __file__]
+        subprocess.run([*base, "--incr-prior", kind, input_pickle, str(batch), str(prior)], check=True)
+        proc = subprocess.run(
+            [*base, "--incr-measure", kind, input_pickle, str(prior), str(batch)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(prior.parent, ignore_errors=True)
+    if proc.returncode != 0:
+        print(proc.stderr[-3000:], file=sys.stderr)
+        raise SystemExit(f"incremental {kind} {data_dir} failed")
+    row = json.loads(proc.stdout.strip().splitlines()[-1])
+    row["data"] = f"generator {Path(data_dir).name}"
+    return row
 
 
 def main() -> None:
@@ -327,7 +399,32 @@ def main() -> None:
     ap.add_argument("--resolve-companies", nargs=2, metavar=("INPUT", "CACHE"), help=argparse.SUPPRESS)
     ap.add_argument("--company-input", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--render-only", action="store_true", help="rewrite the docs section from results.json")
+    ap.add_argument(
+        "--incremental",
+        type=int,
+        default=0,
+        metavar="BATCH",
+        help="with --generated: also resolve a held-out batch of BATCH records incrementally against "
+        "the entities of the rest (bench/er/incremental.py), beside the full row",
+    )
+    ap.add_argument(
+        "--incr-prior", nargs=4, metavar=("KIND", "INPUT", "BATCH", "OUT"), help=argparse.SUPPRESS
+    )
+    ap.add_argument(
+        "--incr-measure", nargs=4, metavar=("KIND", "INPUT", "PRIOR", "BATCH"), help=argparse.SUPPRESS
+    )
     args = ap.parse_args()
+    if args.incr_prior or args.incr_measure:
+        sys.path.insert(0, str(ROOT))
+        from bench.er import incremental
+
+        if args.incr_prior:
+            kind, input_pickle, batch, out = args.incr_prior
+            incremental.build_prior(kind, input_pickle, int(batch), Path(out))
+        else:
+            kind, input_pickle, prior, batch = args.incr_measure
+            print(json.dumps(incremental.measure(kind, input_pickle, prior, int(batch), _peak_rss_during)))
+        return
     if args.render_only:
         results = json.loads(RESULTS_JSON.read_text())
         write_section(render(results, results[-1].get("machine", machine_facts())))
@@ -370,6 +467,10 @@ def main() -> None:
             cmd += ["--single-dir", str(d), "--input", str(kept or cache / "input.pkl")]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode == 0 and d and args.incremental:
+                incremental_row = _run_incremental(
+                    kind, str(kept or cache / "input.pkl"), args.incremental, d
+                )
         finally:
             if cache is not None:
                 shutil.rmtree(cache, ignore_errors=True)
@@ -379,6 +480,16 @@ def main() -> None:
         r = json.loads(proc.stdout.strip().splitlines()[-1])
         r["machine"] = facts
         results.append(r)
+        if d and args.incremental:
+            incremental_row["machine"] = facts
+            results.append(incremental_row)
+            print(
+                f"{incremental_row['data']:>14s} {kind:8s} incremental batch {incremental_row['batch']:,} of "
+                f"{incremental_row['records']:,}: {incremental_row['seconds']:.1f}s "
+                f"peak {incremental_row['peak_rss_mb']:,.0f} MB  re-resolved {incremental_row['re_resolved']:,}  "
+                f"P {incremental_row['pair_precision']:.4f} F1 {incremental_row['pair_f1']:.4f}",
+                flush=True,
+            )
         print(
             f"{r['data']:>14s} {kind:8s} {r['records']:>9,} rec  {r['seconds']:7.1f}s  {r['records_per_s']:>8,.0f} rec/s  "
             f"cpu {r['cpu_seconds']:.1f}s  peak {r['peak_rss_mb']:,.0f} MB  "
