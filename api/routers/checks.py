@@ -12,6 +12,7 @@ from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, Tr
 
 from api.dependencies import Repos, request_context, require, sync_driver
 from api.errors import ApiError
+from api.masking import masked_digest
 from api.models.checks import PreLoanRequest, PreLoanResponse
 from api.models.common import PROBLEM_RESPONSES
 from api.repositories.registry import Repositories
@@ -117,6 +118,8 @@ async def pre_loan(
     rendered = await rendered_check(result, r.names, pii=principal.pii)
     # validating and encoding the answer is CPU work in proportion to its size: a worker thread does it
     payload = await asyncio.to_thread(_render, rendered)
+    if not principal.pii:  # rendered_check masked it (mask_pii) before writing the texts
+        request_context(request).masked_body = masked_digest(payload)
     return Response(payload, media_type="application/json")
 
 
