@@ -30,7 +30,7 @@ async def rendered_check(result: dict[str, Any], names: NameLookup, *, pii: bool
 
     The texts name the applicant and the ids of the reasons (and the alerts they cite); most of them
     are in the answer's labelled rows already (the profile carries names), so the names read is
-    made only for the rest, and usually not at all."""
+    made only for the rest, and not at all when the rows carry them all."""
     extra: dict[str, str | None] = {}
     app = result.get("applicant") or {}
     if app.get("entity_id"):
