@@ -16,6 +16,9 @@ class RequestContext:
     verdict: str | None = None
     note: str | None = None
     mutating: bool = False
+    #: digest of a body the handler built from :func:`api.masking.mask_pii`'s output for this
+    #: caller (:func:`api.masking.masked_digest`): the guard then masks only the headers
+    masked_body: bytes | None = None
 
     def touch(self, *entity_ids: str | None) -> None:
         self.entity_ids.update(e for e in entity_ids if e)

@@ -102,12 +102,15 @@ class GuardMiddleware:
         # from the unmasked body: the audit log records the exact ids the caller was shown
         scan = status < 400 and path.startswith("/v1/") and not path.startswith("/v1/audit")
         mask = not (principal and principal.pii)
+        premasked = ctx.masked_body
         if len(body) > OFFLOAD_BYTES:  # decoding, masking and re-encoding a large body: not on the loop
             shown, body, resp_headers = await asyncio.to_thread(
-                _shown_and_masked, content_type, body, resp_headers, scan, mask
+                _shown_and_masked, content_type, body, resp_headers, scan, mask, premasked
             )
         else:
-            shown, body, resp_headers = _shown_and_masked(content_type, body, resp_headers, scan, mask)
+            shown, body, resp_headers = _shown_and_masked(
+                content_type, body, resp_headers, scan, mask, premasked
+            )
         touched.update(shown)
         record = {
             "kind": "request",
@@ -212,12 +215,18 @@ class GuardMiddleware:
 
 
 def _shown_and_masked(
-    content_type: str, body: bytes, headers: list[tuple[bytes, bytes]], scan: bool, mask: bool
+    content_type: str,
+    body: bytes,
+    headers: list[tuple[bytes, bytes]],
+    scan: bool,
+    mask: bool,
+    premasked: bytes | None = None,
 ) -> tuple[list[str], bytes, list[tuple[bytes, bytes]]]:
-    """The entity ids in the unmasked body, and the body and headers as the caller may see them."""
+    """The entity ids in the unmasked body, and the body and headers as the caller may see them
+    (``premasked``: the handler's :func:`api.masking.masked_digest` of a body it masked itself)."""
     shown = [m.decode("utf-8", "replace") for m in _ENTITY_ID.findall(body)] if scan else []
     if mask:
-        body, headers = mask_response(content_type, body, headers)
+        body, headers = mask_response(content_type, body, headers, premasked)
     return shown, body, headers
 
 

@@ -96,14 +96,18 @@ class LimitResult(BaseModel):
     limit: float
     breach: bool
     headroom: float = Field(description="limit × denominator − numerator − requested")
-    members: list[str] = Field(default_factory=list, description="entities whose exposure is counted")
+    members: list[str] = Field(
+        default_factory=list, description="entities whose exposure is counted (the first 50)"
+    )
+    members_total: int | None = Field(default=None, description="how many entities the limit counts")
 
 
 class RelatedPartyOut(BaseModel):
     entity_id: str
     name: str | None = None
     kinds: list[str]
-    paths: list[list[dict[str, str]]] = Field(description="relation paths from the applicant")
+    paths: list[list[dict[str, str]]] = Field(description="relation paths from the applicant (the first 3)")
+    paths_total: int | None = Field(default=None, description="set when more paths were found than listed")
 
 
 class GroupOut(BaseModel):
@@ -117,8 +121,10 @@ class GroupOut(BaseModel):
 
 
 class GuaranteeStructures(BaseModel):
-    guarantees_given: list[dict[str, Any]]
-    guarantees_received: list[dict[str, Any]]
+    guarantees_given: list[dict[str, Any]] = Field(description="the first 20 guarantees given")
+    guarantees_given_total: int | None = Field(default=None, description="how many the applicant gives")
+    guarantees_received: list[dict[str, Any]] = Field(description="the first 20 guarantees received")
+    guarantees_received_total: int | None = Field(default=None, description="how many it receives")
     mutual: list[dict[str, Any]]
     circle: dict[str, Any] | None = Field(
         description="the circle containing the applicant (members within the "
@@ -143,7 +149,8 @@ class BlacklistProximity(BaseModel):
         default=None, description="the contagion rule's alert threshold: refer from here"
     )
     nearest: list[dict[str, Any]] = Field(description="nearest listed entities with their listings")
-    paths: list[dict[str, Any]]
+    paths: list[dict[str, Any]] = Field(description="the strongest paths (at most 3)")
+    paths_total: int | None = Field(default=None, description="how many paths the rule found")
     searched_hops: int
     truncated: bool
 
@@ -165,7 +172,8 @@ class PreLoanResponse(BaseModel):
     resolution: Literal["resolved", "ambiguous", "not_found"]
     applicant: dict[str, Any] | None
     candidates: list[dict[str, Any]]
-    related_parties: list[RelatedPartyOut]
+    related_parties: list[RelatedPartyOut] = Field(description="the first 20 related parties")
+    related_parties_total: int | None = Field(default=None, description="how many related parties there are")
     group: GroupOut | None
     exposure: dict[str, Any] | None
     limits: list[LimitResult]
@@ -176,7 +184,13 @@ class PreLoanResponse(BaseModel):
         default=None, description="owners, controller, beneficial owners"
     )
     shared_contacts: list[dict[str, Any]] = Field(
-        default_factory=list, description="entities sharing a contact"
+        default_factory=list, description="entities sharing a contact (the first 20)"
+    )
+    shared_contacts_total: int | None = Field(default=None, description="how many share a contact")
+    more: dict[str, str] = Field(
+        default_factory=dict,
+        description="the endpoints that list in full what the answer lists in part (group, ownership, "
+        "neighbourhood, circle)",
     )
     bounds: dict[str, Any] = Field(description="the search limits used (hops, caps) — what was not looked at")
     as_of: AsOf | None = Field(

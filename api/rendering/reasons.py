@@ -103,7 +103,7 @@ def _mutual(ev: Mapping[str, Any], app: str, n: Names) -> Text:
 
 def _circle(ev: Mapping[str, Any], app: str, n: Names) -> Text:
     w, c = n.who(app), n.path(ev.get("cycle") or [])
-    size = len(ev.get("members") or [])
+    size = ev.get("members_total") or len(ev.get("members") or [])
     return _t(
         f"申请人 {w['zh']} 处于担保圈中（{size} 个成员），最短回路：{c['zh']}。",
         f"The applicant {w['en']} is in a guarantee circle of {size} members; shortest cycle: {c['en']}.",

@@ -2,20 +2,21 @@
 
 ``APPLICANT`` resolves by keys (one index seek per key) and returns, for each match, its own
 facts (open loans, listings valid today, deduplicated), its risk profile, the rule-written group
-it belongs to, the open alerts about it, the latest completed profile run and the ingest
-batches started since that run — everything the check needs unless the profile is stale.
+it belongs to, the open alerts about it, the latest completed profile run, the ingest batches
+started since that run and the open disputes (when there are few; :data:`DISPUTES_PREFETCH`) —
+everything the check needs in one round trip unless the profile is stale.
 Names resolve through ``NAME_CANDIDATES`` (exact name or normalized name, indexed; otherwise
 the fulltext index over names and recorded name variants).
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import json
 from typing import Any
 
 from api.repositories.base import Neo4jRepository, jsonable
+from api.repositories.disputes import OPEN_DISPUTES
 from api.repositories.entities import lucene_escape, normalize_name
 from entity_resolution.normalize import company_name
 from graph_model import schema as S
@@ -31,8 +32,18 @@ CALL () {{
 }}
 """
 
+#: open disputes read with the applicant; when there are more, the check asks for its own (a second read)
+DISPUTES_PREFETCH = 50
+
 APPLICANT = f"""
 {_KEYS}
+CALL () {{
+  OPTIONAL MATCH (r:{S.RULE_RUN} {{rule_id: '{PROFILE_RULE_ID}'}}) WHERE r.status = 'completed'
+  WITH r ORDER BY r.started_at DESC LIMIT 1
+  RETURN r.run_id AS run_id, r.as_of AS run_as_of,
+    COLLECT {{ MATCH (b:{S.BATCH}) WHERE b.started_at > r.started_at RETURN b.batch_id AS id ORDER BY id }} AS fresh
+}}
+WITH e, run_id, run_as_of, fresh
 RETURN e.entity_id AS entity_id, e:{S.COMPANY} AS is_company, e.name AS name, e.uscc AS uscc,
   e.id_number AS id_number, e.region AS region, e.status AS status, e.birth_date AS birth_date,
   COLLECT {{ MATCH (e)-[:{S.BORROWED}]->(l:{S.LOAN}) WHERE coalesce(l.status, 'normal') <> 'closed'
@@ -45,16 +56,10 @@ RETURN e.entity_id AS entity_id, e:{S.COMPANY} AS is_company, e.name AS name, e.
             RETURN [g.group_id, g.name, g.run_id, m.entity_id] AS x ORDER BY x LIMIT 4001 }} AS groups,
   COLLECT {{ MATCH (al:{S.ALERT})-[:{S.CONCERNS}]->(e) WHERE al.status = 'open' AND coalesce(al.active, true)
             RETURN [al.alert_id, al.rule_id, al.severity, al.entity_ids, al.explanation_zh,
-                    al.explanation_en] AS x ORDER BY x LIMIT 20 }} AS alerts
+                    al.explanation_en] AS x ORDER BY x LIMIT 20 }} AS alerts,
+  run_id, run_as_of, fresh,
+  COLLECT {{ {OPEN_DISPUTES} LIMIT {DISPUTES_PREFETCH + 1} }} AS disputes
 ORDER BY entity_id LIMIT 10
-"""
-
-#: the latest completed profile run and the ingest batches started since (usually none)
-PROFILE_RUN = f"""
-MATCH (r:{S.RULE_RUN} {{rule_id: '{PROFILE_RULE_ID}'}}) WHERE r.status = 'completed'
-WITH r ORDER BY r.started_at DESC LIMIT 1
-RETURN r.run_id AS run_id, r.as_of AS as_of,
-       COLLECT {{ MATCH (b:{S.BATCH}) WHERE b.started_at > r.started_at RETURN b.batch_id AS id ORDER BY id }} AS fresh
 """
 
 _CANDIDATE = """
@@ -140,17 +145,18 @@ class CheckRepository(Neo4jRepository):
     async def applicant(
         self, *, uscc: str | None, ric: str | None, entity_id: str | None
     ) -> list[dict[str, Any]]:
-        """Every entity matching the keys (at most 10) with its profile and own facts."""
-        rows, runs = await asyncio.gather(
-            self.read_raw(APPLICANT, uscc=uscc, ric=ric, entity_id=entity_id, as_of=dt.date.today()),
-            self.read(PROFILE_RUN),
-        )
-        run = jsonable(runs[0]) if runs else None
+        """Every entity matching the keys (at most 10) with its profile and own facts, the profile
+        run (``profile_run``, ``fresh``) and the open disputes (``open_disputes``: every open one,
+        or ``None`` when there are more than :data:`DISPUTES_PREFETCH`)."""
+        rows = await self.read_raw(APPLICANT, uscc=uscc, ric=ric, entity_id=entity_id, as_of=dt.date.today())
         out = []
         for rec in rows:
             row = _applicant(rec)
-            row["profile_run"] = {"run_id": run["run_id"], "as_of": run["as_of"]} if run else None
-            row["fresh"] = run["fresh"] if run else []
+            run_id = rec["run_id"]
+            row["profile_run"] = {"run_id": run_id, "as_of": jsonable(rec["run_as_of"])} if run_id else None
+            row["fresh"] = list(rec["fresh"]) if run_id else []
+            disputes = [jsonable(d) for d in rec["disputes"]]
+            row["open_disputes"] = disputes if len(disputes) <= DISPUTES_PREFETCH else None
             out.append(row)
         return out
 

@@ -433,15 +433,37 @@ def _public(d: dict[str, Any], versions: list[dict[str, Any]]) -> dict[str, Any]
 
 
 # --- open disputes among a set of entities (the pre-loan check's view) -----------------------------------------------------------
+#: every open dispute about entities, as a map per dispute, in dispute order (a subquery body: the
+#: pre-loan check's applicant read embeds it to bring the usually few open disputes along)
+OPEN_DISPUTES = f"""
+MATCH (d:{S.DISPUTE} {{status: 'open'}}) WHERE size(d.entity_ids) > 0
+RETURN d {{ .dispute_id, .fact_kind, .subject, .reason, .entity_ids, raised_at: toString(d.raised_at) }} AS d
+ORDER BY d.dispute_id
+"""
+#: at most this many disputes are listed for one set of entities
+MAX_AMONG = 50
+
 OPEN_DISPUTES_AMONG = f"""
-MATCH (d:{S.DISPUTE} {{status: 'open'}})
-WHERE size(d.entity_ids) > 0 AND all(e IN d.entity_ids WHERE e IN $ids)
+CALL () {{ {OPEN_DISPUTES} }}
+WITH d WHERE all(e IN d.entity_ids WHERE e IN $ids)
 RETURN d.dispute_id AS dispute_id, d.fact_kind AS fact_kind, d.subject AS subject, d.reason AS reason,
-       d.entity_ids AS entity_ids, toString(d.raised_at) AS raised_at
-ORDER BY dispute_id LIMIT 50
+       d.entity_ids AS entity_ids, d.raised_at AS raised_at
+ORDER BY dispute_id LIMIT {MAX_AMONG}
 """
 
 
-async def open_disputes_among(repo: Neo4jRepository, entity_ids: list[str]) -> list[dict[str, Any]]:
-    """Open disputes whose entities all lie among ``entity_ids``."""
+def among(disputes: list[dict[str, Any]], entity_ids: list[str]) -> list[dict[str, Any]]:
+    """Of ``disputes`` (every open one, in dispute order), those whose entities all lie among
+    ``entity_ids`` — the filter of :data:`OPEN_DISPUTES_AMONG`, for disputes already read."""
+    ids = set(entity_ids)
+    return [d for d in disputes if all(e in ids for e in d.get("entity_ids") or [])][:MAX_AMONG]
+
+
+async def open_disputes_among(
+    repo: Neo4jRepository, entity_ids: list[str], prefetched: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """Open disputes whose entities all lie among ``entity_ids`` (from ``prefetched``, every open
+    dispute already read, when given; else one read)."""
+    if prefetched is not None:
+        return among(prefetched, entity_ids)
     return await repo.read(OPEN_DISPUTES_AMONG, ids=entity_ids)

@@ -12,6 +12,7 @@ from neo4j.exceptions import ClientError, ServiceUnavailable, SessionExpired, Tr
 
 from api.dependencies import Repos, request_context, require, sync_driver
 from api.errors import ApiError
+from api.masking import masked_digest
 from api.models.checks import PreLoanRequest, PreLoanResponse
 from api.models.common import PROBLEM_RESPONSES
 from api.repositories.registry import Repositories
@@ -62,14 +63,18 @@ def admission(request: Request) -> Admission:
     return adm
 
 
-async def run_check(r: Repositories, body: PreLoanRequest, request: Request) -> dict[str, Any]:
+async def run_check(
+    r: Repositories, body: PreLoanRequest, request: Request, *, complete: bool = False
+) -> dict[str, Any]:
     """The check as the route runs it (admission control, database errors as 503); the loan-file
-    report runs exactly this, so it never holds a second definition."""
+    report runs exactly this, so it never holds a second definition. ``complete``: every row listed
+    (the report's appendix), not the first ones with their totals."""
     s = request.app.state.settings
     ctx = request_context(request)
     ctx.purpose_ref = body.application_ref
     # hops and thresholds are the rules' own parameters; only the search bounds are settings here
-    bounds = CheckBounds(supernode_degree=s.api_supernode_degree, max_candidates=s.api_check_max_candidates)
+    kw = {"supernode_degree": s.api_supernode_degree, "max_candidates": s.api_check_max_candidates}
+    bounds = CheckBounds.complete(**kw) if complete else CheckBounds(**kw)
     check = PreLoanCheck(
         r.checks,
         rules_config(str(s.rules_config) if s.rules_config else None),
@@ -113,6 +118,8 @@ async def pre_loan(
     rendered = await rendered_check(result, r.names, pii=principal.pii)
     # validating and encoding the answer is CPU work in proportion to its size: a worker thread does it
     payload = await asyncio.to_thread(_render, rendered)
+    if not principal.pii:  # rendered_check masked it (mask_pii) before writing the texts
+        request_context(request).masked_body = masked_digest(payload)
     return Response(payload, media_type="application/json")
 
 

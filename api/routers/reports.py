@@ -58,7 +58,7 @@ async def preloan_report(
         requested_amount=float(requested_amount),
         requested_kind=requested_kind,
     )
-    result = await run_check(r, body, request)
+    result = await run_check(r, body, request, complete=True)
     s = request.app.state.settings
     html, stem = await report_document(
         r,

@@ -56,13 +56,16 @@ def rerun_rules(
     }
 
 
-async def disputed_fact_reasons(repo: Neo4jRepository, entity_ids: list[str]) -> list[dict[str, Any]]:
+async def disputed_fact_reasons(
+    repo: Neo4jRepository, entity_ids: list[str], prefetched: list[dict[str, Any]] | None = None
+) -> list[dict[str, Any]]:
     """One ``disputed_fact`` reason (effect ``info``) per open dispute about a fact among ``entity_ids``:
-    the verdict still counts the fact (it stands until corrected) but says it is disputed."""
+    the verdict still counts the fact (it stands until corrected) but says it is disputed.
+    ``prefetched``: every open dispute, already read (the check's applicant read brings them)."""
     ids = sorted({e for e in entity_ids if e})
     if not ids:
         return []
-    rows = await open_disputes_among(repo, ids)
+    rows = await open_disputes_among(repo, ids, prefetched)
     return [
         {
             "code": "disputed_fact",

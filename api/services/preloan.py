@@ -50,9 +50,20 @@ class CheckBounds:
     guarantee_hops: int = 4
     supernode_degree: int = 100
     max_nodes: int = 5000
-    #: member ids listed in the answer's group and limit rows (the full count is ``size``): keeps a
-    #: check of a large group a few KB instead of hundreds
+    #: member ids listed in the answer's group, circle and limit rows (the full count beside them):
+    #: keeps a check of a large group a few KB instead of hundreds
     max_members: int = 50
+    #: labelled rows listed per table (related parties, guarantees given/received, group exposure,
+    #: owners, shared contacts), each with its total and the endpoint that lists them all
+    max_rows: int = 20
+    #: relation or contagion paths listed per party / per reason (the strongest or first ones)
+    max_paths: int = 3
+
+    @classmethod
+    def complete(cls, **kw: Any) -> CheckBounds:
+        """Bounds that list every row: the loan-file report's appendix shows them all."""
+        big = 1_000_000
+        return cls(max_members=big, max_rows=big, max_paths=big, **kw)
 
     @property
     def live(self) -> LiveBounds:
@@ -64,15 +75,17 @@ def rules_config(path: str | None) -> RulesConfig:
     return load_config(path)
 
 
-_PARAMS: dict[int, tuple[RulesConfig, FindingParams]] = {}
+_PARAMS: dict[int, tuple[RulesConfig, FindingParams, str]] = {}
 
 
-def _finding_params(cfg: RulesConfig) -> FindingParams:
-    """The rules' parameters of ``cfg``, validated once per configuration object."""
+def _finding_params(cfg: RulesConfig) -> tuple[FindingParams, str]:
+    """The rules' parameters of ``cfg`` and their digest, validated and hashed once per
+    configuration object (both are immutable)."""
     hit = _PARAMS.get(id(cfg))
     if hit is None or hit[0] is not cfg:
-        hit = _PARAMS[id(cfg)] = (cfg, FindingParams.from_config(cfg))
-    return hit[1]
+        fp = FindingParams.from_config(cfg)
+        hit = _PARAMS[id(cfg)] = (cfg, fp, fp.digest())
+    return hit[1], hit[2]
 
 
 def _refer(code: str, kind: str, zh: str, en: str, **evidence: Any) -> Conclusion:
@@ -121,7 +134,7 @@ class PreLoanCheck:
         self.snapshots = snapshots  # read for a check as of a past date (api.services.as_of)
         self.repo = repo
         self.cfg = config
-        self.fp = _finding_params(config)
+        self.fp, self.digest = _finding_params(config)
         self.b = bounds
         self.sync_driver = sync_driver
         self.database = database
@@ -269,7 +282,7 @@ class PreLoanCheck:
             stored is not None
             and stored.get("body") is not None
             and run is not None
-            and stored.get("params_digest") == self.fp.digest()
+            and stored.get("params_digest") == self.digest
         ):
             kept = (stored["body"], self._as_of_run(run, stored))
         if kept is not None and not fresh:
@@ -340,12 +353,32 @@ class PreLoanCheck:
             found += await self._about(req, app, result)
         head, grouped = C.decisive_first(found, self.b.max_reasons)
         result["verdict"] = C.verdict(found)
-        result["reasons"] = [c.as_dict() for c in head]
-        result["details"] = {k: [c.as_dict() for c in v] for k, v in grouped.items()}
+        result["reasons"] = [self._reason(c) for c in head]
+        result["details"] = {k: [self._reason(c) for c in v] for k, v in grouped.items()}
         digest = hashlib.sha256(json.dumps([req.model_dump(), result], sort_keys=True, default=str).encode())
         result["check_id"] = "CHK:" + digest.hexdigest()[:24]
         result["checked_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
         return result
+
+    def _reason(self, c: Conclusion) -> dict[str, Any]:
+        """A conclusion as the answer lists it: long member and path lists in its evidence capped,
+        with ``<list>_total`` beside them (the sentence says the full count)."""
+        out = c.as_dict()
+        ev = out["evidence"]
+        capped: dict[str, Any] = {}
+        for key, cap in (("members", self.b.max_members), ("paths", self.b.max_paths)):
+            rows = ev.get(key)
+            if isinstance(rows, list) and len(rows) > cap:
+                capped[key] = rows[:cap]
+                capped[f"{key}_total"] = len(rows)
+        if capped:
+            out["evidence"] = {**ev, **capped}
+        return out
+
+    def _rows(self, rows: list[Any] | None, cap: int | None = None) -> tuple[list[Any], int]:
+        """(the first ``cap`` rows — default ``max_rows`` — , how many there are)."""
+        rows = rows or []
+        return rows[: self.b.max_rows if cap is None else cap], len(rows)
 
     async def _about(
         self, req: PreLoanRequest, app: dict[str, Any], result: dict[str, Any]
@@ -369,7 +402,9 @@ class PreLoanCheck:
         own = C.own_facts(eid, name, app.get("status"), app.get("loans") or [], app.get("listings") or [])
         # the profile's findings, as fresh as the profile
         ownership = body.get("ownership") or {}
-        result["related_parties"] = ownership.get("related_parties") or []
+        related_all = ownership.get("related_parties") or []
+        shown, result["related_parties_total"] = self._rows(related_all)
+        result["related_parties"] = [self._party(p) for p in shown]
         group = self._group(body.get("group"), app.get("groups") or [])
         result["group"] = group
         borrower_loans = sum(float(lo.get("balance") or 0.0) for lo in app.get("loans") or [])
@@ -384,16 +419,21 @@ class PreLoanCheck:
                 **c.as_json(),
                 "requested": c.requested,
                 "members": member_of.get(c.name, [])[: self.b.max_members],
+                "members_total": len(member_of.get(c.name, [])),
             }
             for c in checks
         ]
         result["exposure"] = self._exposure(eid, name, borrower_loans, body, req)
         g = body.get("guarantees") or {}
+        given, given_total = self._rows(g.get("given"))
+        received, received_total = self._rows(g.get("received"))
         result["guarantees"] = {
-            "guarantees_given": g.get("given") or [],
-            "guarantees_received": g.get("received") or [],
+            "guarantees_given": given,
+            "guarantees_given_total": given_total,
+            "guarantees_received": received,
+            "guarantees_received_total": received_total,
             "mutual": g.get("mutual") or [],
-            "circle": g.get("circle"),
+            "circle": self._circle(g.get("circle")),
             "chain": g.get("chain"),
             "fans": g.get("fans") or {},
             "leverage": g.get("leverage"),
@@ -402,20 +442,56 @@ class PreLoanCheck:
         }
         result["blacklist"] = self._blacklist(eid, app, body, freshness)
         result["open_alerts"] = app.get("alerts") or []
-        result["ownership"] = {k: ownership.get(k) for k in ("owners", "controller", "beneficial_owners")}
-        result["shared_contacts"] = body.get("shared_contacts") or []
+        owners, owners_total = self._rows(ownership.get("owners"))
+        result["ownership"] = {
+            "owners": owners,
+            "owners_total": owners_total,
+            "controller": ownership.get("controller"),
+            "beneficial_owners": [
+                {**o, "paths": (o.get("paths") or [])[: self.b.max_paths]}
+                for o in ownership.get("beneficial_owners") or []
+            ],
+        }
+        result["shared_contacts"], result["shared_contacts_total"] = self._rows(body.get("shared_contacts"))
+        result["more"] = self._more(eid, g.get("circle"))
         derived = C.guarantees(eid, name, g, self.fp) + C.contagion(
             eid, name, body.get("contagion") or {}, self.fp
         )
         derived = [_tagged(c, tag) for c in derived]
         limit_found = [_tagged(c, f"{tag}; requested amount added now") for c in limit_found]
         alerts = C.open_alerts(eid, result["open_alerts"])
-        ids = sorted({eid, *(r["entity_id"] for r in result["related_parties"])})
+        ids = sorted({eid, *(r["entity_id"] for r in related_all)})
         disputes = [
             Conclusion(d["code"], d["effect"], "disputes", d["message_zh"], d["message_en"], d["evidence"])
-            for d in await disputed_fact_reasons(self.repo, ids)
+            for d in await disputed_fact_reasons(self.repo, ids, app.get("open_disputes"))
         ]
         return own + limit_found + derived + alerts + disputes
+
+    def _party(self, p: dict[str, Any]) -> dict[str, Any]:
+        paths = p.get("paths") or []
+        if len(paths) <= self.b.max_paths:
+            return p
+        return {**p, "paths": paths[: self.b.max_paths], "paths_total": len(paths)}
+
+    def _circle(self, c: dict[str, Any] | None) -> dict[str, Any] | None:
+        """The circle with at most ``max_members`` members listed (``size`` counts them all)."""
+        if not c or len(c.get("members") or []) <= self.b.max_members:
+            return c
+        members = c["members"][: self.b.max_members]
+        names = c.get("names") or {}
+        return {**c, "members": members, "names": {m: names.get(m) for m in members}}
+
+    @staticmethod
+    def _more(eid: str, circle: dict[str, Any] | None) -> dict[str, str]:
+        """Where the rows an answer lists only in part are listed in full."""
+        out = {
+            "group": f"/v1/entities/{eid}/group",
+            "ownership": f"/v1/entities/{eid}/ownership",
+            "neighbourhood": f"/v1/entities/{eid}/neighbourhood",
+        }
+        if circle and circle.get("circle_id"):
+            out["circle"] = f"/v1/guarantee-circles/{circle['circle_id']}"
+        return out
 
     def _group(self, g: dict[str, Any] | None, written: list[dict[str, Any]]) -> dict[str, Any] | None:
         """The profile's control group, named as the group rule wrote it when the members agree."""
@@ -438,9 +514,8 @@ class PreLoanCheck:
                 )
         return out
 
-    @staticmethod
     def _exposure(
-        eid: str, name: str | None, borrower_loans: float, body: dict[str, Any], req: PreLoanRequest
+        self, eid: str, name: str | None, borrower_loans: float, body: dict[str, Any], req: PreLoanRequest
     ) -> dict[str, Any]:
         g = body.get("group")
 
@@ -457,7 +532,7 @@ class PreLoanCheck:
                     "balance": bal[m["entity_id"]],
                     "share": round(bal[m["entity_id"]] / total, 6),
                 }
-                for m in members[:50]
+                for m in members[: self.b.max_rows]
             ]
 
         group = None
@@ -471,7 +546,7 @@ class PreLoanCheck:
                 + borrower_loans,
                 "members": group_rows,
                 "members_total": len(g.get("members") or []),
-                "missing": (g.get("missing") or [])[:50],
+                "missing": (g.get("missing") or [])[: self.b.max_members],
             }
         exposure = body.get("exposure") or {}
         return {
@@ -516,7 +591,8 @@ class PreLoanCheck:
                 }
                 for e, n in nearest
             ],
-            "paths": paths,
+            "paths": paths[: self.b.max_paths],
+            "paths_total": len(paths),
             "searched_hops": self.fp.contagion.max_hops,
             "truncated": bool(body.get("truncated")),
         }

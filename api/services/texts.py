@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.rendering import alerts as A
-from api.rendering.naming import NameLookup, prepared
+from api.rendering.naming import NameLookup, names_carried, prepared
 from api.rendering.reasons import render_check
 from api.rendering.text import entity_ids_in
 
@@ -26,14 +26,20 @@ async def rendered_alerts(
 
 
 async def rendered_check(result: dict[str, Any], names: NameLookup, *, pii: bool) -> dict[str, Any]:
-    """The check's answer with every reason's ``message``, ``verdict_text`` and ``summary``."""
+    """The check's answer with every reason's ``message``, ``verdict_text`` and ``summary``.
+
+    The texts name the applicant and the ids of the reasons (and the alerts they cite); most of them
+    are in the answer's labelled rows already (the profile carries names), so the names read is
+    made only for the rest, and not at all when the rows carry them all."""
     extra: dict[str, str | None] = {}
     app = result.get("applicant") or {}
     if app.get("entity_id"):
         extra[app["entity_id"]] = app.get("name")
     for c in result.get("candidates") or []:
         extra[c["entity_id"]] = c.get("name")
-    data, n = await prepared(result, names, pii=pii, extra=extra)
+    names_carried(result, extra)
+    named = [result.get("reasons"), result.get("details"), result.get("open_alerts"), app]
+    data, n = await prepared(result, names, pii=pii, extra=extra, named=named)
     return render_check(data, n)
 
 

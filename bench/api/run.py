@@ -255,7 +255,9 @@ def applicants(settings: Settings) -> tuple[list[str], list[str]]:
 
 def changed_loans(data: Path, out: Path, rows: int) -> list[str]:
     """The credit source again with ``rows`` loan balances changed (a small next batch); the borrower
-    strong ids (USCCs) of the changed loans."""
+    strong ids (USCCs) of the changed loans. A folder left by an earlier run on the same world is
+    replaced."""
+    shutil.rmtree(out, ignore_errors=True)
     shutil.copytree(data / "credit", out)
     path = out / "loans.csv"
     with path.open(encoding="utf-8", newline="") as fh:
@@ -321,6 +323,11 @@ def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=60, help="seconds per phase at most")
     ap.add_argument("--overload-seconds", type=float, default=30)
     ap.add_argument("--no-write", action="store_true", help="print only; leave docs and results.json")
+    ap.add_argument(
+        "--no-refresh",
+        action="store_true",
+        help="skip the refresh phase (a next batch and a rule run: minutes at s); for iterating with --no-write",
+    )
     ap.add_argument(
         "--work",
         type=Path,
@@ -456,6 +463,8 @@ def main() -> int:
             "me_p99_ms": pct(me.latencies_ms, 99),
             "me_idle_p99_ms": pct(idle_me.latencies_ms, 99),
         }
+        if args.no_refresh:
+            return finish(run, args.no_write)
         # refresh: a next batch with 100 changed balances, one touched borrower checked at once (live),
         # then the rule run that rewrites the profiles
         touched = changed_loans(data, work / "credit-next", REFRESH_ROWS)
@@ -477,9 +486,14 @@ def main() -> int:
         neo4j_server.stop(settings)
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
+    return finish(run, args.no_write)
+
+
+def finish(run: Run, no_write: bool) -> int:
+    """Print the run's section; unless ``no_write``, merge it into results.json and docs/benchmarks.md."""
     text = render(run)
     print(text)
-    if not args.no_write:
+    if not no_write:
         results = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
         results[run.scale] = asdict(run)
         RESULTS.write_text(json.dumps(results, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

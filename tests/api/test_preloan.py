@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import pytest
 
 from api.audit.log import read_records
@@ -142,3 +145,43 @@ def test_check_is_audited_with_verdict_and_application_ref(client, graph, keys, 
     ]
     assert rec and rec[0]["verdict"] == "refer" and rec[0]["purpose_ref"] == "LA-AUDIT-9"
     assert "C:APPLICANT" in rec[0]["entity_ids"] and rec[0]["user_id"] == "test-service"
+
+
+def test_the_answer_is_masked_once_and_a_second_masking_changes_nothing(client, graph, keys):
+    from api.masking import mask_response
+
+    r = check(client, keys, {"name": "王伟", "kind": "person", "hints": {"birth_date": "1980-03-03"}})
+    assert r.status_code == 200 and g.RIC_WANG1 not in r.text
+    again, _ = mask_response("application/json", r.content, [])
+    assert json.loads(again) == r.json()
+
+
+def test_long_lists_are_capped_with_their_totals_and_the_verdict_is_the_same(
+    client, graph, keys, monkeypatch
+):
+    import api.routers.checks as routes
+    from api.services.preloan import CheckBounds
+
+    full = check(client, keys, {"uscc": g.USCC_APPLICANT}).json()
+
+    @dataclass(frozen=True)
+    class Tiny(CheckBounds):
+        max_members: int = 1
+        max_rows: int = 1
+        max_paths: int = 1
+
+    monkeypatch.setattr(routes, "CheckBounds", Tiny)
+    b = check(client, keys, {"uscc": g.USCC_APPLICANT}).json()
+    assert b["verdict"] == full["verdict"] and [r["code"] for r in b["reasons"]] == [
+        r["code"] for r in full["reasons"]
+    ]
+    assert len(b["related_parties"]) == 1 and b["related_parties_total"] == len(full["related_parties"]) > 1
+    gs = b["guarantees"]
+    assert len(gs["guarantees_received"]) == 1 and gs["guarantees_received_total"] == 2
+    assert gs["circle"]["members"] == ["C:APPLICANT"] and gs["circle"]["size"] == 2
+    assert b["group"]["members"] == ["C:APPLICANT"] and b["group"]["size"] == 2
+    grp = {x["name"]: x for x in b["limits"]}["group_customer"]
+    assert grp["members"] == ["C:APPLICANT"] and grp["members_total"] == 2
+    circle = codes(b)["guarantee_circle"]
+    assert circle["evidence"]["members_total"] == 2 and "2 members" in circle["message"]["en"]
+    assert b["more"]["group"] == "/v1/entities/C:APPLICANT/group"
