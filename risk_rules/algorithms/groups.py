@@ -33,10 +33,10 @@ from .ownership.control import ControlLink, ControlResult, ControlSolver, all_co
 from .ownership.holdings import (
     NEAR_RELATIVES,
     ExtendedTie,
+    FamilyTies,
     extended_family,
     holdings,
     is_person,
-    near_relatives,
     positions_by_company,
 )
 from .ownership.integrated import holdings_paths, integrated_column
@@ -170,7 +170,8 @@ def control_groups(
     for res in controllers.values():
         key = _block_key(res.controller)  # type: ignore[arg-type]
         weight[key] = weight.get(key, 0) + 1
-    joined = _near_family_blocks(blocks, near_relatives(family_pairs), weight) if scope == "near" else {}
+    ties = FamilyTies.of(family_pairs)  # indexed once: every group asks for its controllers' in-laws
+    joined = _near_family_blocks(blocks, ties.near, weight) if scope == "near" else {}
     canon = {_block_key(block) for block in joined.values()}
     for block in joined.values():
         blocks[_block_key(block)] = block
@@ -209,7 +210,7 @@ def control_groups(
                 control_cycle=cycle,
                 evidence=tuple((m, controllers[m].chain) for m in controlled),
                 extended_family=tuple(
-                    t for t in extended_family(family_pairs, top_persons) if t.relative not in top_persons
+                    t for t in extended_family(ties, top_persons) if t.relative not in top_persons
                 ),
             )
         )

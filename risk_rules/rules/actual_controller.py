@@ -13,7 +13,13 @@ from __future__ import annotations
 from pydantic import Field, PositiveInt
 
 from graph_model import schema as S
-from risk_rules.algorithms import ControlResult, OwnershipIssue, extended_family, upstream_inconsistencies
+from risk_rules.algorithms import (
+    ControlResult,
+    FamilyTies,
+    OwnershipIssue,
+    extended_family,
+    upstream_inconsistencies,
+)
 from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_controls
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
@@ -54,6 +60,7 @@ class ActualControllerRule(Rule[Params]):
         findings = []
         bad = over_100(ctx)
         fam = family_pairs(ctx) or ownership(ctx).family
+        ties = FamilyTies.of(fam)  # indexed once for every controlled company's in-laws
 
         def issues_of(res: ControlResult) -> tuple[OwnershipIssue, ...]:
             if not bad:
@@ -136,7 +143,7 @@ class ActualControllerRule(Rule[Params]):
                                     "via": t.via,
                                     "relations": list(t.relations),
                                 }
-                                for t in extended_family(fam, res.controller)
+                                for t in extended_family(ties, res.controller)
                                 if t.relative not in persons
                             ],
                             **quality_json(issues),

@@ -9,7 +9,7 @@ same way everywhere.
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 
 import networkx as nx
@@ -165,25 +165,47 @@ class ExtendedTie:
     relations: tuple[str, str]
 
 
+@dataclass(frozen=True)
+class FamilyTies:
+    """The near-relative ties indexed once: a rule asks for the in-laws of thousands of controllers,
+    and rescanning every family pair for each of them is quadratic at a bank's scale."""
+
+    near: Mapping[str, frozenset[str]]
+    relation: Mapping[tuple[str, str], str]
+
+    @classmethod
+    def of(cls, family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None) -> FamilyTies:
+        if isinstance(family_pairs, FamilyTies):
+            return family_pairs
+        relation: dict[tuple[str, str], str] = {}
+        near: dict[str, set[str]] = {}
+        for a, b, rel in family_pairs or ():
+            r = str(rel).lower()
+            if r in NEAR_RELATIVES and a != b:
+                relation.setdefault((str(a), str(b)), r)
+                relation.setdefault((str(b), str(a)), r)
+                near.setdefault(str(a), set()).add(str(b))
+                near.setdefault(str(b), set()).add(str(a))
+        return cls({k: frozenset(v) for k, v in near.items()}, relation)
+
+
 def extended_family(
-    family_pairs: Iterable[tuple[str, str, str]] | None, persons: Iterable[str]
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None, persons: Iterable[str]
 ) -> tuple[ExtendedTie, ...]:
     """The extended family (in-laws and other two-step relatives) of ``persons``: relatives
     reached through one near relative who are not near relatives themselves. Kept as evidence;
-    they are related parties or one control block only when the family scope says so.
+    they are related parties or one control block only when the family scope says so. Pass
+    :class:`FamilyTies` when asking for many persons' in-laws over the same pairs.
 
     Example:
         >>> fam = [("P:h", "P:w", "spouse"), ("P:w", "P:b", "sibling")]
         >>> [(t.person, t.relative, t.via, t.relations) for t in extended_family(fam, ["P:h"])]
         [('P:h', 'P:b', 'P:w', ('spouse', 'sibling'))]
+        >>> extended_family(FamilyTies.of(fam), ["P:h"]) == extended_family(fam, ["P:h"])
+        True
     """
-    rel_of: dict[tuple[str, str], str] = {}
-    for a, b, rel in family_pairs or ():
-        r = str(rel).lower()
-        if r in NEAR_RELATIVES and a != b:
-            rel_of.setdefault((str(a), str(b)), r)
-            rel_of.setdefault((str(b), str(a)), r)
-    near = near_relatives(family_pairs)
+    ties = FamilyTies.of(family_pairs)
+    near, rel_of = ties.near, ties.relation
     out: dict[tuple[str, str], ExtendedTie] = {}
     for p in sorted({str(x) for x in persons}):
         mine = near.get(p, frozenset())
