@@ -75,7 +75,7 @@ class Precomputed:
     chains: GuaranteeChainReport | None
     contagion: ContagionResult | None
     shared_contacts: dict[str, list[str]] = field(default_factory=dict)  # entity → entities
-    ownership_adjacency: dict[str, set[str]] = field(default_factory=dict)
+    ownership_index: OwnershipIndex = field(default_factory=lambda: OwnershipIndex({}, {}, {}))
     controlled_circles: dict[str, ControlledCircle] = field(default_factory=dict)  # member → circle
 
 
@@ -154,31 +154,52 @@ def precompute(
         contagion = contagion_scores(hood.linkage, hood.listed, fp)
     if shared_contacts is None:
         shared_contacts = shared_contact_map(hood.linkage)
-    return Precomputed(
-        groups, circles, chains, contagion, shared_contacts, _ownership_adjacency(own), controlled
-    )
+    return Precomputed(groups, circles, chains, contagion, shared_contacts, ownership_index(own), controlled)
 
 
 def _name(hood: Hood, eid: str) -> str | None:
     return hood.names.get(eid)
 
 
-def _ownership_adjacency(own: OwnershipData) -> dict[str, set[str]]:
+@dataclass(frozen=True)
+class OwnershipIndex:
+    """The ownership projection indexed by node once per run: each profile cuts its own ball, and
+    scanning every position and family row for each of a bank's entities is quadratic."""
+
+    adjacency: dict[str, set[str]]
+    positions_at: dict[str, list[int]]  # node → indices of the position rows that touch it
+    family_at: dict[str, list[int]]  # node → indices of the family rows that touch it
+
+
+def ownership_index(own: OwnershipData) -> OwnershipIndex:
     adj: dict[str, set[str]] = defaultdict(set)
+    positions_at: dict[str, list[int]] = defaultdict(list)
+    family_at: dict[str, list[int]] = defaultdict(list)
     for u, v in own.graph.edges():
         adj[u].add(v)
         adj[v].add(u)
-    for p, c, _ in own.positions:
+    for i, (p, c, _) in enumerate(own.positions):
         adj[p].add(c)
         adj[c].add(p)
-    for a, b, _ in own.family:
+        positions_at[p].append(i)
+        positions_at[c].append(i)
+    for i, (a, b, _) in enumerate(own.family):
         adj[a].add(b)
         adj[b].add(a)
-    return adj
+        family_at[a].append(i)
+        family_at[b].append(i)
+    return OwnershipIndex(dict(adj), dict(positions_at), dict(family_at))
 
 
-def _ownership_ball(own: OwnershipData, eid: str, hops: int, adj: dict[str, set[str]]) -> OwnershipData:
+def _rows_within(rows: list[Any], at: dict[str, list[int]], seen: set[str]) -> list[Any]:
+    """The rows with both ends in ``seen``, in their original order."""
+    hits = sorted({i for n in seen for i in at.get(n, ())})
+    return [rows[i] for i in hits if rows[i][0] in seen and rows[i][1] in seen]
+
+
+def _ownership_ball(own: OwnershipData, eid: str, hops: int, index: OwnershipIndex) -> OwnershipData:
     """The entity's ownership ball: shareholdings, positions and family within ``hops`` links."""
+    adj = index.adjacency
     seen = {eid}
     frontier = [eid]
     for _ in range(hops):
@@ -188,8 +209,8 @@ def _ownership_ball(own: OwnershipData, eid: str, hops: int, adj: dict[str, set[
     sub = own.graph.subgraph([n for n in seen if n in own.graph]).copy()
     return OwnershipData(
         sub,
-        [r for r in own.positions if r[0] in seen and r[1] in seen],
-        [r for r in own.family if r[0] in seen and r[1] in seen],
+        _rows_within(own.positions, index.positions_at, seen),
+        _rows_within(own.family, index.family_at, seen),
     )
 
 
@@ -470,7 +491,7 @@ def _group_part(eid: str, hood: Hood, pre: Precomputed) -> dict[str, Any] | None
 
 def entity_profile(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
     """The profile body of ``eid`` (JSON-ready, deterministic: equal inputs give equal bodies)."""
-    own = _ownership_ball(hood.ownership, eid, CONTROL_HOPS, pre.ownership_adjacency)
+    own = _ownership_ball(hood.ownership, eid, CONTROL_HOPS, pre.ownership_index)
     body: dict[str, Any] = {"entity_id": eid, "name": _name(hood, eid)}
     body["ownership"] = _ownership_part(eid, own, fp, hood)
     body["group"] = _group_part(eid, hood, pre)
