@@ -12,7 +12,7 @@ names) as a share of customers, of borrowers with an open loan and of all entiti
 risk kind (ground truth: ingest/generator/truth.py and risk.py): recall = planted cases whose
 entities the matching rule alerts. The floor beside it, in the same run on the same data: the
 contagion rule again with the uncalibrated weights it shipped with before (every listing kind 1.0,
-guarantees 0.8 both ways).
+guarantees 0.8 both ways, a majority holding weighed by its pct).
 
 Customers = entities with a loan (any status) or a guarantee they give; borrowers with an open loan
 = entities with a loan of positive balance that is not closed.
@@ -53,6 +53,8 @@ UNCALIBRATED = {
     "rel_weights": {"guarantee": 0.8, "family": 0.5},
     # the same weight both ways, as before (the shipped reverse weights are overridden, not removed)
     "reverse_weights": {"guarantee": 0.8, "control": 1.0, "shareholding": 0.6, "position": 0.4},
+    # a majority holding weighed by its pct, as before
+    "majority_holding_as_control": False,
 }
 
 _POPULATION = """
@@ -240,7 +242,8 @@ def render(results: list[dict[str, Any]]) -> str:
         "entities with a loan or a guarantee they give; open borrowers = entities with an open loan. A rule "
         "flags the entities its open alerts concern (contagion: the alerted entity, not the listed seeds). "
         "The floor, measured in the same run on the same data: the contagion rule with the weights it "
-        "shipped with before calibration (every listing kind 1.0, guarantees 0.8 both ways). "
+        "shipped with before calibration (every listing kind 1.0, guarantees 0.8 both ways, a majority "
+        "holding weighed by its pct). "
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, shared with other jobs (load average stated per "
         "scale). Reproduce: `.venv/bin/python -m bench.rules.alert_share --scale xs --scale s --write`; "
         "scale m: `.venv/bin/python -m bench.rules.alert_share --scale m --write` (about an hour here).",
