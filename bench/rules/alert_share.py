@@ -169,7 +169,11 @@ def measure(scale: str, seed: int, progress: Callable[[str], None]) -> dict[str,
             w, cr = build(seed, SCALES[scale])
             load_world(driver, w, cr, progress=progress)
             t = time.perf_counter()
-            summaries = run_rules(driver, load_config(), as_of=AS_OF, on_progress=lambda _m: None)
+            # today = the world's as-of date: a live run, not a past-date snapshot (those write no
+            # live alerts, and the flagged shares are read from the live alerts)
+            summaries = run_rules(
+                driver, load_config(), as_of=AS_OF, today=AS_OF, on_progress=lambda _m: None
+            )
             rules_s = time.perf_counter() - t
             failed = [s.rule_id for s in summaries if s.status != "completed"]
             with driver.session() as s:
@@ -191,6 +195,7 @@ def measure(scale: str, seed: int, progress: Callable[[str], None]) -> dict[str,
                 load_config(extra={"rules": {"contagion.blacklist": UNCALIBRATED}}),
                 rule_ids=["contagion.blacklist"],
                 as_of=AS_OF,
+                today=AS_OF,
             )
             with driver.session() as s:
                 floor_flagged = flagged_by_rule(s)
