@@ -5,8 +5,9 @@
 
 For each scale a fresh Neo4j (var/rules-bench/alert-<scale>, its own port) gets the generator's
 true world of that scale (bench/rules/world_loader.py: true ids, so alerts compare one to one with
-the ground truth), then every enabled rule runs once as of the generator's as-of date, exactly as
-`riskgraph rules run` does. Measured per rule: distinct entities it flags (the entities its open
+the ground truth), then every enabled rule runs once as of the generator's as-of date taken as
+today, exactly as `riskgraph rules run` does on that day (a past as-of date would be a snapshot run,
+which writes no live alerts). Measured per rule: distinct entities it flags (the entities its open
 alerts concern; for contagion the alerted entity itself, not the listed seeds its alert also
 names) as a share of customers, of borrowers with an open loan and of all entities. Per planted
 risk kind (ground truth: ingest/generator/truth.py and risk.py): recall = planted cases whose
