@@ -5,14 +5,15 @@
 
 For each scale a fresh Neo4j (var/rules-bench/alert-<scale>, its own port) gets the generator's
 true world of that scale (bench/rules/world_loader.py: true ids, so alerts compare one to one with
-the ground truth), then every enabled rule runs once as of the generator's as-of date, exactly as
-`riskgraph rules run` does. Measured per rule: distinct entities it flags (the entities its open
+the ground truth), then every enabled rule runs once as of the generator's as-of date taken as
+today, exactly as `riskgraph rules run` does on that day (a past as-of date would be a snapshot run,
+which writes no live alerts). Measured per rule: distinct entities it flags (the entities its open
 alerts concern; for contagion the alerted entity itself, not the listed seeds its alert also
 names) as a share of customers, of borrowers with an open loan and of all entities. Per planted
 risk kind (ground truth: ingest/generator/truth.py and risk.py): recall = planted cases whose
 entities the matching rule alerts. The floor beside it, in the same run on the same data: the
 contagion rule again with the uncalibrated weights it shipped with before (every listing kind 1.0,
-guarantees 0.8 both ways).
+guarantees 0.8 both ways, a majority holding weighed by its pct).
 
 Customers = entities with a loan (any status) or a guarantee they give; borrowers with an open loan
 = entities with a loan of positive balance that is not closed.
@@ -53,6 +54,8 @@ UNCALIBRATED = {
     "rel_weights": {"guarantee": 0.8, "family": 0.5},
     # the same weight both ways, as before (the shipped reverse weights are overridden, not removed)
     "reverse_weights": {"guarantee": 0.8, "control": 1.0, "shareholding": 0.6, "position": 0.4},
+    # a majority holding weighed by its pct, as before
+    "majority_holding_as_control": False,
 }
 
 _POPULATION = """
@@ -167,7 +170,11 @@ def measure(scale: str, seed: int, progress: Callable[[str], None]) -> dict[str,
             w, cr = build(seed, SCALES[scale])
             load_world(driver, w, cr, progress=progress)
             t = time.perf_counter()
-            summaries = run_rules(driver, load_config(), as_of=AS_OF, on_progress=lambda _m: None)
+            # today = the world's as-of date: a live run, not a past-date snapshot (those write no
+            # live alerts, and the flagged shares are read from the live alerts)
+            summaries = run_rules(
+                driver, load_config(), as_of=AS_OF, today=AS_OF, on_progress=lambda _m: None
+            )
             rules_s = time.perf_counter() - t
             failed = [s.rule_id for s in summaries if s.status != "completed"]
             with driver.session() as s:
@@ -189,6 +196,7 @@ def measure(scale: str, seed: int, progress: Callable[[str], None]) -> dict[str,
                 load_config(extra={"rules": {"contagion.blacklist": UNCALIBRATED}}),
                 rule_ids=["contagion.blacklist"],
                 as_of=AS_OF,
+                today=AS_OF,
             )
             with driver.session() as s:
                 floor_flagged = flagged_by_rule(s)
@@ -240,7 +248,8 @@ def render(results: list[dict[str, Any]]) -> str:
         "entities with a loan or a guarantee they give; open borrowers = entities with an open loan. A rule "
         "flags the entities its open alerts concern (contagion: the alerted entity, not the listed seeds). "
         "The floor, measured in the same run on the same data: the contagion rule with the weights it "
-        "shipped with before calibration (every listing kind 1.0, guarantees 0.8 both ways). "
+        "shipped with before calibration (every listing kind 1.0, guarantees 0.8 both ways, a majority "
+        "holding weighed by its pct). "
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, shared with other jobs (load average stated per "
         "scale). Reproduce: `.venv/bin/python -m bench.rules.alert_share --scale xs --scale s --write`; "
         "scale m: `.venv/bin/python -m bench.rules.alert_share --scale m --write` (about an hour here).",

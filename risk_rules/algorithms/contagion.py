@@ -39,10 +39,11 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 
-from ._common import check_choice
+from ._common import PCT_EPS, check_choice
 
 __all__ = [
     "DEFAULT_REL_WEIGHTS",
+    "MAJORITY_HOLDING",
     "REVERSE_RELS",
     "LinkGraph",
     "ContagionPath",
@@ -82,10 +83,19 @@ DEFAULT_REL_WEIGHTS: Mapping[str, float] = MappingProxyType(
     }
 )
 
+#: How a shareholding that makes its holder the controlling shareholder (控股股东) is named in a
+#: path when ``majority_pct`` is given: it weighs as ``control`` (:func:`link_weights`).
+MAJORITY_HOLDING = "majority_holding"
+
 #: How a hop against a link's stored direction is named in a path, for link types that carry
 #: their own reverse weight (``reverse_weights``): the borrower → guarantor hop of a guarantee.
 REVERSE_RELS: Mapping[str, str] = MappingProxyType(
-    {"guarantee": "guaranteed_by", "shareholding": "held_by", "control": "controlled_by"}
+    {
+        "guarantee": "guaranteed_by",
+        "shareholding": "held_by",
+        "control": "controlled_by",
+        MAJORITY_HOLDING: "majority_held_by",
+    }
 )
 
 
@@ -201,6 +211,7 @@ def link_weights(
     rel_weights: Mapping[str, float] = DEFAULT_REL_WEIGHTS,
     directed: bool = False,
     reverse_weights: Mapping[str, float] | None = None,
+    majority_pct: float | None = None,
 ) -> dict[Hashable, dict[Hashable, tuple[float, str]]]:
     """Adjacency {u: {v: (weight, rel)}} keeping the strongest link per pair.
 
@@ -213,6 +224,14 @@ def link_weights(
     :data:`REVERSE_RELS` (``guarantee`` → ``guaranteed_by``), so an explanation says which way
     the risk went. Links with an unknown ``rel`` or weight 0 are skipped.
 
+    With ``majority_pct`` (the control definition's majority, 公司法 控股股东) a shareholding of at
+    least that pct which is also more than all other holders together (> 50%: no other holder can
+    lead it) is a control link: the holder controls the company whatever sits above the holder,
+    so it weighs ``rel_weights["control"]`` (against its way ``reverse_weights["control"]``), not
+    shareholding × pct, and is named :data:`MAJORITY_HOLDING` (``majority_held_by`` backwards). A
+    CONTROLS link names only the ultimate controller (实际控制人); without this, a listed holder
+    of 70% whose own controller sits higher would pass on only 0.6 × 0.7 of its risk.
+
     Example:
         >>> L = nx.MultiDiGraph([("P:1", "C:1", {"rel": "shareholding", "pct": 50}),
         ...                      ("P:1", "C:1", {"rel": "control"}), ("C:1", "C:2", {"rel": "unknown"})])
@@ -222,6 +241,13 @@ def link_weights(
         >>> adj = link_weights(G, rel_weights={"guarantee": 0.3}, reverse_weights={"guarantee": 0.8})
         >>> adj["C:borrower"], adj["C:guarantor"]
         ({'C:guarantor': (0.8, 'guaranteed_by')}, {'C:borrower': (0.3, 'guarantee')})
+        >>> H = nx.MultiDiGraph([("C:parent", "C:sub", {"rel": "shareholding", "pct": 70}),
+        ...                      ("C:parent", "C:assoc", {"rel": "shareholding", "pct": 40})])
+        >>> adj = link_weights(H, majority_pct=50.0)
+        >>> adj["C:parent"]
+        {'C:sub': (1.0, 'majority_holding'), 'C:assoc': (0.24, 'shareholding')}
+        >>> adj["C:sub"]
+        {'C:parent': (1.0, 'majority_holding')}
     """
     reverse = reverse_weights or {}
     adj: dict[Hashable, dict[Hashable, tuple[float, str]]] = {n: {} for n in L}
@@ -241,19 +267,35 @@ def link_weights(
         rel: str | None = d.get("rel")
         if rel is None or rel not in rel_weights:
             continue
+        weight_of = rel  # the type whose weights apply
         if rel == "shareholding":
-            strength = float(d.get("pct", 100.0)) / 100.0
+            pct = float(d.get("pct", 100.0))
+            strength = pct / 100.0
+            if _is_majority(pct, majority_pct) and "control" in rel_weights:
+                rel, weight_of, strength = MAJORITY_HOLDING, "control", 1.0
         else:
             strength = float(d.get("weight", 1.0))
         strength = min(max(strength, 0.0), 1.0)
-        put(u, v, float(rel_weights[rel]) * strength, rel)
+        put(u, v, float(rel_weights[weight_of]) * strength, rel)
         if directed:
             continue
-        if rel in reverse:
-            put(v, u, float(reverse[rel]) * strength, REVERSE_RELS.get(rel, f"{rel}_reverse"))
+        if weight_of in reverse:
+            put(v, u, float(reverse[weight_of]) * strength, REVERSE_RELS.get(rel, f"{rel}_reverse"))
         else:
-            put(v, u, float(rel_weights[rel]) * strength, rel)
+            put(v, u, float(rel_weights[weight_of]) * strength, rel)
     return adj
+
+
+def _is_majority(pct: float, majority_pct: float | None) -> bool:
+    """A holding of ``pct`` makes its holder the controlling shareholder on its own: at least the
+    majority, and more than every other holder can hold (the control definition's strict lead)."""
+    if majority_pct is None:
+        return False
+    return pct >= majority_pct - PCT_EPS and pct > _HALF + PCT_EPS
+
+
+#: More than half of a company's capital: no other holder can hold as much (not a setting).
+_HALF = 50.0
 
 
 def best_paths(
@@ -347,6 +389,7 @@ def blacklist_contagion(
     tol: float = 1e-12,
     max_iter: int = 1000,
     reverse_weights: Mapping[str, float] | None = None,
+    majority_pct: float | None = None,
 ) -> ContagionResult:
     """Blacklist proximity by personalized PageRank restricted to the hop-bounded ball.
 
@@ -364,7 +407,8 @@ def blacklist_contagion(
     path starts at its seed's weight (capped at 1): a listing kind that weighs 0.3 reaches its
     neighbours with 0.3 × the link product, so weak listings alert fewer entities.
     ``reverse_weights`` gives link types a weight against their stored direction
-    (:func:`link_weights`), e.g. a guarantee's borrower → guarantor hop.
+    (:func:`link_weights`), e.g. a guarantee's borrower → guarantor hop; with ``majority_pct`` a
+    majority shareholding weighs as control (:func:`link_weights`).
 
     Example:
         >>> L = nx.MultiDiGraph()
@@ -379,11 +423,18 @@ def blacklist_contagion(
     if not 0 < damping < 1:
         raise ValueError(f"damping 必须在 (0,1) 内 / damping must be in (0, 1): {damping}")
     seed_w = _seed_weights(seeds, L)
-    adj = link_weights(L, rel_weights=rel_weights, directed=directed, reverse_weights=reverse_weights)
+    adj = link_weights(
+        L,
+        rel_weights=rel_weights,
+        directed=directed,
+        reverse_weights=reverse_weights,
+        majority_pct=majority_pct,
+    )
     dist = _ball(adj, seed_w, max_hops)
     params = (
         ("damping", damping),
         ("directed", directed),
+        ("majority_pct", majority_pct),
         ("max_hops", max_hops),
         ("rel_weights", dict(rel_weights)),
         ("reverse_weights", dict(reverse_weights or {})),

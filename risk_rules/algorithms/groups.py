@@ -98,9 +98,19 @@ def _near_family_blocks(
     Blocks are taken by the number of companies they control (``weight``), then by size and key:
     the principal investor of a family heads it (商业银行集团客户授信业务风险管理指引 art. 3: a
     principal investor "与其近亲属" controlling jointly). A head takes every other block made only
-    of near relatives of each of its persons (a husband's company and his wife's are one group). A
-    block joins one family only, so an in-law's companies are never chained in through a relative
-    of both.
+    of near relatives of each of its persons (a husband's company and his wife's are one group). The
+    family is that of the head's principal person: the one — among the head's persons and those of
+    their near relatives who control companies themselves — whose near relatives' blocks it covers
+    most, so the companies of a controller, his child and his sibling are one group whichever of
+    their blocks controls most (an in-law is joined only through a relative of both who controls
+    companies, as in a control block). A block joins one family only, so an in-law's companies are
+    never chained in through a relative of both who controls nothing, nor across two families.
+
+    Example (a father F, his son S and his brother B; the son's block controls most):
+        >>> near = {"P:F": frozenset({"P:S", "P:B"}), "P:S": frozenset({"P:F"}), "P:B": frozenset({"P:F"})}
+        >>> blocks = {"P:S": ("P:S",), "P:F": ("P:F",), "P:B": ("P:B",)}
+        >>> sorted(set(_near_family_blocks(blocks, near, {"P:S": 3, "P:F": 1, "P:B": 1}).values()))
+        [('P:B', 'P:F', 'P:S')]
     """
     eligible = {k: b for k, b in blocks.items() if any(x in near for x in b)}
     by_person: dict[str, set[str]] = {}
@@ -117,9 +127,17 @@ def _near_family_blocks(
         # the family of the head's principal person: the one whose near relatives' blocks are most
         def covered(x: str) -> int:
             f = {x, *near.get(x, ())}
-            return sum(weight.get(k, 0) for k, b in eligible.items() if k not in taken and set(b) <= f)
+            ks = {k for y in f for k in by_person.get(y, ())}  # only blocks with a person in f can be in f
+            return sum(weight.get(k, 0) for k in ks if k not in taken and set(eligible[k]) <= f)
 
-        anchor = min(eligible[head], key=lambda x: (-covered(x), x))
+        # the principal person is one of the head's persons, or a near relative of them who controls
+        # companies himself or herself (a controller's child heading the family's largest block
+        # still belongs to the parent's family) and has every person of the head as a near relative
+        persons = set(eligible[head])
+        candidates = persons | {
+            r for x in persons for r in near.get(x, ()) if r in by_person and persons <= {r, *near.get(r, ())}
+        }
+        anchor = min(candidates, key=lambda x: (-covered(x), x not in persons, x))
         fam = {anchor, *near.get(anchor, ())} | set(eligible[head])
         nearby = {k for x in fam for k in by_person.get(x, ())}
         keys = [k for k in sorted(nearby) if k not in taken and set(eligible[k]) <= fam]

@@ -99,7 +99,7 @@ def contagion_scores(
     seeds = seed_weights({e: kinds for e, kinds in listed.items() if e in linkage}, p)
     if not seeds:
         return None
-    return contagion_of(linkage, seeds, p)
+    return contagion_of(linkage, seeds, p, fp.control)
 
 
 def precompute(

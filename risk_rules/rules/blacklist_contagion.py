@@ -16,8 +16,8 @@ from pydantic import Field, PositiveInt, field_validator
 
 from graph_model import schema as S
 from risk_rules.algorithms import blacklist_contagion
-from risk_rules.algorithms.contagion import ContagionResult, LinkGraph
-from risk_rules.config import RuleParams, Severity
+from risk_rules.algorithms.contagion import MAJORITY_HOLDING, ContagionResult, LinkGraph
+from risk_rules.config import ControlParams, RuleParams, Severity
 from risk_rules.derived import write_scores
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import blacklist, linkage_ball
@@ -52,6 +52,10 @@ class Params(RuleParams):
     )
     snapshot_min_score: float = Field(
         ge=0, le=1, description="RiskScore snapshot keeps entities from this measure"
+    )
+    majority_holding_as_control: bool = Field(
+        description="a holder of a majority (control.majority, > 50%) is the controlling shareholder "
+        "(公司法 控股股东): its holding weighs as control, even when the actual controller sits higher"
     )
 
     @field_validator("kind_weights")
@@ -90,6 +94,8 @@ REL_LABELS: dict[str, tuple[str, str]] = {
     "guaranteed_by": ("由其担保", "guaranteed by"),
     "shareholding": ("持股", "holds shares in"),
     "held_by": ("股东为", "held by"),
+    MAJORITY_HOLDING: ("控股", "holds a majority of"),
+    "majority_held_by": ("控股股东为", "majority-held by"),
     "family": ("亲属", "family of"),
     "position": ("任职", "office"),
     "shared_contact": ("共用电话/地址", "shares a phone/address with"),
@@ -105,8 +111,11 @@ def seed_weights(listed: dict[str, list[str]], params: Params) -> dict[str, floa
     return {e: w for e, w in seeds.items() if w > 0}
 
 
-def contagion_of(L: LinkGraph, seeds: dict[str, float], params: Params) -> ContagionResult:
-    """The contagion computation with the rule's parameters (the rule and the findings engine)."""
+def contagion_of(
+    L: LinkGraph, seeds: dict[str, float], params: Params, control: ControlParams
+) -> ContagionResult:
+    """The contagion computation with the rule's parameters and the run's control definition
+    (the rule and the findings engine)."""
     return blacklist_contagion(
         L,
         seeds,
@@ -115,6 +124,7 @@ def contagion_of(L: LinkGraph, seeds: dict[str, float], params: Params) -> Conta
         max_hops=params.max_hops,
         damping=params.damping,
         top_k_paths=params.top_paths,
+        majority_pct=control.majority if params.majority_holding_as_control else None,
     )
 
 
@@ -132,12 +142,13 @@ class BlacklistContagionRule(Rule[Params]):
     title_zh = "黑名单风险传染"
     title_en = "Blacklist contagion"
     description_zh = (
-        "以当日有效名单主体为种子，在 3 跳以内的关联图（控制、担保、持股比例、亲属、任职、共用联系方式）上计算个性化 PageRank"
+        "以当日有效名单主体为种子，在 3 跳以内的关联图（控制、担保、持股比例（过半数持股按控制计）、亲属、任职、共用联系方式）上计算个性化 PageRank"
         "和最强传染路径；路径强度达到阈值的主体预警，附前若干条路径；每次运行保存评分快照，可查询某日以来新进入/退出影响范围的主体。"
     )
     description_en = (
         "Personalized PageRank from the entities listed at the as-of date over the linkage graph within 3 hops "
-        "(control, guarantee, shareholding by %, family, position, shared contact), with the strongest explaining "
+        "(control, guarantee, shareholding by % with a majority holding as control, family, position, shared "
+        "contact), with the strongest explaining "
         "paths; entities whose path strength reaches the threshold are alerted with their top paths; each run "
         "keeps a score snapshot to answer what came within reach since a date."
     )
@@ -159,7 +170,7 @@ class BlacklistContagionRule(Rule[Params]):
         )
         L = linkage_ball(ctx, sorted(seeds), params.max_hops, params.max_contact_group)
         ctx.progress(f"contagion: PageRank on {L.number_of_nodes()} entities …")
-        result = contagion_of(L, seeds, params)
+        result = contagion_of(L, seeds, params, ctx.control)
         ball = L.number_of_nodes()
         ctx.cache["findings.contagion"] = result  # read by the profile step (risk_rules.findings)
         del L  # the ball's links are not needed any more: free them before the findings are built

@@ -57,21 +57,30 @@ def test_a_dishonest_judgment_weighs_more_than_an_abnormal_operation_entry(graph
     graph.company("ABNORMAL", name="己异常公司")
     graph.company("SUB_D", name="戊子公司")
     graph.company("SUB_A", name="己子公司")
+    graph.company("ASSOC_D", name="戊参股公司")
+    graph.company("ASSOC_A", name="己参股公司")
     graph.listed("DISHONEST", kind="dishonest_judgment_debtor")
     graph.listed("ABNORMAL", kind="abnormal_operation")
     graph.holds("DISHONEST", "SUB_D", 100.0)
     graph.holds("ABNORMAL", "SUB_A", 100.0)
+    graph.holds("DISHONEST", "ASSOC_D", 40.0)
+    graph.holds("ABNORMAL", "ASSOC_A", 40.0)
     graph.write(clean_graph)
     run(clean_graph, "contagion.blacklist")
     got = _scores(clean_graph)
-    # shipped weights: 1.0 × 0.85 × 0.6 = 0.51 alerts; 0.3 × 0.51 = 0.153 stays below 0.25
-    assert got["SUB_D"]["evidence"]["score"] == pytest.approx(0.51)
-    assert "SUB_A" not in got
-    run(clean_graph, "contagion.blacklist", contagion__blacklist={"threshold": 0.1})
-    got = _scores(clean_graph)
-    assert got["SUB_A"]["evidence"]["score"] == pytest.approx(0.3 * 0.51)
+    # a wholly owned company is controlled by its holder (majority holding = control):
+    # 1.0 × 0.85 × 1.0 = 0.85; a 经营异常名录 entry alerts only the companies its entity
+    # controls, at 0.3 × 0.85 = 0.255
+    assert got["SUB_D"]["evidence"]["score"] == pytest.approx(0.85)
+    assert got["SUB_A"]["evidence"]["score"] == pytest.approx(0.3 * 0.85)
     assert got["SUB_D"]["evidence"]["score"] > got["SUB_A"]["evidence"]["score"]
-    assert got["SUB_A"]["evidence"]["listing_kinds"] == {"ABNORMAL": ["abnormal_operation"]}
+    # a 40% stake is no control: 1.0 × 0.85 × 0.6 × 0.4 = 0.204 stays below 0.25 even for 失信
+    assert "ASSOC_D" not in got and "ASSOC_A" not in got
+    run(clean_graph, "contagion.blacklist", contagion__blacklist={"threshold": 0.05})
+    got = _scores(clean_graph)
+    assert got["ASSOC_D"]["evidence"]["score"] == pytest.approx(0.85 * 0.6 * 0.4)
+    assert got["ASSOC_A"]["evidence"]["score"] == pytest.approx(0.3 * 0.85 * 0.6 * 0.4)
+    assert got["ASSOC_A"]["evidence"]["listing_kinds"] == {"ABNORMAL": ["abnormal_operation"]}
 
 
 def test_listing_kind_and_link_type_weights_are_checked():
@@ -90,3 +99,45 @@ def test_listing_kind_and_link_type_weights_are_checked():
             "contagion.blacklist",
             Params,
         )
+
+
+def test_a_majority_holder_controls_its_company_even_when_the_actual_controller_sits_higher(
+    graph, clean_graph
+):
+    # 赵 controls 甲 (80%); 甲, listed only under 限制高消费, holds 70% of 乙 and 40% of 丙.
+    # The actual controller of 乙 is 赵 (CONTROLS 赵 → 乙), so no CONTROLS link starts at 甲 — but
+    # 甲 is 乙's controlling shareholder (公司法 控股股东: more than 50%) and controls it directly.
+    graph.person("P_ZHAO", name="赵某")
+    graph.company("HOLDER", name="甲控股公司")
+    graph.company("SUB", name="乙子公司")
+    graph.company("ASSOC", name="丙参股公司")
+    graph.holds("P_ZHAO", "HOLDER", 80.0)
+    graph.holds("HOLDER", "SUB", 70.0)
+    graph.holds("HOLDER", "ASSOC", 40.0)
+    graph.listed("HOLDER", kind="consumption_restriction")
+    graph.write(clean_graph)
+    run(clean_graph, "control.actual_controller", "contagion.blacklist")
+    with clean_graph.session() as s:
+        controls = {
+            (r["c"], r["x"])
+            for r in s.run("MATCH (c)-[:CONTROLS]->(x) RETURN c.entity_id AS c, x.entity_id AS x")
+        }
+    assert ("P_ZHAO", "SUB") in controls and ("HOLDER", "SUB") not in controls
+    got = _scores(clean_graph)
+    # the majority holding weighs as control: 0.7 × 0.85 × 1.0 (as shareholding: 0.7 × 0.85 × 0.6 × 0.7
+    # = 0.2499, below the threshold)
+    sub = got["SUB"]["evidence"]
+    assert sub["score"] == pytest.approx(0.7 * 0.85)
+    assert sub["paths"][0]["nodes"] == ["HOLDER", "SUB"] and sub["paths"][0]["rels"] == ["majority_holding"]
+    assert "甲控股公司(HOLDER) —[控股]→ 乙子公司(SUB)" in got["SUB"]["explanation_zh"]
+    assert "—[holds a majority of]→" in got["SUB"]["explanation_en"]
+    # a 40% stake is no control: 0.7 × 0.85 × 0.6 × 0.4 = 0.143, no alert
+    assert "ASSOC" not in got
+    # the listed holder's own controller: 0.7 × 0.85 × 0.3 (control against its way) = 0.179, no alert
+    assert "P_ZHAO" not in got
+    # the pre-loan check reads the same computation
+    body, _ = live_profile(clean_graph, "neo4j", "SUB", load_config(), [])
+    assert body["contagion"]["score"] == pytest.approx(sub["score"])
+    # the setting switches it off: the holding weighs by its pct again
+    run(clean_graph, "contagion.blacklist", contagion__blacklist={"majority_holding_as_control": False})
+    assert "SUB" not in _scores(clean_graph)

@@ -48,11 +48,6 @@ def world():
     return build(seed=11, n_companies=1000)
 
 
-@pytest.mark.xfail(
-    reason="one planted family group of the true world (three controllers) is split by the near-family "
-    "group definition; the generator's truth and the definition must be reconciled",
-    strict=False,
-)
 def test_true_world_every_planted_structure_found(clean_graph, world):
     w, cr = world
     load_world(clean_graph, w, cr, progress=lambda _m: None)

@@ -84,6 +84,27 @@ def test_two_in_law_families_are_two_groups_by_default():
     assert one.members == ("X", "X2", "Y", "Z")
 
 
+def test_a_controller_with_his_child_and_his_brother_is_one_group_whichever_block_is_largest():
+    # F controls jointly with his son S and with his wife M; S alone controls the most companies;
+    # F's brother B controls one. S and B are not near relatives of each other, but all are F's:
+    # F (a principal investor himself) and his near relatives are one group (集团客户指引 art. 3)
+    fam = [("P:M", "P:F", "spouse"), ("P:S", "P:F", "child"), ("P:B", "P:F", "sibling")]
+    edges = [("P:S", f"S{i}", {"pct": 60}) for i in range(4)]
+    edges += [("P:F", "FS", {"pct": 50}), ("P:S", "FS", {"pct": 50})]
+    edges += [("P:F", "FM", {"pct": 50}), ("P:M", "FM", {"pct": 50}), ("P:B", "B1", {"pct": 74})]
+    G = nx.DiGraph(edges)
+    _persons(G, "P:F", "P:M", "P:S", "P:B")
+    (one,) = control_groups(G, family_pairs=fam, min_members=1)
+    assert one.members == ("B1", "FM", "FS", "S0", "S1", "S2", "S3")
+    # without F's own companies nobody links S and B: uncle and nephew are two groups
+    G2 = nx.DiGraph([e for e in edges if e[1] not in ("FS", "FM")])
+    _persons(G2, "P:S", "P:B")
+    assert sorted(g.members for g in control_groups(G2, family_pairs=fam, min_members=1)) == [
+        ("B1",),
+        ("S0", "S1", "S2", "S3"),
+    ]
+
+
 def test_in_law_company_is_not_related_by_default_but_is_with_the_extended_scope():
     G = nx.DiGraph([("P:B", "CB", {"pct": 60}), ("P:I", "CI", {"pct": 70})])
     _persons(G, "P:I", "P:W", "P:B", "P:V")
