@@ -8,6 +8,7 @@ from explorer.graph_data import mark_path, subgraph_from_api
 from explorer.headless import Browser, BrowserError
 from explorer.network_html import render_html
 from explorer.sample_graph import neighbourhood
+from tests.explorer.test_explorer_app_browser import shots as shots  # noqa: F401
 
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
@@ -127,7 +128,7 @@ def test_screenshot_of_the_network_view(browser, tmp_path):
         page.close()
 
 
-def test_a_crowded_drawing_draws_readable_labels_none_covering_another(browser, tmp_path):
+def test_a_crowded_drawing_draws_readable_labels_none_covering_another(browser, tmp_path, shots):  # noqa: F811
     """The drawing alone (no server): 300 nodes, measured from vis-network's own label boxes."""
     from tests.explorer.label_measure import measure
 
@@ -140,5 +141,6 @@ def test_a_crowded_drawing_draws_readable_labels_none_covering_another(browser, 
         assert m["overlapping"] == 0
         assert min(d["px"] for d in drawn) >= 10
         assert m["hidden_titles_hold_names"] and m["state"]["shown"] == len(drawn)
+        page.screenshot(shots / "explorer-network-300-sample.png")
     finally:
         page.close()
