@@ -172,7 +172,12 @@ def node_options(node: GNode, *, center: bool, on_path: bool, dimmed: bool) -> d
     marks = (DISTRESS_MARK if node.loan_status else "") + (CIRCLE_MARK if node.circle_id else "")
     opts: dict[str, Any] = {
         "label": (marks + " " if marks else "") + short_label(node.name),
+        # what the page's label placement draws: the short name (the full one zoomed in), marks first
+        "short_label": short_label(node.name),
         "full_label": node.name,
+        "marks": marks,
+        "center": center,
+        "on_path": on_path,
         "title": _tooltip(node),
         "shape": style.shape,
         "size": round(size, 1),
@@ -190,8 +195,6 @@ def node_options(node: GNode, *, center: bool, on_path: bool, dimmed: bool) -> d
     }
     if node.circle_id:
         opts["shapeProperties"] = {"borderDashes": [6, 3]}
-    if center:
-        opts["font"] = {"size": 16, "bold": True}
     if dimmed:
         opts["opacity"] = 0.35
     return opts

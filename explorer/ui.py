@@ -197,13 +197,34 @@ def page_cursors(key: str, filters: object) -> list[str | None]:
     return cursors
 
 
-def page_bar(key: str, cursors: list[str | None], page: Mapping[str, Any], shown: int, noun: str) -> None:
-    """ "n–m / total" for one page of an API list (``page`` is its PageInfo) and previous / next
-    buttons walking the cursors; ``noun`` names the items, 中文 / English."""
+def page_caption(page: Mapping[str, Any], shown: int, noun: str, note: str = "") -> str:
+    """ "n–m / total" for one page of an API list (``page`` is its PageInfo); a total the API could
+    only count up to a limit (``total_at_least``) reads "≥ total" / "at least"; an uncounted list
+    says only whether more follow.
+
+    >>> page_caption({"offset": 20, "total": 95}, 20, "预警 alerts")
+    '预警 alerts 21–40 / 95（共 95 total）'
+    >>> page_caption({"offset": 0, "total": 500, "total_at_least": True}, 50, "结果 results")
+    '结果 results 1–50 / ≥500（至少 500 条 at least）'
+    """
     first = int(page.get("offset") or 0)
-    total = page.get("total", shown)
+    total = page.get("total")
     span = f"{first + 1}–{first + shown}" if shown else "0"
-    st.caption(f"{noun} {span} / {total}（共 {total} total）")
+    if total is None:  # a list the API does not count
+        text = f"{noun} {span}" + ("（后面还有 more follow）" if page.get("next_cursor") else "")
+    elif page.get("total_at_least"):
+        text = f"{noun} {span} / ≥{total}（至少 {total} 条 at least）"
+    else:
+        text = f"{noun} {span} / {total}（共 {total} total）"
+    return f"{text} · {note}" if note else text
+
+
+def page_bar(
+    key: str, cursors: list[str | None], page: Mapping[str, Any], shown: int, noun: str, note: str = ""
+) -> None:
+    """:func:`page_caption` and previous / next buttons walking the cursors; ``noun`` names the
+    items, 中文 / English; ``note`` says more (the order, what matched)."""
+    st.caption(page_caption(page, shown, noun, note))
     p1, p2 = st.columns(2)
     if p1.button("上一页 Previous", key=f"{key}_prev", disabled=len(cursors) == 1):
         cursors.pop()

@@ -80,6 +80,10 @@ class PageInfo(BaseModel):
     limit: int
     total: int | None = Field(default=None, description="items matching the filters, all pages together")
     offset: int | None = Field(default=None, description="position of this page's first item in the total")
+    total_at_least: bool | None = Field(
+        default=None,
+        description="true: counting stopped at a limit, so at least ``total`` items match (search only)",
+    )
 
 
 class AsOf(BaseModel):

@@ -72,23 +72,22 @@ def _loan(state_zh: str, state_en: str) -> Render:
 
 
 def _limit(ev: Mapping[str, Any], app: str, n: Names) -> Text:
+    """A breached and a nearly reached limit: one sentence, the lead says which."""
     row = ev.get("limit") or {}
     name = str(row.get("name") or "")
     num, req, den = row.get("numerator"), row.get("requested"), row.get("denominator")
-    title_zh = A.LIMIT_NAMES_ZH.get(name, name)
+    title_zh, title_en = A.LIMIT_NAMES_ZH.get(name, name), name.replace("_", " ")
     arith_zh = f"（{amount_zh(num)} + 申请 {amount_zh(req)}）÷ {amount_zh(den)} = {pct(row.get('ratio'))}"
     arith_en = f"({amount_en(num)} + requested {amount_en(req)}) ÷ {amount_en(den)} = {pct(row.get('ratio'))}"
-    src = n.v(row.get("source") or "")
+    src, cap = n.v(row.get("source") or ""), pct(row.get("limit"))
     if row.get("breach"):
-        return _t(
-            f"加上申请金额后超过{title_zh}限额（{src}）：{arith_zh}，上限 {pct(row.get('limit'))}。",
-            f"With the requested amount the {name.replace('_', ' ')} limit ({src}) is breached: {arith_en}, "
-            f"limit {pct(row.get('limit'))}.",
+        lead = _t(
+            f"加上申请金额后超过{title_zh}限额（{src}）",
+            f"With the requested amount the {title_en} limit ({src}) is breached",
         )
-    return _t(
-        f"接近{title_zh}限额（{src}）：{arith_zh}，上限 {pct(row.get('limit'))}。",
-        f"Close to the {name.replace('_', ' ')} limit ({src}): {arith_en}, limit {pct(row.get('limit'))}.",
-    )
+    else:
+        lead = _t(f"接近{title_zh}限额（{src}）", f"Close to the {title_en} limit ({src})")
+    return _t(f"{lead['zh']}：{arith_zh}，上限 {cap}。", f"{lead['en']}: {arith_en}, limit {cap}.")
 
 
 def _mutual(ev: Mapping[str, Any], app: str, n: Names) -> Text:
@@ -118,20 +117,15 @@ def _chain(ev: Mapping[str, Any], app: str, n: Names) -> Text:
     )
 
 
-def _one_for_many(ev: Mapping[str, Any], app: str, n: Names) -> Text:
-    w = n.who(app)
-    return _t(
-        f"申请人 {w['zh']} 为 {ev.get('out_degree')} 个主体提供担保（一保多）。",
-        f"The applicant {w['en']} guarantees {ev.get('out_degree')} borrowers.",
-    )
+def _fan(count: str, zh: str, en: str) -> Render:
+    """One-for-many and many-for-one: the applicant and how many parties it guarantees or is
+    guaranteed by (``{n}`` in the phrases), read from the evidence field ``count``."""
 
+    def render(ev: Mapping[str, Any], app: str, n: Names) -> Text:
+        w, k = n.who(app), ev.get(count)
+        return _t(f"申请人 {w['zh']} {zh.format(n=k)}", f"The applicant {w['en']} {en.format(n=k)}")
 
-def _many_for_one(ev: Mapping[str, Any], app: str, n: Names) -> Text:
-    w = n.who(app)
-    return _t(
-        f"申请人 {w['zh']} 由 {ev.get('in_degree')} 个担保人担保（多保一）。",
-        f"The applicant {w['en']} is guaranteed by {ev.get('in_degree')} guarantors.",
-    )
+    return render
 
 
 def _leverage(ev: Mapping[str, Any], app: str, n: Names) -> Text:
@@ -220,8 +214,12 @@ RENDERERS: dict[str, Render] = {
     "mutual_guarantee": _mutual,
     "guarantee_circle": _circle,
     "guarantee_chain": _chain,
-    "guarantee_one_for_many": _one_for_many,
-    "guarantee_many_for_one": _many_for_one,
+    "guarantee_one_for_many": _fan(
+        "out_degree", "为 {n} 个主体提供担保（一保多）。", "guarantees {n} borrowers."
+    ),
+    "guarantee_many_for_one": _fan(
+        "in_degree", "由 {n} 个担保人担保（多保一）。", "is guaranteed by {n} guarantors."
+    ),
     "guarantee_leverage": _leverage,
     "blacklist_proximity": _contagion(True),
     "blacklist_in_reach": _contagion(False),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from stdnum.cn import ric, uscc
@@ -32,6 +33,9 @@ LINK_TYPES: tuple[str, ...] = (
     S.MEMBER_OF,
 )
 MAX_PATH_HOPS = 8
+#: how many hits a search counts at least (its total): past this the total is "at least" — a name
+#: query that matches more than this many entities wants refining, not an exact count
+SEARCH_COUNT_CAP = 500
 
 _LUCENE_SPECIAL = re.compile(r'([+\-!(){}\[\]^"~*?:\\/]|&&|\|\|)')
 
@@ -79,11 +83,18 @@ FIND_BY_RIC = f"""
 MATCH (e:{S.PERSON} {{id_number: $value}})
 RETURN e {{ {_ENTITY_FIELDS}, score: 1.0, matched_on: 'id_number' }} AS hit ORDER BY e.entity_id LIMIT $limit
 """
+# one row: how many nodes the index gave (``raw`` = ``$limit`` means there may be more) and the hits
+# left after the filters
 FULLTEXT = f"""
-CALL db.index.fulltext.queryNodes($index, $query, {{limit: $limit}}) YIELD node AS e, score
-WHERE ($region IS NULL OR e.region STARTS WITH $region)
-  AND ($birth_date IS NULL OR e.birth_date = date($birth_date))
-RETURN e {{ {_ENTITY_FIELDS}, score: score, matched_on: 'name' }} AS hit
+CALL db.index.fulltext.queryNodes($index, $query, {{limit: $limit}}) YIELD node, score
+WITH collect({{node: node, score: score}}) AS found
+RETURN size(found) AS raw, COLLECT {{
+  UNWIND found AS f
+  WITH f.node AS e, f.score AS score
+  WHERE ($region IS NULL OR e.region STARTS WITH $region)
+    AND ($birth_date IS NULL OR e.birth_date = date($birth_date))
+  RETURN e {{ {_ENTITY_FIELDS}, score: score, matched_on: 'name' }} AS hit
+}} AS hits
 """
 EXACT_NAME = f"""
 MATCH (e:{S.COMPANY}) WHERE e.name = $name OR e.name_norm = $name_norm
@@ -180,6 +191,17 @@ RETURN p LIMIT $limit
 PATH_QUERIES = {h: _paths_query(h) for h in range(1, MAX_PATH_HOPS + 1)}
 
 
+@dataclass(frozen=True)
+class SearchPage:
+    """One page of search hits and how many entities match in all (``total_at_least``: the count
+    stopped at a fetch limit, so more may match)."""
+
+    hits: list[dict[str, Any]]
+    query_kind: str
+    total: int
+    total_at_least: bool
+
+
 class EntityRepository(Neo4jRepository):
     async def search(
         self,
@@ -189,39 +211,48 @@ class EntityRepository(Neo4jRepository):
         offset: int,
         region: str | None = None,
         birth_date: str | None = None,
-    ) -> tuple[list[dict[str, Any]], str]:
-        """Hits best first (exact keys, exact names, then fulltext score), ties by entity id."""
+    ) -> SearchPage:
+        """Hits best first (exact keys, exact names, then fulltext score), ties by entity id; the total
+        counts every match up to :data:`SEARCH_COUNT_CAP` (or the page's end, if further)."""
         how, value = classify_query(q)
-        fetch = limit + offset
+        window = max(limit + offset, SEARCH_COUNT_CAP)
+        cut = False  # a query returned as many rows as it was allowed: more may match
         if how == "entity_id":
             rows = await self.read(FIND_BY_ID, value=value)
         elif how == "uscc":
-            rows = await self.read(FIND_BY_USCC, value=value, limit=fetch)
+            rows = await self.read(FIND_BY_USCC, value=value, limit=window)
+            cut = len(rows) >= window
         elif how == "id_number":
-            rows = await self.read(FIND_BY_RIC, value=value, limit=fetch)
+            rows = await self.read(FIND_BY_RIC, value=value, limit=window)
+            cut = len(rows) >= window
         else:
             if not value:
-                return [], how
+                return SearchPage([], how, 0, False)
             rows = await self.read(
                 EXACT_NAME,
                 name=value,
                 name_norm=company_name(value),
-                limit=fetch,
+                limit=window,
                 region=region,
                 birth_date=birth_date,
             )
+            cut = len(rows) >= window
             query = lucene_escape(value)
+            # room beyond the window for the hits the region / birth-date filter drops
+            fulltext_limit = window * 2 + 10
             for label, index in ((S.COMPANY, "company_names"), (S.PERSON, "person_names")):
                 if kind and kind != label.lower():
                     continue
-                rows += await self.read(
+                found = await self.read(
                     FULLTEXT,
                     index=index,
                     query=query,
-                    limit=fetch * 2 + 10,
+                    limit=fulltext_limit,
                     region=region,
                     birth_date=birth_date,
                 )
+                cut = cut or found[0]["raw"] >= fulltext_limit
+                rows += [{"hit": h} for h in found[0]["hits"]]
         best: dict[str, dict[str, Any]] = {}
         for r in rows:
             hit = jsonable(r["hit"])
@@ -231,7 +262,7 @@ class EntityRepository(Neo4jRepository):
             if prev is None or hit["score"] > prev["score"]:
                 best[hit["entity_id"]] = hit
         ordered = sorted(best.values(), key=lambda h: (-round(h["score"], 6), h["entity_id"]))
-        return ordered[offset : offset + limit], how
+        return SearchPage(ordered[offset : offset + limit], how, len(ordered), cut)
 
     async def detail(self, entity_id: str, max_records: int = 200) -> dict[str, Any] | None:
         rows = await self.read(

@@ -62,17 +62,21 @@ async def search(
     offset = decode_cursor(cursor, filters) or 0
     if not isinstance(offset, int) or offset < 0 or offset > 10_000:
         raise ApiError(400, "分页游标无效。/ Invalid pagination cursor.", code="invalid-cursor")
-    hits, how = await r.entities.search(q, kind, limit + 1, offset, region=region)
-    more = len(hits) > limit
+    found = await r.entities.search(q, kind, limit + 1, offset, region=region)
+    more = len(found.hits) > limit
     from api.repositories.entities import classify_query
 
     return SearchResults.model_validate(
         {
-            "query_kind": how,
-            "normalized_query": classify_query(q)[1] if how == "name" else how,
-            "results": hits[:limit],
+            "query_kind": found.query_kind,
+            "normalized_query": classify_query(q)[1] if found.query_kind == "name" else found.query_kind,
+            "results": found.hits[:limit],
             "page": PageInfo(
-                next_cursor=encode_cursor(offset + limit, filters) if more else None, limit=limit
+                next_cursor=encode_cursor(offset + limit, filters) if more else None,
+                limit=limit,
+                total=found.total,
+                offset=offset,
+                total_at_least=found.total_at_least or None,
             ),
         }
     )

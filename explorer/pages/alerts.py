@@ -37,11 +37,7 @@ severity = c2.selectbox(
 )
 rule = c3.text_input("规则 Rule id", key="rg_alert_rule").strip()
 branch = c4.text_input("支行 Branch", key="rg_alert_branch").strip()
-filters = (status, severity, rule, branch)
-if st.session_state.get("rg_alert_filters") != filters:  # new filters: back to the first page
-    st.session_state["rg_alert_filters"] = filters
-    st.session_state["rg_alert_cursors"] = [None]
-cursors: list[str | None] = st.session_state.setdefault("rg_alert_cursors", [None])
+cursors = ui.page_cursors("rg_alert", (status, severity, rule, branch))
 res = ui.call(
     api.alerts,
     status=status or None,
@@ -54,23 +50,17 @@ res = ui.call(
 if res is None:
     st.stop()
 items = res.get("alerts") or []
-page = res.get("page") or {}
-total = page.get("total", len(items))
-first = int(page.get("offset") or 0)
 if not items:
     st.info("队列为空 The queue is empty.")
     st.stop()
-st.caption(
-    f"第 {first + 1}–{first + len(items)} 条，共 {total} 条预警（最严重、最新在前）"
-    f" / alerts {first + 1}–{first + len(items)} of {total}, worst and newest first"
+ui.page_bar(
+    "rg_alert",
+    cursors,
+    res.get("page") or {},
+    len(items),
+    "预警 alerts",
+    "最严重、最新在前 worst and newest first",
 )
-p1, p2 = st.columns(2)
-if p1.button("上一页 Previous", key="rg_alert_prev", disabled=len(cursors) == 1):
-    cursors.pop()
-    st.rerun()
-if p2.button("下一页 Next", key="rg_alert_next", disabled=not page.get("next_cursor")):
-    cursors.append(page["next_cursor"])
-    st.rerun()
 st.dataframe(
     [
         {

@@ -62,27 +62,14 @@ def _where(rec: dict[str, Any] | None, rid: str) -> str:
 
 
 with tabs[0]:
-    c1, c2 = st.columns([1, 3])
-    pending = c1.checkbox("只看未判断 Pending only", value=False, key="rg_pairs_pending")
-    pages: list[str | None] = st.session_state.setdefault("rg_pairs_cursors", [None])
-    res = ui.call(api.review_queue, limit=PAGE_SIZE, pending_only=pending, cursor=pages[-1])
+    pending = st.checkbox("只看未判断 Pending only", value=False, key="rg_pairs_pending")
+    cursors = ui.page_cursors("rg_pairs", pending)
+    res = ui.call(api.review_queue, limit=PAGE_SIZE, pending_only=pending, cursor=cursors[-1])
     pairs = (res or {}).get("pairs") or []
-    info = (res or {}).get("page") or {}
     if res is not None and not pairs:
         st.info("复核队列为空 The review queue is empty.")
     if pairs:
-        first = int(info.get("offset") or 0)
-        c2.caption(
-            f"第 {first + 1}–{first + len(pairs)} 对，共 {info.get('total', len(pairs))} 对 "
-            f"pairs {first + 1}–{first + len(pairs)} of {info.get('total', len(pairs))}"
-        )
-        p1, p2 = st.columns(2)
-        if p1.button("上一页 Previous", key="rg_pairs_prev", disabled=len(pages) == 1):
-            pages.pop()
-            st.rerun()
-        if p2.button("下一页 Next", key="rg_pairs_next", disabled=not info.get("next_cursor")):
-            pages.append(info["next_cursor"])
-            st.rerun()
+        ui.page_bar("rg_pairs", cursors, (res or {}).get("page") or {}, len(pairs), "记录对 pairs")
 
         def _label(p: dict[str, Any]) -> str:
             a, b = p.get("record_a") or {}, p.get("record_b") or {}

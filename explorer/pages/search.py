@@ -1,10 +1,13 @@
-"""Search by name (简/繁), USCC, resident ID or entity id; pick a hit to open its card."""
+"""Search by name (简/繁), USCC, resident ID or entity id, paged with the API's total (a floor,
+"at least", for a query so broad the API stops counting); pick a hit to open its card."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from explorer import ui
+
+PAGE_SIZE = 50
 
 st.header("搜索 Search")
 api = ui.client("search")
@@ -13,13 +16,23 @@ q = c1.text_input("名称、统一社会信用代码、身份证号或编号 Nam
 kind = c2.selectbox("类型 Kind", ["", "company", "person"], key="rg_kind")
 region = c3.text_input("地区 Region", key="rg_region")
 if q:
-    res = ui.call(api.search, q, kind=kind or None, region=region or None, limit=50)
+    cursors = ui.page_cursors("rg_search", (q, kind, region))
+    res = ui.call(
+        api.search, q, kind=kind or None, region=region or None, limit=PAGE_SIZE, cursor=cursors[-1]
+    )
     if res is not None:
         hits = res.get("results", [])
-        st.caption(f"{len(hits)} 条结果 results · 按 matched by {res.get('query_kind')}")
         if not hits:
             st.info("未找到 Nothing found.")
         else:
+            ui.page_bar(
+                "rg_search",
+                cursors,
+                res.get("page") or {},
+                len(hits),
+                "结果 results",
+                f"按 matched by {res.get('query_kind')}",
+            )
             cols = [
                 "entity_id",
                 "kind",

@@ -53,6 +53,10 @@ def test_search_fuzzy_partial_name_and_pagination(client, graph, keys):
         seen += [h["entity_id"] for h in nxt["results"]]
         cursor = nxt["page"]["next_cursor"]
     assert "C:APPLICANT" in seen and len(seen) == len(set(seen))
+    # every page carries the same total, all hits together, counted exactly on a small graph
+    assert body["page"]["total"] == len(seen) and body["page"]["offset"] == 0
+    assert body["page"]["total_at_least"] is None
+    assert nxt["page"]["total"] == len(seen) and nxt["page"]["offset"] == len(seen) - 1
     bad = client.get(
         "/v1/entities/search",
         params={"q": "other", "cursor": body["page"]["next_cursor"] or "x"},
@@ -60,6 +64,36 @@ def test_search_fuzzy_partial_name_and_pagination(client, graph, keys):
     )
     assert bad.status_code == 400
     assert bad.headers["content-type"].startswith("application/problem+json")
+
+
+@pytest.fixture
+def many_namesakes(graph):
+    """Twenty companies whose names share one rare word, removed again afterwards."""
+    graph.execute_query(
+        "UNWIND range(1, 20) AS i CREATE (:Company {entity_id: 'C:COUNT-' + toString(i), "
+        "name: '计数测试' + toString(i) + '号有限公司', name_norm: '计数测试' + toString(i) + '号'})"
+    )
+    yield 20
+    graph.execute_query("MATCH (c:Company) WHERE c.entity_id STARTS WITH 'C:COUNT-' DETACH DELETE c")
+
+
+def test_search_total_counts_every_match_and_says_at_least_past_the_cap(
+    client, keys, many_namesakes, monkeypatch
+):
+    params = {"q": "计数测试", "kind": "company", "limit": 5}
+    body = client.get("/v1/entities/search", params=params, headers=auth(keys, "examiner")).json()
+    assert len(body["results"]) == 5 and body["page"]["next_cursor"]
+    assert body["page"]["total"] == many_namesakes and body["page"]["total_at_least"] is None
+    # a count cap below the matches: the index is asked for fewer than match, the total is a floor
+    from api.repositories import entities
+
+    monkeypatch.setattr(entities, "SEARCH_COUNT_CAP", 1)
+    capped = client.get(
+        "/v1/entities/search", params={**params, "limit": 1}, headers=auth(keys, "examiner")
+    ).json()
+    assert capped["page"]["total_at_least"] is True
+    assert 1 <= capped["page"]["total"] < many_namesakes and capped["page"]["next_cursor"]
+    assert capped["results"][0]["entity_id"] == body["results"][0]["entity_id"]
 
 
 def test_search_lucene_syntax_is_escaped(client, graph, keys):

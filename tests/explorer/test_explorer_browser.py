@@ -8,6 +8,7 @@ from explorer.graph_data import mark_path, subgraph_from_api
 from explorer.headless import Browser, BrowserError
 from explorer.network_html import render_html
 from explorer.sample_graph import neighbourhood
+from tests.explorer.test_explorer_app_browser import shots as shots  # noqa: F401
 
 LOCAL_SCHEMES = ("file:", "data:", "about:", "blob:")
 
@@ -123,5 +124,23 @@ def test_screenshot_of_the_network_view(browser, tmp_path):
         shot = page.screenshot(tmp_path / "network.png")
         data = shot.read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    finally:
+        page.close()
+
+
+def test_a_crowded_drawing_draws_readable_labels_none_covering_another(browser, tmp_path, shots):  # noqa: F811
+    """The drawing alone (no server): 300 nodes, measured from vis-network's own label boxes."""
+    from tests.explorer.label_measure import measure
+
+    page = _open(browser, render_html(subgraph_from_api(neighbourhood(300, seed=3))), tmp_path)
+    try:
+        page.wait_for("window.rgLabelState", timeout=30)
+        m = measure(page, "window")
+        drawn = m["drawn"]
+        assert m["nodes"] == 300 and len(drawn) >= 40, len(drawn)  # measured 72
+        assert m["overlapping"] == 0
+        assert min(d["px"] for d in drawn) >= 10
+        assert m["hidden_titles_hold_names"] and m["state"]["shown"] == len(drawn)
+        page.screenshot(shots / "explorer-network-300-sample.png")
     finally:
         page.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from explorer.api_client import ApiClient
+
 pytestmark = pytest.mark.neo4j
 
 
@@ -40,6 +42,9 @@ def test_search_finds_a_company_by_name_and_opens_its_card(app_as):
     assert not at.exception
     df = at.dataframe[0].value
     assert "C:APPLICANT" in list(df["entity_id"])
+    page = ApiClient(at.session_state["rg_creds"]).search("杭州甲科技", limit=50)["page"]
+    assert page["total"] == len(df) and page["total_at_least"] is None  # all on one page, counted
+    assert f"结果 results 1–{len(df)} / {len(df)}（共 {len(df)} total）" in texts(at)
     at.selectbox(key="rg_search_pick").select("C:APPLICANT").run()
     at.button(key="rg_open_card").click().run()
     assert not at.exception

@@ -65,7 +65,8 @@ def test_alert_triage_needs_a_comment_then_confirms(app_as, live_api):
     shown = at.dataframe[0].value
     api_open = _api(live_api, "examiner").alerts(status="open", limit=200)["alerts"]
     assert list(shown["编号 alert"]) == [a["alert_id"] for a in api_open]  # the API's order: worst first
-    assert "共 " in texts(at) and f"of {len(api_open)}" in texts(at)
+    n = len(api_open)  # the shared page bar: span, total, order
+    assert f"预警 alerts 1–{n} / {n}（共 {n} total） · 最严重、最新在前 worst and newest first" in texts(at)
     target = next(a["alert_id"] for a in api_open if a["rule_id"] == "guarantee.circle")
     at.selectbox(key="rg_alert_pick").select(target).run()
     at.button(key="rg_alert_confirm").click().run()

@@ -86,6 +86,12 @@ def test_every_page_a_role_may_see_renders_cleanly(
         for name in expected:
             click_text(page, NAV, TITLES[name])
             _settle(page)
+            if name == "search":  # a query, so the hits and their paged total are on the page too
+                type_into(
+                    page, "名称、统一社会信用代码、身份证号或编号 Name, USCC, resident ID or id", "杭州"
+                )
+                page.wait_for("document.body.innerText.includes('结果 results 1–')", timeout=60)
+                _settle(page)
             if name == "network":
                 page.wait_for(
                     "((f) => f && f.contentWindow.rgTiming && f.contentWindow.rgTiming.stabilized !== null)"
