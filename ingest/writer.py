@@ -194,18 +194,24 @@ class GraphWriter:
         with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
             for i in range(0, len(records), chunk):
                 part = records[i : i + chunk]
-                found = {
-                    r["k"]: r["h"]
-                    for r in session.run(
-                        f"UNWIND $keys AS k MATCH (sr:{s.SOURCE_RECORD} {{record_key: k}}) RETURN k, sr.content_hash AS h",
-                        keys=[r.record_key for r in part],
-                    )
-                }
+                # one answer row per chunk: the positions of the records whose SourceRecord exists,
+                # split by whether its content hash is the same (not a row and a hash per record)
+                answer = session.run(
+                    "UNWIND range(0, size($keys) - 1) AS i WITH i, $keys[i] AS k "
+                    f"MATCH (sr:{s.SOURCE_RECORD} {{record_key: k}}) "
+                    "WITH i, sr.content_hash = $hashes[i] AS same "
+                    "RETURN collect(CASE WHEN same THEN i END) AS unchanged, "
+                    "collect(CASE WHEN NOT same THEN i END) AS changed",
+                    keys=[r.record_key for r in part],
+                    hashes=[r.content_hash for r in part],
+                ).single()
                 for rec in part:
-                    h = found.get(rec.record_key)
-                    status[rec.record_key] = (
-                        NEW if h is None else (UNCHANGED if h == rec.content_hash else CHANGED)
-                    )
+                    status[rec.record_key] = NEW
+                if answer is not None:
+                    for j in answer["unchanged"]:
+                        status[part[j].record_key] = UNCHANGED
+                    for j in answer["changed"]:
+                        status[part[j].record_key] = CHANGED
         return status
 
     # --- one chunk ------------------------------------------------------------------------------
@@ -324,8 +330,7 @@ class GraphWriter:
                 "source_row": rec.row,
                 "content_hash": rec.content_hash,
                 "payload": rec.payload,
-                "ingested_at": now,
-            }
+            }  # ingested_at: one $now for the chunk (packing a zoned datetime per row is slow)
             is_new = status[rec.record_key] == NEW
             labels = {nf.ref.label for nf in rf.nodes}
             if is_new and len(labels) <= 1:
@@ -343,10 +348,11 @@ class GraphWriter:
                     "ev": evidence_json(nf.evidence),
                 }
                 (derived_new if is_new else derived_changed)[nf.ref.label].append(row)
-        params = {"batch": self.batch.batch_id}
+        params = {"batch": self.batch.batch_id, "now": now}
         create_sr = (
             f"MATCH (b:{s.BATCH} {{batch_id: $batch}}) UNWIND $rows AS row "
-            f"CREATE (sr:{s.SOURCE_RECORD}) SET sr = row.props CREATE (sr)-[:{s.IN_BATCH}]->(b)"
+            f"CREATE (sr:{s.SOURCE_RECORD}) SET sr = row.props, sr.ingested_at = $now "
+            f"CREATE (sr)-[:{s.IN_BATCH}]->(b)"
         )
         for label, rows in new_by_label.items():
             if not label:
@@ -367,7 +373,7 @@ class GraphWriter:
             self._run(
                 tx,
                 f"MATCH (b:{s.BATCH} {{batch_id: $batch}}) UNWIND $rows AS row "
-                f"MATCH (sr:{s.SOURCE_RECORD} {{record_key: row.record_key}}) SET sr += row "
+                f"MATCH (sr:{s.SOURCE_RECORD} {{record_key: row.record_key}}) SET sr += row, sr.ingested_at = $now "
                 f"MERGE (sr)-[:{s.IN_BATCH}]->(b)",
                 counts,
                 rows=changed_rows,
