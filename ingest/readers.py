@@ -148,12 +148,16 @@ def read_csv(path: Path, kind: FileKind, fmt: SourceFormat = DEFAULT_FORMAT) -> 
     rows: list[RawRow] = []
     n = 0
     width = len(columns)
+    unnamed = "" in columns  # a header cell left empty: its column is dropped from every row
     try:
         for fields in reader:
             n += 1
-            if not any(f.strip() for f in fields):
+            if not "".join(fields).strip():  # one scan: no field holds anything but whitespace
                 continue  # blank lines are not rows
-            values = {c: v for c, v in zip(columns, fields, strict=False) if c}
+            if unnamed:
+                values = {c: v for c, v in zip(columns, fields, strict=False) if c}
+            else:
+                values = dict(zip(columns, fields, strict=False))
             raw = RawRow(n, values)
             extra = len(fields) > width and any(f.strip() for f in fields[width:])
             if extra or len(fields) < width:

@@ -48,6 +48,8 @@ def is_blank(value: Any) -> bool:
 
 def as_text(value: Any) -> str:
     """A raw value as text; whole floats from spreadsheets lose their ``.0`` (ids typed as numbers)."""
+    if value.__class__ is str:  # CSV cells, nearly every call: no type tests
+        return value.strip()
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
@@ -112,7 +114,11 @@ def parse_date(value: Any, formats: tuple[str, ...] = ()) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    text = as_text(value)
+    return _date_of_text(as_text(value), formats)
+
+
+@lru_cache(maxsize=1 << 16)  # a few thousand distinct dates fill a whole file: parse each once
+def _date_of_text(text: str, formats: tuple[str, ...]) -> dt.date:
     for fmt in formats:
         try:
             return dt.datetime.strptime(text, fmt).date()

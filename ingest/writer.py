@@ -155,6 +155,26 @@ def _apply(
     state.changes.update(prov)
 
 
+_EVIDENCE_JSON: dict[tuple, str] = {}  # match evidence → its JSON; a resolver repeats a few shapes
+_EVIDENCE_CACHE_MAX = 10_000
+
+
+def evidence_json(evidence: dict[str, Any] | None) -> str:
+    """A record's match evidence as stored on DERIVED_FROM, encoded once per distinct evidence
+    (strong keys and business keys give the same three or four dicts for every record)."""
+    try:
+        # the type is part of the key: 1, 1.0 and True are equal keys but encode differently
+        key = tuple((k, v.__class__, v) for k, v in evidence.items()) if evidence else ()
+        text = _EVIDENCE_JSON.get(key)
+    except TypeError:  # an unhashable value (entity resolution's pair list): encode it alone
+        return json.dumps(evidence or {}, ensure_ascii=False)
+    if text is None:
+        text = json.dumps(evidence or {}, ensure_ascii=False)
+        if len(_EVIDENCE_JSON) < _EVIDENCE_CACHE_MAX:
+            _EVIDENCE_JSON[key] = text
+    return text
+
+
 def _native(props: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in props.items()}
 
@@ -174,18 +194,24 @@ class GraphWriter:
         with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
             for i in range(0, len(records), chunk):
                 part = records[i : i + chunk]
-                found = {
-                    r["k"]: r["h"]
-                    for r in session.run(
-                        f"UNWIND $keys AS k MATCH (sr:{s.SOURCE_RECORD} {{record_key: k}}) RETURN k, sr.content_hash AS h",
-                        keys=[r.record_key for r in part],
-                    )
-                }
+                # one answer row per chunk: the positions of the records whose SourceRecord exists,
+                # split by whether its content hash is the same (not a row and a hash per record)
+                answer = session.run(
+                    "UNWIND range(0, size($keys) - 1) AS i WITH i, $keys[i] AS k "
+                    f"MATCH (sr:{s.SOURCE_RECORD} {{record_key: k}}) "
+                    "WITH i, sr.content_hash = $hashes[i] AS same "
+                    "RETURN collect(CASE WHEN same THEN i END) AS unchanged, "
+                    "collect(CASE WHEN NOT same THEN i END) AS changed",
+                    keys=[r.record_key for r in part],
+                    hashes=[r.content_hash for r in part],
+                ).single()
                 for rec in part:
-                    h = found.get(rec.record_key)
-                    status[rec.record_key] = (
-                        NEW if h is None else (UNCHANGED if h == rec.content_hash else CHANGED)
-                    )
+                    status[rec.record_key] = NEW
+                if answer is not None:
+                    for j in answer["unchanged"]:
+                        status[part[j].record_key] = UNCHANGED
+                    for j in answer["changed"]:
+                        status[part[j].record_key] = CHANGED
         return status
 
     # --- one chunk ------------------------------------------------------------------------------
@@ -285,9 +311,12 @@ class GraphWriter:
         self, tx: ManagedTransaction, facts: list[RecordFacts], status: dict[str, str], counts: WriteCounts
     ) -> None:
         now = dt.datetime.now(dt.UTC)
-        new_rows: list[dict[str, Any]] = []
+        # new records, grouped by the one label of the golden nodes they support ("" for none): each
+        # group's SourceRecords and their DERIVED_FROM links are created by one statement, the
+        # SourceRecord in hand instead of looked up again by its key
+        new_by_label: dict[str, list[dict[str, Any]]] = defaultdict(list)
         changed_rows: list[dict[str, Any]] = []
-        derived_new: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        derived_new: dict[str, list[dict[str, Any]]] = defaultdict(list)  # records of several labels
         derived_changed: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for rf in facts:
             rec = rf.record
@@ -301,32 +330,50 @@ class GraphWriter:
                 "source_row": rec.row,
                 "content_hash": rec.content_hash,
                 "payload": rec.payload,
-                "ingested_at": now,
-            }
+            }  # ingested_at: one $now for the chunk (packing a zoned datetime per row is slow)
             is_new = status[rec.record_key] == NEW
-            (new_rows if is_new else changed_rows).append(props)
+            labels = {nf.ref.label for nf in rf.nodes}
+            if is_new and len(labels) <= 1:
+                derived = [{"id": nf.ref.id, "ev": evidence_json(nf.evidence)} for nf in rf.nodes]
+                new_by_label[next(iter(labels), "")].append({"props": props, "derived": derived})
+                continue
+            if is_new:
+                new_by_label[""].append({"props": props, "derived": []})
+            else:
+                changed_rows.append(props)
             for nf in rf.nodes:
                 row = {
                     "id": nf.ref.id,
                     "rk": rec.record_key,
-                    "ev": json.dumps(nf.evidence or {}, ensure_ascii=False),
+                    "ev": evidence_json(nf.evidence),
                 }
                 (derived_new if is_new else derived_changed)[nf.ref.label].append(row)
-        params = {"batch": self.batch.batch_id}
-        if new_rows:
-            self._run(
+        params = {"batch": self.batch.batch_id, "now": now}
+        create_sr = (
+            f"MATCH (b:{s.BATCH} {{batch_id: $batch}}) UNWIND $rows AS row "
+            f"CREATE (sr:{s.SOURCE_RECORD}) SET sr = row.props, sr.ingested_at = $now "
+            f"CREATE (sr)-[:{s.IN_BATCH}]->(b)"
+        )
+        for label, rows in new_by_label.items():
+            if not label:
+                self._run(tx, create_sr, counts, rows=rows, **params)
+                continue
+            key = s.node_type(label).key
+            c = self._run(
                 tx,
-                f"MATCH (b:{s.BATCH} {{batch_id: $batch}}) UNWIND $rows AS row "
-                f"CREATE (sr:{s.SOURCE_RECORD}) SET sr = row CREATE (sr)-[:{s.IN_BATCH}]->(b)",
+                f"{create_sr} WITH sr, row UNWIND row.derived AS d MATCH (n:{label} {{{key}: d.id}}) "
+                f"CREATE (n)-[:{s.DERIVED_FROM} {{match_evidence: d.ev}}]->(sr)",
                 counts,
-                rows=new_rows,
+                rows=rows,
                 **params,
             )
+            derived_count = sum(len(r["derived"]) for r in rows)
+            self._expect(c.relationships_created, len(rows) + derived_count, s.DERIVED_FROM)
         if changed_rows:
             self._run(
                 tx,
                 f"MATCH (b:{s.BATCH} {{batch_id: $batch}}) UNWIND $rows AS row "
-                f"MATCH (sr:{s.SOURCE_RECORD} {{record_key: row.record_key}}) SET sr += row "
+                f"MATCH (sr:{s.SOURCE_RECORD} {{record_key: row.record_key}}) SET sr += row, sr.ingested_at = $now "
                 f"MERGE (sr)-[:{s.IN_BATCH}]->(b)",
                 counts,
                 rows=changed_rows,

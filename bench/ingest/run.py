@@ -13,7 +13,7 @@ a bare `UNWIND … CREATE` of the same node and relationship counts through the 
 transaction, one indexed key, no checks, no provenance); for the bulk path neo4j-admin import alone.
 
 Writes its section of docs/benchmarks.md (between the ingest markers) with the machine facts.
-Usage: python bench/ingest/run.py [--scales s m] [--driver-scales s] [--no-write]
+Usage: python bench/ingest/run.py [--scales s m] [--driver-scales s] [--no-write] [--keep-earlier --label TEXT]
 """
 
 from __future__ import annotations
@@ -185,6 +185,39 @@ def fmt_rate(n: float, s: float) -> str:
     return f"{n / s:,.0f}" if s > 0 else "–"
 
 
+def _rows(scale: str, path: str, r: dict, label: str) -> list[str]:
+    """A path's row and its floor's (and, for the driver path, the unchanged re-run's)."""
+    lines = []
+    stages = ", ".join(f"{k} {v:.0f}" for k, v in r["stages"].items())
+    floor_s = r["floor"]["seconds"] if path == "driver" and r.get("floor") else r["stages"].get("import")
+    ratio = f"{r['seconds'] / floor_s:.1f}" if floor_s else "–"
+    peak = f"{r['peak_rss_mb']:,.0f}" if r.get("peak_rss_mb") else "–"
+    lines.append(
+        f"| {scale} | {path}{label} | {r['rows']:,} | {r['entities']:,} | {r['seconds']:.0f} | "
+        f"{fmt_rate(r['rows'], r['seconds'])} | {fmt_rate(r['entities'], r['seconds'])} | {ratio} | "
+        f"{stages} | {peak} | {r['load']} |"
+    )
+    if path == "driver":
+        lines.append(
+            f"| {scale} | driver, same files again (all unchanged){label} | {r['rows']:,} | 0 | "
+            f"{r['rerun']:.0f} | {fmt_rate(r['rows'], r['rerun'])} | – | | | | |"
+        )
+        if r.get("floor"):
+            f = r["floor"]
+            lines.append(
+                f"| {scale} | floor: bare `UNWIND … CREATE` through the driver{label} | | {f['entities']:,} | "
+                f"{f['seconds']:.0f} | | {fmt_rate(f['entities'], f['seconds'])} | 1.0 | "
+                f"{f['nodes']:,} nodes, {f['relationships']:,} relationships | | {f['load']} |"
+            )
+    if path == "bulk" and "import" in r["stages"]:
+        imp = r["stages"]["import"]
+        lines.append(
+            f"| {scale} | floor: neo4j-admin import alone{label} | | {r['entities']:,} | {imp:.0f} | | "
+            f"{fmt_rate(r['entities'], imp)} | 1.0 | | | |"
+        )
+    return lines
+
+
 def render(facts: str, results: dict[str, dict]) -> str:
     lines = [
         "## Ingest (bench/ingest/run.py)",
@@ -201,37 +234,12 @@ def render(facts: str, results: dict[str, dict]) -> str:
     ]
     for scale, res in results.items():
         for path in ("driver", "bulk"):
-            r = res.get(path)
-            if not r:
-                continue
-            stages = ", ".join(f"{k} {v:.0f}" for k, v in r["stages"].items())
-            floor_s = (
-                r["floor"]["seconds"] if path == "driver" and r.get("floor") else r["stages"].get("import")
-            )
-            ratio = f"{r['seconds'] / floor_s:.1f}" if floor_s else "–"
-            peak = f"{r['peak_rss_mb']:,.0f}" if r.get("peak_rss_mb") else "–"
-            lines.append(
-                f"| {scale} | {path} | {r['rows']:,} | {r['entities']:,} | {r['seconds']:.0f} | "
-                f"{fmt_rate(r['rows'], r['seconds'])} | {fmt_rate(r['entities'], r['seconds'])} | {ratio} | "
-                f"{stages} | {peak} | {r['load']} |"
-            )
-            if path == "driver":
-                lines.append(
-                    f"| {scale} | driver, same files again (all unchanged) | {r['rows']:,} | 0 | "
-                    f"{r['rerun']:.0f} | {fmt_rate(r['rows'], r['rerun'])} | – | | | | |"
-                )
-                if r.get("floor"):
-                    f = r["floor"]
-                    lines.append(
-                        f"| {scale} | floor: bare `UNWIND … CREATE` through the driver | | {f['entities']:,} | "
-                        f"{f['seconds']:.0f} | | {fmt_rate(f['entities'], f['seconds'])} | 1.0 | "
-                        f"{f['nodes']:,} nodes, {f['relationships']:,} relationships | | {f['load']} |"
-                    )
-            if path == "bulk" and "import" in r["stages"]:
-                imp = r["stages"]["import"]
-                lines.append(
-                    f"| {scale} | floor: neo4j-admin import alone | | {r['entities']:,} | {imp:.0f} | | "
-                    f"{fmt_rate(r['entities'], imp)} | 1.0 | | | |"
+            if res.get(path):
+                lines += _rows(scale, path, res[path], "")
+            earlier = res.get("earlier", {}).get(path)
+            if earlier:
+                lines += _rows(
+                    scale, path, earlier, f" — earlier figures ({earlier.get('label') or 'before'})"
                 )
     lines += [
         "",
@@ -260,6 +268,14 @@ def main() -> None:
     ap.add_argument("--driver-scales", nargs="*", default=["s", "m"], help="scales for the driver path")
     ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default: temp)")
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument(
+        "--keep-earlier",
+        action="store_true",
+        help="keep the figures this run replaces as an 'earlier figures' row beside the new one",
+    )
+    ap.add_argument(
+        "--label", default="", help="what this run measures (shown on its row once it is earlier)"
+    )
     ap.add_argument("--render-only", action="store_true", help="rewrite the section from results.json")
     args = ap.parse_args()
     if args.render_only:
@@ -292,13 +308,18 @@ def main() -> None:
                 generate(data, scale=scale, seed=7)
                 print(f"generated {scale} in {time.perf_counter() - t:.0f} s", flush=True)
             res: dict[str, dict] = results.get(scale, {})
+
+            def record(path: str, figures: dict, res: dict[str, dict] = res, scale: str = scale) -> None:
+                if args.keep_earlier and res.get(path):  # the figures this run replaces stay beside it
+                    res.setdefault("earlier", {})[path] = res[path]
+                res[path] = {**figures, "label": args.label} if args.label else figures
+                print(scale, path, res[path], flush=True)
+
             if scale in args.driver_scales:
                 with driver_factory() as d:
-                    res["driver"] = driver_path(d, data)
-                print(scale, "driver", res["driver"], flush=True)
+                    record("driver", driver_path(d, data))
             if scale in args.scales:
-                res["bulk"] = bulk_path(settings, driver_factory, data, tmp / "work")
-                print(scale, "bulk", res["bulk"], flush=True)
+                record("bulk", bulk_path(settings, driver_factory, data, tmp / "work"))
             results[scale] = res
             if not args.no_write:  # a smoke run leaves the recorded figures and the doc alone
                 RESULTS.write_text(json.dumps(results, indent=1, default=str), encoding="utf-8")
