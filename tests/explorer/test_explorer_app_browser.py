@@ -109,7 +109,12 @@ def test_entity_card_in_the_browser(browser, live_api, explorer_url, shots):
         click_text(page, "[data-testid='stSidebarNav'] a", "实体 Entity")
         type_into(page, "实体 Entity (C:… / P:…)", "C:APPLICANT")
         page.wait_for("document.body.innerText.includes('杭州甲科技有限公司')", timeout=60)
+        # the card's body (tabs, provenance) renders after its heading: wait for it, not the skeleton
+        page.wait_for("document.body.innerText.includes('条来源记录 source records')", timeout=60)
         wait_idle(page)
+        text = page.evaluate("document.body.innerText")
+        assert "杭州甲科技有限公司" in text and "{'" not in text
+        assert page.evaluate("document.querySelectorAll('[data-testid=\"stSkeleton\"]').length") == 0
         page.screenshot(shots / "explorer-entity.png")
         leaving = [u for u in page.requested_urls() if not u.startswith(LOCAL)]
         assert leaving == [], leaving
