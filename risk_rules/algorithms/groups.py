@@ -50,6 +50,7 @@ __all__ = [
     "LimitCheck",
     "control_groups",
     "related_parties",
+    "RelatedPartyFinder",
     "aggregate_exposure",
     "concentration_checks",
 ]
@@ -315,36 +316,82 @@ def related_parties(
         >>> [(r.entity, r.kinds) for r in related_parties(G, "A")]
         [('P:1', ('controller', 'shareholder')), ('S', ('controlled_by_related',))]
     """
-    app = str(applicant)
-    control_families = family_pairs if family_as_one_controller else None
-    if controllers is None:
-        controllers = all_controllers(G, positions=positions, family_pairs=control_families, **control_kwargs)
-    H = holdings(G, control_kwargs.get("pct_attr", "pct"))
-    found: dict[str, dict[str, list[tuple[RelationStep, ...]]]] = {}
+    finder = RelatedPartyFinder(
+        G,
+        positions=positions,
+        family_pairs=family_pairs,
+        controllers=controllers,
+        family_as_one_controller=family_as_one_controller,
+        officer_roles=officer_roles,
+        **control_kwargs,
+    )
+    return finder.of(applicant, shareholder_threshold=shareholder_threshold, max_reasons=max_reasons)
 
-    def add(entity: str, kind: str, path: tuple[RelationStep, ...]) -> None:
-        if entity == app:
-            return
-        path = tuple(dict.fromkeys(path))  # joined sub-paths may repeat a step
-        found.setdefault(entity, {}).setdefault(kind, []).append(path)
 
-    pos_norm = positions_by_company(positions)
-    families, near = family_blocks(control_families, control_kwargs.get("family_scope", "near"))
-    cached: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
-    in_block: dict[str, list[str]] = {}  # person → companies whose controller block includes him
-    for c, res in controllers.items():
-        if res.controller is not None and len(res.controller) > 1:
-            for p in res.controller:
-                in_block.setdefault(p, []).append(c)
+class RelatedPartyFinder:
+    """:func:`related_parties` for many applicants of one graph: the holdings, the normalised
+    positions and family ties, the controllers and each entity's controlled companies are built
+    once and shared, so a rule run can ask for every entity's related parties at the cost of the
+    answers rather than of the graph per applicant.
 
-    def controlled_by(entity: str) -> dict[str, tuple[ControlLink, ...]]:
-        """Companies that ``entity`` (or its family block) controls, with chains starting at it.
+    ``controlled_by(e)`` — the companies ``e`` (or its family block) controls, with chains starting
+    at it — is read from ``controllers`` when ``e`` is a person or a company nobody controls (then
+    holding it uncontrolled changes nothing); only a controlled company needs its own solve, with
+    itself held uncontrolled so that its subsidiaries are found although its parent controls them
+    ultimately.
+    """
 
-        The entity is held "uncontrolled" so that its own subsidiaries are found even when it is
-        itself controlled by someone else (then the ultimate controller would own the chains).
-        """
-        if entity in cached:
-            return cached[entity]
+    def __init__(
+        self,
+        G: nx.DiGraph,
+        *,
+        positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
+        family_pairs: Iterable[tuple[str, str, str]] | None = None,
+        controllers: Mapping[str, ControlResult] | None = None,
+        family_as_one_controller: bool = True,
+        officer_roles: tuple[str, ...] = ("legal_representative", "chairman", "director", "senior_manager"),
+        **control_kwargs,
+    ) -> None:
+        family_pairs = list(family_pairs or ())
+        control_families = family_pairs if family_as_one_controller else None
+        if controllers is None:
+            controllers = all_controllers(
+                G, positions=positions, family_pairs=control_families, **control_kwargs
+            )
+        self.controllers = controllers
+        self.H = holdings(G, control_kwargs.get("pct_attr", "pct"))
+        self.positions = positions_by_company(positions)
+        self.families, self.near = family_blocks(control_families, control_kwargs.get("family_scope", "near"))
+        self.control_kwargs = control_kwargs
+        self.officer_roles = frozenset(r.lower() for r in officer_roles)
+        self.relatives: dict[str, list[tuple[str, str]]] = {}
+        for a, b, rel in family_pairs:
+            rel = str(rel).lower()
+            if rel in NEAR_RELATIVES and a != b:
+                self.relatives.setdefault(str(a), []).append((str(b), rel))
+                self.relatives.setdefault(str(b), []).append((str(a), rel))
+        # person or company → companies whose controller block includes it (the chains start at it)
+        self._controls: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
+        for c, res in sorted(controllers.items()):
+            for p in res.controller or ():
+                if p != c:
+                    self._controls.setdefault(p, {})[c] = res.chain
+        self._cache: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
+
+    def controlled_by(self, entity: str) -> dict[str, tuple[ControlLink, ...]]:
+        """Companies that ``entity`` (or its family block) controls, with chains starting at it."""
+        if entity in self._cache:
+            return self._cache[entity]
+        own = self.controllers.get(entity)
+        if own is None or own.controller is None:
+            out = dict(self._controls.get(entity, {}))
+        else:
+            out = self._solve_held_uncontrolled(entity)
+        self._cache[entity] = out
+        return out
+
+    def _solve_held_uncontrolled(self, entity: str) -> dict[str, tuple[ControlLink, ...]]:
+        H = self.H
         out: dict[str, tuple[ControlLink, ...]] = {}
         if entity in H:
             desc = nx.descendants(H, entity)
@@ -356,17 +403,16 @@ def related_parties(
                     if p not in scope:
                         scope.add(p)
                         stack.append(p)
+            ck = self.control_kwargs
             solver = ControlSolver(
                 H=nx.DiGraph(H.subgraph(scope)),
-                positions=pos_norm,
-                families=families,
-                near=near,
-                majority=float(control_kwargs.get("majority", 50.0)),
-                plurality=float(control_kwargs.get("plurality", 30.0)),
-                margin=float(control_kwargs.get("margin", 0.0)),
-                board_roles=frozenset(
-                    r.lower() for r in control_kwargs.get("board_roles", ("chairman", "director"))
-                ),
+                positions=self.positions,
+                families=self.families,
+                near=self.near,
+                majority=float(ck.get("majority", 50.0)),
+                plurality=float(ck.get("plurality", 30.0)),
+                margin=float(ck.get("margin", 0.0)),
+                board_roles=frozenset(r.lower() for r in ck.get("board_roles", ("chairman", "director"))),
             )
             solver.memo[entity] = ControlResult(entity, None, None, ())
             solver.solve(sorted(desc, key=str))
@@ -374,64 +420,71 @@ def related_parties(
                 r = solver.memo.get(x)
                 if r is not None and r.controller is not None and entity in r.controller and str(x) != entity:
                     out[str(x)] = r.chain
-        for c in in_block.get(entity, ()):  # controlled jointly with relatives holding the stakes
-            if c != entity:
-                out.setdefault(c, controllers[c].chain)
-        cached[entity] = out
+        for c, chain in self._controls.get(entity, {}).items():  # jointly with relatives holding stakes
+            if c != entity and len(self.controllers[c].controller or ()) > 1:
+                out.setdefault(c, chain)
         return out
 
-    # 1. controllers
-    own = controllers.get(app)
-    if own is not None and own.controller is not None:
-        steps = _chain_steps(own.chain)
-        for p in own.controller:
-            add(p, "controller", _membership(p, own.chain) + steps)
-        for link in own.chain[:-1]:
-            add(link.company, "intermediate_controller", steps)
-    # 2. controlled entities
-    for c, chain in controlled_by(app).items():
-        add(c, "controlled_entity", _membership(app, chain) + _chain_steps(chain))
-    # 3. shareholders ≥ threshold (integrated)
-    if app in H:
-        for holder, frac in integrated_column(H, app).items():
-            if 100.0 * frac >= shareholder_threshold - 1e-9:
-                best = holdings_paths(H, holder, app, 1, None)
-                steps = tuple(
-                    RelationStep(a, "holds", b, f"{q:.4g}%")
-                    for path in best
-                    for a, b, q in zip(path.nodes, path.nodes[1:], path.pcts, strict=False)
-                )
-                if not best or abs(sum(p.product for p in best) - 100.0 * frac) > 1e-9:
-                    steps += (RelationStep(str(holder), "integrated_share", app, f"{100 * frac:.4g}%"),)
-                add(str(holder), "shareholder", steps)
-    # 4. officers
-    roles = {r.lower() for r in officer_roles}
-    for person, role in positions_by_company(positions).get(app, []):
-        if role in roles:
-            add(person, "officer", (RelationStep(person, role, app),))
-    # 5. near relatives of related persons
-    relatives: dict[str, list[tuple[str, str]]] = {}
-    for a, b, rel in family_pairs or ():
-        rel = str(rel).lower()
-        if rel in NEAR_RELATIVES and a != b:
-            relatives.setdefault(str(a), []).append((str(b), rel))
-            relatives.setdefault(str(b), []).append((str(a), rel))
-    for person in [e for e in list(found) if is_person(H, e)]:
-        base = min((p for paths in found[person].values() for p in paths), key=len)
-        for rel_person, rel in relatives.get(person, []):
-            add(rel_person, "near_relative", base + (RelationStep(person, rel, rel_person),))
-    # 6. entities controlled by any related party (incl. the applicant's controller: sister companies)
-    for party in list(found):
-        base = min((p for paths in found[party].values() for p in paths), key=len)
-        for c, chain in controlled_by(party).items():
-            add(c, "controlled_by_related", base + _membership(party, chain) + _chain_steps(chain))
+    def of(
+        self, applicant: Hashable, *, shareholder_threshold: float = 5.0, max_reasons: int = 3
+    ) -> tuple[RelatedParty, ...]:
+        """The related parties of ``applicant`` (see :func:`related_parties`)."""
+        app = str(applicant)
+        H = self.H
+        controllers = self.controllers
+        found: dict[str, dict[str, list[tuple[RelationStep, ...]]]] = {}
 
-    out = []
-    for entity in sorted(found):
-        kinds = found[entity]
-        paths = sorted({p for ps in kinds.values() for p in ps}, key=lambda p: (len(p), repr(p)))
-        out.append(RelatedParty(entity, tuple(sorted(kinds)), tuple(paths[:max_reasons])))
-    return tuple(out)
+        def add(entity: str, kind: str, path: tuple[RelationStep, ...]) -> None:
+            if entity == app:
+                return
+            path = tuple(dict.fromkeys(path))  # joined sub-paths may repeat a step
+            found.setdefault(entity, {}).setdefault(kind, []).append(path)
+
+        # 1. controllers
+        own = controllers.get(app)
+        if own is not None and own.controller is not None:
+            steps = _chain_steps(own.chain)
+            for p in own.controller:
+                add(p, "controller", _membership(p, own.chain) + steps)
+            for link in own.chain[:-1]:
+                add(link.company, "intermediate_controller", steps)
+        # 2. controlled entities
+        for c, chain in self.controlled_by(app).items():
+            add(c, "controlled_entity", _membership(app, chain) + _chain_steps(chain))
+        # 3. shareholders ≥ threshold (integrated)
+        if app in H:
+            for holder, frac in integrated_column(H, app).items():
+                if 100.0 * frac >= shareholder_threshold - 1e-9:
+                    best = holdings_paths(H, holder, app, 1, None)
+                    steps = tuple(
+                        RelationStep(a, "holds", b, f"{q:.4g}%")
+                        for path in best
+                        for a, b, q in zip(path.nodes, path.nodes[1:], path.pcts, strict=False)
+                    )
+                    if not best or abs(sum(p.product for p in best) - 100.0 * frac) > 1e-9:
+                        steps += (RelationStep(str(holder), "integrated_share", app, f"{100 * frac:.4g}%"),)
+                    add(str(holder), "shareholder", steps)
+        # 4. officers
+        for person, role in self.positions.get(app, []):
+            if role in self.officer_roles:
+                add(person, "officer", (RelationStep(person, role, app),))
+        # 5. near relatives of related persons
+        for person in [e for e in list(found) if is_person(H, e)]:
+            base = min((p for paths in found[person].values() for p in paths), key=len)
+            for rel_person, rel in self.relatives.get(person, []):
+                add(rel_person, "near_relative", base + (RelationStep(person, rel, rel_person),))
+        # 6. entities controlled by any related party (incl. the applicant's controller: sister companies)
+        for party in list(found):
+            base = min((p for paths in found[party].values() for p in paths), key=len)
+            for c, chain in self.controlled_by(party).items():
+                add(c, "controlled_by_related", base + _membership(party, chain) + _chain_steps(chain))
+
+        out = []
+        for entity in sorted(found):
+            kinds = found[entity]
+            paths = sorted({p for ps in kinds.values() for p in ps}, key=lambda p: (len(p), repr(p)))
+            out.append(RelatedParty(entity, tuple(sorted(kinds)), tuple(paths[:max_reasons])))
+        return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """One entity's profile: what every rule concludes about it, with the evidence, as plain JSON.
 
 The same functions serve the rule run (over the whole graph's projections) and the pre-loan
-check's live recompute (over the entity's neighbourhood), so a hop, a circle, a controller or a
-contagion path means the same thing on every screen. Whole-graph structures (control groups,
-guarantee circles and chains, contagion scores, shared contacts) are computed once per input by
-:func:`precompute`; :func:`entity_profile` then reads one entity's part of them and computes the
-entity-local parts (owners, controller, beneficial owners, related parties) on its ownership
-ball of ``control_hops`` links — the same ball in the run and in the check.
+check's live recompute (over the entity's neighbourhood: ``CONTROL_HOPS`` ownership links,
+read by :mod:`risk_rules.findings.neighbourhood`), so a hop, a circle, a controller or a
+contagion path means the same thing on every screen. Everything is computed once per input by
+:func:`precompute` — controllers, control groups, guarantee circles and chains, contagion scores,
+shared contacts, and the indexes that related parties and beneficial owners are read from — and
+:func:`entity_profile` reads one entity's part of it. In the run that is the rules' own answer on
+the whole graph (the related-party rule's related parties, the beneficial-owner rule's owners);
+in a live recompute it is the same computation on the neighbourhood.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import networkx as nx
 
 from risk_rules.algorithms import (
+    BeneficialOwnership,
     ContagionResult,
     ControlGroup,
     ControlledCircle,
@@ -26,24 +29,26 @@ from risk_rules.algorithms import (
     GuaranteeCircle,
     aggregate_exposure,
     all_controllers,
-    beneficial_owners,
     circles_through_common_control,
     control_groups,
     extended_family,
     guarantee_chains,
     guarantee_circles,
     mutual_guarantees,
-    related_parties,
+    ownership_inconsistencies,
     shortest_cycle_through,
     upstream_inconsistencies,
 )
 from risk_rules.algorithms.contagion import LinkGraph
+from risk_rules.algorithms.groups import RelatedPartyFinder
+from risk_rules.algorithms.ownership.holdings import FamilyTies
+from risk_rules.execution.split import family_index, owners_of_company, positions_by_company
 from risk_rules.findings.params import FindingParams
 from risk_rules.projection import OwnershipData
 from risk_rules.rules._control import chain_json
 from risk_rules.rules.blacklist_contagion import contagion_of, seed_weights
 
-#: links of the ownership ball that the entity-local parts read (shareholding, position, family)
+#: links of the ownership neighbourhood a live recompute reads (shareholding, position, family)
 CONTROL_HOPS = 3
 
 
@@ -67,6 +72,57 @@ class Hood:
 
 
 @dataclass
+class OwnershipFindings:
+    """The ownership projection prepared once for every entity's owners, controller, related
+    parties and beneficial owners: asking per entity then costs that entity's answer, not the
+    graph (a bank's run profiles every entity it touches)."""
+
+    controllers: dict[str, ControlResult]
+    related: RelatedPartyFinder
+    family_ties: FamilyTies
+    positions_at: dict[str, list[tuple[str, str, str]]]  # company → its position rows
+    family_at: dict[str, list[tuple[str, str, str]]] | None  # person → family rows (control families)
+    over_100: dict[str, float]  # company → total pct, the data-quality rule's tolerance
+    has_links: bool  # any shareholding or position (a networkx edge count is a scan of the graph)
+    #: companies' beneficial owners already computed by the rule this run (the rest on demand)
+    beneficial: dict[str, BeneficialOwnership] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls,
+        own: OwnershipData,
+        fp: FindingParams,
+        controllers: dict[str, ControlResult] | None = None,
+        beneficial: dict[str, BeneficialOwnership] | None = None,
+    ) -> OwnershipFindings:
+        fam = own.family if fp.control.family_as_one_controller else None
+        if controllers is None:
+            controllers = (
+                all_controllers(own.graph, positions=own.positions, family_pairs=fam, **fp.control_kwargs)
+                if own.graph.number_of_edges()
+                else {}
+            )
+        related = RelatedPartyFinder(
+            own.graph,
+            positions=own.positions,
+            family_pairs=own.family,
+            controllers=controllers,
+            family_as_one_controller=fp.control.family_as_one_controller,
+            **fp.control_kwargs,
+        )
+        return cls(
+            controllers=controllers,
+            related=related,
+            family_ties=FamilyTies.of(own.family),
+            positions_at=positions_by_company(own.positions),
+            family_at=family_index(fam) if fam is not None else None,
+            over_100=ownership_inconsistencies(own.graph, tolerance=fp.ownership_quality.tolerance),
+            has_links=own.graph.number_of_edges() > 0 or bool(own.positions),
+            beneficial=dict(beneficial or {}),
+        )
+
+
+@dataclass
 class Precomputed:
     """Structures computed once per :class:`Hood` and shared by every entity's profile."""
 
@@ -74,8 +130,8 @@ class Precomputed:
     circles: dict[str, GuaranteeCircle]  # member → its circle
     chains: GuaranteeChainReport | None
     contagion: ContagionResult | None
+    ownership: OwnershipFindings
     shared_contacts: dict[str, list[str]] = field(default_factory=dict)  # entity → entities
-    ownership_index: OwnershipIndex = field(default_factory=lambda: OwnershipIndex({}, {}, {}))
     controlled_circles: dict[str, ControlledCircle] = field(default_factory=dict)  # member → circle
 
 
@@ -109,16 +165,17 @@ def precompute(
     controllers: dict[str, ControlResult] | None = None,
     contagion: ContagionResult | None = None,
     shared_contacts: dict[str, list[str]] | None = None,
+    beneficial: dict[str, BeneficialOwnership] | None = None,
 ) -> Precomputed:
-    """Groups, circles, chains, contagion and shared contacts of ``hood`` (the run passes what its
-    rules already computed: the controllers and the contagion result)."""
+    """Groups, circles, chains, contagion and shared contacts of ``hood``, and the ownership
+    findings' indexes (the run passes what its rules already computed: the controllers, the
+    contagion result, the beneficial owners)."""
     own = hood.ownership
     fam = own.family if fp.control.family_as_one_controller else None
+    owned = OwnershipFindings.of(own, fp, controllers, beneficial)
+    ctrl = owned.controllers
     groups: dict[str, ControlGroup] = {}
     if own.graph.number_of_edges():
-        ctrl = controllers
-        if ctrl is None:
-            ctrl = all_controllers(own.graph, positions=own.positions, family_pairs=fam, **fp.control_kwargs)
         for g in control_groups(
             own.graph,
             positions=own.positions,
@@ -154,69 +211,17 @@ def precompute(
         contagion = contagion_scores(hood.linkage, hood.listed, fp)
     if shared_contacts is None:
         shared_contacts = shared_contact_map(hood.linkage)
-    return Precomputed(groups, circles, chains, contagion, shared_contacts, ownership_index(own), controlled)
+    return Precomputed(groups, circles, chains, contagion, owned, shared_contacts, controlled)
 
 
 def _name(hood: Hood, eid: str) -> str | None:
     return hood.names.get(eid)
 
 
-@dataclass(frozen=True)
-class OwnershipIndex:
-    """The ownership projection indexed by node once per run: each profile cuts its own ball, and
-    scanning every position and family row for each of a bank's entities is quadratic."""
-
-    adjacency: dict[str, set[str]]
-    positions_at: dict[str, list[int]]  # node → indices of the position rows that touch it
-    family_at: dict[str, list[int]]  # node → indices of the family rows that touch it
-
-
-def ownership_index(own: OwnershipData) -> OwnershipIndex:
-    adj: dict[str, set[str]] = defaultdict(set)
-    positions_at: dict[str, list[int]] = defaultdict(list)
-    family_at: dict[str, list[int]] = defaultdict(list)
-    for u, v in own.graph.edges():
-        adj[u].add(v)
-        adj[v].add(u)
-    for i, (p, c, _) in enumerate(own.positions):
-        adj[p].add(c)
-        adj[c].add(p)
-        positions_at[p].append(i)
-        positions_at[c].append(i)
-    for i, (a, b, _) in enumerate(own.family):
-        adj[a].add(b)
-        adj[b].add(a)
-        family_at[a].append(i)
-        family_at[b].append(i)
-    return OwnershipIndex(dict(adj), dict(positions_at), dict(family_at))
-
-
-def _rows_within(rows: list[Any], at: dict[str, list[int]], seen: set[str]) -> list[Any]:
-    """The rows with both ends in ``seen``, in their original order."""
-    hits = sorted({i for n in seen for i in at.get(n, ())})
-    return [rows[i] for i in hits if rows[i][0] in seen and rows[i][1] in seen]
-
-
-def _ownership_ball(own: OwnershipData, eid: str, hops: int, index: OwnershipIndex) -> OwnershipData:
-    """The entity's ownership ball: shareholdings, positions and family within ``hops`` links."""
-    adj = index.adjacency
-    seen = {eid}
-    frontier = [eid]
-    for _ in range(hops):
-        nxt = [m for n in frontier for m in adj.get(n, ()) if m not in seen]
-        seen.update(nxt)
-        frontier = nxt
-    sub = own.graph.subgraph([n for n in seen if n in own.graph]).copy()
-    return OwnershipData(
-        sub,
-        _rows_within(own.positions, index.positions_at, seen),
-        _rows_within(own.family, index.family_at, seen),
-    )
-
-
-def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood) -> dict[str, Any]:
+def _ownership_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
+    own = hood.ownership
     G = own.graph
-    fam_ctrl = own.family if fp.control.family_as_one_controller else None
+    of = pre.ownership
     owners = (
         [
             {"entity_id": h, "name": _name(hood, h), "pct": round(float(d.get("pct") or 0.0), 6)}
@@ -228,30 +233,17 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
     controller = None
     related: list[dict[str, Any]] = []
     bos: list[dict[str, Any]] = []
-    if G.number_of_edges() or own.positions:
-        ctrl = all_controllers(G, positions=own.positions, family_pairs=fam_ctrl, **fp.control_kwargs)
-        res = ctrl.get(eid)
+    if of.has_links:
+        res = of.controllers.get(eid)
         if res is not None and res.controller:
             controller = {
                 "controller_ids": list(res.controller),
                 "names": [_name(hood, x) for x in res.controller],
                 "basis": res.basis,
                 "chain": chain_json(res.chain),
-                "extended_family": extended_family_json(own.family, res.controller, hood),
+                "extended_family": extended_family_json(of.family_ties, res.controller, hood),
             }
-        if eid not in G:
-            G = G.copy()
-            G.add_node(eid, kind="company")
-        for rp in related_parties(
-            G,
-            eid,
-            positions=own.positions,
-            family_pairs=own.family,
-            shareholder_threshold=fp.related.shareholder_threshold,
-            controllers=ctrl,
-            family_as_one_controller=fp.control.family_as_one_controller,
-            **fp.control_kwargs,
-        ):
+        for rp in of.related.of(eid, shareholder_threshold=fp.related.shareholder_threshold):
             related.append(
                 {
                     "entity_id": rp.entity,
@@ -271,20 +263,7 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
                     ],
                 }
             )
-        if eid in own.graph and own.graph.nodes[eid].get("kind") == "company":
-            b = fp.beneficial
-            bo = beneficial_owners(
-                G,
-                eid,
-                threshold=b.threshold_pct,
-                comparison=b.comparison,
-                positions=own.positions,
-                family_pairs=fam_ctrl,
-                manager_roles=tuple(b.manager_roles),
-                max_paths=b.max_paths,
-                control_kwargs=fp.control_kwargs,
-                criteria=b.criteria,
-            )
+        if eid in G and G.nodes[eid].get("kind") == "company":
             bos = [
                 {
                     "entity_id": o.person,
@@ -294,13 +273,11 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
                     "paths": [list(p.nodes) for p in o.paths] if o.paths else [],
                     "role": o.role,
                 }
-                for o in bo.owners
+                for o in _beneficial_owners(eid, G, of, fp).owners
             ]
-    issues = [
-        i.as_json()
-        for i in upstream_inconsistencies(G, eid, tolerance=fp.ownership_quality.tolerance)
-        if eid in own.graph
-    ]
+    issues = (
+        [i.as_json() for i in upstream_inconsistencies(G, eid, over_100=of.over_100)] if of.over_100 else []
+    )
     consistent = not issues
     if controller is not None:
         controller["ownership_consistent"] = consistent
@@ -311,13 +288,38 @@ def _ownership_part(eid: str, own: OwnershipData, fp: FindingParams, hood: Hood)
         "controller": controller,
         "beneficial_owners": bos,
         "related_parties": related,
-        "extended_family": extended_family_json(own.family, [eid], hood),
+        "extended_family": extended_family_json(of.family_ties, [eid], hood),
         "ownership_consistent": consistent,
         "data_quality": issues,
     }
 
 
-def extended_family_json(family, persons, hood: Hood) -> list[dict[str, Any]]:
+def beneficial_kwargs(fp: FindingParams) -> dict[str, Any]:
+    """The beneficial-owner rule's parameters as :func:`beneficial_owners` takes them."""
+    b = fp.beneficial
+    return {
+        "threshold": b.threshold_pct,
+        "comparison": b.comparison,
+        "manager_roles": tuple(b.manager_roles),
+        "max_paths": b.max_paths,
+        "control_kwargs": fp.control_kwargs,
+        "criteria": b.criteria,
+    }
+
+
+def _beneficial_owners(
+    eid: str, G: nx.DiGraph, of: OwnershipFindings, fp: FindingParams
+) -> BeneficialOwnership:
+    """The rule's answer when it ran this run, else the rule's computation (on the company's
+    ownership ancestors, as the rule solves it)."""
+    bo = of.beneficial.get(eid)
+    if bo is None:
+        bo = owners_of_company(G, eid, of.positions_at, of.family_at, **beneficial_kwargs(fp))
+        of.beneficial[eid] = bo
+    return bo
+
+
+def extended_family_json(family: FamilyTies | list, persons, hood: Hood) -> list[dict[str, Any]]:
     """The in-laws and other two-step relatives of ``persons`` (evidence: not related parties nor
     one control block unless the family scope is "extended")."""
     inside = set(persons)
@@ -491,9 +493,8 @@ def _group_part(eid: str, hood: Hood, pre: Precomputed) -> dict[str, Any] | None
 
 def entity_profile(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:
     """The profile body of ``eid`` (JSON-ready, deterministic: equal inputs give equal bodies)."""
-    own = _ownership_ball(hood.ownership, eid, CONTROL_HOPS, pre.ownership_index)
     body: dict[str, Any] = {"entity_id": eid, "name": _name(hood, eid)}
-    body["ownership"] = _ownership_part(eid, own, fp, hood)
+    body["ownership"] = _ownership_part(eid, hood, pre, fp)
     body["group"] = _group_part(eid, hood, pre)
     body["guarantees"] = _guarantee_part(eid, hood, pre, fp)
     body["contagion"] = _contagion_part(eid, hood, pre, fp)

@@ -45,6 +45,7 @@ from risk_rules.rules._helpers import names_of
 PROFILE_RULE_ID = "findings.profiles"
 #: the per-run cache keys rules leave for the profile step (kept by the runner until the end)
 CONTAGION_CACHE_KEY = "findings.contagion"
+BENEFICIAL_CACHE_KEY = "findings.beneficial_owners"
 
 _SHARED_CONTACTS = f"""
 MATCH (k)<-[r1:{S.HAS_PHONE}|{S.HAS_ADDRESS}]-(x)
@@ -124,7 +125,14 @@ def write_profiles(
     digest = fp.digest()
     hood, shared = run_hood(ctx, fp)
     contagion = _contagion(ctx, hood, fp)
-    pre = precompute(hood, fp, controllers=controllers(ctx), contagion=contagion, shared_contacts=shared)
+    pre = precompute(
+        hood,
+        fp,
+        controllers=controllers(ctx),
+        contagion=contagion,
+        shared_contacts=shared,
+        beneficial=ctx.cache.get(BENEFICIAL_CACHE_KEY),
+    )
     touched = (
         set(hood.ownership.graph) | set(hood.guarantees) | set(hood.loans) | set(hood.listed) | set(shared)
     )

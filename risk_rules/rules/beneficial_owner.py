@@ -86,6 +86,7 @@ class BeneficialOwnerRule(Rule[Params]):
             control_kwargs=ckw,
             criteria=params.criteria,
         )
+        ctx.cache["findings.beneficial_owners"] = owners  # read by the profile step (risk_rules.findings)
         findings = []
         for company in sorted(companies):
             bo = owners[company]
