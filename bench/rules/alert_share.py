@@ -252,7 +252,7 @@ def render(results: list[dict[str, Any]]) -> str:
         "holding weighed by its pct). "
         f"Machine: {cpu_model()}, {os.cpu_count()} cores, shared with other jobs (load average stated per "
         "scale). Reproduce: `.venv/bin/python -m bench.rules.alert_share --scale xs --scale s --write`; "
-        "scale m: `.venv/bin/python -m bench.rules.alert_share --scale m --write` (about an hour here).",
+        "scale m: `.venv/bin/python -m bench.rules.alert_share --scale m --write` (about half an hour here on a quiet machine).",
     ]
     for r in results:
         la = r["loadavg"]
