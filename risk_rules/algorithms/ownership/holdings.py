@@ -146,12 +146,7 @@ def near_relatives(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict[
         >>> sorted(near_relatives([("P:h", "P:w", "spouse"), ("P:w", "P:b", "sibling")])["P:w"])
         ['P:b', 'P:h']
     """
-    out: dict[str, set[str]] = {}
-    for a, b, rel in family_pairs or ():
-        if str(rel).lower() in NEAR_RELATIVES and a != b:
-            out.setdefault(str(a), set()).add(str(b))
-            out.setdefault(str(b), set()).add(str(a))
-    return {k: frozenset(v) for k, v in out.items()}
+    return dict(FamilyTies.of(family_pairs).near)
 
 
 @dataclass(frozen=True)
