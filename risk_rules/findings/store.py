@@ -55,6 +55,31 @@ RETURN xs
 """
 
 
+#: profile bodies written per transaction at most (bytes of JSON): the members of a large group
+#: each carry the group's rows, and 2,000 such bodies in one transaction exceed a server's
+#: transaction memory
+MAX_WRITE_BYTES = 16 * 1024 * 1024
+
+
+def by_size(rows: list[dict[str, Any]], max_bytes: int) -> list[list[dict[str, Any]]]:
+    """``rows`` cut, in order, into runs whose ``body`` texts sum to at most ``max_bytes`` (a body
+    larger than that is a run of its own).
+
+    >>> [len(p) for p in by_size([{"body": "x" * 6}, {"body": "x" * 6}, {"body": "x" * 20}, {"body": ""}], 12)]
+    [2, 1, 1]
+    """
+    parts: list[list[dict[str, Any]]] = []
+    size = 0
+    for row in rows:
+        n = len(row["body"])
+        if not parts or size + n > max_bytes:
+            parts.append([])
+            size = 0
+        parts[-1].append(row)
+        size += n
+    return parts
+
+
 def profile_hash(body: dict[str, Any], digest: str) -> str:
     payload = json.dumps(
         [FINDINGS_VERSION, rule_versions(), digest, body], sort_keys=True, ensure_ascii=False
@@ -179,7 +204,7 @@ def write_profiles(
             ]
             counts.unchanged += len(chunk) - len(rows)
             counts.written += len(rows)
-            if rows:
+            for part in by_size(rows, MAX_WRITE_BYTES):
                 s.run(
                     f"""
                     UNWIND $rows AS row
@@ -193,7 +218,7 @@ def write_profiles(
                         p.computed_at = datetime()
                     MERGE (e)-[:{S.HAS_PROFILE}]->(p)
                     """,
-                    rows=rows,
+                    rows=part,
                     run_id=run_id,
                     as_of=ctx.as_of,
                     versions=json.dumps(rule_versions(), sort_keys=True),
@@ -241,8 +266,9 @@ def _write_snapshot(
                 }
                 for eid in chunk
             ]
-            s.run(
-                f"""
+            for part in by_size(rows, MAX_WRITE_BYTES):
+                s.run(
+                    f"""
                 UNWIND $rows AS row
                 MATCH (n:{S.SNAPSHOT} {{as_of: $as_of}})
                 CREATE (p:{S.SNAPSHOT_PROFILE} {{snapshot_profile_id: toString($as_of) + '|' + row.entity_id}})
@@ -250,12 +276,12 @@ def _write_snapshot(
                     p.rule_versions = $versions, p.findings_version = $fv, p.params_digest = $digest
                 CREATE (p)-[:{S.IN_SNAPSHOT}]->(n)
                 """,
-                rows=rows,
-                as_of=ctx.as_of,
-                run_id=run_id,
-                versions=json.dumps(rule_versions(), sort_keys=True),
-                fv=FINDINGS_VERSION,
-                digest=digest,
-            ).consume()
+                    rows=part,
+                    as_of=ctx.as_of,
+                    run_id=run_id,
+                    versions=json.dumps(rule_versions(), sort_keys=True),
+                    fv=FINDINGS_VERSION,
+                    digest=digest,
+                ).consume()
             counts.written += len(rows)
     return counts
