@@ -249,7 +249,10 @@ def resolve(
     # ---- ids, outputs, state --------------------------------------------------------------------
     t = time.perf_counter()
     issued = set(prior.issued_ids) if prior else set()
-    entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
+    if focus is not None:
+        entity_arr, retired = _ids_in_focus(prep.record_ids, labels, focus, prior_map, spec.kind, issued)
+    else:
+        entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
     entities = pd.DataFrame({"record_id": prep.record_ids, "entity_id": entity_arr})
     if spec.source_column:
         entities["source"] = prep.source
@@ -346,6 +349,28 @@ def _keep_outside(
         codes, _ = pd.factorize(np.asarray(entity, dtype=object))
         out[outside] = int(labels.max()) + 1 + codes
     return out
+
+
+def _ids_in_focus(
+    record_ids: np.ndarray,
+    labels: np.ndarray,
+    focus: np.ndarray,
+    prior_map: dict[str, str],
+    kind: str,
+    issued: set[str],
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """``assign_ids`` over the focus only: a record outside it keeps its prior entity's id.
+
+    The same ids as ``assign_ids`` over every record: the focus holds whole prior entities, so an
+    entity outside it is one cluster of exactly its records, which keeps its id and claims no other;
+    and every prior id stays taken for the new ids the focus issues."""
+    entity = pd.Series(record_ids, dtype=object).map(prior_map).to_numpy(dtype=object)
+    sub = focus | pd.isna(entity)
+    ids, retired = assign_ids(
+        record_ids[sub], labels[sub], prior_map, kind, set(issued) | set(prior_map.values())
+    )
+    entity[sub] = ids
+    return entity, retired
 
 
 def _strong_anchors(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,6 +1,7 @@
-"""Blocking around a few records (``block(..., around=...)``) gives exactly the full run's pairs of
-those records — the same pairs, order, first rule and rule mask — while pairing only the blocks
-that hold them, so an incremental batch costs what its blocks cost, not what the population's do."""
+"""A focused (incremental) run does the full run's work on the batch's part only: blocking around a
+few records (``block(..., around=...)``) gives exactly the full run's pairs of those records — same
+pairs, order, first rule and rule mask — pairing only the blocks that hold them; ids assigned over
+the focus are those of all records; a company name is parsed once for its value and its branch."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from er_helpers import make_uscc
 
 from entity_resolution import ResolutionSpec
 from entity_resolution.blocking import RuleKeys, block, rule_keys
-from entity_resolution.pipeline import _focus, _marked
+from entity_resolution.ids import assign_ids
+from entity_resolution.pipeline import _focus, _ids_in_focus, _marked
 from entity_resolution.prepare import prepare
 
 
@@ -105,3 +107,31 @@ def test_focus_widens_touched_records_to_their_prior_entities() -> None:
     judged = (np.array([0]), np.array([6]), np.array(["same"], object))
     focus = _focus(prep, a, b, judged, prior, changed)  # type: ignore[arg-type]
     assert ids[focus].tolist() == ["n", "p1", "p2", "r"]
+
+
+def test_ids_in_focus_are_the_ids_of_all_records() -> None:
+    """Outside the focus every prior entity is one cluster of its own records: assigning ids over
+    the focus alone must give what assigning them over every record gives."""
+    ids = np.array(["a1", "a2", "b1", "c1", "c2", "d1", "n1", "n2", "n3"], object)
+    prior = {"a1": "C-a", "a2": "C-a", "b1": "C-b", "c1": "C-c", "c2": "C-c", "d1": "C-d"}
+    # focus: entities a and b (merged with n1), and the new n2, n3 (one new entity)
+    focus = np.array([1, 1, 1, 0, 0, 0, 1, 1, 1], bool)
+    labels = np.array([0, 0, 0, 7, 7, 8, 0, 5, 5])
+    got, retired = _ids_in_focus(ids, labels, focus, prior, "company", {"C-old"})
+    want, want_retired = assign_ids(ids, labels, prior, "company", {"C-old"})
+    assert got.tolist() == want.tolist()
+    pd.testing.assert_frame_equal(retired, want_retired)
+    assert got[:3].tolist() == ["C-a"] * 3 and retired["prior_entity_id"].tolist() == ["C-b"]
+    assert got[3:6].tolist() == ["C-c", "C-c", "C-d"]
+    assert got[7] == got[8] and got[7] not in {"C-a", "C-b", "C-c", "C-d", "C-old"}
+
+
+def test_prepare_parses_a_company_name_once_for_its_value_and_its_branch(spec, records) -> None:
+    from entity_resolution.normalize import company_name, parse_company_name
+
+    names = pd.concat([records["name"], pd.Series(["杭州银行股份有限公司西湖支行", None])], ignore_index=True)
+    prep = prepare(pd.DataFrame({"record_id": [f"r{i}" for i in range(len(names))], "name": names}), spec)
+    assert prep.values["name"].tolist() == [company_name(v) for v in names]
+    parsed = [parse_company_name(v) for v in names]
+    assert prep.is_branch.tolist() == [bool(p and p.is_branch) for p in parsed]
+    assert prep.is_branch[-2] and prep.parent_core[-2] == parsed[-2].parent_core
