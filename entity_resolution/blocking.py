@@ -10,6 +10,7 @@ only Python loop is over the distinct block sizes (≤ the cap).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -83,10 +84,8 @@ def _part_codes(prep: Prepared, part: str) -> tuple[np.ndarray, np.ndarray]:
     return owner, np.asarray(codes, np.int64)
 
 
-def exploded_rule_pairs(prep: Prepared, rule: BlockingRule, max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs for a rule with a set-valued part (``field:each``, ``field:del1``): a record has one key
-    per token (or per variant), so two records meet when they share any one (and agree on the
-    rule's other parts).  Keys are integer codes throughout, so millions of rows stay cheap."""
+def _exploded_rows(prep: Prepared, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, code) rows of a rule with a set-valued part, one per distinct (record, key)."""
     owner, code = _part_codes(prep, rule.keys[0])
     for part in rule.keys[1:]:
         o2, c2 = _part_codes(prep, part)
@@ -99,15 +98,72 @@ def exploded_rule_pairs(prep: Prepared, rule: BlockingRule, max_block: int) -> t
         ].to_numpy(np.int64)
         code, _ = pd.factorize(pair_key)
         code = np.asarray(code, np.int64)
-    if len(owner) < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
     # one row per (record, key): a record whose variants coincide must not pair with itself
     rows = pd.DataFrame({"owner": owner, "code": code}).drop_duplicates()
-    owner = rows["owner"].to_numpy(np.int64)
-    pa, pb = pairs_from_codes(rows["code"].to_numpy(np.int64), max_block)
-    a, b = owner[pa], owner[pb]
-    keep = a != b
-    return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+    return rows["owner"].to_numpy(np.int64), rows["code"].to_numpy(np.int64)
+
+
+def exploded_rule_pairs(prep: Prepared, rule: BlockingRule, max_block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs for a rule with a set-valued part (``field:each``, ``field:del1``): a record has one key
+    per token (or per variant), so two records meet when they share any one (and agree on the
+    rule's other parts).  Keys are integer codes throughout, so millions of rows stay cheap."""
+    owner, code = _exploded_rows(prep, rule)
+    return RuleKeys(code, owner, max_block, star_large=False).pairs()
+
+
+@dataclass
+class RuleKeys:
+    """One rule's block codes: ``code[i]`` is the block of row ``i`` (-1 = no key), and the row
+    belongs to record ``owner[i]`` (``owner`` None: row i is record i; set-valued rules have
+    several rows per record).  Kept so that a focused run can pair within chosen blocks only."""
+
+    code: np.ndarray
+    owner: np.ndarray | None
+    max_block: int
+    star_large: bool
+
+    def pairs(self, code: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The rule's pairs (a < b), over ``code`` (this rule's codes with some blocks blanked)."""
+        pa, pb = pairs_from_codes(self.code if code is None else code, self.max_block, self.star_large)
+        if self.owner is None:
+            return pa, pb
+        a, b = self.owner[pa], self.owner[pb]
+        keep = a != b
+        return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+
+    def blocks_holding(self, marked: np.ndarray, at_least: int) -> np.ndarray:
+        """The codes with every block blanked (-1) that holds fewer than ``at_least`` rows of
+        ``marked`` records.  A kept block keeps all its rows, so its size — whether it is paired
+        at all, or linked as a star — and the order of its pairs are the full run's."""
+        hit = marked if self.owner is None else marked[self.owner]
+        keyed = self.code >= 0
+        if not keyed.any():
+            return self.code
+        counts = np.bincount(self.code[keyed & hit], minlength=int(self.code.max()) + 1)
+        keep = keyed.copy()
+        keep[keyed] = counts[self.code[keyed]] >= at_least
+        return np.where(keep, self.code, -1)
+
+
+def rule_keys(prep: Prepared, spec: ResolutionSpec) -> list[RuleKeys]:
+    """Every blocking rule's codes, in rule order (all held at once: see :func:`iter_rule_keys`)."""
+    return list(iter_rule_keys(prep, spec))
+
+
+def iter_rule_keys(prep: Prepared, spec: ResolutionSpec) -> Iterator[RuleKeys]:
+    """The blocking rules' codes one rule at a time, so a full run holds one rule's codes only."""
+    strong_names = {s.name for s in spec.strong_ids}
+    for rule in spec.blocking:
+        max_block = rule.max_block_size or spec.max_block_size
+        if _has_each(rule):
+            owner, code = _exploded_rows(prep, rule)
+            yield RuleKeys(code, owner, max_block, star_large=False)
+        else:
+            is_strong_rule = all(
+                p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact")
+                for p in rule.keys
+            )
+            yield RuleKeys(rule_key(prep, rule), None, max_block, star_large=is_strong_rule)
 
 
 def pairs_from_codes(
@@ -182,29 +238,37 @@ class _PairUnion:
         return self.codes[order], rule, self.mask[order]
 
 
-def block(prep: Prepared, spec: ResolutionSpec) -> Candidates:
-    """Union of all rules' pairs, deduplicated, filtered by link mode and incremental mode."""
-    strong_names = {s.name for s in spec.strong_ids}
+def block(
+    prep: Prepared,
+    spec: ResolutionSpec,
+    *,
+    keyed: list[RuleKeys] | None = None,
+    around: np.ndarray | None = None,
+    both: bool = False,
+) -> Candidates:
+    """Union of all rules' pairs, deduplicated, filtered by link mode and incremental mode.
+
+    ``around`` (a mask of records): only the pairs of those records — with ``both``, pairs whose two
+    records are marked, else pairs with at least one marked record.  Only blocks holding enough
+    marked records are paired, so the cost follows the marked records and their blocks, not the
+    population; the pairs, their order, first rule and rule mask are those of the full union
+    restricted to the marked records.  ``keyed``: the rules' codes from :func:`rule_keys`, when
+    the caller blocks the same records more than once."""
     union = _PairUnion()
-    for r, rule in enumerate(spec.blocking):
-        max_block = rule.max_block_size or spec.max_block_size
-        if _has_each(rule):
-            a, b = exploded_rule_pairs(prep, rule, max_block)
+    for r, rk in enumerate(keyed if keyed is not None else iter_rule_keys(prep, spec)):
+        if around is None:
+            a, b = rk.pairs()
         else:
-            codes = rule_key(prep, rule)
-            is_strong_rule = all(
-                p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact")
-                for p in rule.keys
-            )
-            a, b = pairs_from_codes(codes, max_block, star_large=is_strong_rule)
-            del codes
+            a, b = rk.pairs(rk.blocks_holding(around, 2 if both else 1))
         keep = a != b
         if spec.mode == "link_only" and prep.source is not None:
             keep &= prep.source[a] != prep.source[b]
         # incremental: pairs between two already-resolved records are settled; do not rescore them
         keep &= prep.is_new[a] | prep.is_new[b]
+        if around is not None:
+            keep &= (around[a] & around[b]) if both else (around[a] | around[b])
         union.add(r, a[keep] * prep.n + b[keep])
-        del a, b, keep
+        del a, b, keep, rk
     codes, rule_idx, mask = union.in_first_order()
     del union
     n = max(prep.n, 1)

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from entity_resolution.blocking import block, pairs_from_codes
+from entity_resolution.blocking import block, pairs_from_codes, rule_keys
 from entity_resolution.branches import branch_links
 from entity_resolution.clustering import components, constrained_clusters
 from entity_resolution.comparators import compare
@@ -141,8 +141,20 @@ def resolve(
     peaks["prepare"] = _peak_rss_mb()
 
     t = time.perf_counter()
-    cands = block(prep, spec)
     judged = judgement_index(prep, all_judgements)
+    focus = None
+    if changed is not None and prior is not None and not incremental:
+        # pair only around the batch: the records it shares a block (or a judgement) with, widened
+        # to their prior entities, then the pairs inside that focus; never the population's pairs
+        keyed = rule_keys(prep, spec)
+        is_changed = _marked(prep.record_ids, changed)
+        near = block(prep, spec, keyed=keyed, around=is_changed)
+        focus = _focus(prep, near.a, near.b, judged, prior_map, is_changed)
+        del near
+        cands = block(prep, spec, keyed=keyed, around=focus, both=True)
+        del keyed
+    else:
+        cands = block(prep, spec)
     a, b = cands.a, cands.b
     rules_mask = cands.rules_mask if cands.rules_mask is not None else np.zeros(len(a), np.int64)
     rule_names = np.array(cands.rule_names + ["judgement", "cluster check"], object)
@@ -153,9 +165,7 @@ def resolve(
         a = np.r_[a, judged[0][unblocked]]
         b = np.r_[b, judged[1][unblocked]]
         brule = np.r_[brule, np.full(int(unblocked.sum()), "judgement", object)]
-    focus = None
-    if changed is not None and prior is not None and not incremental:
-        focus = _focus(prep, a, b, judged, prior_map, {str(r) for r in changed})
+    if focus is not None:  # a judged pair reaching out of the focus
         keep = focus[a] & focus[b]
         a, b, brule, rules_mask = a[keep], b[keep], brule[keep], rules_mask[keep]
     timings["blocking_s"] = time.perf_counter() - t
@@ -239,7 +249,10 @@ def resolve(
     # ---- ids, outputs, state --------------------------------------------------------------------
     t = time.perf_counter()
     issued = set(prior.issued_ids) if prior else set()
-    entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
+    if focus is not None:
+        entity_arr, retired = _ids_in_focus(prep.record_ids, labels, focus, prior_map, spec.kind, issued)
+    else:
+        entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
     entities = pd.DataFrame({"record_id": prep.record_ids, "entity_id": entity_arr})
     if spec.source_column:
         entities["source"] = prep.source
@@ -298,24 +311,31 @@ def resolve(
     )
 
 
+def _marked(record_ids: np.ndarray, chosen: Iterable[str]) -> np.ndarray:
+    """Per record: is its id among ``chosen`` (a hash lookup; ``np.isin`` on text compares every
+    record with every chosen id, which made a 10k batch cost more than a full run)."""
+    wanted = {str(r) for r in chosen}
+    return np.fromiter((r in wanted for r in record_ids.tolist()), bool, count=len(record_ids))
+
+
 def _focus(
     prep: Prepared,
     a: np.ndarray,
     b: np.ndarray,
     judged: tuple[np.ndarray, np.ndarray, np.ndarray],
     prior_map: dict[str, str],
-    changed: set[str],
+    is_changed: np.ndarray,
 ) -> np.ndarray:
     """The records a batch of changed records can affect: the changed ones, every record they
-    share a candidate pair or a judgement with, and the rest of those records' prior entities."""
-    is_changed = np.isin(prep.record_ids, np.fromiter(changed, object, count=len(changed)))
+    share a candidate pair or a judgement with, and the rest of those records' prior entities.
+    ``(a, b)``: at least the candidate pairs that hold a changed record."""
     touched = is_changed.copy()
     for x, y in ((a, b), (judged[0], judged[1])):
         touched[x[is_changed[y]]] = True
         touched[y[is_changed[x]]] = True
-    entity = np.array([prior_map.get(r) for r in prep.record_ids.tolist()], dtype=object)
-    hit = {e for e in entity[touched].tolist() if e is not None}
-    return touched | np.isin(entity, np.fromiter(hit, object, count=len(hit)))
+    entity = pd.Series(prep.record_ids, dtype=object).map(prior_map).to_numpy(dtype=object)
+    hit = pd.unique(entity[touched & pd.notna(entity)])
+    return touched | pd.Series(entity, dtype=object).isin(hit).to_numpy(bool)
 
 
 def _keep_outside(
@@ -329,6 +349,28 @@ def _keep_outside(
         codes, _ = pd.factorize(np.asarray(entity, dtype=object))
         out[outside] = int(labels.max()) + 1 + codes
     return out
+
+
+def _ids_in_focus(
+    record_ids: np.ndarray,
+    labels: np.ndarray,
+    focus: np.ndarray,
+    prior_map: dict[str, str],
+    kind: str,
+    issued: set[str],
+) -> tuple[np.ndarray, pd.DataFrame]:
+    """``assign_ids`` over the focus only: a record outside it keeps its prior entity's id.
+
+    The same ids as ``assign_ids`` over every record: the focus holds whole prior entities, so an
+    entity outside it is one cluster of exactly its records, which keeps its id and claims no other;
+    and every prior id stays taken for the new ids the focus issues."""
+    entity = pd.Series(record_ids, dtype=object).map(prior_map).to_numpy(dtype=object)
+    sub = focus | pd.isna(entity)
+    ids, retired = assign_ids(
+        record_ids[sub], labels[sub], prior_map, kind, set(issued) | set(prior_map.values())
+    )
+    entity[sub] = ids
+    return entity, retired
 
 
 def _strong_anchors(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,0 +1,137 @@
+"""A focused (incremental) run does the full run's work on the batch's part only: blocking around a
+few records (``block(..., around=...)``) gives exactly the full run's pairs of those records — same
+pairs, order, first rule and rule mask — pairing only the blocks that hold them; ids assigned over
+the focus are those of all records; a company name is parsed once for its value and its branch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from er_helpers import make_uscc
+
+from entity_resolution import ResolutionSpec
+from entity_resolution.blocking import RuleKeys, block, rule_keys
+from entity_resolution.ids import assign_ids
+from entity_resolution.pipeline import _focus, _ids_in_focus, _marked
+from entity_resolution.prepare import prepare
+
+
+@pytest.fixture(scope="module")
+def spec() -> ResolutionSpec:
+    return ResolutionSpec.from_yaml("company_cn")
+
+
+@pytest.fixture(scope="module")
+def records(company_background: pd.DataFrame) -> pd.DataFrame:
+    """The background plus one phone shared by more records than a block may hold (the full run
+    leaves that block unpaired) and one USCC shared by as many (the full run links it as a star)."""
+    shared_phone = [
+        {"record_id": f"ph-{i:02d}", "name": f"绍兴第{i}号纺织有限公司", "phone": "057512345678"}
+        for i in range(70)
+    ]
+    shared_uscc = [
+        {"record_id": f"us-{i:02d}", "name": f"台州{i}号机电有限公司", "uscc": make_uscc(88001)}
+        for i in range(70)
+    ]
+    return pd.concat(
+        [company_background, pd.DataFrame(shared_phone), pd.DataFrame(shared_uscc)], ignore_index=True
+    )
+
+
+def _pair_table(c) -> pd.DataFrame:
+    return pd.DataFrame({"a": c.a, "b": c.b, "rule": c.rule, "mask": c.rules_mask})
+
+
+@pytest.mark.parametrize("both", [False, True])
+def test_blocking_around_marked_records_is_the_full_union_restricted(spec, records, both) -> None:
+    prep = prepare(records, spec)
+    rng = np.random.default_rng(5)
+    marked = np.zeros(prep.n, bool)
+    marked[rng.choice(prep.n, size=prep.n // 4, replace=False)] = True
+    marked[[prep.n - 1, prep.n - 75]] = True  # one record of each oversized block
+    full = _pair_table(block(prep, spec))
+    a, b = full["a"].to_numpy(), full["b"].to_numpy()
+    keep = (marked[a] & marked[b]) if both else (marked[a] | marked[b])
+    expected = full[keep].reset_index(drop=True)
+    got = _pair_table(block(prep, spec, keyed=rule_keys(prep, spec), around=marked, both=both))
+    assert len(expected) > 100
+    pd.testing.assert_frame_equal(got, expected)
+
+
+def test_an_oversized_block_stays_unpaired_and_a_strong_key_block_stays_a_star(spec, records) -> None:
+    prep = prepare(records, spec)
+    ids = prep.record_ids.tolist()
+    marked = _marked(prep.record_ids, ["ph-03", "us-05"])
+    got = block(prep, spec, around=marked)
+    rule = {r.name: i for i, r in enumerate(spec.blocking)}
+
+    def by_rule(name: str) -> set[tuple[str, str]]:
+        bit = np.int64(1) << np.int64(rule[name])
+        sel = (got.rules_mask & bit) != 0
+        return {(ids[a], ids[b]) for a, b in zip(got.a[sel].tolist(), got.b[sel].tolist(), strict=True)}
+
+    # 70 records of one phone exceed the phone rule's block cap: no phone pairs, as in a full run
+    assert not by_rule("phone")
+    # 70 records of one USCC: the star links us-05 to the block's first record only
+    assert by_rule("uscc") == {("us-00", "us-05")}
+
+
+def test_blocks_holding_keeps_whole_blocks_with_enough_marked_rows() -> None:
+    codes = np.array([0, 0, 0, 1, 1, -1, 2, 2, 2], np.int64)
+    marked = np.array([1, 0, 0, 1, 1, 1, 0, 0, 1], bool)
+    rk = RuleKeys(codes, None, max_block=10, star_large=False)
+    assert rk.blocks_holding(marked, 1).tolist() == [0, 0, 0, 1, 1, -1, 2, 2, 2]
+    assert rk.blocks_holding(marked, 2).tolist() == [-1, -1, -1, 1, 1, -1, -1, -1, -1]
+    # rows of a set-valued rule count through their owners
+    owned = RuleKeys(np.array([0, 0, 1, 1], np.int64), np.array([0, 1, 1, 2]), 10, False)
+    assert owned.blocks_holding(np.array([False, True, False]), 1).tolist() == [0, 0, 1, 1]
+    assert owned.blocks_holding(np.array([True, False, False]), 1).tolist() == [0, 0, -1, -1]
+
+
+def test_marked_looks_ids_up_as_text() -> None:
+    ids = np.array(["a", "b", "12", "c"], object)
+    assert _marked(ids, ["b", 12, "zz"]).tolist() == [False, True, True, False]
+    assert not _marked(ids, []).any()
+
+
+def test_focus_widens_touched_records_to_their_prior_entities() -> None:
+    ids = np.array(["n", "p1", "p2", "p3", "q1", "q2", "r"], object)
+    prep = type("P", (), {"record_ids": ids})()
+    prior = {"p1": "E1", "p2": "E1", "p3": "E2", "q1": "E3", "q2": "E3"}
+    changed = _marked(ids, ["n"])
+    a, b = np.array([0, 3]), np.array([1, 4])  # n~p1 holds the batch record; p3~q1 does not
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object))
+    focus = _focus(prep, a, b, empty, prior, changed)  # type: ignore[arg-type]
+    assert ids[focus].tolist() == ["n", "p1", "p2"]
+    judged = (np.array([0]), np.array([6]), np.array(["same"], object))
+    focus = _focus(prep, a, b, judged, prior, changed)  # type: ignore[arg-type]
+    assert ids[focus].tolist() == ["n", "p1", "p2", "r"]
+
+
+def test_ids_in_focus_are_the_ids_of_all_records() -> None:
+    """Outside the focus every prior entity is one cluster of its own records: assigning ids over
+    the focus alone must give what assigning them over every record gives."""
+    ids = np.array(["a1", "a2", "b1", "c1", "c2", "d1", "n1", "n2", "n3"], object)
+    prior = {"a1": "C-a", "a2": "C-a", "b1": "C-b", "c1": "C-c", "c2": "C-c", "d1": "C-d"}
+    # focus: entities a and b (merged with n1), and the new n2, n3 (one new entity)
+    focus = np.array([1, 1, 1, 0, 0, 0, 1, 1, 1], bool)
+    labels = np.array([0, 0, 0, 7, 7, 8, 0, 5, 5])
+    got, retired = _ids_in_focus(ids, labels, focus, prior, "company", {"C-old"})
+    want, want_retired = assign_ids(ids, labels, prior, "company", {"C-old"})
+    assert got.tolist() == want.tolist()
+    pd.testing.assert_frame_equal(retired, want_retired)
+    assert got[:3].tolist() == ["C-a"] * 3 and retired["prior_entity_id"].tolist() == ["C-b"]
+    assert got[3:6].tolist() == ["C-c", "C-c", "C-d"]
+    assert got[7] == got[8] and got[7] not in {"C-a", "C-b", "C-c", "C-d", "C-old"}
+
+
+def test_prepare_parses_a_company_name_once_for_its_value_and_its_branch(spec, records) -> None:
+    from entity_resolution.normalize import company_name, parse_company_name
+
+    names = pd.concat([records["name"], pd.Series(["杭州银行股份有限公司西湖支行", None])], ignore_index=True)
+    prep = prepare(pd.DataFrame({"record_id": [f"r{i}" for i in range(len(names))], "name": names}), spec)
+    assert prep.values["name"].tolist() == [company_name(v) for v in names]
+    parsed = [parse_company_name(v) for v in names]
+    assert prep.is_branch.tolist() == [bool(p and p.is_branch) for p in parsed]
+    assert prep.is_branch[-2] and prep.parent_core[-2] == parsed[-2].parent_core
