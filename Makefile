@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install prereqs neo4j lint format clean bench
+.PHONY: demo test install test-install prereqs neo4j lint format clean bench
 
 prereqs:
 	@command -v $(PYTHON) >/dev/null || { echo "缺少 Python 3.11 / Python 3.11 not found (set PYTHON=...)"; exit 1; }
@@ -13,23 +13,37 @@ prereqs:
 	@command -v mvn >/dev/null || { echo "缺少 Maven / Maven not found: apt-get install maven"; exit 1; }
 
 # The install: uv (from PyPI, resolves and installs in parallel: seconds instead of minutes), bootstrapped
-# into the venv when it is not on PATH; plain pip when uv cannot be had. Re-running it is harmless: the
+# into the venv when it is not on PATH; plain pip when uv cannot be had. Re-running it is harmless: a
 # stamp is written only after a successful install, and a newer pyproject.toml installs again.
-$(STAMP): pyproject.toml | prereqs
+# `make demo` installs the product and the dev tools ($(STAMP)); `make test` also the extras its
+# tests need ($(TEST_STAMP): the Spark executor's test runs Spark local, so pyspark is installed).
+TEST_STAMP := $(VENV)/.installed-test
+TEST_EXTRAS := dev,spark
+define install_extras
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@uv=$$(command -v uv || command -v $(BIN)/uv || true); \
 	if [ -z "$$uv" ] && $(BIN)/python -m pip install --quiet --disable-pip-version-check uv; then uv=$(BIN)/uv; fi; \
 	if [ -n "$$uv" ]; then \
-	  echo "installing with $$uv"; \
-	  "$$uv" pip install --quiet --python $(BIN)/python -e '.[dev]' || \
-	  { echo "uv failed: installing with pip"; $(BIN)/pip install --quiet -e '.[dev]'; }; \
+	  echo "installing .[$(1)] with $$uv"; \
+	  "$$uv" pip install --quiet --python $(BIN)/python -e '.[$(1)]' || \
+	  { echo "uv failed: installing with pip"; $(BIN)/pip install --quiet -e '.[$(1)]'; }; \
 	else \
-	  echo "uv not available: installing with pip (slower)"; \
-	  $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[dev]'; \
+	  echo "uv not available: installing .[$(1)] with pip (slower)"; \
+	  $(BIN)/pip install --quiet --upgrade pip && $(BIN)/pip install --quiet -e '.[$(1)]'; \
 	fi
+endef
+
+$(STAMP): pyproject.toml | prereqs
+	$(call install_extras,dev)
 	@touch $(STAMP)
 
+$(TEST_STAMP): pyproject.toml $(STAMP)
+	$(call install_extras,$(TEST_EXTRAS))
+	@touch $(TEST_STAMP)
+
 install: $(STAMP)
+
+test-install: $(TEST_STAMP)
 
 neo4j: install
 	$(BIN)/riskgraph db fetch
@@ -44,13 +58,14 @@ demo: install
 # Lint, format and type checks first, then the examples in the algorithms' docstrings (doctests,
 # no server), then the test suite on PYTEST_WORKERS pytest-xdist workers, each against its own
 # isolated Neo4j (free port, its own data folder under one home, 1g heap / 512m page cache), all
-# stopped even when tests fail or pytest is killed. A test file runs whole on one worker
+# stopped even when tests fail or pytest is killed. The Spark executor's test runs too (Spark local[2];
+# the extra riskgraph[spark] is installed by $(TEST_STAMP)). A test file runs whole on one worker
 # (--dist loadfile), so module-scoped fixtures are built once; tests/conftest.py hands the files out
 # costliest first and splits the schema fuzzing by role. PYTEST_WORKERS=0 runs in one process;
 # `pytest tests/x.py` by hand is always one process.
 DOCTEST_PATHS := risk_rules/algorithms risk_rules/reads.py entity_resolution
 PYTEST_WORKERS ?= 2
-test: neo4j
+test: neo4j test-install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

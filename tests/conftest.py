@@ -96,12 +96,14 @@ def clean_graph(neo4j_driver: Driver) -> Driver:
 
 
 #: Modules whose set-up costs most, handed out first. Only the order of the weights matters: they are
-#: roughly the set-up seconds `--durations` reported on the 2-core CI machine (the schema fuzzing's
+#: roughly the set-up seconds `--durations` reported on the 2-core CI machine (the executors' module:
+#: its whole run, one process on a loaded machine; the schema fuzzing's
 #: per role is an estimate, not timed alone). xdist's own order (most tests first) would start them last, when one worker
 #: finishing a long set-up alone makes the whole run wait for it.
 COSTLIEST_FIRST: dict[str, float] = {
     "tests/risk_rules/test_demo_bank.py": 130.0,  # the demo's data stages, a 12-month backfill
     "tests/ingest/test_er_incremental_ingest.py": 95.0,  # the xs world ingested twice
+    "tests/risk_rules/test_executors.py": 90.0,  # xs world loaded, rules run 4× (one on Spark local)
     "tests/risk_rules/test_generated_world.py": 75.0,  # generate, ingest and rules through the CLI
     "tests/ingest/test_generator_xs.py": 60.0,  # the xs world ingested with entity resolution
     "tests/foundation/test_db_lifecycle.py": 36.0,  # a Neo4j of its own started and stopped

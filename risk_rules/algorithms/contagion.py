@@ -30,7 +30,7 @@ import heapq
 import itertools
 import math
 from collections import deque
-from collections.abc import Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Protocol
@@ -46,6 +46,7 @@ __all__ = [
     "MAJORITY_HOLDING",
     "REVERSE_RELS",
     "LinkGraph",
+    "PathSearch",
     "ContagionPath",
     "ContagionScore",
     "ContagionResult",
@@ -69,6 +70,23 @@ class LinkGraph(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
 
     def edges(self, data: bool = False) -> Iterable[Any]: ...
+
+
+#: How :func:`blacklist_contagion` searches the explaining paths: called as
+#: ``search(adj, seeds, ball, max_hops=…, k=…, damping=…)`` with the link table, the seeds' path
+#: strengths and the ball {node: hops}, it returns what :func:`best_paths` returns for them (the
+#: default is :func:`best_paths` itself; ``risk_rules.execution`` searches each component apart).
+PathSearch = Callable[..., dict[str, tuple["ContagionPath", ...]]]
+
+
+def _whole_ball_paths(
+    adj: Mapping[Hashable, Mapping[Hashable, tuple[float, str]]],
+    seeds: Mapping[Hashable, float],
+    ball: Mapping[Hashable, int],
+    **kwargs: Any,
+) -> dict[str, tuple[ContagionPath, ...]]:
+    """The default path search: :func:`best_paths` over the whole link table."""
+    return best_paths(adj, seeds, **kwargs)
 
 
 #: Per-type link weights (control > guarantee > shareholding by % > family > position > contact).
@@ -390,6 +408,7 @@ def blacklist_contagion(
     max_iter: int = 1000,
     reverse_weights: Mapping[str, float] | None = None,
     majority_pct: float | None = None,
+    path_search: PathSearch | None = None,
 ) -> ContagionResult:
     """Blacklist proximity by personalized PageRank restricted to the hop-bounded ball.
 
@@ -408,7 +427,8 @@ def blacklist_contagion(
     neighbours with 0.3 × the link product, so weak listings alert fewer entities.
     ``reverse_weights`` gives link types a weight against their stored direction
     (:func:`link_weights`), e.g. a guarantee's borrower → guarantor hop; with ``majority_pct`` a
-    majority shareholding weighs as control (:func:`link_weights`).
+    majority shareholding weighs as control (:func:`link_weights`). ``path_search`` says how the
+    paths are searched (:data:`PathSearch`; any search must give :func:`best_paths`' answer).
 
     Example:
         >>> L = nx.MultiDiGraph()
@@ -468,9 +488,10 @@ def blacklist_contagion(
             r = r_new
             break
         r = r_new
-    paths = best_paths(
+    paths = (path_search or _whole_ball_paths)(
         adj,
         {x: min(1.0, w) for x, w in seed_w.items() if x in adj},
+        dist,
         max_hops=max_hops,
         k=top_k_paths,
         damping=damping,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from risk_rules.execution.chunks import CHUNKS_PER_WORKER, in_order, indexed_chunks, run_chunk
@@ -53,11 +53,17 @@ class SparkExecutor:
 
     name = "spark"
 
-    def __init__(self, master: str = "local[2]", app_name: str = "riskgraph-rules") -> None:
+    def __init__(
+        self,
+        master: str = "local[2]",
+        app_name: str = "riskgraph-rules",
+        conf: Mapping[str, str] | None = None,
+    ) -> None:
         if not spark_available():
             raise RuntimeError(MISSING)
         self.master = master
         self.app_name = app_name
+        self.conf = dict(conf or {})
         self._session: Any = None
 
     def _context(self) -> Any:
@@ -68,7 +74,7 @@ class SparkExecutor:
             os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             os.environ.setdefault("PYSPARK_DRIVER_PYTHON", sys.executable)
             local = self.master.startswith("local")
-            self._session = (
+            builder = (
                 SparkSession.builder.master(self.master)
                 .appName(self.app_name)
                 .config("spark.ui.enabled", "false")
@@ -77,8 +83,10 @@ class SparkExecutor:
                 # local mode listens on loopback only (a cluster's driver host is the deployment's)
                 .config("spark.driver.host", "127.0.0.1" if local else "")
                 .config("spark.driver.bindAddress", "127.0.0.1" if local else "0.0.0.0")
-                .getOrCreate()
             )
+            for key, value in self.conf.items():  # the caller's settings last: they win
+                builder = builder.config(key, value)
+            self._session = builder.getOrCreate()
             self._session.sparkContext.setLogLevel("ERROR")
         return self._session.sparkContext
 

@@ -7,12 +7,12 @@ from risk_rules.algorithms import (
     ControlLink,
     ControlResult,
     OwnershipIssue,
-    all_controllers,
     control_groups,
     ownership_inconsistencies,
     upstream_inconsistencies,
 )
 from risk_rules.config import load_config, rule_params
+from risk_rules.execution.split_control import all_controllers_split
 from risk_rules.framework import RuleContext
 from risk_rules.projection import ownership
 from risk_rules.rules.ownership_consistency import OwnershipConsistencyParams, OwnershipConsistencyRule
@@ -34,13 +34,18 @@ def family_pairs(ctx: RuleContext) -> list[tuple[str, str, str]] | None:
 
 
 def controllers(ctx: RuleContext) -> dict[str, ControlResult]:
-    """{company: ControlResult} for every controlled company (ultimate controller + chain)."""
+    """{company: ControlResult} for every controlled company (ultimate controller + chain), one
+    ownership component per unit of the run's executor (the same result whichever runs them)."""
 
     def load() -> dict[str, ControlResult]:
         own = ownership(ctx)
         ctx.progress("computing control (all companies) …")
-        return all_controllers(
-            own.graph, positions=own.positions, family_pairs=family_pairs(ctx), **control_kwargs(ctx)
+        return all_controllers_split(
+            ctx.executor,
+            own.graph,
+            positions=own.positions,
+            family_pairs=family_pairs(ctx),
+            **control_kwargs(ctx),
         )
 
     return ctx.cached("controllers", load)

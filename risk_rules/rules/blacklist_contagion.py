@@ -16,9 +16,10 @@ from pydantic import Field, PositiveInt, field_validator
 
 from graph_model import schema as S
 from risk_rules.algorithms import blacklist_contagion
-from risk_rules.algorithms.contagion import MAJORITY_HOLDING, ContagionResult, LinkGraph
+from risk_rules.algorithms.contagion import MAJORITY_HOLDING, ContagionResult, LinkGraph, PathSearch
 from risk_rules.config import ControlParams, RuleParams, Severity
 from risk_rules.derived import write_scores
+from risk_rules.execution.split_contagion import split_path_search
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import blacklist, linkage_ball
 from risk_rules.rules._helpers import label, names_of
@@ -112,10 +113,14 @@ def seed_weights(listed: dict[str, list[str]], params: Params) -> dict[str, floa
 
 
 def contagion_of(
-    L: LinkGraph, seeds: dict[str, float], params: Params, control: ControlParams
+    L: LinkGraph,
+    seeds: dict[str, float],
+    params: Params,
+    control: ControlParams,
+    path_search: PathSearch | None = None,
 ) -> ContagionResult:
     """The contagion computation with the rule's parameters and the run's control definition
-    (the rule and the findings engine)."""
+    (the rule and the findings engine); ``path_search`` spreads the path search over components."""
     return blacklist_contagion(
         L,
         seeds,
@@ -125,6 +130,7 @@ def contagion_of(
         damping=params.damping,
         top_k_paths=params.top_paths,
         majority_pct=control.majority if params.majority_holding_as_control else None,
+        path_search=path_search,
     )
 
 
@@ -170,7 +176,8 @@ class BlacklistContagionRule(Rule[Params]):
         )
         L = linkage_ball(ctx, sorted(seeds), params.max_hops, params.max_contact_group)
         ctx.progress(f"contagion: PageRank on {L.number_of_nodes()} entities …")
-        result = contagion_of(L, seeds, params, ctx.control)
+        # the explaining paths one ball component per unit of the run's executor
+        result = contagion_of(L, seeds, params, ctx.control, split_path_search(ctx.executor))
         ball = L.number_of_nodes()
         ctx.cache["findings.contagion"] = result  # read by the profile step (risk_rules.findings)
         del L  # the ball's links are not needed any more: free them before the findings are built
