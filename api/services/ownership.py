@@ -85,14 +85,9 @@ async def ownership_view(
         res = beneficial_owners(
             G,
             entity_id,
-            threshold=b.threshold_pct,
-            comparison=b.comparison,
             positions=positions,
             family_pairs=fam,
-            manager_roles=tuple(b.manager_roles),
-            max_paths=b.max_paths,
-            control_kwargs=ck,
-            criteria=b.criteria,
+            **b.owner_kwargs(ck),
         )
         bo = {
             "basis": res.basis,

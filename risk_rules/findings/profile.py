@@ -294,19 +294,6 @@ def _ownership_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
     }
 
 
-def beneficial_kwargs(fp: FindingParams) -> dict[str, Any]:
-    """The beneficial-owner rule's parameters as :func:`beneficial_owners` takes them."""
-    b = fp.beneficial
-    return {
-        "threshold": b.threshold_pct,
-        "comparison": b.comparison,
-        "manager_roles": tuple(b.manager_roles),
-        "max_paths": b.max_paths,
-        "control_kwargs": fp.control_kwargs,
-        "criteria": b.criteria,
-    }
-
-
 def _beneficial_owners(
     eid: str, G: nx.DiGraph, of: OwnershipFindings, fp: FindingParams
 ) -> BeneficialOwnership:
@@ -314,7 +301,9 @@ def _beneficial_owners(
     ownership ancestors, as the rule solves it)."""
     bo = of.beneficial.get(eid)
     if bo is None:
-        bo = owners_of_company(G, eid, of.positions_at, of.family_at, **beneficial_kwargs(fp))
+        bo = owners_of_company(
+            G, eid, of.positions_at, of.family_at, **fp.beneficial.owner_kwargs(fp.control_kwargs)
+        )
         of.beneficial[eid] = bo
     return bo
 

@@ -38,6 +38,18 @@ class Params(RuleParams):
     severity_fallback: Severity = Field(description="owner found only by control or as senior manager")
     severity_missing: Severity = Field(description="no beneficial owner at all")
 
+    def owner_kwargs(self, control_kwargs: dict[str, Any]) -> dict[str, Any]:
+        """These parameters as :func:`risk_rules.algorithms.beneficial_owners` takes them: the rule,
+        the risk profiles and the API's ownership view identify owners with the same call."""
+        return {
+            "threshold": self.threshold_pct,
+            "comparison": self.comparison,
+            "manager_roles": tuple(self.manager_roles),
+            "max_paths": self.max_paths,
+            "control_kwargs": control_kwargs,
+            "criteria": self.criteria,
+        }
+
 
 class BeneficialOwnerRule(Rule[Params]):
     id = "ownership.beneficial_owner"
@@ -79,12 +91,7 @@ class BeneficialOwnerRule(Rule[Params]):
             sorted(companies),
             own.positions,
             fam,
-            threshold=params.threshold_pct,
-            comparison=params.comparison,
-            manager_roles=tuple(params.manager_roles),
-            max_paths=params.max_paths,
-            control_kwargs=ckw,
-            criteria=params.criteria,
+            **params.owner_kwargs(ckw),
         )
         ctx.cache["findings.beneficial_owners"] = owners  # read by the profile step (risk_rules.findings)
         findings = []
