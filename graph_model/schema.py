@@ -76,6 +76,7 @@ RULE_RUN = "RuleRun"
 GROUP = "Group"
 RISK_SCORE = "RiskScore"
 RISK_PROFILE = "RiskProfile"
+GROUP_PROFILE = "GroupProfile"
 SNAPSHOT = "Snapshot"
 SNAPSHOT_ALERT = "SnapshotAlert"
 SNAPSHOT_PROFILE = "SnapshotProfile"
@@ -414,6 +415,24 @@ NODES: tuple[NodeType, ...] = (
             Prop("rule_versions", "string", "JSON: version of every rule the profile reflects"),
             Prop("findings_version", "string", "version of the profile's shape"),
             Prop("params_digest", "string", "hash of the rule parameters it was computed with"),
+            Prop("computed_at", "datetime", "when this content was written"),
+        ),
+    ),
+    NodeType(
+        GROUP_PROFILE,
+        "group_id",
+        "A control group found by the profile run, once and whole: every member with its loan "
+        "balance, the members with no loan figure, the controllers and the extended-family ties (each "
+        "member's RiskProfile lists the largest members and the sums); rewritten only when its content "
+        "changes.",
+        zh="集团画像",
+        properties=(
+            Prop("group_id", "string", "the group's id (a hash of its members)", required=True),
+            Prop("body", "string", "JSON: members with balances, missing figures, controllers, ties"),
+            Prop("profile_hash", "string", "hash of body, rule versions and parameters"),
+            Prop("run_id", "string", "the profile run that wrote this content", indexed=True),
+            Prop("as_of", "date", "as-of date of that run"),
+            Prop("size", "int", "how many members"),
             Prop("computed_at", "datetime", "when this content was written"),
         ),
     ),

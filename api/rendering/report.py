@@ -260,7 +260,8 @@ def context(
             for p in (bl.get("paths") or [])[:MAIN_PATHS]
         ],
         "related": related if appendix else related[:MAIN_RELATED],
-        "related_total": len(related),
+        "related_total": max(int(check.get("related_parties_total") or 0), len(related)),
+        "related_rated": len(related),
         "related_counts": {k: sum(1 for r in related if r["rating"] == k) for k in ("high", "medium", "low")},
         "provenance": provenance,
         "freshness": check.get("freshness") or {},

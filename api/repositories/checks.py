@@ -20,6 +20,7 @@ from api.repositories.disputes import OPEN_DISPUTES
 from api.repositories.entities import lucene_escape, normalize_name
 from entity_resolution.normalize import company_name
 from graph_model import schema as S
+from risk_rules.findings.profile import PROFILE_ROWS
 from risk_rules.findings.store import PROFILE_RULE_ID
 from risk_rules.projection import listing_active
 
@@ -52,8 +53,12 @@ RETURN e.entity_id AS entity_id, e:{S.COMPANY} AS is_company, e.name AS name, e.
             RETURN [b.entry_id, b.kind, b.list_date, b.authority] AS x ORDER BY x }} AS listings,
   COLLECT {{ MATCH (e)-[:{S.HAS_PROFILE}]->(p:{S.RISK_PROFILE})
             RETURN [p.body, p.run_id, p.as_of, p.params_digest] AS x }} AS profile,
-  COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP})<-[:{S.MEMBER_OF}]-(m)
-            RETURN [g.group_id, g.name, g.run_id, m.entity_id] AS x ORDER BY x LIMIT 4001 }} AS groups,
+  COLLECT {{ MATCH (e)-[:{S.MEMBER_OF}]->(g:{S.GROUP})
+            WITH g, COUNT {{ ()-[:{S.MEMBER_OF}]->(g) }} AS n
+            RETURN [g.group_id, g.name, g.run_id, n,
+                    CASE WHEN n <= {PROFILE_ROWS} THEN COLLECT {{ MATCH (m)-[:{S.MEMBER_OF}]->(g)
+                                                        RETURN m.entity_id AS m ORDER BY m }} END] AS x
+            ORDER BY x LIMIT 20 }} AS groups,
   COLLECT {{ MATCH (al:{S.ALERT})-[:{S.CONCERNS}]->(e) WHERE al.status = 'open' AND coalesce(al.active, true)
             RETURN [al.alert_id, al.rule_id, al.severity, al.entity_ids, al.explanation_zh,
                     al.explanation_en] AS x ORDER BY x LIMIT 20 }} AS alerts,
@@ -109,14 +114,12 @@ def _applicant(rec: Any) -> dict[str, Any]:
         {"entry_id": x[0], "kind": x[1], "list_date": jsonable(x[2]), "authority": x[3]}
         for x in dict.fromkeys(tuple(x) for x in rec["listings"])
     ]
-    groups: dict[str, dict[str, Any]] = {}
-    for gid, name, run_id, member in rec["groups"]:
-        # the pattern cannot reuse the applicant's own MEMBER_OF: it is added here
-        groups.setdefault(
-            gid, {"group_id": gid, "name": name, "run_id": run_id, "members": [rec["entity_id"]]}
-        )
-        groups[gid]["members"].append(member)
-    row["groups"] = list(groups.values())
+    # a group's members are read only when a profile lists them all (a larger group is matched by
+    # its id, a hash of its members)
+    row["groups"] = [
+        {"group_id": gid, "name": name, "run_id": run_id, "size": n, "members": members}
+        for gid, name, run_id, n, members in rec["groups"]
+    ]
     row["alerts"] = [
         dict(
             zip(

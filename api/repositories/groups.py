@@ -20,11 +20,15 @@ RETURN e.entity_id AS entity_id,
             RETURN [r.run_id, toString(r.as_of)] AS x ORDER BY r.started_at DESC LIMIT 1 }} AS run
 """
 
+#: the group once and whole, as the profile run wrote it
+GROUP_BODY = f"MATCH (g:{S.GROUP_PROFILE} {{group_id: $id}}) RETURN g.body AS body"
+
 
 class GroupRepository(Neo4jRepository):
     async def profile(self, entity_id: str) -> dict[str, Any] | None:
-        """The entity's stored profile body (None inside when no run reached it), the groups the group
-        rule wrote with their members, and the latest profile run; None when there is no such entity."""
+        """The entity's stored profile body (None inside when no run reached it), its group's whole
+        profile (``group``), the groups the group rule wrote with their members, and the latest
+        profile run; None when there is no such entity."""
         rows = await self.read(GROUP_PROFILE, id=entity_id)
         if not rows:
             return None
@@ -34,10 +38,17 @@ class GroupRepository(Neo4jRepository):
             g = written.setdefault(gid, {"group_id": gid, "name": name, "run_id": run_id, "members": []})
             g["members"].append(member)
         run = r["run"][0] if r["run"] else None
+        body = parse_json(r["profile"][0]) if r["profile"] else None
+        whole = None
+        gid = ((body or {}).get("group") or {}).get("group_id")
+        if gid:
+            found = await self.read(GROUP_BODY, id=gid)
+            whole = parse_json(found[0]["body"]) if found else None
         return jsonable(
             {
                 "entity_id": r["entity_id"],
-                "body": parse_json(r["profile"][0]) if r["profile"] else None,
+                "body": body,
+                "group": whole,
                 "written": list(written.values()),
                 "run_id": run[0] if run else None,
                 "as_of": run[1] if run else None,

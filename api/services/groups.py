@@ -15,21 +15,27 @@ from risk_rules.findings.params import FindingParams
 
 
 def group_view(stored: dict[str, Any], config: RulesConfig) -> dict[str, Any] | None:
-    """The group of ``stored['entity_id']`` with exposure and limits; None when no group was found."""
+    """The group of ``stored['entity_id']`` with exposure and limits; None when no group was found.
+    Every member is listed from the group's own profile; an entity's profile alone lists the
+    largest ones (``size`` counts them all)."""
     body = stored.get("body") or {}
     g = body.get("group")
     if not g:
         return None
     eid = stored["entity_id"]
     fp = FindingParams.from_config(config)
+    whole = stored.get("group")
+    if whole and whole.get("group_id") == g["group_id"]:
+        g = {**g, "members": whole["members"], "missing": whole.get("missing") or []}
     rows = g.get("members") or []
     exposure = body.get("exposure") or {}
     own = float(exposure.get("borrower_loans") or 0.0)
     balances = {
         m["entity_id"]: (own if m["entity_id"] == eid else float(m.get("balance") or 0.0)) for m in rows
     }
-    total = sum(balances.values())
-    checks, _, _ = C.limits(eid, own, rows, None, 0.0, "loan", fp)
+    sums = C.group_members(eid, body)
+    total = (sums.others_loans if sums else 0.0) + own
+    checks, _, _ = C.limits(eid, own, sums, None, 0.0, "loan", fp)
     members = [m["entity_id"] for m in rows]
     out: dict[str, Any] = {
         "entity_id": eid,
@@ -55,7 +61,7 @@ def group_view(stored: dict[str, Any], config: RulesConfig) -> dict[str, Any] | 
         "group_run_id": None,
     }
     for w in stored.get("written") or []:
-        if sorted(w["members"]) == sorted(members):
+        if w["group_id"] == g["group_id"] or sorted(w["members"]) == sorted(members):
             out.update(
                 group_id=w["group_id"], name=w.get("name"), source="rule_run", group_run_id=w.get("run_id")
             )

@@ -403,26 +403,32 @@ class PreLoanCheck:
         # the profile's findings, as fresh as the profile
         ownership = body.get("ownership") or {}
         related_all = ownership.get("related_parties") or []
-        shown, result["related_parties_total"] = self._rows(related_all)
+        shown, listed_total = self._rows(related_all)
+        result["related_parties_total"] = int(ownership.get("related_parties_total") or listed_total)
         result["related_parties"] = [self._party(p) for p in shown]
         group = self._group(body.get("group"), app.get("groups") or [])
         result["group"] = group
         borrower_loans = sum(float(lo.get("balance") or 0.0) for lo in app.get("loans") or [])
-        exposure = body.get("exposure") or {}
-        group_rows = (body.get("group") or {}).get("members")
-        related_rows = exposure.get("related_members") if exposure.get("related_party_of_bank") else None
         checks, member_of, limit_found = C.limits(
-            eid, borrower_loans, group_rows, related_rows, req.requested_amount, req.requested_kind, self.fp
+            eid,
+            borrower_loans,
+            C.group_members(eid, body),
+            C.related_members(eid, body),
+            req.requested_amount,
+            req.requested_kind,
+            self.fp,
         )
-        result["limits"] = [
-            {
-                **c.as_json(),
-                "requested": c.requested,
-                "members": member_of.get(c.name, [])[: self.b.max_members],
-                "members_total": len(member_of.get(c.name, [])),
-            }
-            for c in checks
-        ]
+        result["limits"] = []
+        for c in checks:
+            m = member_of.get(c.name)
+            result["limits"].append(
+                {
+                    **c.as_json(),
+                    "requested": c.requested,
+                    "members": list(m.listed[: self.b.max_members]) if m else [],
+                    "members_total": m.total if m else 0,
+                }
+            )
         result["exposure"] = self._exposure(eid, name, borrower_loans, body, req)
         g = body.get("guarantees") or {}
         given, given_total = self._rows(g.get("given"))
@@ -494,21 +500,28 @@ class PreLoanCheck:
         return out
 
     def _group(self, g: dict[str, Any] | None, written: list[dict[str, Any]]) -> dict[str, Any] | None:
-        """The profile's control group, named as the group rule wrote it when the members agree."""
+        """The profile's control group, named as the group rule wrote it when it is the same group:
+        the same id (a group's id is a hash of its members), or the same members when the profile
+        lists them all."""
         if not g:
             return None
         members = [m["entity_id"] for m in g.get("members") or []]
+        size = int(g.get("size") or len(members))
         out = {
             "group_id": g["group_id"],
             "source": "computed",
             "name": None,
             "controller_ids": g.get("controller_ids") or [],
             "members": members[: self.b.max_members],
-            "size": g.get("size", len(members)),
+            "size": size,
             "run_id": None,
         }
         for w in written:
-            if sorted(w.get("members") or []) == sorted(members):
+            listed = w.get("members")
+            same = w["group_id"] == g["group_id"] or (
+                listed is not None and len(members) == size and sorted(listed) == sorted(members)
+            )
+            if same:
                 out.update(
                     group_id=w["group_id"], source="rule_run", name=w.get("name"), run_id=w.get("run_id")
                 )
@@ -519,12 +532,12 @@ class PreLoanCheck:
     ) -> dict[str, Any]:
         g = body.get("group")
 
-        def rows(members: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        def rows(members: list[dict[str, Any]], group_loans: float) -> list[dict[str, Any]]:
             bal = {
                 m["entity_id"]: (borrower_loans if m["entity_id"] == eid else float(m.get("balance") or 0.0))
                 for m in members
             }
-            total = sum(bal.values()) or 1.0
+            total = group_loans or 1.0
             return [
                 {
                     "entity_id": m["entity_id"],
@@ -536,17 +549,16 @@ class PreLoanCheck:
             ]
 
         group = None
-        if g:
-            group_rows = rows(g.get("members") or [])
+        sums = C.group_members(eid, body)
+        if g and sums is not None:
+            loans = sums.others_loans + borrower_loans
             group = {
                 "group_id": g["group_id"],
-                "loans": sum(
-                    float(m.get("balance") or 0.0) for m in g.get("members") or [] if m["entity_id"] != eid
-                )
-                + borrower_loans,
-                "members": group_rows,
-                "members_total": len(g.get("members") or []),
+                "loans": loans,
+                "members": rows(g.get("members") or [], loans),
+                "members_total": sums.total,
                 "missing": (g.get("missing") or [])[: self.b.max_members],
+                "missing_total": int(g.get("missing_total") or len(g.get("missing") or [])),
             }
         exposure = body.get("exposure") or {}
         return {

@@ -10,6 +10,6 @@ finding refers, which limit declines, with the requested amount added) is decide
 
 from risk_rules.findings.params import FindingParams
 
-FINDINGS_VERSION = "1.0"
+FINDINGS_VERSION = "1.1"
 
 __all__ = ["FINDINGS_VERSION", "FindingParams"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from risk_rules.algorithms import ExposureLimits, LimitCheck, aggregate_exposure, concentration_checks
+from risk_rules.algorithms import Exposure, ExposureLimits, LimitCheck, concentration_checks
 from risk_rules.findings.params import FindingParams
 from risk_rules.rules._limits import LIMIT_NAMES_ZH, LimitParams, check_json, limit_severity
 
@@ -157,45 +157,88 @@ def _limit_params(name: str, fp: FindingParams) -> LimitParams:
     return fp.large_exposure
 
 
+@dataclass(frozen=True)
+class Members:
+    """A set of borrowers the limits sum over, as a profile holds it: the ids it lists (the
+    applicant's first ones), how many there are, and the loans of all but the applicant."""
+
+    listed: tuple[str, ...]
+    total: int
+    others_loans: float
+
+    @classmethod
+    def of_rows(cls, eid: str, rows: list[dict[str, Any]], others_loans: float | None = None) -> Members:
+        """From member rows ``{entity_id, balance}``; ``others_loans`` when the rows are only a part."""
+        ids = sorted({str(m["entity_id"]) for m in rows} | {eid})
+        if others_loans is None:
+            others_loans = sum(float(m.get("balance") or 0.0) for m in rows if m["entity_id"] != eid)
+        return cls(tuple(ids), len(ids), float(others_loans))
+
+    def exposure(self, borrower_loans: float, label: str) -> Exposure:
+        """The set's exposure with the applicant's loans as read now."""
+        return Exposure(label, self.others_loans + borrower_loans, 0.0, (), ())
+
+
+def group_members(eid: str, body: dict[str, Any]) -> Members | None:
+    """The applicant's group as its profile holds it (None: in no group)."""
+    g = body.get("group")
+    if not g:
+        return None
+    rows = g.get("members") or []
+    if "others_loans" not in g:  # every row listed
+        return Members.of_rows(eid, rows)
+    listed = sorted({str(m["entity_id"]) for m in rows} | {eid})
+    return Members(tuple(listed), int(g.get("members_total") or len(listed)), float(g["others_loans"]))
+
+
+def related_members(eid: str, body: dict[str, Any]) -> Members | None:
+    """The applicant's related parties as one exposure, when the applicant is a related party of
+    the bank (None otherwise: the related-party limits do not apply)."""
+    e = body.get("exposure") or {}
+    if not e.get("related_party_of_bank"):
+        return None
+    rows = e.get("related_members") or []
+    if "related_others_loans" not in e:
+        return Members.of_rows(eid, rows)
+    listed = sorted({str(m["entity_id"]) for m in rows} | {eid})
+    total = int(e.get("related_members_total") or len(listed))
+    return Members(tuple(listed), total, float(e["related_others_loans"]))
+
+
 def limits(
     eid: str,
     borrower_loans: float,
-    group_members: list[dict[str, Any]] | None,
-    related_members: list[dict[str, Any]] | None,
+    group: Members | None,
+    related: Members | None,
     requested: float,
     requested_kind: str,
     fp: FindingParams,
-) -> tuple[list[LimitCheck], dict[str, list[str]], list[Conclusion]]:
-    """Every concentration limit with the requested amount added: (checks, members per check,
-    conclusions). Member rows are ``{entity_id, balance}``; the applicant's balance is its own."""
-    balances = {m["entity_id"]: float(m.get("balance") or 0.0) for m in (group_members or [])}
-    balances.update({m["entity_id"]: float(m.get("balance") or 0.0) for m in (related_members or [])})
-    balances[eid] = borrower_loans
-    borrower = aggregate_exposure([eid], balances, label="borrower")
-    members = sorted({m["entity_id"] for m in group_members} | {eid}) if group_members else None
-    grp = aggregate_exposure(members, balances, label="group") if members else None
-    related_ids = sorted({m["entity_id"] for m in related_members or []} | {eid})
-    is_related = related_members is not None
-    related_grp = aggregate_exposure(related_ids, balances, label="related") if is_related else None
+) -> tuple[list[LimitCheck], dict[str, Members], list[Conclusion]]:
+    """Every concentration limit with the requested amount added: (checks, the members each check
+    sums over, conclusions). The applicant's loans are ``borrower_loans`` (read now), the other
+    members' as the profile summed them."""
+    borrower = Exposure("borrower", borrower_loans, 0.0, ((eid, borrower_loans, 0.0),), ())
     checks = concentration_checks(
         net_capital=fp.bank.net_capital,
         tier1_capital=fp.bank.tier1_capital,
         borrower=borrower,
-        group=grp,
+        group=group.exposure(borrower_loans, "group") if group else None,
         requested=requested,
         requested_kind=requested_kind,
-        related_party=is_related,
-        related_group=related_grp,
+        related_party=related is not None,
+        related_group=related.exposure(borrower_loans, "related") if related else None,
         limits=exposure_limits(fp),
     )
+    alone = Members((eid,), 1, 0.0)
     member_of = {
-        "single_borrower": [eid],
-        "large_exposure_single": [eid],
-        "group_customer": members or [],
-        "large_exposure_group": members or [],
-        "related_party_single": [eid],
-        "related_party_group": related_ids,
+        "single_borrower": alone,
+        "large_exposure_single": alone,
+        "related_party_single": alone,
     }
+    if group is not None:
+        member_of["group_customer"] = member_of["large_exposure_group"] = group
+    if related is not None:
+        member_of["related_party_group"] = related
     out: list[Conclusion] = []
     for c in checks:
         params = _limit_params(c.name, fp)
@@ -206,7 +249,13 @@ def limits(
         arithmetic = (
             f"({fmt_cny(c.numerator)} + {fmt_cny(c.requested)}) / {fmt_cny(c.denominator)} = {c.ratio:.4%}"
         )
-        row = {**check_json(c), "requested": c.requested, "members": member_of.get(c.name, [])[:50]}
+        m = member_of.get(c.name)
+        row = {
+            **check_json(c),
+            "requested": c.requested,
+            "members": list(m.listed[:50]) if m else [],
+            "members_total": m.total if m else 0,
+        }
         evidence = {"limit": row, "arithmetic": arithmetic, "severity": severity}
         if c.breach:
             out.append(

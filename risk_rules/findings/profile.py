@@ -50,6 +50,11 @@ from risk_rules.rules.blacklist_contagion import contagion_of, seed_weights
 
 #: links of the ownership neighbourhood a live recompute reads (shareholding, position, family)
 CONTROL_HOPS = 3
+#: rows an entity's profile lists of its group's members, its related parties and the members of
+#: its related-party exposure (largest balances / nearest relations first), each with its total and
+#: the sums the limits need: the members of a large group would otherwise each carry the whole
+#: group, and the check read megabytes. A group's every row is kept once, in its group profile.
+PROFILE_ROWS = 50
 
 
 @dataclass
@@ -133,6 +138,29 @@ class Precomputed:
     ownership: OwnershipFindings
     shared_contacts: dict[str, list[str]] = field(default_factory=dict)  # entity → entities
     controlled_circles: dict[str, ControlledCircle] = field(default_factory=dict)  # member → circle
+    #: group id → its members' rows, largest balance first (built once per group, not per member)
+    group_rows: dict[str, GroupRows] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GroupRows:
+    """A group's member rows (largest balance first, then id), their loans and the members
+    with no loan figure: what every member's profile lists a part of."""
+
+    rows: tuple[dict[str, Any], ...]
+    loans: float
+    missing: tuple[str, ...]
+
+    @classmethod
+    def of(cls, members: Any, hood: Hood, label: str = "") -> GroupRows:
+        exp = aggregate_exposure(members, hood.loans, label=label)
+        ordered = sorted(exp.per_member, key=lambda row: (-row[1], row[0]))
+        rows = tuple({"entity_id": m, "name": _name(hood, m), "balance": bal} for m, bal, _ in ordered)
+        return cls(rows, exp.loans, exp.missing)
+
+    def others_loans(self, eid: str) -> float:
+        """The loans of every member but ``eid`` (the check adds the applicant's own, read now)."""
+        return sum(r["balance"] for r in self.rows if r["entity_id"] != eid)
 
 
 def shared_contact_map(linkage: LinkGraph | None) -> dict[str, list[str]]:
@@ -232,6 +260,7 @@ def _ownership_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
     )
     controller = None
     related: list[dict[str, Any]] = []
+    related_ids: list[str] = []
     bos: list[dict[str, Any]] = []
     if of.has_links:
         res = of.controllers.get(eid)
@@ -243,7 +272,10 @@ def _ownership_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
                 "chain": chain_json(res.chain),
                 "extended_family": extended_family_json(of.family_ties, res.controller, hood),
             }
-        for rp in of.related.of(eid, shareholder_threshold=fp.related.shareholder_threshold):
+        found = of.related.of(eid, shareholder_threshold=fp.related.shareholder_threshold)
+        related_ids = [rp.entity for rp in found]
+        nearest = sorted(found, key=lambda rp: (len(rp.reasons[0]) if rp.reasons else 1 << 30, rp.entity))
+        for rp in nearest[:PROFILE_ROWS]:
             related.append(
                 {
                     "entity_id": rp.entity,
@@ -288,6 +320,8 @@ def _ownership_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
         "controller": controller,
         "beneficial_owners": bos,
         "related_parties": related,
+        "related_parties_total": len(related_ids),
+        "related_party_ids": sorted(related_ids),
         "extended_family": extended_family_json(of.family_ties, [eid], hood),
         "ownership_consistent": consistent,
         "data_quality": issues,
@@ -458,21 +492,54 @@ def _contagion_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
     }
 
 
+def _group_rows(g: ControlGroup, hood: Hood, pre: Precomputed) -> GroupRows:
+    rows = pre.group_rows.get(g.group_id)
+    if rows is None:
+        rows = pre.group_rows[g.group_id] = GroupRows.of(g.members, hood, label=g.group_id)
+    return rows
+
+
 def _group_part(eid: str, hood: Hood, pre: Precomputed) -> dict[str, Any] | None:
+    """The entity's group: who controls it, how big it is, the sums the group limits need and the
+    first :data:`PROFILE_ROWS` members (the whole group is in :func:`group_profile`)."""
     g = pre.groups.get(eid)
     if g is None:
         return None
-    exp = aggregate_exposure(g.members, hood.loans, label=g.group_id)
+    gr = _group_rows(g, hood, pre)
+    ties = g.extended_family
     return {
         "group_id": g.group_id,
         "controller_ids": sorted({p for block in g.controllers for p in block}),
         "size": len(g.members),
-        "members": [
-            {"entity_id": m, "name": _name(hood, m), "balance": bal} for m, bal, _ in exp.per_member[:2000]
-        ],
-        "loans": exp.loans,
-        "missing": list(exp.missing),
+        "members": list(gr.rows[:PROFILE_ROWS]),
+        "members_total": len(gr.rows),
+        "loans": gr.loans,
+        "others_loans": gr.others_loans(eid),
+        "missing": list(gr.missing[:PROFILE_ROWS]),
+        "missing_total": len(gr.missing),
         "chain": chain_json(g.chain_of(eid)),
+        "extended_family": [
+            {"person": t.person, "relative": t.relative, "via": t.via, "relations": list(t.relations)}
+            for t in ties[:PROFILE_ROWS]
+        ],
+        "extended_family_total": len(ties),
+    }
+
+
+def group_profile(g: ControlGroup, hood: Hood, pre: Precomputed) -> dict[str, Any]:
+    """A control group once, whole: every member with its balance, the members with no loan
+    figure and the extended-family ties (read by the group view; each member's profile lists a part)."""
+    gr = _group_rows(g, hood, pre)
+    return {
+        "group_id": g.group_id,
+        "controller_ids": sorted({p for block in g.controllers for p in block}),
+        "controller_names": {
+            p: _name(hood, p) for p in sorted({p for block in g.controllers for p in block})
+        },
+        "size": len(g.members),
+        "members": list(gr.rows),
+        "loans": gr.loans,
+        "missing": list(gr.missing),
         "extended_family": [
             {"person": t.person, "relative": t.relative, "via": t.via, "relations": list(t.relations)}
             for t in g.extended_family
@@ -490,15 +557,15 @@ def entity_profile(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) ->
     body["shared_contacts"] = [
         {"entity_id": x, "name": _name(hood, x)} for x in pre.shared_contacts.get(eid, [])
     ]
-    rp = [r["entity_id"] for r in body["ownership"]["related_parties"]]
+    rp = body["ownership"].pop("related_party_ids")
     insiders = set(fp.related.insiders)
+    related = GroupRows.of([eid, *rp], hood)
     body["exposure"] = {
         "borrower_loans": float(hood.loans.get(eid, 0.0)),
         "related_party_of_bank": bool(insiders & {eid, *rp}),
-        "related_members": [
-            {"entity_id": m, "name": _name(hood, m), "balance": bal}
-            for m, bal, _ in aggregate_exposure([eid, *rp], hood.loans).per_member
-        ],
+        "related_members": list(related.rows[:PROFILE_ROWS]),
+        "related_members_total": len(related.rows),
+        "related_others_loans": related.others_loans(eid),
     }
     body["truncated"] = hood.truncated
     return body

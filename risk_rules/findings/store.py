@@ -28,7 +28,7 @@ from risk_rules.algorithms import ContagionResult
 from risk_rules.config import RulesConfig
 from risk_rules.findings import FINDINGS_VERSION
 from risk_rules.findings.params import FindingParams, rule_versions
-from risk_rules.findings.profile import Hood, entity_profile, precompute
+from risk_rules.findings.profile import Hood, Precomputed, entity_profile, group_profile, precompute
 from risk_rules.framework import RuleContext
 from risk_rules.projection import (
     blacklist,
@@ -92,9 +92,79 @@ class ProfileCounts:
     written: int = 0
     unchanged: int = 0
     removed: int = 0
+    groups_written: int = 0
+    groups_unchanged: int = 0
+    groups_removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"written": self.written, "unchanged": self.unchanged, "removed": self.removed}
+        return {
+            "written": self.written,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+            "groups_written": self.groups_written,
+            "groups_unchanged": self.groups_unchanged,
+            "groups_removed": self.groups_removed,
+        }
+
+
+def write_group_profiles(
+    ctx: RuleContext, run_id: str, hood: Hood, pre: Precomputed, fp: FindingParams, digest: str
+) -> tuple[int, int, int]:
+    """Reconcile one ``GroupProfile`` per control group of this run by content hash, and remove
+    those of groups no longer found: (written, unchanged, removed)."""
+    found = {g.group_id: g for g in pre.groups.values()}
+    ids = sorted(found)
+    written = unchanged = 0
+    with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
+        for chunk in batches(ids, 2000):
+            stored = {
+                r["id"]: r["h"]
+                for r in s.run(
+                    f"UNWIND $ids AS id MATCH (g:{S.GROUP_PROFILE} {{group_id: id}}) "
+                    "RETURN id, g.profile_hash AS h",
+                    ids=chunk,
+                )
+            }
+            rows = []
+            for gid in chunk:
+                body = group_profile(found[gid], hood, pre)
+                h = profile_hash(body, digest)
+                if stored.get(gid) == h:
+                    unchanged += 1
+                    continue
+                rows.append(
+                    {
+                        "group_id": gid,
+                        "hash": h,
+                        "size": body["size"],
+                        "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
+                    }
+                )
+            written += len(rows)
+            for part in by_size(rows, MAX_WRITE_BYTES):
+                s.run(
+                    f"""
+                    UNWIND $rows AS row
+                    MERGE (g:{S.GROUP_PROFILE} {{group_id: row.group_id}})
+                    SET g.profile_hash = row.hash, g.body = row.body, g.size = row.size, g.run_id = $run_id,
+                        g.as_of = $as_of, g.computed_at = datetime()
+                    """,
+                    rows=part,
+                    run_id=run_id,
+                    as_of=ctx.as_of,
+                ).consume()
+        removed = 0
+        while True:
+            rec = s.run(
+                f"MATCH (g:{S.GROUP_PROFILE}) WHERE NOT g.group_id IN $ids "
+                "WITH g LIMIT 10000 DETACH DELETE g RETURN count(*) AS n",
+                ids=ids,
+            ).single()
+            n = int(rec["n"]) if rec else 0
+            removed += n
+            if n == 0:
+                break
+    return written, unchanged, removed
 
 
 def run_hood(ctx: RuleContext, fp: FindingParams) -> tuple[Hood, dict[str, list[str]]]:
@@ -225,6 +295,8 @@ def write_profiles(
                     fv=FINDINGS_VERSION,
                     digest=digest,
                 ).consume()
+    groups = write_group_profiles(ctx, run_id, hood, pre, fp, digest)
+    counts.groups_written, counts.groups_unchanged, counts.groups_removed = groups
     with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
         rec = s.run(
             f"""
