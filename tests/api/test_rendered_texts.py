@@ -199,7 +199,8 @@ def _check_result(fp: FindingParams) -> dict:
         [{"entry_id": "B1", "kind": "dishonest_debtor"}],
     )
     members = [{"entity_id": APP, "balance": 3.4e9}, {"entity_id": SIS, "balance": 1e9}]
-    _, _, lim = C.limits(APP, 3.4e9, members, members, 5e8, "loan", fp)
+    both = C.Members.of_rows(APP, members)
+    _, _, lim = C.limits(APP, 3.4e9, both, both, 5e8, "loan", fp)
     g = {
         "mutual": [
             {"a": APP, "b": SIS, "other": SIS, "other_name": NAMES[SIS], "amount_ab": 5e7, "amount_ba": 3e7}

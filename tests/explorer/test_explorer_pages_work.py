@@ -138,7 +138,8 @@ def test_er_review_splits_an_entity(app_as, live_api):
     assert "已记录拆分 Split recorded" in texts(at)
 
 
-def test_entity_pre_loan_check_and_report(app_as, live_api, tmp_path):
+def test_entity_pre_loan_check_and_report(app_as, live_api, tmp_path, chromium_installed):
+    """(``chromium_installed`` also brings the CJK font the PDF's Chinese text is drawn in.)"""
     at = app_as("all", "entity", rg_entity="C:APPLICANT")
     assert not at.exception
     at.number_input(key="rg_check_amount").set_value(1e7).run()
