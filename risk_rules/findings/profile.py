@@ -140,6 +140,8 @@ class Precomputed:
     controlled_circles: dict[str, ControlledCircle] = field(default_factory=dict)  # member → circle
     #: group id → its members' rows, largest balance first (built once per group, not per member)
     group_rows: dict[str, GroupRows] = field(default_factory=dict)
+    #: circle id → the circle in substance as profiles show it (built once per circle)
+    substances: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -407,39 +409,19 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
     circle = None
     c = pre.circles.get(eid)
     if c is not None:
+        cycle = list(shortest_cycle_through(G, eid, max_length=fp.circle.max_cycle_length) or ())
+        listed = list(c.members[:PROFILE_ROWS])
         circle = {
             "circle_id": c.circle_id,
             "size": c.size,
-            "members": list(c.members[:200]),
-            "names": {m: _name(hood, m) for m in c.members[:200]},
+            "members": listed,
+            "names": {m: _name(hood, m) for m in sorted({*listed, *cycle})},
             "edge_count": c.edge_count,
             "internal_amount": c.internal_amount,
-            "cycle_through_applicant": list(
-                shortest_cycle_through(G, eid, max_length=fp.circle.max_cycle_length) or ()
-            ),
+            "cycle_through_applicant": cycle,
         }
-    substance = None
     cc = pre.controlled_circles.get(eid)
-    if cc is not None:
-        control = {}
-        for unit, members in cc.unit_members:
-            g = next((pre.groups[m] for m in members if m in pre.groups), None)
-            if g is not None and g.group_id == unit:
-                control[unit] = {
-                    "controller_ids": sorted({p for block in g.controllers for p in block}),
-                    "members": list(members),
-                    "chains": {m: chain_json(g.chain_of(m)) for m in members if g.chain_of(m)},
-                }
-        substance = {
-            "circle_id": cc.circle_id,
-            "mutual": cc.mutual,
-            "units": list(cc.units),
-            "unit_cycle": list(cc.cycle),
-            "members": list(cc.members),
-            "names": {m: _name(hood, m) for m in cc.members},
-            "edges": [{"from": u, "to": v, "amount": a} for u, v, a in cc.edges],
-            "control": control,
-        }
+    substance = _substance(cc, hood, pre) if cc is not None else None
     chain = None
     if pre.chains is not None:
         d = pre.chains.depth_of(eid)
@@ -467,6 +449,43 @@ def _guarantee_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -
         "fans": fans,
         "leverage": leverage,
     }
+
+
+def _substance(cc: ControlledCircle, hood: Hood, pre: Precomputed) -> dict[str, Any]:
+    """A circle in substance as every member's profile shows it, built once per circle: its units
+    and unit cycle, the largest :data:`PROFILE_ROWS` guarantees between units with the members on
+    them, and how each unit's controller controls those members (totals beside every list)."""
+    hit = pre.substances.get(cc.circle_id)
+    if hit is not None:
+        return hit
+    edges = sorted(cc.edges, key=lambda e: (-e[2], e[0], e[1]))[:PROFILE_ROWS]
+    shown = sorted({x for u, v, _ in edges for x in (u, v)})
+    on_edges = set(shown)
+    control = {}
+    for unit, members in cc.unit_members:
+        g = next((pre.groups[m] for m in members if m in pre.groups), None)
+        if g is not None and g.group_id == unit:
+            listed = [m for m in members if m in on_edges]
+            control[unit] = {
+                "controller_ids": sorted({p for block in g.controllers for p in block}),
+                "members": listed,
+                "members_total": len(members),
+                "chains": {m: chain_json(g.chain_of(m)) for m in listed if g.chain_of(m)},
+            }
+    out = {
+        "circle_id": cc.circle_id,
+        "mutual": cc.mutual,
+        "units": list(cc.units),
+        "unit_cycle": list(cc.cycle),
+        "members": shown,
+        "members_total": len(cc.members),
+        "names": {m: _name(hood, m) for m in shown},
+        "edges": [{"from": u, "to": v, "amount": a} for u, v, a in edges],
+        "edges_total": len(cc.edges),
+        "control": control,
+    }
+    pre.substances[cc.circle_id] = out
+    return out
 
 
 def _contagion_part(eid: str, hood: Hood, pre: Precomputed, fp: FindingParams) -> dict[str, Any]:

@@ -80,11 +80,21 @@ def by_size(rows: list[dict[str, Any]], max_bytes: int) -> list[list[dict[str, A
     return parts
 
 
-def profile_hash(body: dict[str, Any], digest: str) -> str:
-    payload = json.dumps(
-        [FINDINGS_VERSION, rule_versions(), digest, body], sort_keys=True, ensure_ascii=False
-    )
-    return hashlib.sha1(payload.encode("utf-8")).hexdigest()
+def body_json(body: dict[str, Any]) -> str:
+    """A profile body as stored: canonical JSON (equal bodies give equal texts)."""
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
+def hash_prefix(digest: str) -> bytes:
+    """What every profile's hash covers besides its body: the shape's version, the rule versions
+    and the parameters' digest (computed once per run)."""
+    return json.dumps([FINDINGS_VERSION, rule_versions(), digest], sort_keys=True).encode("utf-8")
+
+
+def profile_hash(body: dict[str, Any] | str, digest: str, prefix: bytes | None = None) -> str:
+    """The reconciliation key of a body (a dict, or its :func:`body_json` text)."""
+    text = body if isinstance(body, str) else body_json(body)
+    return hashlib.sha1((prefix or hash_prefix(digest)) + b"|" + text.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -115,6 +125,7 @@ def write_group_profiles(
     found = {g.group_id: g for g in pre.groups.values()}
     ids = sorted(found)
     written = unchanged = 0
+    prefix = hash_prefix(digest)
     with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
         for chunk in batches(ids, 2000):
             stored = {
@@ -127,19 +138,12 @@ def write_group_profiles(
             }
             rows = []
             for gid in chunk:
-                body = group_profile(found[gid], hood, pre)
-                h = profile_hash(body, digest)
+                text = body_json(group_profile(found[gid], hood, pre))
+                h = profile_hash(text, digest, prefix)
                 if stored.get(gid) == h:
                     unchanged += 1
                     continue
-                rows.append(
-                    {
-                        "group_id": gid,
-                        "hash": h,
-                        "size": body["size"],
-                        "body": json.dumps(body, ensure_ascii=False, sort_keys=True),
-                    }
-                )
+                rows.append({"group_id": gid, "hash": h, "size": len(found[gid].members), "body": text})
             written += len(rows)
             for part in by_size(rows, MAX_WRITE_BYTES):
                 s.run(
@@ -252,9 +256,10 @@ def write_profiles(
         progress(f"profiles as of {ctx.as_of}: {counts.written} written in {time.perf_counter() - t0:.1f} s")
         return counts
     counts = ProfileCounts()
+    prefix = hash_prefix(digest)
     for chunk in batches(ids, 2000):
-        bodies = {eid: entity_profile(eid, hood, pre, fp) for eid in chunk}
-        hashes = {eid: profile_hash(b, digest) for eid, b in bodies.items()}
+        bodies = {eid: body_json(entity_profile(eid, hood, pre, fp)) for eid in chunk}
+        hashes = {eid: profile_hash(b, digest, prefix) for eid, b in bodies.items()}
         with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
             stored = {
                 r["id"]: r["h"]
@@ -264,11 +269,7 @@ def write_profiles(
                 )
             }
             rows = [
-                {
-                    "entity_id": eid,
-                    "hash": hashes[eid],
-                    "body": json.dumps(bodies[eid], ensure_ascii=False, sort_keys=True),
-                }
+                {"entity_id": eid, "hash": hashes[eid], "body": bodies[eid]}
                 for eid in chunk
                 if stored.get(eid) != hashes[eid]
             ]
@@ -332,9 +333,7 @@ def _write_snapshot(
             rows = [
                 {
                     "entity_id": eid,
-                    "body": json.dumps(
-                        entity_profile(eid, hood, pre, fp), ensure_ascii=False, sort_keys=True
-                    ),
+                    "body": body_json(entity_profile(eid, hood, pre, fp)),
                 }
                 for eid in chunk
             ]
