@@ -8,7 +8,7 @@ families voting as one block and control passed up through controlled holders (å
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import networkx as nx
@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import connected_components
 from .._common import PCT_EPS, check_choice, longest_path_layers, pred_dicts
 from .holdings import (
     FAMILY_SCOPES,
+    FamilyTies,
     clean_holdings,
     family_clusters,
     near_relatives,
@@ -70,7 +71,7 @@ class ControlSolver:
     margin: float
     board_roles: frozenset[str]
     memo: dict[Hashable, ControlResult] = field(default_factory=dict)
-    near: dict[str, frozenset[str]] = field(default_factory=dict)
+    near: Mapping[str, frozenset[str]] = field(default_factory=dict)
     max_rounds: int = 20
     _person_companies: dict[str, set[str]] | None = None
 
@@ -300,10 +301,11 @@ def _make_solver(
 
 
 def family_blocks(
-    family_pairs: Iterable[tuple[str, str, str]] | None, family_scope: str
-) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None, family_scope: str
+) -> tuple[dict[str, tuple[str, ...]], Mapping[str, frozenset[str]]]:
     """(clusters, near) for a :class:`ControlSolver`: "extended" gives fixed clusters (every chain
-    of near-relative ties), "near" gives each person's own near relatives, joined per company."""
+    of near-relative ties), "near" gives each person's own near relatives, joined per company
+    (the index of a :class:`~.holdings.FamilyTies` passed in, not a new one)."""
     check_choice("family_scope", family_scope, FAMILY_SCOPES)
     if family_scope == "extended":
         return family_clusters(family_pairs), {}
@@ -319,7 +321,7 @@ def actual_controller(
     plurality: float = 30.0,
     margin: float = 0.0,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
-    family_pairs: Iterable[tuple[str, str, str]] | None = None,
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
     board_roles: Iterable[str] = ("chairman", "director"),
     family_scope: str = "near",
 ) -> ControlResult:
@@ -378,7 +380,7 @@ def all_controllers(
     plurality: float = 30.0,
     margin: float = 0.0,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
-    family_pairs: Iterable[tuple[str, str, str]] | None = None,
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
     board_roles: Iterable[str] = ("chairman", "director"),
     family_scope: str = "near",
 ) -> dict[str, ControlResult]:
