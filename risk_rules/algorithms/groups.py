@@ -29,7 +29,14 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ._common import UnionFind, stable_id
-from .ownership.control import ControlLink, ControlResult, ControlSolver, all_controllers, family_blocks
+from .ownership.control import (
+    CONTROL_THRESHOLDS,
+    ControlLink,
+    ControlResult,
+    all_controllers,
+    control_solver,
+    family_blocks,
+)
 from .ownership.holdings import (
     NEAR_RELATIVES,
     ExtendedTie,
@@ -364,6 +371,8 @@ class RelatedPartyFinder:
         self.positions = positions_by_company(positions)
         self.families, self.near = family_blocks(control_families, control_kwargs.get("family_scope", "near"))
         self.control_kwargs = control_kwargs
+        # the thresholds given; control_solver applies the defaults of the others
+        self.thresholds = {k: v for k, v in control_kwargs.items() if k in CONTROL_THRESHOLDS}
         self.officer_roles = frozenset(r.lower() for r in officer_roles)
         self.relatives: dict[str, list[tuple[str, str]]] = {}
         for a, b, rel in family_pairs:
@@ -404,16 +413,12 @@ class RelatedPartyFinder:
                     if p not in scope:
                         scope.add(p)
                         stack.append(p)
-            ck = self.control_kwargs
-            solver = ControlSolver(
-                H=nx.DiGraph(H.subgraph(scope)),
+            solver = control_solver(
+                nx.DiGraph(H.subgraph(scope)),
                 positions=self.positions,
                 families=self.families,
                 near=self.near,
-                majority=float(ck.get("majority", 50.0)),
-                plurality=float(ck.get("plurality", 30.0)),
-                margin=float(ck.get("margin", 0.0)),
-                board_roles=frozenset(r.lower() for r in ck.get("board_roles", ("chairman", "director"))),
+                **self.thresholds,
             )
             solver.memo[entity] = ControlResult(entity, None, None, ())
             solver.solve(sorted(desc, key=str))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -26,6 +27,16 @@ from .holdings import (
     positions_by_company,
     upstream_holdings,
 )
+
+#: The control thresholds' defaults, for every way in: majority (公司法 控股股东), plurality
+#: (上市公司收购管理办法 art. 84), the lead a plurality needs over the next block, and the board
+#: roles whose seats count.
+MAJORITY = 50.0
+PLURALITY = 30.0
+MARGIN = 0.0
+BOARD_ROLES = ("chairman", "director")
+#: The keyword arguments of those thresholds (what :func:`control_solver` takes besides the data).
+CONTROL_THRESHOLDS = frozenset({"majority", "plurality", "margin", "board_roles"})
 
 
 @dataclass(frozen=True)
@@ -275,28 +286,49 @@ class ControlSolver:
         return [comps[c] for c in np.lexsort((np.arange(nc), depth)).tolist()]
 
 
+def control_solver(
+    H: nx.DiGraph,
+    *,
+    positions: dict[str, list[tuple[str, str]]],
+    families: dict[str, tuple[str, ...]],
+    near: Mapping[str, frozenset[str]],
+    majority: float = MAJORITY,
+    plurality: float = PLURALITY,
+    margin: float = MARGIN,
+    board_roles: Iterable[str] = BOARD_ROLES,
+) -> ControlSolver:
+    """A :class:`ControlSolver` over collapsed holdings ``H`` (:func:`~.holdings.holdings`), with
+    positions and family blocks built already (:func:`~.holdings.positions_by_company`,
+    :func:`family_blocks`): the one place the thresholds' defaults are applied, for a caller that
+    solves many subgraphs over the same positions and families."""
+    return ControlSolver(
+        H=H,
+        positions=positions,
+        families=families,
+        near=near,
+        majority=float(majority),
+        plurality=float(plurality),
+        margin=float(margin),
+        board_roles=frozenset(r.lower() for r in board_roles),
+    )
+
+
 def _make_solver(
     G: nx.DiGraph,
     *,
     pct_attr: str,
-    majority: float,
-    plurality: float,
-    margin: float,
     positions,
     family_pairs,
-    board_roles: Iterable[str],
     family_scope: str = "near",
+    **thresholds: Any,
 ) -> ControlSolver:
     families, near = family_blocks(family_pairs, family_scope)
-    return ControlSolver(
-        H=clean_holdings(G, pct_attr),
+    return control_solver(
+        clean_holdings(G, pct_attr),
         positions=positions_by_company(positions),
         families=families,
         near=near,
-        majority=majority,
-        plurality=plurality,
-        margin=margin,
-        board_roles=frozenset(r.lower() for r in board_roles),
+        **thresholds,
     )
 
 
@@ -317,12 +349,12 @@ def actual_controller(
     company: Hashable,
     *,
     pct_attr: str = "pct",
-    majority: float = 50.0,
-    plurality: float = 30.0,
-    margin: float = 0.0,
+    majority: float = MAJORITY,
+    plurality: float = PLURALITY,
+    margin: float = MARGIN,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
     family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
-    board_roles: Iterable[str] = ("chairman", "director"),
+    board_roles: Iterable[str] = BOARD_ROLES,
     family_scope: str = "near",
 ) -> ControlResult:
     """The ultimate controller (实际控制人) of ``company`` with the control chain as evidence.
@@ -376,12 +408,12 @@ def all_controllers(
     G: nx.DiGraph,
     *,
     pct_attr: str = "pct",
-    majority: float = 50.0,
-    plurality: float = 30.0,
-    margin: float = 0.0,
+    majority: float = MAJORITY,
+    plurality: float = PLURALITY,
+    margin: float = MARGIN,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
     family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
-    board_roles: Iterable[str] = ("chairman", "director"),
+    board_roles: Iterable[str] = BOARD_ROLES,
     family_scope: str = "near",
 ) -> dict[str, ControlResult]:
     """:func:`actual_controller` for every node that has holders (one pass, shared memo).
