@@ -55,7 +55,11 @@ def all_controllers_split(
 ) -> dict[str, ControlResult]:
     """:func:`~risk_rules.algorithms.all_controllers` of ``G`` in units of :func:`control_units`
     (cost: companies × nodes of the unit's closure), merged in that function's order: by company id.
-    ``family_pairs`` may be the run's :class:`~risk_rules.algorithms.FamilyTies` (units carry its rows)."""
+    ``family_pairs`` may be the run's :class:`~risk_rules.algorithms.FamilyTies` (units carry its rows).
+    Where splitting does not pay (``executor.splitting_pays``) the whole graph is one unit: the
+    unsplit call, solving the upstream ownership the units share once."""
+    if not executor.splitting_pays:
+        return all_controllers(G, positions=positions, family_pairs=family_pairs, **kwargs)
     rows = family_pairs.pairs if isinstance(family_pairs, FamilyTies) else family_pairs
     units = control_units(G, positions, rows)
     fn = functools.partial(controllers_of_unit, **kwargs)
