@@ -50,12 +50,8 @@ class InProcessExecutor:
 
     name = "in-process"
 
-    @property
-    def splitting_pays(self) -> bool:
-        """False: the units would run one after another here, each redoing shared work. A
-        subclass with a ``map`` of its own (one that hands the units on, or looks at them) gets
-        the units."""
-        return type(self).map is not InProcessExecutor.map
+    #: False: the units would run one after another here, each redoing shared work
+    splitting_pays: bool = False
 
     def map(self, fn: Callable[[U], R], units: Sequence[U], costs: Sequence[float] | None = None) -> list[R]:
         return [fn(u) for u in units]
