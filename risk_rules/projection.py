@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import networkx as nx
@@ -19,6 +20,7 @@ import numpy as np
 from neo4j import READ_ACCESS
 
 from graph_model import schema as S
+from risk_rules.algorithms.ownership.holdings import FamilyTies
 from risk_rules.framework import RuleContext
 
 
@@ -237,6 +239,12 @@ class OwnershipData:
     graph: nx.DiGraph  # nodes carry kind = "person" / "company"
     positions: list[tuple[str, str, str]]  # (person, company, role)
     family: list[tuple[str, str, str]]  # (person, person, relation)
+
+    @cached_property
+    def family_ties(self) -> FamilyTies:
+        """The family pairs with their near-relative index, built once per run and shared by the
+        control solver, the groups and the in-laws the rules show as evidence."""
+        return FamilyTies.of(self.family)
 
 
 def ownership(ctx: RuleContext) -> OwnershipData:

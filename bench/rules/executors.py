@@ -45,6 +45,8 @@ class TimingExecutor:
     """In process, one unit after another, recording (rule, unit size, seconds) per unit."""
 
     name = "in-process"
+    #: the per-unit costs are what it records: the rules split for it as for a parallel executor
+    splitting_pays = True
 
     def __init__(self) -> None:
         self.rule = ""

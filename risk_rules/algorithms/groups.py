@@ -29,7 +29,14 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ._common import UnionFind, stable_id
-from .ownership.control import ControlLink, ControlResult, ControlSolver, all_controllers, family_blocks
+from .ownership.control import (
+    CONTROL_THRESHOLDS,
+    ControlLink,
+    ControlResult,
+    all_controllers,
+    control_solver,
+    family_blocks,
+)
 from .ownership.holdings import (
     NEAR_RELATIVES,
     ExtendedTie,
@@ -155,7 +162,7 @@ def control_groups(
     G: nx.DiGraph,
     *,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
-    family_pairs: Iterable[tuple[str, str, str]] | None = None,
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
     min_members: int = 2,
     controllers: Mapping[str, ControlResult] | None = None,
     **control_kwargs,
@@ -169,16 +176,18 @@ def control_groups(
     the "controlled by" relation. With ``family_scope="near"`` (default) the companies a person
     and his or her near relatives control (alone or jointly) are one group; an in-law's
     companies are a group of their own, listed in ``extended_family``. Groups with fewer than ``min_members`` members are dropped.
-    Pass precomputed ``controllers`` to avoid recomputing control; ``control_kwargs`` (majority,
-    plurality, margin, board_roles, pct_attr) go to :func:`~.ownership.all_controllers`.
+    Pass precomputed ``controllers`` to avoid recomputing control, and ``family_pairs`` as
+    :class:`~.ownership.FamilyTies` to reuse an index of the ties built already; ``control_kwargs``
+    (majority, plurality, margin, board_roles, pct_attr) go to :func:`~.ownership.all_controllers`.
 
     Example:
         >>> G = nx.DiGraph([("P:h", "A", {"pct": 30}), ("P:w", "A", {"pct": 25}), ("A", "B", {"pct": 80})])
         >>> [(g.controllers, g.members) for g in control_groups(G, family_pairs=[("P:h", "P:w", "spouse")])]
         [((('P:h', 'P:w'),), ('A', 'B'))]
     """
+    ties = FamilyTies.of(family_pairs)  # indexed once: control, family blocks and every group's in-laws
     if controllers is None:
-        controllers = all_controllers(G, positions=positions, family_pairs=family_pairs, **control_kwargs)
+        controllers = all_controllers(G, positions=positions, family_pairs=ties, **control_kwargs)
     uf: UnionFind[str] = UnionFind()
     blocks: dict[str, tuple[str, ...]] = {}
     for res in controllers.values():
@@ -189,7 +198,6 @@ def control_groups(
     for res in controllers.values():
         key = _block_key(res.controller)  # type: ignore[arg-type]
         weight[key] = weight.get(key, 0) + 1
-    ties = FamilyTies.of(family_pairs)  # indexed once: every group asks for its controllers' in-laws
     joined = _near_family_blocks(blocks, ties.near, weight) if scope == "near" else {}
     canon = {_block_key(block) for block in joined.values()}
     for block in joined.values():
@@ -363,6 +371,8 @@ class RelatedPartyFinder:
         self.positions = positions_by_company(positions)
         self.families, self.near = family_blocks(control_families, control_kwargs.get("family_scope", "near"))
         self.control_kwargs = control_kwargs
+        # the thresholds given; control_solver applies the defaults of the others
+        self.thresholds = {k: v for k, v in control_kwargs.items() if k in CONTROL_THRESHOLDS}
         self.officer_roles = frozenset(r.lower() for r in officer_roles)
         self.relatives: dict[str, list[tuple[str, str]]] = {}
         for a, b, rel in family_pairs:
@@ -403,16 +413,12 @@ class RelatedPartyFinder:
                     if p not in scope:
                         scope.add(p)
                         stack.append(p)
-            ck = self.control_kwargs
-            solver = ControlSolver(
-                H=nx.DiGraph(H.subgraph(scope)),
+            solver = control_solver(
+                nx.DiGraph(H.subgraph(scope)),
                 positions=self.positions,
                 families=self.families,
                 near=self.near,
-                majority=float(ck.get("majority", 50.0)),
-                plurality=float(ck.get("plurality", 30.0)),
-                margin=float(ck.get("margin", 0.0)),
-                board_roles=frozenset(r.lower() for r in ck.get("board_roles", ("chairman", "director"))),
+                **self.thresholds,
             )
             solver.memo[entity] = ControlResult(entity, None, None, ())
             solver.solve(sorted(desc, key=str))

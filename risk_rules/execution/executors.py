@@ -24,9 +24,19 @@ EXECUTOR_NAMES = ("in-process", "process", "spark")
 
 
 class Executor(Protocol):
-    """Runs a pure function over independent units; results in the units' order."""
+    """Runs a pure function over independent units; results in the units' order.
+
+    ``splitting_pays`` tells the split functions (``risk_rules.execution.split*``) whether to cut
+    a computation into units at all: only where units run side by side (worker processes, Spark)
+    does the cut pay for what the units each redo — a unit of companies re-solves the upstream
+    ownership it shares with the others. Where it is False the computation is one unit, the
+    unsplit algorithm's own call; either way the results are the same.
+    """
 
     name: str
+
+    @property
+    def splitting_pays(self) -> bool: ...
 
     def map(
         self, fn: Callable[[U], R], units: Sequence[U], costs: Sequence[float] | None = None
@@ -39,6 +49,9 @@ class InProcessExecutor:
     """The default: the units one after another in this process (the floor the others are held to)."""
 
     name = "in-process"
+
+    #: False: the units would run one after another here, each redoing shared work
+    splitting_pays: bool = False
 
     def map(self, fn: Callable[[U], R], units: Sequence[U], costs: Sequence[float] | None = None) -> list[R]:
         return [fn(u) for u in units]
@@ -56,6 +69,11 @@ class ProcessExecutor:
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or os.cpu_count() or 1
         self._pool: ProcessPoolExecutor | None = None
+
+    @property
+    def splitting_pays(self) -> bool:
+        """True with two workers or more (one worker would run the units one after another)."""
+        return self.workers > 1
 
     def map(self, fn: Callable[[U], R], units: Sequence[U], costs: Sequence[float] | None = None) -> list[R]:
         if len(units) <= 1:  # nothing to spread: not worth the round trip

@@ -52,6 +52,8 @@ class SparkExecutor:
     same way). The session starts at the first ``map`` and stops at :meth:`close`."""
 
     name = "spark"
+    #: Spark runs partitions side by side (on a cluster, as many as it has cores)
+    splitting_pays = True
 
     def __init__(
         self,

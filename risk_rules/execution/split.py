@@ -55,11 +55,14 @@ def guarantee_circles_split(
 
     A component with fewer edges than ``max(min_size, 2)`` holds no circle (a circle of k members
     has at least k edges) and is not sent. The circles come back in the algorithm's order
-    (largest first, then by first member), so the result equals the unsplit call's.
+    (largest first, then by first member), so the result equals the unsplit call's, which is what
+    runs where splitting does not pay (``executor.splitting_pays``).
     """
     g = np.asarray(guarantors, dtype=object)
     b = np.asarray(borrowers, dtype=object)
     a = None if amounts is None else np.asarray(amounts, dtype=np.float64)
+    if not executor.splitting_pays:
+        return _circles_from_edges(g, b, a, min_size=min_size, **kwargs)
     parts = edges_by_component(g, b, min_edges=max(min_size, 2))
     units = [GuaranteeUnit(g[p], b[p], None if a is None else a[p]) for p in parts]
     fn = functools.partial(circles_of_unit, min_size=min_size, **kwargs)
@@ -254,7 +257,14 @@ def beneficial_owners_split(
     **kwargs: Any,
 ) -> dict[str, BeneficialOwnership]:
     """{company: :func:`~risk_rules.algorithms.beneficial_owners`} of ``companies``, in units of
-    :func:`ownership_units` (cost: companies × nodes of the unit's upstream closure)."""
+    :func:`ownership_units` (cost: companies × nodes of the unit's upstream closure); where
+    splitting does not pay (``executor.splitting_pays``), in one unit of the whole graph (no
+    closures are copied: each company is solved on its ancestors either way)."""
+    if not executor.splitting_pays:
+        whole = OwnershipUnit(
+            G, tuple(companies), tuple(positions), None if family is None else tuple(family)
+        )
+        return {bo.company: bo for bo in owners_of_unit(whole, **kwargs)}
     units = ownership_units(G, companies, positions, family)
     fn = functools.partial(owners_of_unit, **kwargs)
     costs = [float(len(u.companies) * u.graph.number_of_nodes()) for u in units]

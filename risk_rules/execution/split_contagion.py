@@ -70,9 +70,20 @@ def contagion_units(
     return parts
 
 
+def _whole_table_paths(
+    adj: Adjacency, seeds: Mapping[Hashable, float], dist: Mapping[Hashable, int], **kwargs: Any
+) -> dict[str, tuple[ContagionPath, ...]]:
+    """The unsplit search: :func:`~risk_rules.algorithms.best_paths` over the whole link table."""
+    return best_paths(adj, seeds, **kwargs)
+
+
 def split_path_search(executor: Executor) -> PathSearch:
     """A ``path_search`` for :func:`~risk_rules.algorithms.blacklist_contagion` that searches each
-    component of the ball as one unit on ``executor`` (cost: the component's links)."""
+    component of the ball as one unit on ``executor`` (cost: the component's links), or, where
+    splitting does not pay (``executor.splitting_pays``), the whole link table at once as the
+    default search does."""
+    if not executor.splitting_pays:
+        return _whole_table_paths
 
     def search(
         adj: Adjacency,

@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from risk_rules.algorithms import ControlResult, all_controllers
+from risk_rules.algorithms import ControlResult, FamilyTies, all_controllers
 from risk_rules.algorithms._common import pred_dicts
 from risk_rules.execution.executors import Executor
 from risk_rules.execution.split import OwnershipUnit, ownership_units
@@ -50,12 +50,18 @@ def all_controllers_split(
     G: nx.DiGraph,
     *,
     positions: Sequence[Row],
-    family_pairs: Sequence[Row] | None,
+    family_pairs: Sequence[Row] | FamilyTies | None,
     **kwargs: Any,
 ) -> dict[str, ControlResult]:
     """:func:`~risk_rules.algorithms.all_controllers` of ``G`` in units of :func:`control_units`
-    (cost: companies × nodes of the unit's closure), merged in that function's order: by company id."""
-    units = control_units(G, positions, family_pairs)
+    (cost: companies × nodes of the unit's closure), merged in that function's order: by company id.
+    ``family_pairs`` may be the run's :class:`~risk_rules.algorithms.FamilyTies` (units carry its rows).
+    Where splitting does not pay (``executor.splitting_pays``) the whole graph is one unit: the
+    unsplit call, solving the upstream ownership the units share once."""
+    if not executor.splitting_pays:
+        return all_controllers(G, positions=positions, family_pairs=family_pairs, **kwargs)
+    rows = family_pairs.pairs if isinstance(family_pairs, FamilyTies) else family_pairs
+    units = control_units(G, positions, rows)
     fn = functools.partial(controllers_of_unit, **kwargs)
     costs = [float(len(u.companies) * u.graph.number_of_nodes()) for u in units]
     found = executor.map(fn, units, costs=costs)

@@ -6,6 +6,7 @@ from risk_rules.algorithms import (
     ControlGroup,
     ControlLink,
     ControlResult,
+    FamilyTies,
     OwnershipIssue,
     control_groups,
     ownership_inconsistencies,
@@ -33,6 +34,12 @@ def family_pairs(ctx: RuleContext) -> list[tuple[str, str, str]] | None:
     return ownership(ctx).family if ctx.control.family_as_one_controller else None
 
 
+def control_family(ctx: RuleContext) -> FamilyTies | None:
+    """:func:`family_pairs` as the run's one index of them (``OwnershipData.family_ties``), which
+    the controllers, the groups and the rules' in-law evidence share."""
+    return ownership(ctx).family_ties if ctx.control.family_as_one_controller else None
+
+
 def controllers(ctx: RuleContext) -> dict[str, ControlResult]:
     """{company: ControlResult} for every controlled company (ultimate controller + chain), one
     ownership component per unit of the run's executor (the same result whichever runs them)."""
@@ -44,7 +51,7 @@ def controllers(ctx: RuleContext) -> dict[str, ControlResult]:
             ctx.executor,
             own.graph,
             positions=own.positions,
-            family_pairs=family_pairs(ctx),
+            family_pairs=control_family(ctx),
             **control_kwargs(ctx),
         )
 
@@ -57,7 +64,7 @@ def groups(ctx: RuleContext, min_members: int = 2) -> tuple[ControlGroup, ...]:
         return control_groups(
             own.graph,
             positions=own.positions,
-            family_pairs=family_pairs(ctx),
+            family_pairs=control_family(ctx),
             controllers=controllers(ctx),
             min_members=min_members,
             family_scope=ctx.control.family_scope,

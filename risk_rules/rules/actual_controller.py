@@ -15,7 +15,6 @@ from pydantic import Field, PositiveInt
 from graph_model import schema as S
 from risk_rules.algorithms import (
     ControlResult,
-    FamilyTies,
     OwnershipIssue,
     extended_family,
     upstream_inconsistencies,
@@ -24,7 +23,7 @@ from risk_rules.config import RuleParams, Severity
 from risk_rules.derived import write_controls
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import ownership
-from risk_rules.rules._control import chain_ids, chain_json, controllers, family_pairs, over_100, quality_json
+from risk_rules.rules._control import chain_ids, chain_json, controllers, over_100, quality_json
 from risk_rules.rules._helpers import label, names_of
 
 
@@ -59,8 +58,7 @@ class ActualControllerRule(Rule[Params]):
         rows = []
         findings = []
         bad = over_100(ctx)
-        fam = family_pairs(ctx) or ownership(ctx).family
-        ties = FamilyTies.of(fam)  # indexed once for every controlled company's in-laws
+        ties = ownership(ctx).family_ties  # the run's one index, for every controlled company's in-laws
 
         def issues_of(res: ControlResult) -> tuple[OwnershipIssue, ...]:
             if not bad:

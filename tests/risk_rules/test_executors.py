@@ -48,7 +48,10 @@ CONFIG = {"rules": {"ownership.beneficial_owner": {"scope": "all", "report_ident
 
 
 class CountingExecutor(InProcessExecutor):
-    """The in-process executor, counting the units it is handed (the split is not vacuous)."""
+    """The in-process executor, counting the units it is handed (the split is not vacuous): it
+    asks for the units, as a parallel executor does."""
+
+    splitting_pays = True
 
     def __init__(self) -> None:
         self.units: list[int] = []

@@ -8,8 +8,9 @@ families voting as one block and control passed up through controlled holders (�
 from __future__ import annotations
 
 import math
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -19,12 +20,23 @@ from scipy.sparse.csgraph import connected_components
 from .._common import PCT_EPS, check_choice, longest_path_layers, pred_dicts
 from .holdings import (
     FAMILY_SCOPES,
+    FamilyTies,
     clean_holdings,
     family_clusters,
     near_relatives,
     positions_by_company,
     upstream_holdings,
 )
+
+#: The control thresholds' defaults, for every way in: majority (公司法 控股股东), plurality
+#: (上市公司收购管理办法 art. 84), the lead a plurality needs over the next block, and the board
+#: roles whose seats count.
+MAJORITY = 50.0
+PLURALITY = 30.0
+MARGIN = 0.0
+BOARD_ROLES = ("chairman", "director")
+#: The keyword arguments of those thresholds (what :func:`control_solver` takes besides the data).
+CONTROL_THRESHOLDS = frozenset({"majority", "plurality", "margin", "board_roles"})
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,7 @@ class ControlSolver:
     margin: float
     board_roles: frozenset[str]
     memo: dict[Hashable, ControlResult] = field(default_factory=dict)
-    near: dict[str, frozenset[str]] = field(default_factory=dict)
+    near: Mapping[str, frozenset[str]] = field(default_factory=dict)
     max_rounds: int = 20
     _person_companies: dict[str, set[str]] | None = None
 
@@ -274,36 +286,58 @@ class ControlSolver:
         return [comps[c] for c in np.lexsort((np.arange(nc), depth)).tolist()]
 
 
-def _make_solver(
-    G: nx.DiGraph,
+def control_solver(
+    H: nx.DiGraph,
     *,
-    pct_attr: str,
-    majority: float,
-    plurality: float,
-    margin: float,
-    positions,
-    family_pairs,
-    board_roles: Iterable[str],
-    family_scope: str = "near",
+    positions: dict[str, list[tuple[str, str]]],
+    families: dict[str, tuple[str, ...]],
+    near: Mapping[str, frozenset[str]],
+    majority: float = MAJORITY,
+    plurality: float = PLURALITY,
+    margin: float = MARGIN,
+    board_roles: Iterable[str] = BOARD_ROLES,
 ) -> ControlSolver:
-    families, near = family_blocks(family_pairs, family_scope)
+    """A :class:`ControlSolver` over collapsed holdings ``H`` (:func:`~.holdings.holdings`), with
+    positions and family blocks built already (:func:`~.holdings.positions_by_company`,
+    :func:`family_blocks`): the one place the thresholds' defaults are applied, for a caller that
+    solves many subgraphs over the same positions and families."""
     return ControlSolver(
-        H=clean_holdings(G, pct_attr),
-        positions=positions_by_company(positions),
+        H=H,
+        positions=positions,
         families=families,
         near=near,
-        majority=majority,
-        plurality=plurality,
-        margin=margin,
+        majority=float(majority),
+        plurality=float(plurality),
+        margin=float(margin),
         board_roles=frozenset(r.lower() for r in board_roles),
     )
 
 
+def _make_solver(
+    G: nx.DiGraph,
+    *,
+    pct_attr: str,
+    positions,
+    family_pairs,
+    family_scope: str = "near",
+    **thresholds: Any,
+) -> ControlSolver:
+    families, near = family_blocks(family_pairs, family_scope)
+    return control_solver(
+        clean_holdings(G, pct_attr),
+        positions=positions_by_company(positions),
+        families=families,
+        near=near,
+        **thresholds,
+    )
+
+
 def family_blocks(
-    family_pairs: Iterable[tuple[str, str, str]] | None, family_scope: str
-) -> tuple[dict[str, tuple[str, ...]], dict[str, frozenset[str]]]:
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None, family_scope: str
+) -> tuple[dict[str, tuple[str, ...]], Mapping[str, frozenset[str]]]:
     """(clusters, near) for a :class:`ControlSolver`: "extended" gives fixed clusters (every chain
-    of near-relative ties), "near" gives each person's own near relatives, joined per company."""
+    of near-relative ties), "near" gives each person's own near relatives, joined per company
+    (the index of a :class:`~.holdings.FamilyTies` passed in, not a new one)."""
     check_choice("family_scope", family_scope, FAMILY_SCOPES)
     if family_scope == "extended":
         return family_clusters(family_pairs), {}
@@ -315,12 +349,12 @@ def actual_controller(
     company: Hashable,
     *,
     pct_attr: str = "pct",
-    majority: float = 50.0,
-    plurality: float = 30.0,
-    margin: float = 0.0,
+    majority: float = MAJORITY,
+    plurality: float = PLURALITY,
+    margin: float = MARGIN,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
-    family_pairs: Iterable[tuple[str, str, str]] | None = None,
-    board_roles: Iterable[str] = ("chairman", "director"),
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
+    board_roles: Iterable[str] = BOARD_ROLES,
     family_scope: str = "near",
 ) -> ControlResult:
     """The ultimate controller (实际控制人) of ``company`` with the control chain as evidence.
@@ -374,12 +408,12 @@ def all_controllers(
     G: nx.DiGraph,
     *,
     pct_attr: str = "pct",
-    majority: float = 50.0,
-    plurality: float = 30.0,
-    margin: float = 0.0,
+    majority: float = MAJORITY,
+    plurality: float = PLURALITY,
+    margin: float = MARGIN,
     positions: Iterable[tuple[str, str, str]] | nx.Graph | None = None,
-    family_pairs: Iterable[tuple[str, str, str]] | None = None,
-    board_roles: Iterable[str] = ("chairman", "director"),
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None = None,
+    board_roles: Iterable[str] = BOARD_ROLES,
     family_scope: str = "near",
 ) -> dict[str, ControlResult]:
     """:func:`actual_controller` for every node that has holders (one pass, shared memo).

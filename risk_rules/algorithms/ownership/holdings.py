@@ -114,7 +114,9 @@ def clean_holdings(G: nx.DiGraph, pct_attr: str) -> nx.DiGraph:
     return holdings(G, pct_attr)
 
 
-def family_clusters(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict[str, tuple[str, ...]]:
+def family_clusters(
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None,
+) -> dict[str, tuple[str, ...]]:
     """Map each person with a near relative to the sorted members of its family cluster.
 
     Clusters are connected components of the near-relative relation (``NEAR_RELATIVES``), so an
@@ -127,6 +129,8 @@ def family_clusters(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict
         >>> family_clusters([("P:h", "P:w", "spouse"), ("P:w", "P:x", "colleague")])
         {'P:h': ('P:h', 'P:w'), 'P:w': ('P:h', 'P:w')}
     """
+    if isinstance(family_pairs, FamilyTies):
+        family_pairs = family_pairs.pairs
     uf: UnionFind[str] = UnionFind()
     for a, b, rel in family_pairs or ():
         if str(rel).lower() in NEAR_RELATIVES and a != b:
@@ -139,14 +143,17 @@ def family_clusters(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict
     return out
 
 
-def near_relatives(family_pairs: Iterable[tuple[str, str, str]] | None) -> dict[str, frozenset[str]]:
-    """Each person's own near relatives (direct spouse/parent/child/sibling ties, not chains).
+def near_relatives(
+    family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None,
+) -> Mapping[str, frozenset[str]]:
+    """Each person's own near relatives (direct spouse/parent/child/sibling ties, not chains):
+    :attr:`FamilyTies.near`, so pass :class:`FamilyTies` to reuse an index already built.
 
     Example:
         >>> sorted(near_relatives([("P:h", "P:w", "spouse"), ("P:w", "P:b", "sibling")])["P:w"])
         ['P:b', 'P:h']
     """
-    return dict(FamilyTies.of(family_pairs).near)
+    return FamilyTies.of(family_pairs).near
 
 
 @dataclass(frozen=True)
@@ -163,25 +170,30 @@ class ExtendedTie:
 @dataclass(frozen=True)
 class FamilyTies:
     """The near-relative ties indexed once: a rule asks for the in-laws of thousands of controllers,
-    and rescanning every family pair for each of them is quadratic at a bank's scale."""
+    and rescanning every family pair for each of them is quadratic at a bank's scale. One index
+    serves a whole rule run: the control solver's near relatives (:func:`near_relatives`), the
+    groups' family blocks and the in-laws shown as evidence; ``pairs`` keeps the family pairs it
+    was built from, for what needs them as rows (:func:`family_clusters`, units of work)."""
 
     near: Mapping[str, frozenset[str]]
     relation: Mapping[tuple[str, str], str]
+    pairs: tuple[tuple[str, str, str], ...] = ()
 
     @classmethod
     def of(cls, family_pairs: Iterable[tuple[str, str, str]] | FamilyTies | None) -> FamilyTies:
         if isinstance(family_pairs, FamilyTies):
             return family_pairs
+        pairs = tuple(family_pairs or ())
         relation: dict[tuple[str, str], str] = {}
         near: dict[str, set[str]] = {}
-        for a, b, rel in family_pairs or ():
+        for a, b, rel in pairs:
             r = str(rel).lower()
             if r in NEAR_RELATIVES and a != b:
                 relation.setdefault((str(a), str(b)), r)
                 relation.setdefault((str(b), str(a)), r)
                 near.setdefault(str(a), set()).add(str(b))
                 near.setdefault(str(b), set()).add(str(a))
-        return cls({k: frozenset(v) for k, v in near.items()}, relation)
+        return cls({k: frozenset(v) for k, v in near.items()}, relation, pairs)
 
 
 def extended_family(
