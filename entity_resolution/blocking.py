@@ -38,34 +38,61 @@ class Candidates:
         return len(self.a)
 
 
-def rule_key(prep: Prepared, rule: BlockingRule) -> np.ndarray:
-    """Integer block code per record for one rule (-1 = no key)."""
-    parts: list[pd.Series] = []
-    for part in rule.keys:
-        field, _, tname = part.partition(":")
-        values = pd.Series(prep.field(field), dtype=object)
-        func = keys.transform(tname or "exact")
-        parts.append(map_unique(values, func))
-    key = parts[0]
-    missing = key.isna()
-    for p in parts[1:]:
-        missing |= p.isna()
-        key = key.astype(str) + "\x1f" + p.astype(str)
-    key = key.where(~missing, None)
-    codes, _ = pd.factorize(key.to_numpy(dtype=object), use_na_sentinel=True)
-    return codes.astype(np.int64)
-
-
 EACH = "each"
 SET_VALUED = (EACH, keys.ONE_ERROR)
+# mixes the hashes of a rule's key parts into one (odd: a bijection of the first part's hash)
+_MIX = np.uint64(0x9E3779B97F4A7C15)
 
 
 def _has_each(rule: BlockingRule) -> bool:
     return any(part.partition(":")[2] in SET_VALUED for part in rule.keys)
 
 
-def _part_codes(prep: Prepared, part: str) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, code) rows of one key part: one row per record for a plain part, one per token
+def _hash(values: np.ndarray) -> np.ndarray:
+    """64-bit hashes of key strings: a key's identity in the block-key index (two different keys
+    sharing a hash would merge their blocks; among millions of keys the chance is below 1e-6)."""
+    if not len(values):
+        return np.empty(0, np.uint64)
+    return np.asarray(pd.util.hash_array(values), np.uint64)
+
+
+def _mix(h1: np.ndarray, h2: np.ndarray) -> np.ndarray:
+    """One hash for a pair of part hashes (distinct pairs give distinct hashes but by chance)."""
+    with np.errstate(over="ignore"):
+        return np.asarray(pd.util.hash_array((h1 * _MIX) ^ h2, categorize=False), np.uint64)
+
+
+@dataclass
+class RuleRows:
+    """One rule's block keys per record, as hashes: record ``i`` has ``counts[i]`` keys (0 or 1 for a
+    plain rule, one per token / variant for a set-valued one), stored in record order in
+    ``hashes``.  This is the block-key index a later run reuses for the records it has seen."""
+
+    counts: np.ndarray  # int32 per record
+    hashes: np.ndarray  # uint64, len = counts.sum()
+
+    def offsets(self) -> np.ndarray:
+        return np.r_[np.int64(0), np.cumsum(self.counts, dtype=np.int64)]
+
+
+def _single_rows(prep: Prepared, rule: BlockingRule) -> RuleRows:
+    """A plain rule: one key per record, the tuple of its parts (missing if any part is)."""
+    has = np.ones(prep.n, bool)
+    h = np.zeros(prep.n, np.uint64)
+    for i, part in enumerate(rule.keys):
+        field, _, tname = part.partition(":")
+        values = map_unique(pd.Series(prep.field(field), dtype=object), keys.transform(tname or "exact"))
+        vals = values.to_numpy(dtype=object)
+        present = ~pd.isna(vals)
+        ph = np.zeros(prep.n, np.uint64)
+        ph[present] = _hash(vals[present])
+        has &= present
+        h = ph if i == 0 else _mix(h, ph)
+    return RuleRows(has.astype(np.int32), h[has])
+
+
+def _part_rows(prep: Prepared, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """(owner, key hash) rows of one key part: one row per record for a plain part, one per token
     for ``field:each``, one per one-deletion variant for ``field:del1``; missing keys drop out."""
     field, _, tname = part.partition(":")
     values = pd.Series(prep.field(field), dtype=object)
@@ -80,35 +107,54 @@ def _part_codes(prep: Prepared, part: str) -> tuple[np.ndarray, np.ndarray]:
     lengths = lists.map(len).to_numpy(np.int64)
     owner = np.repeat(np.arange(prep.n, dtype=np.int64), lengths)
     flat = [v for row in lists.tolist() for v in row]
-    codes, _ = pd.factorize(np.asarray(flat, dtype=object)) if flat else (np.empty(0, np.int64), None)
-    return owner, np.asarray(codes, np.int64)
+    return owner, _hash(np.asarray(flat, dtype=object))
 
 
-def _exploded_rows(prep: Prepared, rule: BlockingRule) -> tuple[np.ndarray, np.ndarray]:
-    """(owner, code) rows of a rule with a set-valued part, one per distinct (record, key)."""
-    owner, code = _part_codes(prep, rule.keys[0])
+def _exploded_rows(prep: Prepared, rule: BlockingRule) -> RuleRows:
+    """A rule with a set-valued part: one row per distinct (record, key), in record order."""
+    owner, h = _part_rows(prep, rule.keys[0])
     for part in rule.keys[1:]:
-        o2, c2 = _part_codes(prep, part)
-        left = pd.DataFrame({"owner": owner, "k1": code})
-        right = pd.DataFrame({"owner": o2, "k2": c2})
+        o2, h2 = _part_rows(prep, part)
+        left = pd.DataFrame({"owner": owner, "k1": h})
+        right = pd.DataFrame({"owner": o2, "k2": h2})
         both = left.merge(right, on="owner", how="inner")
         owner = both["owner"].to_numpy(np.int64)
-        pair_key = both["k1"].to_numpy(np.int64) * (int(c2.max()) + 1 if len(c2) else 1) + both[
-            "k2"
-        ].to_numpy(np.int64)
-        code, _ = pd.factorize(pair_key)
-        code = np.asarray(code, np.int64)
+        h = _mix(both["k1"].to_numpy(np.uint64), both["k2"].to_numpy(np.uint64))
     # one row per (record, key): a record whose variants coincide must not pair with itself
-    rows = pd.DataFrame({"owner": owner, "code": code}).drop_duplicates()
-    return rows["owner"].to_numpy(np.int64), rows["code"].to_numpy(np.int64)
+    rows = pd.DataFrame({"owner": owner, "code": h}).drop_duplicates()
+    owner = rows["owner"].to_numpy(np.int64)
+    h = rows["code"].to_numpy(np.uint64)
+    if len(owner) > 1 and bool((owner[1:] < owner[:-1]).any()):
+        order = np.argsort(owner, kind="stable")
+        owner, h = owner[order], h[order]
+    return RuleRows(np.bincount(owner, minlength=prep.n).astype(np.int32), h)
 
 
-def exploded_rule_pairs(prep: Prepared, rule: BlockingRule, max_block: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs for a rule with a set-valued part (``field:each``, ``field:del1``): a record has one key
-    per token (or per variant), so two records meet when they share any one (and agree on the
-    rule's other parts).  Keys are integer codes throughout, so millions of rows stay cheap."""
-    owner, code = _exploded_rows(prep, rule)
-    return RuleKeys(code, owner, max_block, star_large=False).pairs()
+def rule_rows(prep: Prepared, spec: ResolutionSpec) -> list[RuleRows]:
+    """Every blocking rule's keys per record (the block-key index), in rule order."""
+    return [_rows_of(prep, rule) for rule in spec.blocking]
+
+
+def _rows_of(prep: Prepared, rule: BlockingRule) -> RuleRows:
+    return _exploded_rows(prep, rule) if _has_each(rule) else _single_rows(prep, rule)
+
+
+def _keys_of(rows: RuleRows, rule: BlockingRule, spec: ResolutionSpec) -> RuleKeys:
+    """A rule's block codes from its keys: blocks numbered in order of first appearance, as a
+    factorization of the key strings over the records in order numbers them."""
+    strong_names = {s.name for s in spec.strong_ids}
+    max_block = rule.max_block_size or spec.max_block_size
+    codes = np.asarray(pd.factorize(rows.hashes)[0], np.int64) if len(rows.hashes) else np.empty(0, np.int64)
+    n = len(rows.counts)
+    if _has_each(rule):
+        owner = np.repeat(np.arange(n, dtype=np.int64), rows.counts)
+        return RuleKeys(codes, owner, max_block, star_large=False)
+    is_strong_rule = all(
+        p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact") for p in rule.keys
+    )
+    code = np.full(n, -1, np.int64)
+    code[rows.counts.astype(bool)] = codes
+    return RuleKeys(code, None, max_block, star_large=is_strong_rule)
 
 
 @dataclass
@@ -145,25 +191,18 @@ class RuleKeys:
         return np.where(keep, self.code, -1)
 
 
-def rule_keys(prep: Prepared, spec: ResolutionSpec) -> list[RuleKeys]:
-    """Every blocking rule's codes, in rule order (all held at once: see :func:`iter_rule_keys`)."""
+def rule_keys(prep: Prepared, spec: ResolutionSpec, rows: list[RuleRows] | None = None) -> list[RuleKeys]:
+    """Every blocking rule's codes, in rule order (all held at once: see :func:`iter_rule_keys`);
+    ``rows``: the rules' keys when the caller has them (an incremental run's carried index)."""
+    if rows is not None:
+        return [_keys_of(r, rule, spec) for r, rule in zip(rows, spec.blocking, strict=True)]
     return list(iter_rule_keys(prep, spec))
 
 
 def iter_rule_keys(prep: Prepared, spec: ResolutionSpec) -> Iterator[RuleKeys]:
     """The blocking rules' codes one rule at a time, so a full run holds one rule's codes only."""
-    strong_names = {s.name for s in spec.strong_ids}
     for rule in spec.blocking:
-        max_block = rule.max_block_size or spec.max_block_size
-        if _has_each(rule):
-            owner, code = _exploded_rows(prep, rule)
-            yield RuleKeys(code, owner, max_block, star_large=False)
-        else:
-            is_strong_rule = all(
-                p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact")
-                for p in rule.keys
-            )
-            yield RuleKeys(rule_key(prep, rule), None, max_block, star_large=is_strong_rule)
+        yield _keys_of(_rows_of(prep, rule), rule, spec)
 
 
 def pairs_from_codes(

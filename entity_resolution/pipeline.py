@@ -17,13 +17,14 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from entity_resolution.blocking import block, pairs_from_codes, rule_keys
+from entity_resolution.blocking import RuleRows, block, pairs_from_codes, rule_keys
 from entity_resolution.branches import branch_links
+from entity_resolution.carry import Carried, prepare_with
 from entity_resolution.clustering import components, constrained_clusters
 from entity_resolution.comparators import compare
 from entity_resolution.fellegi_sunter import FSModel, build_tf, estimate_u
 from entity_resolution.ids import assign_ids
-from entity_resolution.prepare import Prepared, prepare
+from entity_resolution.prepare import Prepared, prepare, spec_columns
 from entity_resolution.resolution import Resolution, pairs_frame, review_queue
 from entity_resolution.review import Judgement, PriorState, Split
 from entity_resolution.scoring import (
@@ -46,14 +47,6 @@ def _peak_rss_mb() -> float:
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
-
-
-def spec_columns(spec: ResolutionSpec) -> list[str]:
-    cols = [spec.record_id]
-    if spec.source_column:
-        cols.append(spec.source_column)
-    cols += [s.column for s in spec.strong_ids] + [c.column for c in spec.comparisons]
-    return list(dict.fromkeys(cols))
 
 
 def _split_cannot(prep: Prepared, splits: list[Split]) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +95,8 @@ def resolve(
     splits: list[Split] | None = None,
     changed: Iterable[str] | None = None,
     model: FSModel | None = None,
+    carried: Carried | None = None,
+    carry: bool = False,
 ) -> Resolution:
     """Resolve ``records`` into entities (dedupe one table or link several, per ``spec.mode``).
 
@@ -111,10 +106,16 @@ def resolve(
     other entity keeps its records and id.  Candidate pairs are the full run's (blocks are formed
     over all records, so a block too large to pair stays unpaired), restricted to that part.
     ``model``: use these trained weights instead of training on this run's candidates (the
-    incremental runs of ingest reuse the model of their last full run)."""
+    incremental runs of ingest reuse the model of their last full run).
+    ``carried`` (or ``prior.carried``): the last run's normalized values and block keys
+    (``entity_resolution.carry``); records it holds with unchanged inputs are not normalized or
+    keyed again.  With ``carry`` (or ``carried``), ``state.carried`` holds this run's, for the next."""
     timings: dict[str, float] = {}
     peaks: dict[str, float] = {}
     t = time.perf_counter()
+    key_rows: list[RuleRows] | None = None
+    carried_out: Carried | None = None
+    n_prepared: int | None = None
     all_judgements = list(prior.judgements if prior else []) + list(judgements or [])
     all_splits = list(prior.splits if prior else []) + list(splits or [])
     records = records.reset_index(drop=True)
@@ -136,7 +137,11 @@ def resolve(
         prep = prepare(work, spec, prior_entity=prior_entity, is_new=is_new)
     else:
         work = records
-        prep = prepare(work, spec)
+        carried_in = carried if carried is not None else (prior.carried if prior else None)
+        if carry or carried_in is not None:
+            prep, key_rows, carried_out, n_prepared = prepare_with(work, spec, carried_in)
+        else:
+            prep = prepare(work, spec)
     timings["prepare_s"] = time.perf_counter() - t
     peaks["prepare"] = _peak_rss_mb()
 
@@ -146,7 +151,7 @@ def resolve(
     if changed is not None and prior is not None and not incremental:
         # pair only around the batch: the records it shares a block (or a judgement) with, widened
         # to their prior entities, then the pairs inside that focus; never the population's pairs
-        keyed = rule_keys(prep, spec)
+        keyed = rule_keys(prep, spec, key_rows)
         is_changed = _marked(prep.record_ids, changed)
         near = block(prep, spec, keyed=keyed, around=is_changed)
         focus = _focus(prep, near.a, near.b, judged, prior_map, is_changed)
@@ -154,7 +159,8 @@ def resolve(
         cands = block(prep, spec, keyed=keyed, around=focus, both=True)
         del keyed
     else:
-        cands = block(prep, spec)
+        cands = block(prep, spec, keyed=rule_keys(prep, spec, key_rows) if key_rows is not None else None)
+    del key_rows
     a, b = cands.a, cands.b
     rules_mask = cands.rules_mask if cands.rules_mask is not None else np.zeros(len(a), np.int64)
     rule_names = np.array(cands.rule_names + ["judgement", "cluster check"], object)
@@ -274,6 +280,7 @@ def resolve(
         judgements=all_judgements,
         splits=all_splits,
         issued_ids=issued | set(entity_arr.tolist()),
+        carried=carried_out,
     )
     timings["output_s"] = time.perf_counter() - t
     peaks["output"] = _peak_rss_mb()
@@ -282,6 +289,7 @@ def resolve(
         "working_set": int(prep.n),
         "incremental": incremental,
         "re_resolved": int(focus.sum()) if focus is not None else int(prep.n),
+        "prepared_records": int(n_prepared if n_prepared is not None else prep.n),
         "missing_columns": missing,
         "candidate_pairs": int(n_candidates),
         "cluster_check_pairs": int(len(extra[0])),

@@ -58,6 +58,15 @@ def _column(records: pd.DataFrame, col: str, optional: bool = False) -> pd.Serie
 COMPANY_NAME = "company_name_cn"
 
 
+def spec_columns(spec: ResolutionSpec) -> list[str]:
+    """The record columns a spec reads (id, source, strong ids, compared fields), in order."""
+    cols = [spec.record_id]
+    if spec.source_column:
+        cols.append(spec.source_column)
+    cols += [s.column for s in spec.strong_ids] + [c.column for c in spec.comparisons]
+    return list(dict.fromkeys(cols))
+
+
 def _core(parsed: CompanyName | None) -> str | None:
     """A parsed company name's comparison string: what ``company_name`` returns for the raw name."""
     return parsed.core if parsed is not None else None

@@ -16,10 +16,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import pandas as pd
 from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from entity_resolution.carry import Carried
 
 
 class Judgement(BaseModel):
@@ -47,6 +50,9 @@ def judgement_map(judgements: list[Judgement]) -> dict[tuple[str, str], str]:
     return out
 
 
+CARRIED_FILE = "carried.parquet"
+
+
 @dataclass
 class PriorState:
     spec_fingerprint: str
@@ -57,6 +63,9 @@ class PriorState:
     judgements: list[Judgement] = field(default_factory=list)
     splits: list[Split] = field(default_factory=list)
     issued_ids: set[str] = field(default_factory=set)
+    # normalized values and block keys of the run's records (entity_resolution.carry); optional:
+    # a state without them loads, and its next run normalizes every record
+    carried: Carried | None = None
 
     def record_entity(self) -> dict[str, str]:
         return dict(
@@ -80,9 +89,13 @@ class PriorState:
             "issued_ids": sorted(self.issued_ids),
         }
         (folder / "state.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        if self.carried is not None:
+            self.carried.save(folder / CARRIED_FILE)
 
     @classmethod
     def load(cls, folder: str | Path) -> PriorState:
+        from entity_resolution.carry import Carried
+
         folder = Path(folder)
         meta = json.loads((folder / "state.json").read_text(encoding="utf-8"))
         reps = pd.read_json(folder / "representatives.jsonl", orient="records", lines=True, dtype=False)
@@ -95,4 +108,5 @@ class PriorState:
             judgements=[Judgement(**j) for j in meta.get("judgements", [])],
             splits=[Split(**s) for s in meta.get("splits", [])],
             issued_ids=set(meta.get("issued_ids", [])),
+            carried=Carried.load(folder / CARRIED_FILE) if (folder / CARRIED_FILE).exists() else None,
         )

@@ -30,6 +30,7 @@ from stdnum.cn import ric, uscc
 
 from entity_resolution import Judgement, PriorState, ResolutionSpec, Split, resolve
 from entity_resolution import Resolution as ERResolution
+from entity_resolution.carry import Carried
 from entity_resolution.fellegi_sunter import FSModel
 from entity_resolution.normalize import person_name_cn
 from graph_model import schema as s
@@ -87,6 +88,7 @@ class EntityResolutionResolver:
     _context: list[Record] | None = None
     _prior: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     _models: dict[str, _KeptModel] = field(default_factory=dict)
+    _carried: dict[str, Carried] = field(default_factory=dict)
 
     def observe_batch(self, by_kind: dict[str, list[Record]]) -> None:
         """This ingest's records of every kind: party context is read from its relationship rows.
@@ -124,7 +126,10 @@ class EntityResolutionResolver:
         frame = pd.DataFrame(frame_rows)
         judgements, splits = self._review_input()
         model = None if self.full or not prior_map else self._model(kind, spec, frame)
-        result = resolve_population(frame, spec, prior_map, batch_keys, judgements, splits, model)
+        result = resolve_population(
+            frame, spec, prior_map, batch_keys, judgements, splits, model, self._carried_state(kind, spec)
+        )
+        self._keep_carried(kind, result.state.carried)
         if model is None:  # trained on the whole population: the model later batches reuse
             self._keep_model(kind, spec, result.model, frame)
         entity_of = entity_ids(kind, result.entities, set(prior_map.values()), frame_rows)
@@ -140,6 +145,7 @@ class EntityResolutionResolver:
             "review_pairs": int(len(result.review_queue)),
             "moves": len(self.moves[kind]),
             "re_resolved": int(result.stats["re_resolved"]),
+            "prepared": int(result.stats["prepared_records"]),
             "mode": "full" if model is None else "incremental",
         }
         return [
@@ -149,6 +155,28 @@ class EntityResolutionResolver:
             )
             for rec in records
         ]
+
+    def _carried_path(self, kind: str) -> Path | None:
+        return Path(self.state_dir) / f"{kind}.carried.parquet" if self.state_dir else None
+
+    def _carried_state(self, kind: str, spec: ResolutionSpec) -> Carried | None:
+        """The kind's normalized values and block keys of its last resolution (in memory, else
+        ``<state_dir>/<kind>.carried.parquet``), if made with this spec.  Records are reused only
+        where their id and input values are unchanged, so a stale file costs time, never results;
+        without one every record is normalized and keyed."""
+        if kind not in self._carried and (path := self._carried_path(kind)) and path.exists():
+            loaded = Carried.load(path)
+            if loaded is not None:
+                self._carried[kind] = loaded
+        kept = self._carried.get(kind)
+        return kept if kept is not None and kept.fits(spec) else None
+
+    def _keep_carried(self, kind: str, carried: Carried | None) -> None:
+        if carried is None:
+            return
+        self._carried[kind] = carried
+        if path := self._carried_path(kind):
+            carried.save(path)
 
     def _model_path(self, kind: str) -> Path | None:
         return Path(self.state_dir) / f"{kind}.model.json" if self.state_dir else None
@@ -257,11 +285,15 @@ def resolve_population(
     judgements: list[Judgement],
     splits: list[Split],
     model: FSModel | None,
+    carried: Carried | None = None,
 ) -> ERResolution:
     """Resolve a kind's whole population (``frame``: loaded records and this batch's) the way an
     ingest does: the graph's record → entity map is the prior state, so ids stay stable and
     reviewer input holds; with ``model`` (the last full run's weights) only what the batch can
     affect is re-resolved, without it everything is, and the weights are retrained.
+    ``carried``: the last run's normalized values and block keys (``entity_resolution.carry``):
+    only records it does not hold with the same inputs are normalized and keyed; the result's
+    ``state.carried`` is this run's, for the next batch.
     ``bench/er/run.py`` times its incremental row through this function."""
     prior = None
     if prior_map:
@@ -281,6 +313,8 @@ def resolve_population(
         splits=None if prior else splits,
         changed=_changed(batch_keys, judgements, splits) if model is not None and prior else None,
         model=model if prior else None,
+        carried=carried,
+        carry=True,
     )
 
 

@@ -223,22 +223,28 @@ READING = (
     "not apply (under 2M pairs); the l rows have not been re-run with these changes, so whether l fits "
     "8 GB is **not measured**.\n\n"
     "Incremental rows (`--incremental 10000`, a 10k batch against the entities of the rest), measured "
-    "2026-12-02 14:41–14:44 UTC at load 1.1–1.4 (the machine shared with other jobs): against the m companies "
-    "(217,845 records) 11.2 s wall / 914 MB peak, beside 12.3 s for their full re-resolution; against the m "
-    "persons 17.0 s / 1,084 MB beside 21.2 s. The code before this change took 122 s wall / 95 CPU s on the same "
-    "m company call and 192 s / 184 CPU s on the m person call (measured 2026-12-02 14:22–14:37 UTC at load "
-    "2.4–6, so CPU s is the figure to compare), with identical outputs (entities, ids, pairs in order, review queue, retired ids, state; also at "
-    "s). The cause was twofold: the focus was found with `np.isin` on text ids, which numpy evaluates by "
-    "comparing every record with every batch id (population × batch), and the candidate pairs of the whole "
-    "population were formed before being cut down to the focus. Now pairs are formed only in the blocks that "
-    "hold a batch record and then in those holding two focus records (whole blocks, so block caps and pair "
-    "order are the full run's), and ids are assigned over the focus only. What still scales with the "
-    "population is normalizing every record and computing its block keys (prepare and most of blocking: 7.9 "
-    "of the 11.2 s for m companies, 10.9 of the 17.0 s for m persons), plus the record → entity maps and the "
-    "state's representatives (output). So the incremental run is now only a little faster than a full one at "
-    "m, and the ≤ 30 s / ≤ 4 GB aim for a 10k batch against the l entities cannot be expected to hold while "
-    "those stages run over ten times the records; scale l is **not measured**. Meeting it needs the prior "
-    "run's normalized values and a block-key index carried over instead of recomputed on every batch.\n\n"
+    "2026-12-02 17:35–17:40 UTC at load 5.1 (companies) and 8.7 (persons), the machine **shared** with other "
+    "jobs, so CPU s is the figure to compare: against the m companies (217,845 records) 6.4 s wall / 6.0 CPU s / "
+    "1,086 MB peak; against the m persons 16.7 s / 10.1 CPU s / 1,218 MB. The previous code took 11.2 s / 11.3 "
+    "CPU s / 914 MB and 17.0 s / 17.1 CPU s / 1,084 MB (2026-12-02 14:41–14:44 UTC at load 1.1–1.4). Prepare "
+    "and blocking, which normalized and keyed every record of the population on every batch, went from 7.9 "
+    "to 2.9 s (companies) and from 10.9 to 5.5 s wall at 8× the load (persons): the batch now reads the prior "
+    "run's normalized values and block keys (`entity_resolution.carry`, kept by ingest in "
+    "`<state_dir>/<kind>.carried.parquet`) and normalizes and keys only the 10,000 records it has not seen "
+    "(*normalized*), plus any loaded record whose inputs changed. Reading that state takes 0.8 s (35 MB, "
+    "companies) and 2.0 s (39 MB, persons) once per ingest run, outside the timed call, and writing it "
+    "after a batch, as ingest does, 2.6 s for the persons (load 4.4, not in the table); holding it is the "
+    "higher peak (≈ 130–170 MB more). Outputs are identical to the previous code's (entities, ids, pairs in "
+    "order, review queue, retired ids, state: compared on both m inputs, 2026-12-02 17:26–17:32 UTC). The "
+    "full rows above are those of 14:4x UTC at load ≈ 1.3 (previous code): re-run beside these at load 6.3–6.7 "
+    "they read 44.4 s wall / 16.4 CPU s (companies) and 39.2 s / 23.9 CPU s (persons), too loaded to replace "
+    "them; back to back on the m companies at load ≈ 3.5 the full run took 13.1 CPU s before and 13.8 now "
+    "(blocking 4.7 → 5.3 s: block keys are hashed so a later batch can reuse them). What still scales with "
+    "the population in a batch: hashing every record's inputs to find the changed ones, copying the carried "
+    "values and keys into the run's order, numbering each rule's blocks, and the output stage (record → "
+    "entity maps, the state's representatives: 1.9 s and 4.5 s here) — the model, scoring and clustering "
+    "stages follow the re-resolved focus (≈ 70–80k records). Scale l is **not measured**, so whether a 10k "
+    "batch against the l entities meets ≤ 30 s / ≤ 4 GB is open.\n\n"
     "Machines differ between rows (see the top of this section): the m full rows read 12.3 s (companies) and "
     "21.2 s (persons) on the Intel Xeon against 7.8 s and 14.8 s on the AMD EPYC with the previous generator "
     "version (216,645 company records), so compare rows of one machine only."
@@ -255,25 +261,40 @@ def render_incremental(rows: list[dict], full: list[dict]) -> list[str]:
         "Incremental mode (`--incremental BATCH`, bench/er/incremental.py): a batch of records held out of "
         "the generator's own records (fixed random draw) is resolved against the entities of a full run on "
         "the rest, through `ingest.er_resolver.resolve_population` — the call `riskgraph ingest` makes, with "
-        "the prior run's weights and the batch as the changed records. Time and peak RSS cover that call "
-        "in a process holding only the input table and the prior record → entity map; P/R/F1 are over all "
-        "records of the population. *Full* = the full re-resolution of the same records (the row above).",
+        "the prior run's weights, the prior run's carried normalized values and block keys "
+        "(`entity_resolution.carry`) and the batch as the changed records. Time and peak RSS cover that call "
+        "in a process holding only the input table, the prior record → entity map and the carried state, "
+        "read before the call (*state read*: its read time and file size; an ingest reads it once per run). "
+        "*Normalized* = records normalized and keyed afresh (the rest come from the carried state). P/R/F1 "
+        "are over all records of the population. *Full* = the full re-resolution of the same records (the "
+        "row above).",
         "",
-        "| data | kind | population | batch (joins an entity / new) | re-resolved | wall s | CPU s | peak RSS MB | "
-        "load | full wall s | full peak RSS MB | pair P | pair R | pair F1 | stages (s) |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| data | kind | population | batch (joins an entity / new) | re-resolved | normalized | wall s | CPU s | "
+        "peak RSS MB | load | state read s / MB | full wall s | full peak RSS MB | pair P | pair R | pair F1 | "
+        "stages (s) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in rows:
         f = by.get((r.get("data"), r["kind"]), {})
         stages = ", ".join(f"{k[:-2]} {v:.1f}" for k, v in r["stages"].items())
         lines.append(
             f"| {r['data']} | {r['kind']} | {r['records']:,} | {r['batch']:,} ({r['batch_joining_existing']:,} / "
-            f"{r['batch_new']:,}) | {r['re_resolved']:,} | {r['seconds']:.1f} | {r['cpu_seconds']:.1f} | "
-            f"{r['peak_rss_mb']:,.0f} | {r['loadavg_1m']:.1f} | {f.get('seconds', float('nan')):.1f} | "
+            f"{r['batch_new']:,}) | {r['re_resolved']:,} | {_or_all(r, 'prepared_records')} | {r['seconds']:.1f} | "
+            f"{r['cpu_seconds']:.1f} | {r['peak_rss_mb']:,.0f} | {r['loadavg_1m']:.1f} | {_state_read(r)} | "
+            f"{f.get('seconds', float('nan')):.1f} | "
             f"{f.get('peak_rss_mb', float('nan')):,.0f} | {r['pair_precision']:.4f} | {r['pair_recall']:.4f} | "
             f"{r['pair_f1']:.4f} | {stages} |"
         )
     return lines
+
+
+def _or_all(r: dict, key: str) -> str:
+    """A count of an incremental row; rows measured before the carried state normalized every record."""
+    return f"{r[key]:,}" if key in r else f"{r['records']:,} (all)"
+
+
+def _state_read(r: dict) -> str:
+    return f"{r['state_read_s']:.1f} / {r['state_mb']:,.0f}" if "state_read_s" in r else "– (none)"
 
 
 def _machines(rows: list[dict], facts: dict) -> str:

@@ -95,6 +95,9 @@ def test_the_incremental_run_really_was_incremental(both_runs) -> None:
     assert all(s["mode"] == "full" for s in inc_stats[0].values())
     later = [s for batch in inc_stats[1:] for s in batch.values() if s["mode"] == "incremental"]
     assert later and any(s["re_resolved"] < s["records"] for s in later)
+    # every batch after the first normalizes and keys only the records it has not seen unchanged
+    # (the carried state of the batch before), never the whole population again
+    assert all(s["prepared"] < s["records"] for batch in inc_stats[1:] for s in batch.values())
 
 
 def test_the_judgement_holds_in_both_runs(both_runs) -> None:
