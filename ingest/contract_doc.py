@@ -277,12 +277,19 @@ def render() -> str:
         "SourceRecords together. A run killed at any point (process or database) leaves its `Batch` "
         "`running`; the same command again resumes that batch, skips the committed records and ends in the "
         "same graph as an uninterrupted run.",
-        "- **Resolution.** Parties are keyed by the `Resolver` step: the default strong-key resolver "
-        "(USCC / full resident ID, else provisional per record). Entity resolution plugs in at this step.",
+        "- **Resolution.** Parties are keyed by the `Resolver` step: `riskgraph ingest` uses entity "
+        "resolution by default (`--resolver er`, docs/entity-resolution.md); `--resolver strong-key` keys "
+        "by USCC / full resident ID only, else provisionally per record.",
         "- **Bulk first load.** `riskgraph ingest --bulk PATH... --source NAME...` runs the same reading, "
-        "validation, resolution and merging, writes CSV files for `neo4j-admin database import full`, stops "
+        "validation and merging, writes CSV files for `neo4j-admin database import full`, stops "
         "the local server, imports, restarts it and creates the constraints. It refuses a database that "
-        "holds data (it would replace it); later batches use the normal path.",
+        "holds data (it would replace it); later batches use the normal path. **It resolves parties by "
+        "strong keys only**, not by entity resolution: the first later batch through the normal path "
+        "then re-resolves the whole population with entity resolution, trains the model and moves every "
+        "record whose entity that changes (each move kept as a FactVersion) — at scale m tens of "
+        "thousands of records, for many minutes. Until the bulk path resolves as the normal path does, "
+        "load a bank's data with entity resolution through the normal path, or run the first later batch "
+        "with `--full` knowingly.",
         "",
         "Known limits: a changed relationship record that now names other parties leaves the relationship "
         "it supported before in place (its `record_keys` still name the record); two sources disagreeing on "
