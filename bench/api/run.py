@@ -468,7 +468,13 @@ def main() -> int:
         # refresh: a next batch with 100 changed balances, one touched borrower checked at once (live),
         # then the rule run that rewrites the profiles
         touched = changed_loans(data, work / "credit-next", REFRESH_ROWS)
-        ingest_s = riskgraph(env, "ingest", str(work / "credit-next"), "--source", "credit")
+        # the next batch is resolved as the first load was: the bulk first load keys parties by strong
+        # keys, and a first entity-resolution batch after it re-resolves the whole population (a move
+        # for every record whose entity changes; docs/data-interface.md) — not a profile refresh
+        resolver = "strong-key" if "ingest --bulk" in run.build_s else "er"
+        ingest_s = riskgraph(
+            env, "ingest", str(work / "credit-next"), "--source", "credit", "--resolver", resolver
+        )
         live = asyncio.run(
             drive(
                 base, key, check_send(touched), "check of a touched borrower (live)", 50, 1, args.max_seconds
@@ -477,6 +483,7 @@ def main() -> int:
         run.phases.append(live.summary())
         run.refresh = {
             "changed_rows": len(touched),
+            "resolver": resolver,
             "ingest_s": ingest_s,
             "rules_run_s": riskgraph(env, "rules", "run"),
             "touched_check_p50_ms": pct(live.latencies_ms, 50),
@@ -525,7 +532,7 @@ db init {b.get("db init")} s, ingest (4 sources) {b.get("ingest") or b.get("inge
 Overload ({o.get("concurrency")} checks in flight, 2 × the server's admission limit): 5xx other than 503:
 {o.get("checks_5xx_not_503")}, 503 with Retry-After: {o.get("checks_503")}; `GET /v1/me` p99 beside it
 {o.get("me_p99_ms")} ms vs {o.get("me_idle_p99_ms")} ms idle. Refresh: {r.get("changed_rows")} changed
-loan balances ingested as a next batch in {r.get("ingest_s")} s; a touched borrower's check right after
+loan balances ingested as a next batch (resolver {r.get("resolver", "er")}) in {r.get("ingest_s")} s; a touched borrower's check right after
 (recomputed live) p50 {r.get("touched_check_p50_ms")} ms; the rule run that rewrites the profiles {r.get("rules_run_s")} s.
 """
 
