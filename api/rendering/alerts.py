@@ -307,8 +307,8 @@ def _over_100(ev: Mapping[str, Any], ids: list[str], n: Names) -> Text:
     )
 
 
-def _generic(ev: Mapping[str, Any], ids: list[str], n: Names) -> Text:
-    m = n.many(ids)
+def _generic(ev: Mapping[str, Any], ids: list[str], n: Names, total: int | None = None) -> Text:
+    m = n.many(ids, total=total)
     return _t(f"涉及 {m['zh']}。", f"Concerns {m['en']}.")
 
 
@@ -337,11 +337,13 @@ def message(alert: Mapping[str, Any], n: Names) -> Text:
     ev = alert.get("evidence")
     ev = ev if isinstance(ev, Mapping) else {}
     ids = [str(i) for i in alert.get("entity_ids") or []]
-    render = RENDERERS.get(str(alert.get("rule_id")), _generic) if ev else _generic
+    total = alert.get("entity_ids_total")  # set where ``entity_ids`` is a capped list
+    total = total if isinstance(total, int) else None
+    render = RENDERERS.get(str(alert.get("rule_id"))) if ev else None
     try:
-        return render(ev, ids, n)
+        return render(ev, ids, n) if render else _generic(ev, ids, n, total)
     except (KeyError, TypeError, ValueError, IndexError, AttributeError):  # evidence of an older version
-        return _generic(ev, ids, n)
+        return _generic(ev, ids, n, total)
 
 
 def rendered(alert: Mapping[str, Any], n: Names) -> dict[str, Text]:

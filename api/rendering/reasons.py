@@ -249,6 +249,7 @@ def reason_text(
         al = dict(alerts.get(str(ev.get("alert_id")), {}))
         al.setdefault("rule_id", code.split(":", 1)[-1])
         al.setdefault("entity_ids", ev.get("entity_ids") or [])
+        al.setdefault("entity_ids_total", ev.get("entity_ids_total"))
         t, sev = A.title(al.get("rule_id")), str(al.get("severity") or "")
         m = A.message(al, n)
         return _t(

@@ -126,14 +126,16 @@ class Names:
             return {"zh": f"{self.esc(e)}（名称未登记）", "en": f"{self.esc(e)} (no name on record)"}
         return {"zh": f"{self.esc(n)}（{self.esc(e)}）", "en": f"{self.esc(n)} ({self.esc(e)})"}
 
-    def many(self, ids: Iterable[Any], limit: int = 8) -> Text:
+    def many(self, ids: Iterable[Any], limit: int = 8, total: int | None = None) -> Text:
+        """The first ``limit`` names; ``total`` counts the whole list when ``ids`` is a capped one."""
         ids = [str(i) for i in ids]
+        count = max(total or 0, len(ids))
         shown = [self.who(i) for i in ids[:limit]]
         zh = "、".join(s["zh"] for s in shown)
         en = ", ".join(s["en"] for s in shown)
-        if len(ids) > limit:
-            zh += f" 等 {len(ids)} 个"
-            en += f" and {len(ids) - limit} more"
+        if count > len(shown):
+            zh += f" 等 {count} 个"
+            en += f" and {count - len(shown)} more"
         return {"zh": zh, "en": en}
 
     def path(self, ids: Iterable[Any], arrow: str = " → ") -> Text:

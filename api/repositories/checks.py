@@ -60,8 +60,8 @@ RETURN e.entity_id AS entity_id, e:{S.COMPANY} AS is_company, e.name AS name, e.
                                                         RETURN m.entity_id AS m ORDER BY m }} END] AS x
             ORDER BY x LIMIT 20 }} AS groups,
   COLLECT {{ MATCH (al:{S.ALERT})-[:{S.CONCERNS}]->(e) WHERE al.status = 'open' AND coalesce(al.active, true)
-            RETURN [al.alert_id, al.rule_id, al.severity, al.entity_ids, al.explanation_zh,
-                    al.explanation_en] AS x ORDER BY x LIMIT 20 }} AS alerts,
+            RETURN [al.alert_id, al.rule_id, al.severity, al.entity_ids[0..$alert_ids], al.explanation_zh,
+                    al.explanation_en, size(al.entity_ids)] AS x ORDER BY x LIMIT 20 }} AS alerts,
   run_id, run_as_of, fresh,
   COLLECT {{ {OPEN_DISPUTES} LIMIT {DISPUTES_PREFETCH + 1} }} AS disputes
 ORDER BY entity_id LIMIT 10
@@ -123,7 +123,15 @@ def _applicant(rec: Any) -> dict[str, Any]:
     row["alerts"] = [
         dict(
             zip(
-                ("alert_id", "rule_id", "severity", "entity_ids", "explanation_zh", "explanation_en"),
+                (
+                    "alert_id",
+                    "rule_id",
+                    "severity",
+                    "entity_ids",
+                    "explanation_zh",
+                    "explanation_en",
+                    "entity_ids_total",
+                ),
                 x,
                 strict=True,
             )
@@ -146,12 +154,16 @@ def _applicant(rec: Any) -> dict[str, Any]:
 
 class CheckRepository(Neo4jRepository):
     async def applicant(
-        self, *, uscc: str | None, ric: str | None, entity_id: str | None
+        self, *, uscc: str | None, ric: str | None, entity_id: str | None, alert_ids: int
     ) -> list[dict[str, Any]]:
         """Every entity matching the keys (at most 10) with its profile and own facts, the profile
         run (``profile_run``, ``fresh``) and the open disputes (``open_disputes``: every open one,
-        or ``None`` when there are more than :data:`DISPUTES_PREFETCH`)."""
-        rows = await self.read_raw(APPLICANT, uscc=uscc, ric=ric, entity_id=entity_id, as_of=dt.date.today())
+        or ``None`` when there are more than :data:`DISPUTES_PREFETCH`). Each open alert carries the
+        first ``alert_ids`` entities it concerns and ``entity_ids_total``: a group or contagion alert
+        can concern thousands, which the check neither reads nor lists."""
+        rows = await self.read_raw(
+            APPLICANT, uscc=uscc, ric=ric, entity_id=entity_id, as_of=dt.date.today(), alert_ids=alert_ids
+        )
         out = []
         for rec in rows:
             row = _applicant(rec)

@@ -165,7 +165,9 @@ class PreLoanCheck:
             "applicant.resident_id",
         )
         if uscc or ric or a.entity_id:
-            rows = await self.repo.applicant(uscc=uscc, ric=ric, entity_id=a.entity_id)
+            rows = await self.repo.applicant(
+                uscc=uscc, ric=ric, entity_id=a.entity_id, alert_ids=self.b.max_members
+            )
             if len(rows) == 1:
                 return "resolved", rows[0], [], out
             if len(rows) > 1:
@@ -202,7 +204,9 @@ class PreLoanCheck:
         elif not exact and len(variants) == 1:
             chosen = variants[0]
         if chosen is not None:
-            rows = await self.repo.applicant(uscc=None, ric=None, entity_id=chosen["entity_id"])
+            rows = await self.repo.applicant(
+                uscc=None, ric=None, entity_id=chosen["entity_id"], alert_ids=self.b.max_members
+            )
             if rows:
                 how = "已记录的名称变体" if chosen["matched_on"] == "name_variant" else "名称"
                 how_en = "a recorded name variant" if chosen["matched_on"] == "name_variant" else "name"
@@ -375,6 +379,14 @@ class PreLoanCheck:
             out["evidence"] = {**ev, **capped}
         return out
 
+    def _alert(self, al: dict[str, Any]) -> dict[str, Any]:
+        """An open alert as the answer lists it: the entities it concerns capped at ``max_members``
+        with ``entity_ids_total`` beside them (a group or contagion alert can concern thousands; the
+        alert's own endpoint lists them all)."""
+        ids = al.get("entity_ids") or []
+        total = al.get("entity_ids_total") or len(ids)
+        return {**al, "entity_ids": ids[: self.b.max_members], "entity_ids_total": total}
+
     def _rows(self, rows: list[Any] | None, cap: int | None = None) -> tuple[list[Any], int]:
         """(the first ``cap`` rows — default ``max_rows`` — , how many there are)."""
         rows = rows or []
@@ -447,7 +459,7 @@ class PreLoanCheck:
             "truncated": bool(body.get("truncated")),
         }
         result["blacklist"] = self._blacklist(eid, app, body, freshness)
-        result["open_alerts"] = app.get("alerts") or []
+        result["open_alerts"] = [self._alert(al) for al in app.get("alerts") or []]
         owners, owners_total = self._rows(ownership.get("owners"))
         result["ownership"] = {
             "owners": owners,

@@ -425,7 +425,11 @@ def open_alerts(eid: str, alerts: list[dict[str, Any]]) -> list[Conclusion]:
                 "alerts",
                 f"未处理预警（{al.get('severity')}）：{al.get('explanation_zh') or al['alert_id']}",
                 f"Open alert ({al.get('severity')}): {al.get('explanation_en') or al['alert_id']}",
-                {"alert_id": al["alert_id"], "entity_ids": al.get("entity_ids") or []},
+                {
+                    "alert_id": al["alert_id"],
+                    "entity_ids": al.get("entity_ids") or [],
+                    "entity_ids_total": al.get("entity_ids_total") or len(al.get("entity_ids") or []),
+                },
             )
         )
     return out

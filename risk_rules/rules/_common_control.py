@@ -15,6 +15,17 @@ from risk_rules.projection import guarantee_graph
 from risk_rules.rules._control import chain_json, groups
 from risk_rules.rules._helpers import fmt_cny, join_labels, label, names_of
 
+#: customers and guarantees a circle-in-substance sentence names before "and N more"
+SENTENCE_ITEMS = 8
+
+
+def _more_zh(total: int, unit: str) -> str:
+    return f" 等共 {total} {unit}" if total > SENTENCE_ITEMS else ""
+
+
+def _more_en(total: int) -> str:
+    return f" and {total - SENTENCE_ITEMS} more" if total > SENTENCE_ITEMS else ""
+
 
 def common_control_circles(ctx: RuleContext) -> tuple[tuple[ControlledCircle, ...], dict[str, ControlGroup]]:
     """The circles of the guarantee network with each group customer collapsed, and the groups."""
@@ -54,7 +65,9 @@ def evidence(c: ControlledCircle, grps: dict[str, ControlGroup]) -> dict[str, An
 def finding(
     ctx: RuleContext, c: ControlledCircle, grps: dict[str, ControlGroup], severity: str, extra: dict[str, Any]
 ) -> Finding:
-    """One alert for a circle in substance, naming the guarantees and who controls whom."""
+    """One alert for a circle in substance, naming the guarantees and who controls whom (the first
+    :data:`SENTENCE_ITEMS` customers and guarantees: a circle in substance can join thousands, which
+    no sentence can name; the evidence lists them all)."""
     names = names_of(ctx, [*c.members, *(x for g in grps.values() for b in g.controllers for x in b)])
 
     def unit_text(unit: str) -> str:
@@ -73,10 +86,14 @@ def finding(
         top = "+".join(label(names, x) for b in g.controllers for x in b)
         return f"{join_labels(names, members)} (controlled by {top})"
 
-    legs = "；".join(f"{label(names, u)} 为 {label(names, v)} 担保 {fmt_cny(a)} 元" for u, v, a in c.edges)
+    edges = c.edges[:SENTENCE_ITEMS]
+    legs = "；".join(f"{label(names, u)} 为 {label(names, v)} 担保 {fmt_cny(a)} 元" for u, v, a in edges)
     legs_en = "; ".join(
-        f"{label(names, u)} guarantees {label(names, v)} CNY {fmt_cny(a)}" for u, v, a in c.edges
+        f"{label(names, u)} guarantees {label(names, v)} CNY {fmt_cny(a)}" for u, v, a in edges
     )
+    legs += _more_zh(len(c.edges), "笔")
+    legs_en += _more_en(len(c.edges))
+    units = c.units[:SENTENCE_ITEMS]
     kind_zh = "互保" if c.mutual else "担保圈"
     kind_en = "a mutual guarantee" if c.mutual else "a guarantee circle"
     return Finding(
@@ -86,12 +103,14 @@ def finding(
         kind="common_control",
         explanation_zh=(
             f"同一控制下的企业视为一个客户时构成实质{kind_zh}："
-            + "、".join(unit_text(u) for u in c.units)
+            + "、".join(unit_text(u) for u in units)
+            + _more_zh(len(c.units), "个客户")
             + f"。担保：{legs}。"
         ),
         explanation_en=(
             f"Taking entities under common control as one customer, this is {kind_en} in substance: "
-            + "; ".join(unit_text_en(u) for u in c.units)
+            + "; ".join(unit_text_en(u) for u in units)
+            + _more_en(len(c.units))
             + f". Guarantees: {legs_en}."
         ),
         evidence={**evidence(c, grps), **extra},

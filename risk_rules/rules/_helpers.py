@@ -68,14 +68,17 @@ def join_labels(names: dict[str, str], ids: Iterable[str], limit: int = 8) -> st
 _DISTRESS_ZH = {"overdue": "逾期", "defaulted": "违约", "blacklisted": "在名单上"}
 
 
-def distress_text(names: dict[str, str], bad: dict[str, list[str]]) -> tuple[str, str]:
-    """(zh, en) of :func:`distress`'s result in words: ``甲(C:1)违约、在名单上(court)``."""
+def distress_text(names: dict[str, str], bad: dict[str, list[str]], limit: int = 8) -> tuple[str, str]:
+    """(zh, en) of :func:`distress`'s result in words: ``甲(C:1)违约、在名单上(court)``; the first
+    ``limit`` members and how many more (a large cluster can hold hundreds; the evidence lists them)."""
     zh, en = [], []
-    for eid, reasons in sorted(bad.items()):
+    for eid, reasons in sorted(bad.items())[:limit]:
         heads = [r.partition(":") for r in reasons]
         zh.append(
             label(names, eid)
             + "、".join(_DISTRESS_ZH.get(h, h) + (f"({t})" if t else "") for h, _, t in heads)
         )
         en.append(label(names, eid) + " " + ", ".join(h + (f" ({t})" if t else "") for h, _, t in heads))
-    return "；".join(zh), "; ".join(en)
+    more = len(bad) - limit
+    tail_zh, tail_en = (f" 等共 {len(bad)} 个", f"; and {more} more") if more > 0 else ("", "")
+    return "；".join(zh) + tail_zh, "; ".join(en) + tail_en

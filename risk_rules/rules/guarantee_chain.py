@@ -8,7 +8,7 @@ from risk_rules.algorithms import guarantee_chains
 from risk_rules.config import RuleParams, Severity
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import guarantee_graph
-from risk_rules.rules._helpers import label, names_of
+from risk_rules.rules._helpers import join_labels, label, names_of
 
 
 class Params(RuleParams):
@@ -53,7 +53,9 @@ class GuaranteeChainRule(Rule[Params]):
             contiguous = all(a[1] == b[0] for a, b in zip(chain.links, chain.links[1:], strict=False))
             path = [a for a, _ in chain.links] + [chain.links[-1][1]]
             text = " → ".join(
-                label(names, u[0]) if len(u) == 1 else "[" + "、".join(label(names, x) for x in u) + "]"
+                label(names, u[0])
+                if len(u) == 1
+                else "[" + join_labels(names, u) + "]"  # a circle: its first members
                 for u in chain.units
             )
             sev = params.severity_high if chain.depth >= params.high_depth else params.severity

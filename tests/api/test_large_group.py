@@ -80,3 +80,37 @@ def test_the_group_view_lists_every_member(world, client, keys):
     assert g["exposure"] == pytest.approx(sum(BALANCES))
     assert sum(m["share"] for m in g["members"]) == pytest.approx(1.0, abs=1e-5)  # shares rounded to 6 places
     assert g["source"] == "rule_run"
+
+
+def test_an_alert_about_thousands_lists_its_first_members_and_counts_them_all(world, client, keys):
+    """A group or contagion alert can concern thousands of entities; the check lists the first
+    ones, says how many there are, and stays a few KB (this one weighed megabytes before)."""
+    many = ["C:M6", *(f"C:X{i:05d}" for i in range(3000))]
+    world.execute_query(
+        "MATCH (e:Company {entity_id: 'C:M6'}) "
+        "CREATE (al:Alert {alert_id: 'AL-MANY', rule_id: 'group.concentration', severity: 'high', "
+        "status: 'open', active: true, entity_ids: $ids, explanation_zh: '集团集中度', "
+        "explanation_en: 'group concentration'})-[:CONCERNS]->(e)",
+        ids=many,
+    )
+    try:
+        r = client.post(
+            "/v1/checks/pre-loan",
+            json={"application_ref": "LA-F-2", "applicant": {"entity_id": "C:M6"}, "requested_amount": 1e6},
+            headers=auth(keys, "service", purpose=None),
+        )
+        assert r.status_code == 200, r.text
+        b = r.json()
+        (al,) = [a for a in b["open_alerts"] if a["alert_id"] == "AL-MANY"]
+        assert al["entity_ids_total"] == len(many)
+        assert al["entity_ids"] == many[: len(al["entity_ids"])] and 0 < len(al["entity_ids"]) <= 50
+        reasons = [
+            x for x in b["reasons"] + sum(b["details"].values(), []) if x["code"].startswith("open_alert")
+        ]
+        (reason,) = [x for x in reasons if x["evidence"]["alert_id"] == "AL-MANY"]
+        assert reason["evidence"]["entity_ids_total"] == len(many)
+        assert f"等 {len(many)} 个" in reason["message"]["zh"]
+        assert f"and {len(many) - 8} more" in reason["message"]["en"]
+        assert len(r.content) < 64_000
+    finally:
+        world.execute_query("MATCH (al:Alert {alert_id: 'AL-MANY'}) DETACH DELETE al")

@@ -179,3 +179,24 @@ def test_holdings_of_110_percent_are_marked_in_the_ownership_results(graph, clea
     ctl = {a["subject_key"]: a for a in alerts(clean_graph, "control.actual_controller")}
     assert ctl["CY"]["kind"] == "inconsistent" and ctl["CY"]["evidence"]["ownership_consistent"] is False
     assert ctl["CY"]["evidence"]["data_quality"][0]["total_pct"] == pytest.approx(110.0)
+
+
+def test_a_large_circle_in_substance_names_its_first_customers_and_counts_the_rest(graph, clean_graph):
+    """Twelve group customers in a ring of guarantees (no plain circle): the sentence names eight
+    customers and eight guarantees and says how many there are; the evidence keeps every one."""
+    n = 12
+    for i in range(n):
+        graph.company(f"K{i:02d}")
+        graph.company(f"M{i:02d}")
+        graph.holds(f"K{i:02d}", f"M{i:02d}", 70)  # K controls M: one group customer
+    for i in range(n):
+        graph.guarantee(f"M{i:02d}", f"K{(i + 1) % n:02d}", 1e6)
+    graph.write(clean_graph)
+    run(clean_graph, "guarantee.circle")
+    (circle,) = alerts(clean_graph, "guarantee.circle")
+    assert circle["kind"] == "common_control"
+    assert len(circle["evidence"]["edges"]) == n and len(circle["evidence"]["members"]) == 2 * n
+    zh, en = circle["explanation_zh"], circle["explanation_en"]
+    assert f"等共 {n} 个客户" in zh and f"等共 {n} 笔" in zh
+    assert zh.count("担保 1,000,000.00 元") == 8
+    assert en.count(" guarantees ") == 8 and en.count(f"and {n - 8} more") == 2

@@ -39,3 +39,14 @@ def test_one_severity_scale() -> None:
     assert SEVERITIES == get_args(Severity) == ("low", "medium", "high", "critical")
     with pytest.raises(ValueError, match="severe"):
         Finding("k", ("C:1",), "severe", "", "", {})  # type: ignore[arg-type]
+
+
+def test_distress_text_names_the_first_members_and_counts_them_all():
+    from risk_rules.rules._helpers import distress_text
+
+    bad = {f"C:{i:03d}": ["defaulted"] for i in range(30)}
+    zh, en = distress_text({f"C:{i:03d}": f"企业{i}" for i in range(30)}, bad)
+    assert zh.count("违约") == 8 and zh.endswith("等共 30 个")
+    assert en.count("defaulted") == 8 and en.endswith("; and 22 more")
+    zh_small, _ = distress_text({}, {"C:1": ["defaulted"]})
+    assert "等共" not in zh_small
