@@ -43,3 +43,31 @@ def test_only_the_account_service_issues_keys():
             ):
                 callers.add(str(p.relative_to(API.parent)))
     assert callers == {"api/services/accounts.py"}
+
+
+def test_the_pre_loan_service_holds_no_rule_definition():
+    """Thresholds, relation weights and motif logic live once, in risk_rules: the check's service
+    holds no number other than 0 and 1, names no relationship type, and imports no algorithm or
+    projection (it reads profiles and calls ``risk_rules.findings``)."""
+    path = API / "services" / "preloan.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    floats = sorted(
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value not in (0.0, 1.0)
+    )
+    assert floats == []
+    schema_names = {
+        n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute) and getattr(n.value, "id", "") == "S"
+    }
+    assert schema_names == set()
+    forbidden = (
+        "risk_rules.algorithms",
+        "risk_rules.projection",
+        "risk_rules.rules",
+        "networkx",
+        "graph_model.schema",
+    )
+    assert sorted(m for m in _imports(path) if m.startswith(forbidden)) == []
+    strings = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+    assert not strings & {"GUARANTEES", "HOLDS_SHARES", "CONTROLS", "HAS_PHONE", "HAS_ADDRESS", "SERVES_AS"}
