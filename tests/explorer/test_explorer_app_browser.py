@@ -114,7 +114,8 @@ def test_entity_card_in_the_browser(browser, live_api, explorer_url, shots):
         wait_idle(page)
         text = page.evaluate("document.body.innerText")
         assert "杭州甲科技有限公司" in text and "{'" not in text
-        assert page.evaluate("document.querySelectorAll('[data-testid=\"stSkeleton\"]').length") == 0
+        # every placeholder gives way to its content (on a loaded machine a tab can take a moment)
+        page.wait_for("document.querySelectorAll('[data-testid=\"stSkeleton\"]').length === 0", timeout=60)
         page.screenshot(shots / "explorer-entity.png")
         leaving = [u for u in page.requested_urls() if not u.startswith(LOCAL)]
         assert leaving == [], leaving
