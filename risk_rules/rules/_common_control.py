@@ -13,18 +13,7 @@ from risk_rules.algorithms import ControlGroup, ControlledCircle, circles_throug
 from risk_rules.framework import Finding, RuleContext
 from risk_rules.projection import guarantee_graph
 from risk_rules.rules._control import chain_json, groups
-from risk_rules.rules._helpers import fmt_cny, join_labels, label, names_of
-
-#: customers and guarantees a circle-in-substance sentence names before "and N more"
-SENTENCE_ITEMS = 8
-
-
-def _more_zh(total: int, unit: str) -> str:
-    return f" 等共 {total} {unit}" if total > SENTENCE_ITEMS else ""
-
-
-def _more_en(total: int) -> str:
-    return f" and {total - SENTENCE_ITEMS} more" if total > SENTENCE_ITEMS else ""
+from risk_rules.rules._helpers import SENTENCE_ITEMS, fmt_cny, join_labels, label, more_text, names_of
 
 
 def common_control_circles(ctx: RuleContext) -> tuple[tuple[ControlledCircle, ...], dict[str, ControlGroup]]:
@@ -91,9 +80,9 @@ def finding(
     legs_en = "; ".join(
         f"{label(names, u)} guarantees {label(names, v)} CNY {fmt_cny(a)}" for u, v, a in edges
     )
-    legs += _more_zh(len(c.edges), "笔")
-    legs_en += _more_en(len(c.edges))
+    more_legs, more_legs_en = more_text(len(c.edges), SENTENCE_ITEMS, "笔")
     units = c.units[:SENTENCE_ITEMS]
+    more_units, more_units_en = more_text(len(c.units), SENTENCE_ITEMS, "个客户")
     kind_zh = "互保" if c.mutual else "担保圈"
     kind_en = "a mutual guarantee" if c.mutual else "a guarantee circle"
     return Finding(
@@ -104,14 +93,14 @@ def finding(
         explanation_zh=(
             f"同一控制下的企业视为一个客户时构成实质{kind_zh}："
             + "、".join(unit_text(u) for u in units)
-            + _more_zh(len(c.units), "个客户")
-            + f"。担保：{legs}。"
+            + more_units
+            + f"。担保：{legs}{more_legs}。"
         ),
         explanation_en=(
             f"Taking entities under common control as one customer, this is {kind_en} in substance: "
             + "; ".join(unit_text_en(u) for u in units)
-            + _more_en(len(c.units))
-            + f". Guarantees: {legs_en}."
+            + more_units_en
+            + f". Guarantees: {legs_en}{more_legs_en}."
         ),
         evidence={**evidence(c, grps), **extra},
     )

@@ -59,7 +59,21 @@ def distress(ctx: RuleContext, ids: Iterable[str]) -> dict[str, list[str]]:
     return out
 
 
-def join_labels(names: dict[str, str], ids: Iterable[str], limit: int = 8) -> str:
+#: how many entities, customers or guarantees one sentence names before it says how many there are:
+#: a circle in substance or a shell cluster can join thousands, which the evidence lists and no
+#: sentence can
+SENTENCE_ITEMS = 8
+
+
+def more_text(total: int, shown: int, unit_zh: str = "个") -> tuple[str, str]:
+    """(zh, en) tails of a list cut to its first ``shown`` of ``total``: ``" 等共 12 个客户"``,
+    ``" and 4 more"``; empty when nothing was cut."""
+    if total <= shown:
+        return "", ""
+    return f" 等共 {total} {unit_zh}", f" and {total - shown} more"
+
+
+def join_labels(names: dict[str, str], ids: Iterable[str], limit: int = SENTENCE_ITEMS) -> str:
     ids = list(ids)
     text = "、".join(label(names, i) for i in ids[:limit])
     return text + (f" …(+{len(ids) - limit})" if len(ids) > limit else "")
@@ -68,7 +82,9 @@ def join_labels(names: dict[str, str], ids: Iterable[str], limit: int = 8) -> st
 _DISTRESS_ZH = {"overdue": "逾期", "defaulted": "违约", "blacklisted": "在名单上"}
 
 
-def distress_text(names: dict[str, str], bad: dict[str, list[str]], limit: int = 8) -> tuple[str, str]:
+def distress_text(
+    names: dict[str, str], bad: dict[str, list[str]], limit: int = SENTENCE_ITEMS
+) -> tuple[str, str]:
     """(zh, en) of :func:`distress`'s result in words: ``甲(C:1)违约、在名单上(court)``; the first
     ``limit`` members and how many more (a large cluster can hold hundreds; the evidence lists them)."""
     zh, en = [], []
@@ -79,6 +95,5 @@ def distress_text(names: dict[str, str], bad: dict[str, list[str]], limit: int =
             + "、".join(_DISTRESS_ZH.get(h, h) + (f"({t})" if t else "") for h, _, t in heads)
         )
         en.append(label(names, eid) + " " + ", ".join(h + (f" ({t})" if t else "") for h, _, t in heads))
-    more = len(bad) - limit
-    tail_zh, tail_en = (f" 等共 {len(bad)} 个", f"; and {more} more") if more > 0 else ("", "")
-    return "；".join(zh) + tail_zh, "; ".join(en) + tail_en
+    tail_zh, tail_en = more_text(len(bad), limit)
+    return "；".join(zh) + tail_zh, "; ".join(en) + (";" + tail_en if tail_en else "")
