@@ -63,7 +63,7 @@ demo: install
 # (--dist loadfile), so module-scoped fixtures are built once; tests/conftest.py hands the files out
 # costliest first and splits the schema fuzzing by role. PYTEST_WORKERS=0 runs in one process;
 # `pytest tests/x.py` by hand is always one process.
-DOCTEST_PATHS := risk_rules/algorithms risk_rules/reads.py entity_resolution
+DOCTEST_PATHS := risk_rules/algorithms risk_rules/reads.py risk_rules/findings/store.py entity_resolution
 PYTEST_WORKERS ?= 2
 test: neo4j test-install
 	$(BIN)/ruff check .

@@ -92,8 +92,17 @@ def cache_keys(rule: Rule[Any]) -> frozenset[str] | None:
     (None: the rule does not say, so nothing may be dropped for it)."""
     if rule.shared_reads is None:
         return None
+    return reads_with_bases(rule.shared_reads)
+
+
+def reads_with_bases(reads: Iterable[str]) -> frozenset[str]:
+    """``reads`` and every shared read they are computed from.
+
+    >>> sorted(reads_with_bases({"groups"}))
+    ['controllers', 'groups', 'ownership']
+    """
     out: set[str] = set()
-    todo = list(rule.shared_reads)
+    todo = list(reads)
     while todo:
         read = todo.pop()
         if read not in out:

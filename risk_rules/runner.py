@@ -26,7 +26,7 @@ from risk_rules.alerts import AlertCounts, reconcile
 from risk_rules.config import RulesConfig, rule_params
 from risk_rules.execution import Executor, InProcessExecutor
 from risk_rules.framework import Rule, RuleContext
-from risk_rules.reads import cache_keys
+from risk_rules.reads import cache_keys, reads_with_bases
 from risk_rules.registry import all_rules, get_rule
 from risk_rules.snapshots import close_snapshot, is_snapshot, link_run, open_snapshot, write_alerts
 
@@ -129,12 +129,14 @@ def _finish_run(
         ).consume()
 
 
-def _release_cache(ctx: RuleContext, remaining: list[Rule[Any]]) -> None:
-    """Drop cached projections that none of the remaining rules reads (see ``Rule.shared_reads``)."""
+def _release_cache(ctx: RuleContext, remaining: list[Rule[Any]], also: frozenset[str] = frozenset()) -> None:
+    """Drop cached projections that none of the remaining rules reads (see ``Rule.shared_reads``)
+    nor the step after them (``also``: the profile step's reads, when profiles follow — it shows
+    the rules' own controllers, groups and circles rather than computing them again)."""
     reads = [cache_keys(r) for r in remaining]
     if any(x is None for x in reads):
         return
-    keep: set[str] = set().union(*(x for x in reads if x is not None))
+    keep: set[str] = set(also).union(*(x for x in reads if x is not None))
     # a parameterised projection is cached as "name:argument" (groups:2): kept by its name;
     # results rules leave for the profile step (risk_rules.findings) stay until the run ends
     dropped = [k for k in ctx.cache if k.split(":", 1)[0] not in keep and not k.startswith("findings.")]
@@ -189,8 +191,13 @@ def run_rules(
 
         ctx.as_of_controls = lambda: control_pairs(ctx)
     summaries: list[RuleRunSummary] = []
+    kept: frozenset[str] = frozenset()
+    if profiles:
+        from risk_rules.findings.store import PROFILE_READS
+
+        kept = reads_with_bases(PROFILE_READS)
     for i, rule in enumerate(rules):
-        _release_cache(ctx, rules[i:])
+        _release_cache(ctx, rules[i:], kept)
         params = rule_params(config, rule.id, rule.Params)
         run_id = new_run_id(rule.id)
         ctx.run_id = run_id

@@ -259,6 +259,12 @@ class RelationStep:
     detail: str = ""
 
 
+def _path_order(path: tuple[RelationStep, ...]) -> tuple[int, tuple[tuple[str, str, str, str], ...]]:
+    """Shortest relation paths first, then by their steps' fields: a fixed order, so the same
+    reasons are shown on every run (the fields, not the dataclasses' text, for speed)."""
+    return len(path), tuple((s.source, s.relation, s.target, s.detail) for s in path)
+
+
 @dataclass(frozen=True)
 class RelatedParty:
     """A related party of the applicant with the kinds of relation and up to ``max_reasons``
@@ -387,6 +393,16 @@ class RelatedPartyFinder:
                 if p != c:
                     self._controls.setdefault(p, {})[c] = res.chain
         self._cache: dict[str, dict[str, tuple[ControlLink, ...]]] = {}
+        # id of a chain → (the chain, its steps): one chain is shown to every related party of
+        # every applicant it reaches (the chain is kept so that its id stays its own)
+        self._chain_text: dict[int, tuple[tuple[ControlLink, ...], tuple[RelationStep, ...]]] = {}
+
+    def _steps(self, chain: tuple[ControlLink, ...]) -> tuple[RelationStep, ...]:
+        """:func:`_chain_steps` of ``chain``, built once per chain object."""
+        hit = self._chain_text.get(id(chain))
+        if hit is None or hit[0] is not chain:
+            hit = self._chain_text[id(chain)] = (chain, _chain_steps(chain))
+        return hit[1]
 
     def controlled_by(self, entity: str) -> dict[str, tuple[ControlLink, ...]]:
         """Companies that ``entity`` (or its family block) controls, with chains starting at it."""
@@ -403,7 +419,7 @@ class RelatedPartyFinder:
     def _solve_held_uncontrolled(self, entity: str) -> dict[str, tuple[ControlLink, ...]]:
         H = self.H
         out: dict[str, tuple[ControlLink, ...]] = {}
-        if entity in H:
+        if entity in H and H.out_degree(entity):  # a company holding nothing controls nothing
             desc = nx.descendants(H, entity)
             scope = set(desc) | {entity}
             stack = list(desc)
@@ -449,14 +465,14 @@ class RelatedPartyFinder:
         # 1. controllers
         own = controllers.get(app)
         if own is not None and own.controller is not None:
-            steps = _chain_steps(own.chain)
+            steps = self._steps(own.chain)
             for p in own.controller:
                 add(p, "controller", _membership(p, own.chain) + steps)
             for link in own.chain[:-1]:
                 add(link.company, "intermediate_controller", steps)
         # 2. controlled entities
         for c, chain in self.controlled_by(app).items():
-            add(c, "controlled_entity", _membership(app, chain) + _chain_steps(chain))
+            add(c, "controlled_entity", _membership(app, chain) + self._steps(chain))
         # 3. shareholders ≥ threshold (integrated)
         if app in H:
             for holder, frac in integrated_column(H, app).items():
@@ -483,12 +499,12 @@ class RelatedPartyFinder:
         for party in list(found):
             base = min((p for paths in found[party].values() for p in paths), key=len)
             for c, chain in self.controlled_by(party).items():
-                add(c, "controlled_by_related", base + _membership(party, chain) + _chain_steps(chain))
+                add(c, "controlled_by_related", base + _membership(party, chain) + self._steps(chain))
 
         out = []
         for entity in sorted(found):
             kinds = found[entity]
-            paths = sorted({p for ps in kinds.values() for p in ps}, key=lambda p: (len(p), repr(p)))
+            paths = sorted({p for ps in kinds.values() for p in ps}, key=_path_order)
             out.append(RelatedParty(entity, tuple(sorted(kinds)), tuple(paths[:max_reasons])))
         return tuple(out)
 

@@ -851,9 +851,15 @@ def circles_through_common_control(
     if not comps:
         return ()
     plain_of = {str(n): i for i, scc in enumerate(nx.strongly_connected_components(G)) for n in scc}
+    comp_of = {u: i for i, comp in enumerate(comps) for u in comp}
+    inside: dict[int, list[tuple[str, str, float]]] = {}  # one pass over the unit pairs, not one per circle
+    for (cu, cv), es in between.items():
+        i = comp_of.get(cu)
+        if i is not None and comp_of.get(cv) == i:
+            inside.setdefault(i, []).extend(es)
     out = []
-    for comp in comps:
-        edges = sorted(e for (cu, cv), es in between.items() if cu in comp and cv in comp for e in es)
+    for i, comp in enumerate(comps):
+        edges = sorted(inside.get(i, ()))
         members = sorted({x for u, v, _ in edges for x in (u, v)})
         if len({plain_of[m] for m in members}) == 1:
             continue  # already a plain circle

@@ -10,15 +10,16 @@ the unsplit computation gives them.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from risk_rules.algorithms import BeneficialOwnership, GuaranteeCircle, beneficial_owners
+from risk_rules.algorithms import BeneficialOwnership, ControlResult, GuaranteeCircle, beneficial_owners
 from risk_rules.algorithms import guarantee_circles_from_edges as _circles_from_edges
 from risk_rules.algorithms._common import node_dicts, pred_dicts
 from risk_rules.execution.components import edges_by_component
@@ -86,6 +87,8 @@ class OwnershipUnit:
     companies: tuple[str, ...]
     positions: tuple[tuple[str, str, str], ...]
     family: tuple[tuple[str, str, str], ...] | None
+    #: the run's control results of ``companies`` (absent: not controlled), or None to solve them
+    controllers: dict[str, ControlResult] | None = None
 
 
 def ancestors(G: nx.DiGraph, node: str) -> set[str]:
@@ -146,16 +149,23 @@ def owners_of_company(
     company: str,
     pos_by_company: dict[str, list[tuple[str, str, str]]],
     fam_index: dict[str, list[tuple[str, str, str]]] | None,
+    controllers: Mapping[str, ControlResult] | None = None,
     **kwargs: Any,
 ) -> BeneficialOwnership:
-    """One company's beneficial owners, solved on its ownership ancestors only."""
+    """One company's beneficial owners, solved on its ownership ancestors only (its control read
+    from ``controllers``, the run's results, when given: absent means nobody controls it)."""
     anc = ancestors(G, company)
     sub = upstream_copy(G, company, anc)
     anc_companies = {company} | {a for a in anc if G.nodes[a].get("kind") == "company"}
     positions = [row for c in anc_companies for row in pos_by_company.get(c, ())]
     persons = {a for a in anc if G.nodes[a].get("kind") == "person"} | {p for p, _, _ in positions}
     fam_sub = family_of(fam_index, persons) if fam_index is not None else None
-    return beneficial_owners(sub, company, positions=positions, family_pairs=fam_sub, **kwargs)
+    ctrl = None
+    if controllers is not None:
+        ctrl = controllers.get(company) or ControlResult(company, None, None, ())
+    return beneficial_owners(
+        sub, company, positions=positions, family_pairs=fam_sub, controller=ctrl, **kwargs
+    )
 
 
 def positions_by_company(
@@ -171,7 +181,7 @@ def owners_of_unit(unit: OwnershipUnit, **kwargs: Any) -> list[BeneficialOwnersh
     """The beneficial owners of a component's companies, in the unit's company order."""
     pos = positions_by_company(unit.positions)
     fam = family_index(unit.family) if unit.family is not None else None
-    return [owners_of_company(unit.graph, c, pos, fam, **kwargs) for c in unit.companies]
+    return [owners_of_company(unit.graph, c, pos, fam, unit.controllers, **kwargs) for c in unit.companies]
 
 
 #: Companies per ownership unit: the generator's ownership graph has one weak component holding
@@ -254,18 +264,30 @@ def beneficial_owners_split(
     companies: Sequence[str],
     positions: Sequence[tuple[str, str, str]],
     family: Sequence[tuple[str, str, str]] | None,
+    controllers: Mapping[str, ControlResult] | None = None,
     **kwargs: Any,
 ) -> dict[str, BeneficialOwnership]:
     """{company: :func:`~risk_rules.algorithms.beneficial_owners`} of ``companies``, in units of
     :func:`ownership_units` (cost: companies × nodes of the unit's upstream closure); where
     splitting does not pay (``executor.splitting_pays``), in one unit of the whole graph (no
-    closures are copied: each company is solved on its ancestors either way)."""
+    closures are copied: each company is solved on its ancestors either way). ``controllers``:
+    the run's control results (every controlled company), which each unit carries for its
+    companies instead of solving their control again."""
     if not executor.splitting_pays:
         whole = OwnershipUnit(
-            G, tuple(companies), tuple(positions), None if family is None else tuple(family)
+            G,
+            tuple(companies),
+            tuple(positions),
+            None if family is None else tuple(family),
+            None if controllers is None else dict(controllers),
         )
         return {bo.company: bo for bo in owners_of_unit(whole, **kwargs)}
     units = ownership_units(G, companies, positions, family)
+    if controllers is not None:
+        units = [
+            dataclasses.replace(u, controllers={c: controllers[c] for c in u.companies if c in controllers})
+            for u in units
+        ]
     fn = functools.partial(owners_of_unit, **kwargs)
     costs = [float(len(u.companies) * u.graph.number_of_nodes()) for u in units]
     found = executor.map(fn, units, costs=costs)

@@ -14,6 +14,7 @@ in a live recompute it is the same computation on the neighbourhood.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -196,26 +197,31 @@ def precompute(
     contagion: ContagionResult | None = None,
     shared_contacts: dict[str, list[str]] | None = None,
     beneficial: dict[str, BeneficialOwnership] | None = None,
+    groups_found: Iterable[ControlGroup] | None = None,
+    controlled_circles: Iterable[ControlledCircle] | None = None,
 ) -> Precomputed:
     """Groups, circles, chains, contagion and shared contacts of ``hood``, and the ownership
-    findings' indexes (the run passes what its rules already computed: the controllers, the
-    contagion result, the beneficial owners)."""
+    findings' indexes (the run passes what its rules already computed on the same projections:
+    the controllers, the control groups, the circles through common control, the contagion
+    result, the beneficial owners)."""
     own = hood.ownership
     fam = own.family if fp.control.family_as_one_controller else None
     owned = OwnershipFindings.of(own, fp, controllers, beneficial)
     ctrl = owned.controllers
-    groups: dict[str, ControlGroup] = {}
-    if own.graph.number_of_edges():
-        for g in control_groups(
-            own.graph,
-            positions=own.positions,
-            family_pairs=fam,
-            controllers=ctrl,
-            min_members=2,
-            family_scope=fp.control.family_scope,
-        ):
-            for m in g.members:
-                groups[m] = g
+    if groups_found is None:
+        groups_found = (
+            control_groups(
+                own.graph,
+                positions=own.positions,
+                family_pairs=fam,
+                controllers=ctrl,
+                min_members=2,
+                family_scope=fp.control.family_scope,
+            )
+            if own.graph.number_of_edges()
+            else ()
+        )
+    groups: dict[str, ControlGroup] = {m: g for g in groups_found for m in g.members}
     circles: dict[str, GuaranteeCircle] = {}
     controlled: dict[str, ControlledCircle] = {}
     chains = None
@@ -233,8 +239,10 @@ def precompute(
                 circles[m] = circle
         chains = guarantee_chains(G)
         if fp.circle.through_common_control or fp.mutual.through_common_control:
-            unit_of = {m: g.group_id for m, g in groups.items()}
-            for cc in circles_through_common_control(G, unit_of):
+            if controlled_circles is None:
+                unit_of = {m: g.group_id for m, g in groups.items()}
+                controlled_circles = circles_through_common_control(G, unit_of)
+            for cc in controlled_circles:
                 for m in cc.members:
                     controlled.setdefault(m, cc)
     if contagion is None and hood.linkage is not None:
@@ -338,7 +346,12 @@ def _beneficial_owners(
     bo = of.beneficial.get(eid)
     if bo is None:
         bo = owners_of_company(
-            G, eid, of.positions_at, of.family_at, **fp.beneficial.owner_kwargs(fp.control_kwargs)
+            G,
+            eid,
+            of.positions_at,
+            of.family_at,
+            of.controllers,
+            **fp.beneficial.owner_kwargs(fp.control_kwargs),
         )
         of.beneficial[eid] = bo
     return bo
@@ -480,7 +493,9 @@ def _substance(cc: ControlledCircle, hood: Hood, pre: Precomputed) -> dict[str, 
         "members": shown,
         "members_total": len(cc.members),
         "names": {m: _name(hood, m) for m in shown},
-        "edges": [{"from": u, "to": v, "amount": a} for u, v, a in edges],
+        "edges": [
+            {"from": u, "to": v, "amount": a if a == a else 0.0} for u, v, a in edges
+        ],  # NaN: none recorded
         "edges_total": len(cc.edges),
         "control": control,
     }

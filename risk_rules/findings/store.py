@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import networkx as nx
+import orjson
 
 from graph_model import schema as S
 from risk_rules.alerts import batches
@@ -39,10 +40,23 @@ from risk_rules.projection import (
     read_columns,
     valid_at,
 )
-from risk_rules.rules._control import controllers
+from risk_rules.rules._common_control import common_control_circles
+from risk_rules.rules._control import controllers, groups
 from risk_rules.rules._helpers import names_of
 
 PROFILE_RULE_ID = "findings.profiles"
+#: the rules' cached results the profile step shows (the runner keeps them until it has run)
+PROFILE_READS = frozenset(
+    {
+        "ownership",
+        "controllers",
+        "groups",
+        "common_control_circles",
+        "guarantee_edges",
+        "entity_facts",
+        "names",
+    }
+)
 #: the per-run cache keys rules leave for the profile step (kept by the runner until the end)
 CONTAGION_CACHE_KEY = "findings.contagion"
 BENEFICIAL_CACHE_KEY = "findings.beneficial_owners"
@@ -80,9 +94,19 @@ def by_size(rows: list[dict[str, Any]], max_bytes: int) -> list[list[dict[str, A
     return parts
 
 
+#: canonical JSON: sorted keys, compact, UTF-8 text; numpy numbers as numbers, NaN as null
+_BODY_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
 def body_json(body: dict[str, Any]) -> str:
-    """A profile body as stored: canonical JSON (equal bodies give equal texts)."""
-    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+    """A profile body as stored: canonical JSON (equal bodies give equal texts). orjson, because a
+    run serialises every touched entity's profile to compare its hash (gigabytes at 100k companies),
+    three times faster than the standard library.
+
+    >>> body_json({"b": [1.5, float("nan")], "a": "中"})
+    '{"a":"中","b":[1.5,null]}'
+    """
+    return orjson.dumps(body, option=_BODY_OPTIONS).decode("utf-8")
 
 
 def hash_prefix(digest: str) -> bytes:
@@ -224,6 +248,7 @@ def write_profiles(
     digest = fp.digest()
     hood, shared = run_hood(ctx, fp)
     contagion = _contagion(ctx, hood, fp)
+    collapsed = fp.circle.through_common_control or fp.mutual.through_common_control
     pre = precompute(
         hood,
         fp,
@@ -231,6 +256,8 @@ def write_profiles(
         contagion=contagion,
         shared_contacts=shared,
         beneficial=ctx.cache.get(BENEFICIAL_CACHE_KEY),
+        groups_found=groups(ctx),
+        controlled_circles=common_control_circles(ctx)[0] if collapsed and len(hood.guarantees) else None,
     )
     touched = (
         set(hood.ownership.graph) | set(hood.guarantees) | set(hood.loans) | set(hood.listed) | set(shared)
@@ -296,8 +323,8 @@ def write_profiles(
                     fv=FINDINGS_VERSION,
                     digest=digest,
                 ).consume()
-    groups = write_group_profiles(ctx, run_id, hood, pre, fp, digest)
-    counts.groups_written, counts.groups_unchanged, counts.groups_removed = groups
+    group_counts = write_group_profiles(ctx, run_id, hood, pre, fp, digest)
+    counts.groups_written, counts.groups_unchanged, counts.groups_removed = group_counts
     with ctx.driver.session(database=ctx.database, notifications_min_severity="OFF") as s:
         rec = s.run(
             f"""

@@ -11,7 +11,14 @@ from risk_rules.config import RuleParams, Severity
 from risk_rules.execution.split import beneficial_owners_split
 from risk_rules.framework import Finding, Rule, RuleContext, RuleOutput
 from risk_rules.projection import entity_facts, guarantee_edges, ownership
-from risk_rules.rules._control import chain_json, control_kwargs, family_pairs, issues_upstream, quality_json
+from risk_rules.rules._control import (
+    chain_json,
+    control_kwargs,
+    controllers,
+    family_pairs,
+    issues_upstream,
+    quality_json,
+)
 from risk_rules.rules._helpers import fmt_pct, label, names_of
 
 
@@ -66,7 +73,9 @@ class BeneficialOwnerRule(Rule[Params]):
         "alerts when none can be identified or only a fallback applies."
     )
     sources = ("银发〔2018〕164号", "受益所有人信息管理办法 (2024)")
-    shared_reads = frozenset({"ownership", "guarantee_edges", "entity_facts", "names", "ownership_over_100"})
+    shared_reads = frozenset(
+        {"ownership", "controllers", "guarantee_edges", "entity_facts", "names", "ownership_over_100"}
+    )
 
     def evaluate(self, ctx: RuleContext, params: Params) -> RuleOutput:
         own = ownership(ctx)
@@ -91,6 +100,7 @@ class BeneficialOwnerRule(Rule[Params]):
             sorted(companies),
             own.positions,
             fam,
+            controllers(ctx),  # the control rule's results: step 2 of the cascade
             **params.owner_kwargs(ckw),
         )
         ctx.cache["findings.beneficial_owners"] = owners  # read by the profile step (risk_rules.findings)

@@ -11,7 +11,7 @@ from typing import Any
 import networkx as nx
 
 from .._common import PCT_EPS, check_choice
-from .control import ControlLink, actual_controller
+from .control import ControlLink, ControlResult, actual_controller
 from .holdings import holdings, is_person, positions_by_company, upstream_holdings
 from .integrated import OwnershipPath, holdings_paths, integrated_column
 
@@ -66,6 +66,7 @@ def beneficial_owners(
     max_hops: int | None = None,
     control_kwargs: Mapping[str, Any] | None = None,
     criteria: str = "cumulative",
+    controller: ControlResult | None = None,
 ) -> BeneficialOwnership:
     """Beneficial owners (受益所有人) of ``company`` by the regulatory cascade.
 
@@ -86,6 +87,11 @@ def beneficial_owners(
 
     Each owner carries its best ``max_paths`` ownership paths (``paths_cover`` = their summed
     product) and, for "control", the control chain.
+
+    ``controller``: the company's :func:`actual_controller` result when the caller has it already
+    (a rule run solves every company's control once, with the same ``control_kwargs``, positions
+    and family ties); control depends only on the company's upstream, so it is the answer of
+    step 2, and solving it again per company would repeat the run's work.
 
     Example:
         >>> G = nx.DiGraph([("P:a", "H", {"pct": 50}), ("H", "X", {"pct": 50}), ("P:b", "X", {"pct": 24.99})])
@@ -130,14 +136,16 @@ def beneficial_owners(
     if people and criteria == "sequential":
         return BeneficialOwnership(str(company), threshold, comparison, "ownership", by_share)
 
-    ctrl = actual_controller(
-        G,
-        company,
-        pct_attr=pct_attr,
-        positions=positions,
-        family_pairs=family_pairs,
-        **dict(control_kwargs or {}),
-    )
+    ctrl = controller
+    if ctrl is None:
+        ctrl = actual_controller(
+            G,
+            company,
+            pct_attr=pct_attr,
+            positions=positions,
+            family_pairs=family_pairs,
+            **dict(control_kwargs or {}),
+        )
     if ctrl.controller is not None:
         persons = [p for p in ctrl.controller if is_person(H, p) and p not in people]
         if persons or people:
