@@ -438,7 +438,7 @@ class RelatedPartyFinder:
             )
             solver.memo[entity] = ControlResult(entity, None, None, ())
             solver.solve(sorted(desc, key=str))
-            for x in desc:
+            for x in sorted(desc, key=str):  # a fixed order: the set's would vary per process
                 r = solver.memo.get(x)
                 if r is not None and r.controller is not None and entity in r.controller and str(x) != entity:
                     out[str(x)] = r.chain
@@ -491,13 +491,13 @@ class RelatedPartyFinder:
             if role in self.officer_roles:
                 add(person, "officer", (RelationStep(person, role, app),))
         # 5. near relatives of related persons
-        for person in [e for e in list(found) if is_person(H, e)]:
-            base = min((p for paths in found[person].values() for p in paths), key=len)
+        for person in sorted(e for e in found if is_person(H, e)):  # fixed orders: see _path_order
+            base = min((p for paths in found[person].values() for p in paths), key=_path_order)
             for rel_person, rel in self.relatives.get(person, []):
                 add(rel_person, "near_relative", base + (RelationStep(person, rel, rel_person),))
         # 6. entities controlled by any related party (incl. the applicant's controller: sister companies)
-        for party in list(found):
-            base = min((p for paths in found[party].values() for p in paths), key=len)
+        for party in sorted(found):
+            base = min((p for paths in found[party].values() for p in paths), key=_path_order)
             for c, chain in self.controlled_by(party).items():
                 add(c, "controlled_by_related", base + _membership(party, chain) + self._steps(chain))
 

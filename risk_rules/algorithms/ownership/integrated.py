@@ -251,8 +251,14 @@ def holdings_paths(
         return (OwnershipPath(tuple(str(x) for x in single), pcts, prod),)
     sub: nx.DiGraph = nx.DiGraph()
     p: float
-    for u, v, p in H.subgraph(between).edges(data="pct"):
-        sub.add_edge(u, v, pct=p, w=-math.log(min(p, 100.0) / 100.0))
+    # built in a fixed order (a subgraph view of a small set iterates in the set's, which varies
+    # per process): paths of equal weight then come out in the same order on every run
+    succ = succ_dicts(H)
+    for u in sorted(between, key=str):
+        for v, d in succ[u].items():
+            if v in between:
+                p = d["pct"]
+                sub.add_edge(u, v, pct=p, w=-math.log(min(p, 100.0) / 100.0))
     out: list[OwnershipPath] = []
     for path in islice(nx.shortest_simple_paths(sub, holder, target, weight="w"), max_paths * 20):
         if max_hops is not None and len(path) - 1 > max_hops:
