@@ -213,7 +213,7 @@ def rules_main(partial: str | None = None) -> None:
     driver = driver_from_settings()
     # the world is dated AS_OF: its run is that day's live run, not a snapshot of a past date
     day = dt.date.fromisoformat(AS_OF)
-    run_rules(driver, load_config(), as_of=day, today=day, on_done=done)
+    run_rules(driver, load_config(), as_of=day, today=day, on_done=done, profiles=True)  # as the CLI
     stop.set()
     print(json.dumps({"total_s": time.perf_counter() - t0, "rules": rows}))
 
@@ -321,7 +321,8 @@ def render(results: list[dict]) -> str:
     lines = [
         "## Rule jobs — `bench/rules/run.py`",
         "",
-        "Whole `rules run` (every rule, one process, shared per-run cache of projections) on the generator's "
+        "Whole `rules run` (every rule, then the risk-profile step, as the CLI runs it; one process, shared "
+        "per-run cache of projections; tables measured before 2026-12-03 timed the rules without the profile step) on the generator's "
         "true world loaded straight into Neo4j (bench/rules/world_loader.py: UNWIND batches, or neo4j-admin import "
         "where a scale says so — not through `riskgraph ingest`). First run = fresh data (every alert new, CONTROLS and groups created); second "
         "run = unchanged data (no alert changes; reconciliation only). Peak RSS = the rule-run process's high-water "
