@@ -8,7 +8,11 @@ order (or concurrently on different sections) never overwrite each other's figur
 from __future__ import annotations
 
 import platform
+import threading
+import time
 from pathlib import Path
+
+import psutil
 
 from riskgraph.settings import PROJECT_ROOT
 
@@ -37,3 +41,28 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown CPU"
+
+
+class PeakRSS:
+    """This process's resident-memory high-water mark, sampled every ``interval`` seconds in a
+    daemon thread from creation (``mark()`` also samples now, e.g. at the end of a step)."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self._proc = psutil.Process()
+        self.peak = self._proc.memory_info().rss
+        self._stop = threading.Event()
+        self._interval = interval
+        threading.Thread(target=self._sample, daemon=True).start()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.mark()
+            time.sleep(self._interval)
+
+    def mark(self) -> int:
+        """Sample now; the peak so far in bytes."""
+        self.peak = max(self.peak, self._proc.memory_info().rss)
+        return self.peak
+
+    def stop(self) -> None:
+        self._stop.set()

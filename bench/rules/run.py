@@ -22,13 +22,12 @@ import os
 import platform
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import psutil
 
-from riskgraph.benchmarks import replace_section
+from riskgraph.benchmarks import PeakRSS, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -173,27 +172,18 @@ def rules_main(partial: str | None = None) -> None:
     from risk_rules.runner import run_rules
     from riskgraph.graph import driver_from_settings
 
-    proc = psutil.Process()
-    peak = {"v": proc.memory_info().rss}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak["v"] = max(peak["v"], proc.memory_info().rss)
-            time.sleep(0.1)
-
-    threading.Thread(target=sample, daemon=True).start()
+    rss = PeakRSS()
     rows = []
     t0 = time.perf_counter()
 
     def done(s) -> None:
-        peak["v"] = max(peak["v"], proc.memory_info().rss)
+        peak = rss.mark()
         rows.append(
             {
                 "rule": s.rule_id,
                 "status": s.status,
                 "seconds": s.duration_s,
-                "peak_rss_mb": peak["v"] / 2**20,
+                "peak_rss_mb": peak / 2**20,
                 "counts": s.counts.as_dict() if s.counts else None,
                 "derived": s.derived,
                 "stats": {k: v for k, v in s.stats.items() if isinstance(v, int | float | str)},
@@ -201,7 +191,7 @@ def rules_main(partial: str | None = None) -> None:
             }
         )
         print(
-            f"{s.rule_id}: {s.status} {s.duration_s:.1f} s, peak {peak['v'] / 2**20:.0f} MB",
+            f"{s.rule_id}: {s.status} {s.duration_s:.1f} s, peak {peak / 2**20:.0f} MB",
             file=sys.stderr,
             flush=True,
         )
@@ -214,7 +204,7 @@ def rules_main(partial: str | None = None) -> None:
     # the world is dated AS_OF: its run is that day's live run, not a snapshot of a past date
     day = dt.date.fromisoformat(AS_OF)
     run_rules(driver, load_config(), as_of=day, today=day, on_done=done, profiles=True)  # as the CLI
-    stop.set()
+    rss.stop()
     print(json.dumps({"total_s": time.perf_counter() - t0, "rules": rows}))
 
 

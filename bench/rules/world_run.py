@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +25,7 @@ from typing import Any
 
 import psutil
 
-from riskgraph.benchmarks import cpu_model, replace_section
+from riskgraph.benchmarks import PeakRSS, cpu_model, replace_section
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "rules" / "world_runs.json"
@@ -54,16 +53,7 @@ def measure(driver: Any) -> dict[str, Any]:
     from risk_rules.config import load_config
     from risk_rules.runner import run_rules
 
-    proc = psutil.Process()
-    peak = {"v": proc.memory_info().rss}
-    stop = threading.Event()
-
-    def sample() -> None:
-        while not stop.is_set():
-            peak["v"] = max(peak["v"], proc.memory_info().rss)
-            time.sleep(0.1)
-
-    threading.Thread(target=sample, daemon=True).start()
+    rss = PeakRSS()
     steps: list[dict[str, Any]] = []
 
     def done(s: Any) -> None:
@@ -75,11 +65,11 @@ def measure(driver: Any) -> dict[str, Any]:
     t0 = time.perf_counter()
     run_rules(driver, load_config(), profiles=True, on_done=done)
     total = time.perf_counter() - t0
-    stop.set()
+    rss.stop()
     return {
         "when": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "total_s": round(total, 1),
-        "peak_rss_mb": round(peak["v"] / 2**20),
+        "peak_rss_mb": round(rss.mark() / 2**20),
         "load": [round(load_before[0], 2), round(os.getloadavg()[0], 2)],
         "steps": steps,
     }
