@@ -67,9 +67,17 @@ def _overlap(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
     A record that names one of an entity's companies agrees fully on what it knows, however many
     more the other record names; two sets with nothing in common score 0."""
-    out = np.empty(len(x), np.float32)
-    for i, (u, v) in enumerate(zip(x.tolist(), y.tolist(), strict=True)):
-        su, sv = set(u.split(TOKEN_SEPARATOR)), set(v.split(TOKEN_SEPARATOR))
+    xl, yl = x.tolist(), y.tolist()
+    # most records name one token: two single tokens overlap fully or not at all, and only the
+    # pairs with a set on either side need their tokens split
+    out = (x == y).astype(np.float32)
+    several = np.fromiter(
+        (TOKEN_SEPARATOR in u or TOKEN_SEPARATOR in v for u, v in zip(xl, yl, strict=True)),
+        bool,
+        count=len(xl),
+    )
+    for i in np.flatnonzero(several).tolist():
+        su, sv = set(xl[i].split(TOKEN_SEPARATOR)), set(yl[i].split(TOKEN_SEPARATOR))
         out[i] = len(su & sv) / min(len(su), len(sv))
     return out
 
@@ -147,10 +155,12 @@ def compare(
     for j, comp in enumerate(comps):
         col = values[comp.name]
         have = _has(col)
-        sims[:, j] = similarity(comp, col[a], col[b], have[a] & have[b])
+        present = have[a] & have[b]
         if comp.within_source != "compare":
+            # not compared inside one source (scoring weighs those pairs on its own terms)
             inside = same_source(source, a, b) if inside is None else inside
-            sims[inside, j] = np.nan
+            present &= ~inside
+        sims[:, j] = similarity(comp, col[a], col[b], present)
         levels[:, j] = to_levels(comp, sims[:, j])
     for j, comp in enumerate(comps):
         if comp.swapped_with is not None:

@@ -13,7 +13,7 @@ import pandas as pd
 from entity_resolution.fellegi_sunter import FSModel
 from entity_resolution.prepare import Prepared
 from entity_resolution.review import PriorState
-from entity_resolution.scoring import MATCH, REVIEW, ScoredPairs, judgement_index, score_pairs
+from entity_resolution.scoring import MATCH, REVIEW, ScoredPairs, judgement_index, label_at, score_pairs
 from entity_resolution.spec import ResolutionSpec
 
 
@@ -71,7 +71,9 @@ class Resolution:
         else:
             # not a candidate, or a candidate whose evidence was not kept (a hard no-match):
             # scored again with the same model, which gives the run's figures and decision
-            blocking_rule = self._scored.blocking_rule[sel[0]] if len(sel) else "(not a candidate)"
+            blocking_rule = (
+                label_at(self._scored.blocking_rule, int(sel[0])) if len(sel) else "(not a candidate)"
+            )
             sp = score_pairs(
                 self._prep,
                 self.spec,
@@ -106,10 +108,10 @@ class Resolution:
             "steps": steps,
             "total_weight": round(total, 3),
             "probability": round(float(probability(total)), 6),
-            "decision": sp.decision[k],
-            "rule": sp.rule[k],
-            "judgement": sp.judgement[k],
-            "blocking_rule": sp.blocking_rule[k],
+            "decision": label_at(sp.decision, k),
+            "rule": label_at(sp.rule, k),
+            "judgement": label_at(sp.judgement, k),
+            "blocking_rule": label_at(sp.blocking_rule, k),
             "same_entity": self.same_entity(record_id_a, record_id_b),
         }
 

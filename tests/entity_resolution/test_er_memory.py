@@ -73,3 +73,60 @@ def test_hard_no_match_keeps_its_row_and_is_explained(person_background):
     assert ev["blocking_rule"] == row.blocking_rule
     assert ev["total_weight"] == pytest.approx(float(row.score), abs=1e-3)
     assert all(s.get("level") is not None for s in ev["steps"][1:])
+
+
+def test_overlap_fast_path_equals_the_token_set_definition():
+    from entity_resolution.comparators import _overlap
+
+    rng = np.random.default_rng(5)
+    tokens = ["甲", "乙", "丙", "丁"]
+
+    def token_set():
+        return "|".join(sorted(set(rng.choice(tokens, size=rng.integers(1, 4)).tolist())))
+
+    x = np.array([token_set() for _ in range(500)], object)
+    y = np.array([token_set() for _ in range(500)], object)
+    want = [
+        len(set(u.split("|")) & set(v.split("|"))) / min(len(u.split("|")), len(v.split("|")))
+        for u, v in zip(x, y, strict=True)
+    ]
+    assert np.allclose(_overlap(x, y), want)
+    assert {0.0, 1.0} < set(np.round(want, 3).tolist())  # both single-token outcomes and partial sets
+
+
+def test_cluster_check_tests_only_the_scored_pairs_inside_checked_components():
+    """The pairs the cluster check adds are those of the straightforward definition: every pair
+    inside a component of 3..max_cluster_check records not scored already (one side new)."""
+    from types import SimpleNamespace
+
+    from entity_resolution.blocking import pairs_from_codes
+    from entity_resolution.pipeline import _cluster_check_pairs
+    from entity_resolution.scoring import pair_codes
+
+    rng = np.random.default_rng(11)
+    n = 400
+    comp = rng.integers(0, 120, size=n)
+    is_new = rng.random(n) < 0.7
+    sa = rng.integers(0, n, size=900)
+    sb = rng.integers(0, n, size=900)
+    keep = sa != sb
+    sa, sb = np.minimum(sa, sb)[keep], np.maximum(sa, sb)[keep]
+    spec = SimpleNamespace(max_cluster_check=5)
+    prep = SimpleNamespace(n=n, is_new=is_new)
+    got_a, got_b = _cluster_check_pairs(prep, spec, comp, SimpleNamespace(a=sa, b=sb))
+
+    sizes = np.bincount(comp)
+    a, b = pairs_from_codes(np.where(sizes[comp] >= 3, comp, -1), 5)
+    fresh = ~np.isin(pair_codes(n, a, b), pair_codes(n, sa, sb)) & (is_new[a] | is_new[b])
+    assert len(got_a) and np.array_equal(got_a, a[fresh]) and np.array_equal(got_b, b[fresh])
+
+
+def test_scored_labels_are_categoricals_and_read_as_text(person_background):
+    import pandas as pd
+
+    res = resolve(person_background, ResolutionSpec.from_yaml("person_cn"))
+    for f in ("decision", "rule", "judgement", "blocking_rule"):
+        assert isinstance(getattr(res._scored, f), pd.Categorical), f
+    row = res.pairs.iloc[0]
+    ev = res.explain(row.record_id_a, row.record_id_b)
+    assert ev["judgement"] is None and isinstance(ev["decision"], str) and isinstance(ev["rule"], str)
