@@ -66,21 +66,27 @@ def _split_cannot(prep: Prepared, splits: list[Split]) -> tuple[np.ndarray, np.n
     return np.asarray(ca, np.int64), np.asarray(cb, np.int64)
 
 
-def _representatives(work: pd.DataFrame, entity_ids: np.ndarray, spec: ResolutionSpec) -> pd.DataFrame:
-    """Up to k most complete records per entity: what later batches are compared against.
+def _representatives(
+    work: pd.DataFrame, entity_ids: np.ndarray, spec: ResolutionSpec, rows: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Up to k most complete records per entity (of the records at ``rows``, default all): what
+    later batches are compared against.
 
     Ranks row positions first and copies only the chosen rows (a full copy of a 3M-row input
     just to sort it would be the largest allocation of the run)."""
     cols = spec_columns(spec)
+    at = np.arange(len(work)) if rows is None else rows
+    part = work.iloc[at] if rows is not None else work
     rank = pd.DataFrame(
         {
-            "entity_id": entity_ids,
-            "filled": work[cols].notna().sum(axis=1).to_numpy(),
-            "rid": work[spec.record_id].astype(str).to_numpy(),
+            "entity_id": entity_ids[at],
+            "filled": part[cols].notna().sum(axis=1).to_numpy(),
+            "rid": part[spec.record_id].astype(str).to_numpy(),
+            "at": at,
         }
     )
     rank = rank.sort_values(["entity_id", "filled", "rid"], ascending=[True, False, True])
-    chosen = rank.groupby("entity_id", sort=False).head(spec.representatives_per_entity).index.to_numpy()
+    chosen = rank.groupby("entity_id", sort=False).head(spec.representatives_per_entity)["at"].to_numpy()
     reps = work.iloc[chosen][cols].copy()
     reps["entity_id"] = entity_ids[chosen]
     return reps.reset_index(drop=True)
@@ -148,13 +154,15 @@ def resolve(
     t = time.perf_counter()
     judged = judgement_index(prep, all_judgements)
     focus = None
+    prior_of = np.empty(0, object)
     if changed is not None and prior is not None and not incremental:
         # pair only around the batch: the records it shares a block (or a judgement) with, widened
         # to their prior entities, then the pairs inside that focus; never the population's pairs
         keyed = rule_keys(prep, spec, key_rows)
         is_changed = _marked(prep.record_ids, changed)
         near = block(prep, spec, keyed=keyed, around=is_changed)
-        focus = _focus(prep, near.a, near.b, judged, prior_map, is_changed)
+        prior_of = _prior_entity_of(prep.record_ids, prior)
+        focus = _focus(near.a, near.b, judged, prior_of, is_changed)
         del near
         cands = block(prep, spec, keyed=keyed, around=focus, both=True)
         del keyed
@@ -248,7 +256,7 @@ def resolve(
         max_unchecked=spec.max_cluster_check,
     )
     if focus is not None:
-        labels = _keep_outside(labels, focus, prep, prior_map)
+        labels = _keep_outside(labels, focus, prior_of)
     timings["clustering_s"] = time.perf_counter() - t
     peaks["clustering"] = _peak_rss_mb()
 
@@ -256,7 +264,9 @@ def resolve(
     t = time.perf_counter()
     issued = set(prior.issued_ids) if prior else set()
     if focus is not None:
-        entity_arr, retired = _ids_in_focus(prep.record_ids, labels, focus, prior_map, spec.kind, issued)
+        entity_arr, retired = _ids_in_focus(
+            prep.record_ids, labels, focus, prior_of, prior_map, spec.kind, issued
+        )
     else:
         entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
     entities = pd.DataFrame({"record_id": prep.record_ids, "entity_id": entity_arr})
@@ -270,7 +280,10 @@ def resolve(
     entities = entities.reset_index(drop=True)
 
     pairs = pairs_frame(prep, spec, scored, entity_arr)
-    reps = _representatives(work, entity_arr, spec)
+    if focus is not None and prior is not None:
+        reps = _representatives_in_focus(work, entity_arr, spec, focus, prior_of, prior.representatives)
+    else:
+        reps = _representatives(work, entity_arr, spec)
     state = PriorState(
         spec_fingerprint=spec.fingerprint(),
         entities=entities[["record_id", "entity_id"]].copy(),
@@ -326,12 +339,25 @@ def _marked(record_ids: np.ndarray, chosen: Iterable[str]) -> np.ndarray:
     return np.fromiter((r in wanted for r in record_ids.tolist()), bool, count=len(record_ids))
 
 
+def _prior_entity_of(record_ids: np.ndarray, prior: PriorState | None) -> np.ndarray:
+    """Per record, its prior entity id (None for a record the prior run did not hold): one hash
+    join of the population against the prior map, which the focus, the records outside it and
+    their ids all read."""
+    if prior is None or not len(prior.entities):
+        return np.full(len(record_ids), None, dtype=object)
+    known = pd.Index(prior.entities["record_id"].astype(str).to_numpy(dtype=object))
+    at = known.get_indexer(record_ids)
+    ids = prior.entities["entity_id"].astype(str).to_numpy(dtype=object)
+    out = np.full(len(record_ids), None, dtype=object)
+    out[at >= 0] = ids[at[at >= 0]]
+    return out
+
+
 def _focus(
-    prep: Prepared,
     a: np.ndarray,
     b: np.ndarray,
     judged: tuple[np.ndarray, np.ndarray, np.ndarray],
-    prior_map: dict[str, str],
+    prior_of: np.ndarray,
     is_changed: np.ndarray,
 ) -> np.ndarray:
     """The records a batch of changed records can affect: the changed ones, every record they
@@ -341,20 +367,17 @@ def _focus(
     for x, y in ((a, b), (judged[0], judged[1])):
         touched[x[is_changed[y]]] = True
         touched[y[is_changed[x]]] = True
-    entity = pd.Series(prep.record_ids, dtype=object).map(prior_map).to_numpy(dtype=object)
-    hit = pd.unique(entity[touched & pd.notna(entity)])
-    return touched | pd.Series(entity, dtype=object).isin(hit).to_numpy(bool)
+    hit = pd.unique(prior_of[touched & pd.notna(prior_of)])
+    return touched | pd.Series(prior_of, dtype=object).isin(hit).to_numpy(bool)
 
 
-def _keep_outside(
-    labels: np.ndarray, focus: np.ndarray, prep: Prepared, prior_map: dict[str, str]
-) -> np.ndarray:
-    """Records outside the focus stay in their prior entities (fresh labels, one per entity)."""
+def _keep_outside(labels: np.ndarray, focus: np.ndarray, prior_of: np.ndarray) -> np.ndarray:
+    """Records outside the focus stay in their prior entities (fresh labels, one per entity;
+    a record outside the focus is always one the prior run held)."""
     out = labels.copy()
     outside = np.flatnonzero(~focus)
     if len(outside):
-        entity = [prior_map.get(r, r) for r in prep.record_ids[outside].tolist()]
-        codes, _ = pd.factorize(np.asarray(entity, dtype=object))
+        codes, _ = pd.factorize(prior_of[outside])
         out[outside] = int(labels.max()) + 1 + codes
     return out
 
@@ -363,6 +386,7 @@ def _ids_in_focus(
     record_ids: np.ndarray,
     labels: np.ndarray,
     focus: np.ndarray,
+    prior_of: np.ndarray,
     prior_map: dict[str, str],
     kind: str,
     issued: set[str],
@@ -372,13 +396,34 @@ def _ids_in_focus(
     The same ids as ``assign_ids`` over every record: the focus holds whole prior entities, so an
     entity outside it is one cluster of exactly its records, which keeps its id and claims no other;
     and every prior id stays taken for the new ids the focus issues."""
-    entity = pd.Series(record_ids, dtype=object).map(prior_map).to_numpy(dtype=object)
+    entity = prior_of.copy()
     sub = focus | pd.isna(entity)
-    ids, retired = assign_ids(
-        record_ids[sub], labels[sub], prior_map, kind, set(issued) | set(prior_map.values())
-    )
+    held = {
+        r: e for r, e in zip(record_ids[sub].tolist(), entity[sub].tolist(), strict=True) if e is not None
+    }
+    ids, retired = assign_ids(record_ids[sub], labels[sub], held, kind, issued | set(prior_map.values()))
     entity[sub] = ids
     return entity, retired
+
+
+def _representatives_in_focus(
+    work: pd.DataFrame,
+    entity_ids: np.ndarray,
+    spec: ResolutionSpec,
+    focus: np.ndarray,
+    prior_of: np.ndarray,
+    prior_reps: pd.DataFrame,
+) -> pd.DataFrame:
+    """The focus's entities' representatives chosen afresh; an entity outside the focus kept
+    exactly its records, so its prior representatives stand (ranking the whole population again
+    was the largest step of a small batch against millions of records)."""
+    fresh = _representatives(work, entity_ids, spec, rows=np.flatnonzero(focus))
+    if not len(prior_reps) or "entity_id" not in prior_reps.columns:
+        return fresh
+    touched = set(pd.unique(prior_of[focus & pd.notna(prior_of)]).tolist())
+    kept = prior_reps[~prior_reps["entity_id"].isin(touched)]
+    both = pd.concat([kept, fresh[kept.columns.intersection(fresh.columns)]], ignore_index=True)
+    return both.sort_values("entity_id", kind="stable").reset_index(drop=True)
 
 
 def _strong_anchors(prep: Prepared, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ from er_helpers import make_uscc
 from entity_resolution import ResolutionSpec
 from entity_resolution.blocking import RuleKeys, block, rule_keys
 from entity_resolution.ids import assign_ids
-from entity_resolution.pipeline import _focus, _ids_in_focus, _marked
+from entity_resolution.pipeline import _focus, _ids_in_focus, _marked, _prior_entity_of
+from entity_resolution.review import PriorState
 from entity_resolution.prepare import prepare
 
 
@@ -95,17 +96,26 @@ def test_marked_looks_ids_up_as_text() -> None:
     assert not _marked(ids, []).any()
 
 
+def _state(prior: dict[str, str]) -> PriorState:
+    return PriorState(
+        spec_fingerprint="",
+        entities=pd.DataFrame({"record_id": list(prior), "entity_id": list(prior.values())}),
+        representatives=pd.DataFrame(),
+    )
+
+
 def test_focus_widens_touched_records_to_their_prior_entities() -> None:
     ids = np.array(["n", "p1", "p2", "p3", "q1", "q2", "r"], object)
-    prep = type("P", (), {"record_ids": ids})()
     prior = {"p1": "E1", "p2": "E1", "p3": "E2", "q1": "E3", "q2": "E3"}
+    prior_of = _prior_entity_of(ids, _state(prior))
+    assert prior_of.tolist() == [None, "E1", "E1", "E2", "E3", "E3", None]
     changed = _marked(ids, ["n"])
     a, b = np.array([0, 3]), np.array([1, 4])  # n~p1 holds the batch record; p3~q1 does not
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, object))
-    focus = _focus(prep, a, b, empty, prior, changed)  # type: ignore[arg-type]
+    focus = _focus(a, b, empty, prior_of, changed)
     assert ids[focus].tolist() == ["n", "p1", "p2"]
     judged = (np.array([0]), np.array([6]), np.array(["same"], object))
-    focus = _focus(prep, a, b, judged, prior, changed)  # type: ignore[arg-type]
+    focus = _focus(a, b, judged, prior_of, changed)
     assert ids[focus].tolist() == ["n", "p1", "p2", "r"]
 
 
@@ -117,7 +127,8 @@ def test_ids_in_focus_are_the_ids_of_all_records() -> None:
     # focus: entities a and b (merged with n1), and the new n2, n3 (one new entity)
     focus = np.array([1, 1, 1, 0, 0, 0, 1, 1, 1], bool)
     labels = np.array([0, 0, 0, 7, 7, 8, 0, 5, 5])
-    got, retired = _ids_in_focus(ids, labels, focus, prior, "company", {"C-old"})
+    prior_of = _prior_entity_of(ids, _state(prior))
+    got, retired = _ids_in_focus(ids, labels, focus, prior_of, prior, "company", {"C-old"})
     want, want_retired = assign_ids(ids, labels, prior, "company", {"C-old"})
     assert got.tolist() == want.tolist()
     pd.testing.assert_frame_equal(retired, want_retired)
@@ -135,3 +146,25 @@ def test_prepare_parses_a_company_name_once_for_its_value_and_its_branch(spec, r
     parsed = [parse_company_name(v) for v in names]
     assert prep.is_branch.tolist() == [bool(p and p.is_branch) for p in parsed]
     assert prep.is_branch[-2] and prep.parent_core[-2] == parsed[-2].parent_core
+
+
+def test_representatives_in_focus_are_those_of_all_records(spec: ResolutionSpec) -> None:
+    """Entities outside the focus keep their records, so keeping their prior representatives and
+    ranking the focus afresh must give what ranking every record gives."""
+    from entity_resolution.pipeline import _representatives, _representatives_in_focus
+    from entity_resolution.prepare import spec_columns
+
+    cols = spec_columns(spec)
+    rng = np.random.default_rng(3)
+    n = 40
+    work = pd.DataFrame({c: [f"{c}{i}" if rng.random() < 0.6 else None for i in range(n)] for c in cols})
+    work[spec.record_id] = [f"r{i:02d}" for i in range(n)]
+    prior_ids = np.array([f"E{i // 5}" for i in range(n)], object)  # eight entities of five records
+    final = prior_ids.copy()
+    final[10:15] = "E0"  # E2 merged into E0: both in the focus
+    final[20:22] = "E9"  # two records of E4 split off into a new entity
+    focus = np.isin(prior_ids, ["E0", "E2", "E4"])
+    prior_reps = _representatives(work, prior_ids, spec)
+    got = _representatives_in_focus(work, final, spec, focus, prior_ids, prior_reps)
+    pd.testing.assert_frame_equal(got, _representatives(work, final, spec))
+    assert set(got["entity_id"]) == set(final)
