@@ -10,7 +10,6 @@ only Python loop is over the distinct block sizes (≤ the cap).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -157,6 +156,39 @@ def _keys_of(rows: RuleRows, rule: BlockingRule, spec: ResolutionSpec) -> RuleKe
     return RuleKeys(code, None, max_block, star_large=is_strong_rule)
 
 
+def focused_keys(
+    rows: RuleRows, rule: BlockingRule, spec: ResolutionSpec, marked: np.ndarray, at_least: int
+) -> RuleKeys:
+    """A rule's block codes for the blocks holding at least ``at_least`` rows of ``marked``
+    records only (every other row -1).  A kept block keeps all its rows, so its size — whether it
+    is paired at all, or linked as a star — and the order of its pairs are the full run's: blocks
+    are numbered in order of first appearance among the kept rows, which is their order among all
+    rows.  Only the kept rows are numbered, so a batch against millions of records costs one
+    hash lookup per row, not a factorization of the population's keys."""
+    strong_names = {s.name for s in spec.strong_ids}
+    max_block = rule.max_block_size or spec.max_block_size
+    n = len(rows.counts)
+    each = _has_each(rule)
+    row_marked = np.repeat(marked, rows.counts) if each else marked[rows.counts.astype(bool)]
+    hits = rows.hashes[row_marked]
+    if at_least > 1:
+        uniq, count = np.unique(hits, return_counts=True)
+        hits = uniq[count >= at_least]
+    kept = pd.Series(rows.hashes, copy=False).isin(pd.unique(hits)).to_numpy(bool)
+    row_code = np.full(len(rows.hashes), -1, np.int64)
+    if kept.any():
+        row_code[kept] = pd.factorize(rows.hashes[kept])[0]
+    if each:
+        owner = np.repeat(np.arange(n, dtype=np.int64), rows.counts)
+        return RuleKeys(row_code, owner, max_block, star_large=False)
+    is_strong_rule = all(
+        p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact") for p in rule.keys
+    )
+    code = np.full(n, -1, np.int64)
+    code[rows.counts.astype(bool)] = row_code
+    return RuleKeys(code, None, max_block, star_large=is_strong_rule)
+
+
 @dataclass
 class RuleKeys:
     """One rule's block codes: ``code[i]`` is the block of row ``i`` (-1 = no key), and the row
@@ -176,33 +208,6 @@ class RuleKeys:
         a, b = self.owner[pa], self.owner[pb]
         keep = a != b
         return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
-
-    def blocks_holding(self, marked: np.ndarray, at_least: int) -> np.ndarray:
-        """The codes with every block blanked (-1) that holds fewer than ``at_least`` rows of
-        ``marked`` records.  A kept block keeps all its rows, so its size — whether it is paired
-        at all, or linked as a star — and the order of its pairs are the full run's."""
-        hit = marked if self.owner is None else marked[self.owner]
-        keyed = self.code >= 0
-        if not keyed.any():
-            return self.code
-        counts = np.bincount(self.code[keyed & hit], minlength=int(self.code.max()) + 1)
-        keep = keyed.copy()
-        keep[keyed] = counts[self.code[keyed]] >= at_least
-        return np.where(keep, self.code, -1)
-
-
-def rule_keys(prep: Prepared, spec: ResolutionSpec, rows: list[RuleRows] | None = None) -> list[RuleKeys]:
-    """Every blocking rule's codes, in rule order (all held at once: see :func:`iter_rule_keys`);
-    ``rows``: the rules' keys when the caller has them (an incremental run's carried index)."""
-    if rows is not None:
-        return [_keys_of(r, rule, spec) for r, rule in zip(rows, spec.blocking, strict=True)]
-    return list(iter_rule_keys(prep, spec))
-
-
-def iter_rule_keys(prep: Prepared, spec: ResolutionSpec) -> Iterator[RuleKeys]:
-    """The blocking rules' codes one rule at a time, so a full run holds one rule's codes only."""
-    for rule in spec.blocking:
-        yield _keys_of(_rows_of(prep, rule), rule, spec)
 
 
 def pairs_from_codes(
@@ -281,7 +286,7 @@ def block(
     prep: Prepared,
     spec: ResolutionSpec,
     *,
-    keyed: list[RuleKeys] | None = None,
+    rows: list[RuleRows] | None = None,
     around: np.ndarray | None = None,
     both: bool = False,
 ) -> Candidates:
@@ -289,16 +294,20 @@ def block(
 
     ``around`` (a mask of records): only the pairs of those records — with ``both``, pairs whose two
     records are marked, else pairs with at least one marked record.  Only blocks holding enough
-    marked records are paired, so the cost follows the marked records and their blocks, not the
-    population; the pairs, their order, first rule and rule mask are those of the full union
-    restricted to the marked records.  ``keyed``: the rules' codes from :func:`rule_keys`, when
-    the caller blocks the same records more than once."""
+    marked records are paired (:func:`focused_keys`), so the cost follows the marked records and
+    their blocks, not the population; the pairs, their order, first rule and rule mask are those of
+    the full union restricted to the marked records.  ``rows``: the rules' block keys when the
+    caller has them (an incremental run's carried index, or blocking the same records twice);
+    otherwise each rule's keys are computed and dropped in turn, so a full run holds one rule's."""
     union = _PairUnion()
-    for r, rk in enumerate(keyed if keyed is not None else iter_rule_keys(prep, spec)):
+    for r, rule in enumerate(spec.blocking):
+        rule_rows_ = rows[r] if rows is not None else _rows_of(prep, rule)
         if around is None:
-            a, b = rk.pairs()
+            rk = _keys_of(rule_rows_, rule, spec)
         else:
-            a, b = rk.pairs(rk.blocks_holding(around, 2 if both else 1))
+            rk = focused_keys(rule_rows_, rule, spec, around, 2 if both else 1)
+        del rule_rows_
+        a, b = rk.pairs()
         keep = a != b
         if spec.mode == "link_only" and prep.source is not None:
             keep &= prep.source[a] != prep.source[b]

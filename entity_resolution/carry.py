@@ -170,10 +170,10 @@ def prepare_with(
         return prep, rows, _carry(spec, prep, rows, hashes), prep.n
     n = len(records)
     rid = records[spec.record_id].astype(str).to_numpy(dtype=object)
-    if not pd.Index(rid).is_unique:
+    if not pd.Index(rid, dtype=object).is_unique:
         dup = pd.Series(rid).value_counts()
         raise ValueError(f"记录ID重复 / duplicate record ids: {list(dup[dup > 1].index[:5])}")
-    src = pd.Index(carried.record_ids).get_indexer(rid)
+    src = pd.Index(carried.record_ids, dtype=object).get_indexer(pd.Index(rid, dtype=object))
     reuse = src >= 0
     reuse[reuse] = carried.input_hash[src[reuse]] == hashes[reuse]
     old_at, old_src = np.flatnonzero(reuse), src[reuse]

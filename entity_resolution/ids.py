@@ -42,7 +42,9 @@ def assign_ids(
     ``labels`` are arbitrary cluster labels (same label = same entity)."""
     prior = prior or {}
     issued = set(issued or ()) | set(prior.values())
-    frame = pd.DataFrame({"rid": record_ids.astype(str), "label": labels})
+    # object columns: pandas' default string dtype converts on every map / isin below
+    rid = pd.Series(record_ids, dtype=object).astype(str).astype(object)
+    frame = pd.DataFrame({"rid": rid, "label": labels})
     frame["prior"] = frame["rid"].map(prior)
     # smallest record id per cluster (a sort, not groupby-min: that falls back to Python per group
     # on text)
@@ -72,7 +74,7 @@ def assign_ids(
     eids = frame["label"].map(label_to_id).to_numpy(dtype=object)
     kept = set(label_to_id.values())
     retired = (
-        pd.DataFrame({"prior_entity_id": frame["prior"], "entity_id": eids})
+        pd.DataFrame({"prior_entity_id": frame["prior"].astype(object), "entity_id": eids})
         .dropna()
         .loc[lambda f: ~f["prior_entity_id"].isin(kept)]
         .drop_duplicates()

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from entity_resolution.blocking import RuleRows, block, pairs_from_codes, rule_keys
+from entity_resolution.blocking import RuleRows, block, pairs_from_codes, rule_rows
 from entity_resolution.branches import branch_links
 from entity_resolution.carry import Carried, prepare_with
 from entity_resolution.clustering import components, constrained_clusters
@@ -129,9 +129,15 @@ def resolve(
     if missing and spec.record_id not in missing:
         records = records.assign(**{c: None for c in missing})
     cols = spec_columns(spec)
-    rids = records[spec.record_id].astype(str) if spec.record_id in records.columns else None
-    prior_map = prior.record_entity() if prior else {}
-    incremental = bool(prior) and rids is not None and not bool(set(rids) & set(prior_map))
+    rids = (
+        records[spec.record_id].astype(str).to_numpy(dtype=object)
+        if spec.record_id in records.columns
+        else None
+    )
+    # each record's prior entity (None: the prior run did not hold it); no record held at all
+    # means an incremental run against the prior's representatives
+    prior_of = _prior_entity_of(rids, prior) if prior is not None and rids is not None else None
+    incremental = prior_of is not None and not pd.notna(prior_of).any()
 
     if incremental and prior is not None:
         reps = prior.representatives
@@ -154,20 +160,21 @@ def resolve(
     t = time.perf_counter()
     judged = judgement_index(prep, all_judgements)
     focus = None
-    prior_of = np.empty(0, object)
     if changed is not None and prior is not None and not incremental:
         # pair only around the batch: the records it shares a block (or a judgement) with, widened
         # to their prior entities, then the pairs inside that focus; never the population's pairs
-        keyed = rule_keys(prep, spec, key_rows)
+        keyed = key_rows if key_rows is not None else rule_rows(prep, spec)
         is_changed = _marked(prep.record_ids, changed)
-        near = block(prep, spec, keyed=keyed, around=is_changed)
-        prior_of = _prior_entity_of(prep.record_ids, prior)
-        focus = _focus(near.a, near.b, judged, prior_of, is_changed)
+        near = block(prep, spec, rows=keyed, around=is_changed)
+        if prior_of is None or len(prior_of) != prep.n:
+            prior_of = _prior_entity_of(prep.record_ids, prior)
+        focus_prior: np.ndarray = prior_of
+        focus = _focus(near.a, near.b, judged, focus_prior, is_changed)
         del near
-        cands = block(prep, spec, keyed=keyed, around=focus, both=True)
+        cands = block(prep, spec, rows=keyed, around=focus, both=True)
         del keyed
     else:
-        cands = block(prep, spec, keyed=rule_keys(prep, spec, key_rows) if key_rows is not None else None)
+        cands = block(prep, spec, rows=key_rows)
     del key_rows
     a, b = cands.a, cands.b
     rules_mask = cands.rules_mask if cands.rules_mask is not None else np.zeros(len(a), np.int64)
@@ -256,7 +263,7 @@ def resolve(
         max_unchecked=spec.max_cluster_check,
     )
     if focus is not None:
-        labels = _keep_outside(labels, focus, prior_of)
+        labels = _keep_outside(labels, focus, focus_prior)
     timings["clustering_s"] = time.perf_counter() - t
     peaks["clustering"] = _peak_rss_mb()
 
@@ -265,9 +272,10 @@ def resolve(
     issued = set(prior.issued_ids) if prior else set()
     if focus is not None:
         entity_arr, retired = _ids_in_focus(
-            prep.record_ids, labels, focus, prior_of, prior_map, spec.kind, issued
+            prep.record_ids, labels, focus, focus_prior, _prior_ids(prior), spec.kind, issued
         )
     else:
+        prior_map = prior.record_entity() if prior else {}
         entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
     entities = pd.DataFrame({"record_id": prep.record_ids, "entity_id": entity_arr})
     if spec.source_column:
@@ -281,7 +289,7 @@ def resolve(
 
     pairs = pairs_frame(prep, spec, scored, entity_arr)
     if focus is not None and prior is not None:
-        reps = _representatives_in_focus(work, entity_arr, spec, focus, prior_of, prior.representatives)
+        reps = _representatives_in_focus(work, entity_arr, spec, focus, focus_prior, prior.representatives)
     else:
         reps = _representatives(work, entity_arr, spec)
     state = PriorState(
@@ -345,12 +353,20 @@ def _prior_entity_of(record_ids: np.ndarray, prior: PriorState | None) -> np.nda
     their ids all read."""
     if prior is None or not len(prior.entities):
         return np.full(len(record_ids), None, dtype=object)
-    known = pd.Index(prior.entities["record_id"].astype(str).to_numpy(dtype=object))
-    at = known.get_indexer(record_ids)
+    # object indexes: pandas' default string index would convert both sides on every lookup
+    known = pd.Index(prior.entities["record_id"].astype(str).to_numpy(dtype=object), dtype=object)
+    at = known.get_indexer(pd.Index(record_ids, dtype=object))
     ids = prior.entities["entity_id"].astype(str).to_numpy(dtype=object)
     out = np.full(len(record_ids), None, dtype=object)
     out[at >= 0] = ids[at[at >= 0]]
     return out
+
+
+def _prior_ids(prior: PriorState | None) -> set[str]:
+    """Every entity id of the prior run (all stay taken for the ids a run issues)."""
+    if prior is None or not len(prior.entities):
+        return set()
+    return set(pd.unique(prior.entities["entity_id"].astype(str).to_numpy(dtype=object)).tolist())
 
 
 def _focus(
@@ -387,7 +403,7 @@ def _ids_in_focus(
     labels: np.ndarray,
     focus: np.ndarray,
     prior_of: np.ndarray,
-    prior_map: dict[str, str],
+    prior_ids: set[str],
     kind: str,
     issued: set[str],
 ) -> tuple[np.ndarray, pd.DataFrame]:
@@ -401,7 +417,7 @@ def _ids_in_focus(
     held = {
         r: e for r, e in zip(record_ids[sub].tolist(), entity[sub].tolist(), strict=True) if e is not None
     }
-    ids, retired = assign_ids(record_ids[sub], labels[sub], held, kind, issued | set(prior_map.values()))
+    ids, retired = assign_ids(record_ids[sub], labels[sub], held, kind, issued | prior_ids)
     entity[sub] = ids
     return entity, retired
 

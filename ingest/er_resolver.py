@@ -299,7 +299,12 @@ def resolve_population(
     if prior_map:
         prior = PriorState(
             spec_fingerprint=spec.fingerprint(),
-            entities=pd.DataFrame({"record_id": list(prior_map), "entity_id": list(prior_map.values())}),
+            entities=pd.DataFrame(
+                {
+                    "record_id": pd.Series(list(prior_map), dtype=object),
+                    "entity_id": pd.Series(list(prior_map.values()), dtype=object),
+                }
+            ),
             representatives=pd.DataFrame(columns=["record_id", "entity_id"]),
             judgements=judgements,
             splits=splits,

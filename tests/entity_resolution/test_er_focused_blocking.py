@@ -11,11 +11,11 @@ import pytest
 from er_helpers import make_uscc
 
 from entity_resolution import ResolutionSpec
-from entity_resolution.blocking import RuleKeys, block, rule_keys
+from entity_resolution.blocking import RuleRows, block, focused_keys, rule_rows
 from entity_resolution.ids import assign_ids
 from entity_resolution.pipeline import _focus, _ids_in_focus, _marked, _prior_entity_of
-from entity_resolution.review import PriorState
 from entity_resolution.prepare import prepare
+from entity_resolution.review import PriorState
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +55,8 @@ def test_blocking_around_marked_records_is_the_full_union_restricted(spec, recor
     a, b = full["a"].to_numpy(), full["b"].to_numpy()
     keep = (marked[a] & marked[b]) if both else (marked[a] | marked[b])
     expected = full[keep].reset_index(drop=True)
-    got = _pair_table(block(prep, spec, keyed=rule_keys(prep, spec), around=marked, both=both))
+    got = _pair_table(block(prep, spec, rows=rule_rows(prep, spec), around=marked, both=both))
+    assert len(expected) > 100
     assert len(expected) > 100
     pd.testing.assert_frame_equal(got, expected)
 
@@ -78,16 +79,21 @@ def test_an_oversized_block_stays_unpaired_and_a_strong_key_block_stays_a_star(s
     assert by_rule("uscc") == {("us-00", "us-05")}
 
 
-def test_blocks_holding_keeps_whole_blocks_with_enough_marked_rows() -> None:
-    codes = np.array([0, 0, 0, 1, 1, -1, 2, 2, 2], np.int64)
+def test_focused_keys_keep_whole_blocks_with_enough_marked_rows(spec) -> None:
+    plain = next(r for r in spec.blocking if not any(":each" in k or ":del1" in k for k in r.keys))
+    # records 0-2 share key 7, 3-4 key 9, record 5 has none, 6-8 share key 11
+    rows = RuleRows(
+        np.array([1, 1, 1, 1, 1, 0, 1, 1, 1], np.int32), np.array([7, 7, 7, 9, 9, 11, 11, 11], np.uint64)
+    )
     marked = np.array([1, 0, 0, 1, 1, 1, 0, 0, 1], bool)
-    rk = RuleKeys(codes, None, max_block=10, star_large=False)
-    assert rk.blocks_holding(marked, 1).tolist() == [0, 0, 0, 1, 1, -1, 2, 2, 2]
-    assert rk.blocks_holding(marked, 2).tolist() == [-1, -1, -1, 1, 1, -1, -1, -1, -1]
+    assert focused_keys(rows, plain, spec, marked, 1).code.tolist() == [0, 0, 0, 1, 1, -1, 2, 2, 2]
+    assert focused_keys(rows, plain, spec, marked, 2).code.tolist() == [-1, -1, -1, 0, 0, -1, -1, -1, -1]
     # rows of a set-valued rule count through their owners
-    owned = RuleKeys(np.array([0, 0, 1, 1], np.int64), np.array([0, 1, 1, 2]), 10, False)
-    assert owned.blocks_holding(np.array([False, True, False]), 1).tolist() == [0, 0, 1, 1]
-    assert owned.blocks_holding(np.array([True, False, False]), 1).tolist() == [0, 0, -1, -1]
+    each = next(r for r in spec.blocking if any(":each" in k or ":del1" in k for k in r.keys))
+    owned = RuleRows(np.array([1, 2, 1], np.int32), np.array([5, 5, 6, 6], np.uint64))
+    got = focused_keys(owned, each, spec, np.array([False, True, False]), 1)
+    assert got.code.tolist() == [0, 0, 1, 1] and got.owner is not None and got.owner.tolist() == [0, 1, 1, 2]
+    assert focused_keys(owned, each, spec, np.array([True, False, False]), 1).code.tolist() == [0, 0, -1, -1]
 
 
 def test_marked_looks_ids_up_as_text() -> None:
@@ -128,7 +134,7 @@ def test_ids_in_focus_are_the_ids_of_all_records() -> None:
     focus = np.array([1, 1, 1, 0, 0, 0, 1, 1, 1], bool)
     labels = np.array([0, 0, 0, 7, 7, 8, 0, 5, 5])
     prior_of = _prior_entity_of(ids, _state(prior))
-    got, retired = _ids_in_focus(ids, labels, focus, prior_of, prior, "company", {"C-old"})
+    got, retired = _ids_in_focus(ids, labels, focus, prior_of, set(prior.values()), "company", {"C-old"})
     want, want_retired = assign_ids(ids, labels, prior, "company", {"C-old"})
     assert got.tolist() == want.tolist()
     pd.testing.assert_frame_equal(retired, want_retired)
