@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from entity_resolution.blocking import RuleRows, block, pairs_from_codes, rule_rows
-from entity_resolution.branches import branch_links
 from entity_resolution.carry import Carried, prepare_with
 from entity_resolution.clustering import components, constrained_clusters
 from entity_resolution.comparators import compare
@@ -330,7 +329,6 @@ def resolve(
         entities=entities,
         pairs=pairs,
         review_queue=review_queue(pairs),
-        branch_links=branch_links(prep, spec.branch_field, entity_arr),
         retired_ids=retired,
         model=model,
         stats=stats,

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from entity_resolution.branches import branch_links
 from entity_resolution.fellegi_sunter import FSModel
 from entity_resolution.prepare import Prepared
 from entity_resolution.review import PriorState
@@ -28,13 +29,21 @@ class Resolution:
     entities: pd.DataFrame
     pairs: pd.DataFrame
     review_queue: pd.DataFrame
-    branch_links: pd.DataFrame
     retired_ids: pd.DataFrame
     model: FSModel
     stats: dict
     state: PriorState
     _prep: Prepared = field(repr=False, default=None)  # type: ignore[assignment]
     _scored: ScoredPairs = field(repr=False, default=None)  # type: ignore[assignment]
+    _branch_links: pd.DataFrame | None = field(repr=False, default=None)
+
+    @property
+    def branch_links(self) -> pd.DataFrame:
+        """Branch → parent entity links, worked out on first read: ranking the entities of every
+        name core costs seconds at millions of companies, and an ingest batch does not read them."""
+        if self._branch_links is None:
+            self._branch_links = branch_links(self._prep, self.spec.branch_field, self._entity_arr())
+        return self._branch_links
 
     # ---- lookup helpers -------------------------------------------------------------------
     def entity_of(self, record_id: str) -> str:
@@ -171,6 +180,7 @@ class Resolution:
         return [self.explain(rid[x], rid[y]) for x, y in zip(path, path[1:], strict=False)]
 
     def _entity_arr(self) -> np.ndarray:
+        """Entity id per record of the run's working set."""
         m = dict(zip(self.entities["record_id"].astype(str), self.entities["entity_id"], strict=True))
         return np.array([m.get(r) for r in self._prep.record_ids], dtype=object)
 
