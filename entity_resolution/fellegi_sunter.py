@@ -297,7 +297,8 @@ def build_tf(
     for comp in spec.comparisons:
         if not comp.tf_adjust:
             continue
-        counts = pd.Series(values[comp.name]).dropna().value_counts()
+        # object values: pandas' default string dtype would copy every value first
+        counts = pd.Series(values[comp.name], dtype=object).dropna().value_counts()
         if prior_tf and comp.name in prior_tf:
             counts = counts.add(prior_tf[comp.name], fill_value=0)
         tf[comp.name] = counts

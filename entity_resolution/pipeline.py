@@ -271,12 +271,17 @@ def resolve(
     issued = set(prior.issued_ids) if prior else set()
     if focus is not None:
         entity_arr, retired = _ids_in_focus(
-            prep.record_ids, labels, focus, focus_prior, _prior_ids(prior), spec.kind, issued
+            prep.record_ids, labels, focus, focus_prior, spec.kind, issued or _prior_ids(prior)
         )
     else:
         prior_map = prior.record_entity() if prior else {}
         entity_arr, retired = assign_ids(prep.record_ids, labels, prior_map, spec.kind, issued)
-    entities = pd.DataFrame({"record_id": prep.record_ids, "entity_id": entity_arr})
+    entities = pd.DataFrame(
+        {
+            "record_id": pd.Series(prep.record_ids, dtype=object),
+            "entity_id": pd.Series(entity_arr, dtype=object),
+        }
+    )
     if spec.source_column:
         entities["source"] = prep.source
     entities["is_branch"] = prep.is_branch
@@ -296,7 +301,7 @@ def resolve(
         entities=entities[["record_id", "entity_id"]].copy(),
         representatives=reps,
         model=model.to_dict(),
-        tf={k: v.to_dict() for k, v in tf.items()},
+        tf=dict(tf),
         judgements=all_judgements,
         splits=all_splits,
         issued_ids=issued | set(entity_arr.tolist()),
@@ -401,7 +406,6 @@ def _ids_in_focus(
     labels: np.ndarray,
     focus: np.ndarray,
     prior_of: np.ndarray,
-    prior_ids: set[str],
     kind: str,
     issued: set[str],
 ) -> tuple[np.ndarray, pd.DataFrame]:
@@ -409,13 +413,14 @@ def _ids_in_focus(
 
     The same ids as ``assign_ids`` over every record: the focus holds whole prior entities, so an
     entity outside it is one cluster of exactly its records, which keeps its id and claims no other;
-    and every prior id stays taken for the new ids the focus issues."""
+    and every prior id stays taken for the new ids the focus issues (``issued`` holds them all:
+    a state's ``issued_ids`` covers its entities' ids)."""
     entity = prior_of.copy()
     sub = focus | pd.isna(entity)
     held = {
         r: e for r, e in zip(record_ids[sub].tolist(), entity[sub].tolist(), strict=True) if e is not None
     }
-    ids, retired = assign_ids(record_ids[sub], labels[sub], held, kind, issued | prior_ids)
+    ids, retired = assign_ids(record_ids[sub], labels[sub], held, kind, issued)
     entity[sub] = ids
     return entity, retired
 

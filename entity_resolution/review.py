@@ -59,9 +59,12 @@ class PriorState:
     entities: pd.DataFrame  # record_id, entity_id
     representatives: pd.DataFrame  # raw record rows (spec columns) + entity_id
     model: dict | None = None
-    tf: dict[str, dict[str, float]] = field(default_factory=dict)
+    # value counts per tf-adjusted comparison (value → records); Series as the run made them,
+    # turned into plain mappings only when the state is written
+    tf: dict[str, pd.Series] = field(default_factory=dict)
     judgements: list[Judgement] = field(default_factory=list)
     splits: list[Split] = field(default_factory=list)
+    # every entity id ever issued, so never issued again: covers the ids in ``entities``
     issued_ids: set[str] = field(default_factory=set)
     # normalized values and block keys of the run's records (entity_resolution.carry); optional:
     # a state without them loads, and its next run normalizes every record
@@ -83,7 +86,7 @@ class PriorState:
         meta = {
             "spec_fingerprint": self.spec_fingerprint,
             "model": self.model,
-            "tf": self.tf,
+            "tf": {k: {str(v): float(c) for v, c in counts.items()} for k, counts in self.tf.items()},
             "judgements": [j.model_dump() for j in self.judgements],
             "splits": [s.model_dump() for s in self.splits],
             "issued_ids": sorted(self.issued_ids),
@@ -104,7 +107,7 @@ class PriorState:
             entities=pd.read_csv(folder / "entities.csv", dtype=str),
             representatives=reps.astype(object).where(reps.notna(), None),
             model=meta.get("model"),
-            tf=meta.get("tf", {}),
+            tf={k: pd.Series(v, dtype=float) for k, v in meta.get("tf", {}).items()},
             judgements=[Judgement(**j) for j in meta.get("judgements", [])],
             splits=[Split(**s) for s in meta.get("splits", [])],
             issued_ids=set(meta.get("issued_ids", [])),

@@ -134,7 +134,7 @@ def test_ids_in_focus_are_the_ids_of_all_records() -> None:
     focus = np.array([1, 1, 1, 0, 0, 0, 1, 1, 1], bool)
     labels = np.array([0, 0, 0, 7, 7, 8, 0, 5, 5])
     prior_of = _prior_entity_of(ids, _state(prior))
-    got, retired = _ids_in_focus(ids, labels, focus, prior_of, set(prior.values()), "company", {"C-old"})
+    got, retired = _ids_in_focus(ids, labels, focus, prior_of, "company", {"C-old"} | set(prior.values()))
     want, want_retired = assign_ids(ids, labels, prior, "company", {"C-old"})
     assert got.tolist() == want.tolist()
     pd.testing.assert_frame_equal(retired, want_retired)
