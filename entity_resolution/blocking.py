@@ -141,18 +141,25 @@ def _rows_of(prep: Prepared, rule: BlockingRule) -> RuleRows:
 def _keys_of(rows: RuleRows, rule: BlockingRule, spec: ResolutionSpec) -> RuleKeys:
     """A rule's block codes from its keys: blocks numbered in order of first appearance, as a
     factorization of the key strings over the records in order numbers them."""
-    strong_names = {s.name for s in spec.strong_ids}
-    max_block = rule.max_block_size or spec.max_block_size
     codes = np.asarray(pd.factorize(rows.hashes)[0], np.int64) if len(rows.hashes) else np.empty(0, np.int64)
+    return _rule_keys(rows, rule, spec, codes)
+
+
+def _rule_keys(rows: RuleRows, rule: BlockingRule, spec: ResolutionSpec, row_code: np.ndarray) -> RuleKeys:
+    """The rule's codes from one code per key row (-1: not in a block): per row with its owning
+    record for a set-valued rule, per record for a plain one (a strong-id rule links its oversized
+    blocks as stars)."""
+    max_block = rule.max_block_size or spec.max_block_size
     n = len(rows.counts)
     if _has_each(rule):
         owner = np.repeat(np.arange(n, dtype=np.int64), rows.counts)
-        return RuleKeys(codes, owner, max_block, star_large=False)
+        return RuleKeys(row_code, owner, max_block, star_large=False)
+    strong_names = {s.name for s in spec.strong_ids}
     is_strong_rule = all(
         p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact") for p in rule.keys
     )
     code = np.full(n, -1, np.int64)
-    code[rows.counts.astype(bool)] = codes
+    code[rows.counts.astype(bool)] = row_code
     return RuleKeys(code, None, max_block, star_large=is_strong_rule)
 
 
@@ -165,11 +172,7 @@ def focused_keys(
     are numbered in order of first appearance among the kept rows, which is their order among all
     rows.  Only the kept rows are numbered, so a batch against millions of records costs one
     hash lookup per row, not a factorization of the population's keys."""
-    strong_names = {s.name for s in spec.strong_ids}
-    max_block = rule.max_block_size or spec.max_block_size
-    n = len(rows.counts)
-    each = _has_each(rule)
-    row_marked = np.repeat(marked, rows.counts) if each else marked[rows.counts.astype(bool)]
+    row_marked = np.repeat(marked, rows.counts) if _has_each(rule) else marked[rows.counts.astype(bool)]
     hits = rows.hashes[row_marked]
     if at_least > 1:
         uniq, count = np.unique(hits, return_counts=True)
@@ -178,15 +181,7 @@ def focused_keys(
     row_code = np.full(len(rows.hashes), -1, np.int64)
     if kept.any():
         row_code[kept] = pd.factorize(rows.hashes[kept])[0]
-    if each:
-        owner = np.repeat(np.arange(n, dtype=np.int64), rows.counts)
-        return RuleKeys(row_code, owner, max_block, star_large=False)
-    is_strong_rule = all(
-        p.partition(":")[0] in strong_names and p.partition(":")[2] in ("", "exact") for p in rule.keys
-    )
-    code = np.full(n, -1, np.int64)
-    code[rows.counts.astype(bool)] = row_code
-    return RuleKeys(code, None, max_block, star_large=is_strong_rule)
+    return _rule_keys(rows, rule, spec, row_code)
 
 
 @dataclass
