@@ -179,13 +179,67 @@ def _native(props: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in props.items()}
 
 
+NodeKey = tuple[str, str]  # (label, key value)
+# how many node keys and relationship identities one run keeps in mind (about 100 bytes each); past
+# it the run forgets them all and looks every relationship up, as if nothing had been remembered
+RUN_MEMORY_LIMIT = 3_000_000
+
+
+@dataclass
+class Made:
+    """What one transaction created: node keys, and relationships whose two ends this run created."""
+
+    nodes: set[NodeKey] = field(default_factory=set)
+    rels: set[tuple] = field(default_factory=set)
+
+
+class RunMemory:
+    """The nodes and relationships this run created, once committed.
+
+    A relationship between two nodes that this run created can only exist if this run made it, so
+    it need not be looked up in the graph: on a first load that is nearly every relationship, and
+    each look-up inside a write transaction full of new nodes is what made writing slow. Like the
+    look-ups it replaces, this assumes no other writer adds relationships to the same nodes while
+    the run lasts (two ingests of overlapping parties at once are not supported either way).
+    """
+
+    def __init__(self, limit: int = RUN_MEMORY_LIMIT):
+        self.limit = limit
+        self.nodes: set[NodeKey] = set()
+        self.rels: set[tuple] = set()
+        self.complete = True
+
+    def remember(self, made: Made) -> None:
+        if not self.complete:
+            return
+        if len(self.nodes) + len(self.rels) + len(made.nodes) + len(made.rels) > self.limit:
+            self.complete = False
+            self.nodes.clear()
+            self.rels.clear()
+            return
+        self.nodes |= made.nodes
+        self.rels |= made.rels
+
+    def born(self, key: NodeKey, in_tx: set[NodeKey]) -> bool:
+        """Created by this run: in this transaction, or in one committed before it."""
+        return key in in_tx or (self.complete and key in self.nodes)
+
+    def surely_absent(self, rel: RelFact, in_tx: set[NodeKey]) -> bool:
+        """The relationship does not exist yet, known without asking the graph."""
+        start, end = (rel.start.label, rel.start.id), (rel.end.label, rel.end.id)
+        if start in in_tx or end in in_tx:
+            return True  # a node created in this very transaction has no relationships yet
+        return self.complete and start in self.nodes and end in self.nodes and rel.identity not in self.rels
+
+
 class GraphWriter:
     """Writes the facts of one batch; one instance per ingest run."""
 
-    def __init__(self, driver: Driver, database: str, batch: BatchInfo):
+    def __init__(self, driver: Driver, database: str, batch: BatchInfo, memory_limit: int | None = None):
         self.driver = driver
         self.database = database
         self.batch = batch
+        self.run = RunMemory(RUN_MEMORY_LIMIT if memory_limit is None else memory_limit)
 
     # --- classification -------------------------------------------------------------------------
     def classify(self, records: list[Record], chunk: int = 20_000) -> dict[str, str]:
@@ -217,17 +271,20 @@ class GraphWriter:
     # --- one chunk ------------------------------------------------------------------------------
     def write_chunk(self, facts: list[RecordFacts], status: dict[str, str]) -> WriteCounts:
         with self.driver.session(database=self.database, notifications_min_severity="OFF") as session:
-            return session.execute_write(self._write_chunk, facts, status)
+            counts, made = session.execute_write(self._write_chunk, facts, status)
+        self.run.remember(made)  # only once committed: a chunk rolled back created nothing
+        return counts
 
     def _write_chunk(
         self, tx: ManagedTransaction, facts: list[RecordFacts], status: dict[str, str]
-    ) -> WriteCounts:
+    ) -> tuple[WriteCounts, Made]:
         counts = WriteCounts()
-        created_nodes = self._nodes(tx, facts, counts)
-        self._shared(tx, facts, counts)
+        made = Made()
+        made.nodes = self._nodes(tx, facts, counts)
+        made.nodes |= self._shared(tx, facts, counts)
         self._source_records(tx, facts, status, counts)
-        self._rels(tx, facts, created_nodes, counts)
-        return counts
+        made.rels = self._rels(tx, facts, made.nodes, counts)
+        return counts, made
 
     def _run(self, tx: ManagedTransaction, query: str, counts: WriteCounts, **params: Any) -> Any:
         summary = tx.run(query, **params).consume()
@@ -235,7 +292,7 @@ class GraphWriter:
         return summary.counters
 
     # --- golden nodes ---------------------------------------------------------------------------
-    def _nodes(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[str]:
+    def _nodes(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[NodeKey]:
         groups: dict[tuple[str, str], list[tuple[NodeFact, Record]]] = defaultdict(list)
         for rf in facts:
             for nf in rf.nodes:
@@ -255,7 +312,7 @@ class GraphWriter:
         creates: dict[str, list[dict]] = defaultdict(list)
         updates: dict[str, list[dict]] = defaultdict(list)
         versions: dict[str, list[dict]] = defaultdict(list)
-        created: set[str] = set()
+        created: set[NodeKey] = set()
         for (label, node_id), members in groups.items():
             state = _Merged(existing.get((label, node_id)))
             for nf, rec in members:
@@ -263,7 +320,7 @@ class GraphWriter:
             changes = {k: v for k, v in state.changes.items() if k != "__created__"}
             if state.created:
                 creates[label].append(_native(changes))
-                created.add(node_id)
+                created.add((label, node_id))
             elif changes:
                 updates[label].append({"id": node_id, "props": _native(changes)})
             versions[label].extend({"owner": node_id, **v} for v in state.versions)
@@ -292,19 +349,26 @@ class GraphWriter:
         counts.versions += len(rows)
 
     # --- shared nodes (phones, addresses) -------------------------------------------------------
-    def _shared(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> None:
+    def _shared(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[NodeKey]:
+        """Shared nodes merged on their key; returns those this transaction created. One this run
+        created before is known to exist and is not sent again."""
         by_label: dict[str, dict[str, dict]] = defaultdict(dict)
         for rf in facts:
             for sn in rf.shared:
-                by_label[sn.ref.label].setdefault(sn.ref.id, sn.props)
+                if not self.run.born((sn.ref.label, sn.ref.id), set()):
+                    by_label[sn.ref.label].setdefault(sn.ref.id, sn.props)
+        created: set[NodeKey] = set()
         for label, nodes in by_label.items():
             key = s.node_type(label).key
-            self._run(
-                tx,
-                f"UNWIND $rows AS row MERGE (n:{label} {{{key}: row.id}}) ON CREATE SET n += row.props",
-                counts,
+            result = tx.run(
+                f"UNWIND $rows AS row OPTIONAL MATCH (o:{label} {{{key}: row.id}}) "
+                "WITH row WHERE o IS NULL "
+                f"MERGE (n:{label} {{{key}: row.id}}) ON CREATE SET n += row.props RETURN row.id AS id",
                 rows=[{"id": k, "props": p} for k, p in nodes.items()],
             )
+            created.update((label, r["id"]) for r in result)
+            counts.add(result.consume().counters)
+        return created
 
     # --- source records -------------------------------------------------------------------------
     def _source_records(
@@ -411,20 +475,26 @@ class GraphWriter:
 
     # --- relationships --------------------------------------------------------------------------
     def _rels(
-        self, tx: ManagedTransaction, facts: list[RecordFacts], created_nodes: set[str], counts: WriteCounts
-    ) -> None:
+        self,
+        tx: ManagedTransaction,
+        facts: list[RecordFacts],
+        created_nodes: set[NodeKey],
+        counts: WriteCounts,
+    ) -> set[tuple]:
+        """Relationships created or updated; returns the identities of those created between two
+        nodes this run created (the ones the run's memory answers for)."""
         groups: dict[tuple, list[tuple[RelFact, Record]]] = defaultdict(list)
         for rf in facts:
             for rel in rf.rels:
                 groups[rel.identity].append((rel, rf.record))
         if not groups:
-            return
-        # look up existing relationships, per (type, start label, end label); a relationship of a node
-        # created in this very transaction cannot exist yet, so those are not looked up
+            return set()
+        # look up existing relationships, per (type, start label, end label), except those the run
+        # knows cannot exist yet (see RunMemory)
         shape: dict[tuple[str, str, str], list[tuple]] = defaultdict(list)
         for ident, members in groups.items():
             rel = members[0][0]
-            if rel.start.id in created_nodes or rel.end.id in created_nodes:
+            if self.run.surely_absent(rel, created_nodes):
                 continue
             shape[(rel.type, rel.start.label, rel.end.label)].append(ident)
         existing: dict[tuple, dict[str, Any]] = {}
@@ -443,6 +513,7 @@ class GraphWriter:
         creates: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
         updates: dict[tuple[str, str, str], list[dict]] = defaultdict(list)
         versions: dict[str, list[dict]] = defaultdict(list)
+        made: set[tuple] = set()
         for ident, members in groups.items():
             rel = members[0][0]
             state = _Merged(existing.get(ident))
@@ -460,6 +531,10 @@ class GraphWriter:
             row = {"a": rel.start.id, "b": rel.end.id, "ident": rel.ident, "props": _native(changes)}
             if state.created:
                 creates[key3].append(row)
+                if self.run.born((rel.start.label, rel.start.id), created_nodes) and self.run.born(
+                    (rel.end.label, rel.end.id), created_nodes
+                ):
+                    made.add(ident)
             elif changes:
                 updates[key3].append(row)
             for v in state.versions:
@@ -485,3 +560,4 @@ class GraphWriter:
             )
         for label, rows in versions.items():
             self._versions(tx, label, rows, counts)
+        return made
