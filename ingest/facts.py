@@ -7,7 +7,8 @@ facts out. The writer does not know kinds, only facts; this module does not know
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 from stdnum.cn import ric
 
@@ -17,9 +18,8 @@ from ingest.normalize import address_key, company_name_norm
 from ingest.validate import Record
 
 
-@dataclass(frozen=True)
-class Ref:
-    """A node addressed by its label and key value."""
+class Ref(NamedTuple):
+    """A node addressed by its label and key value (a tuple: built for every fact, hashed often)."""
 
     label: str
     id: str
@@ -65,7 +65,7 @@ class RelFact:
     ident: dict[str, Any]  # properties that tell two relationships of the same pair apart
     props: dict[str, Any]
 
-    @property
+    @cached_property
     def identity(self) -> tuple:
         return (self.type, self.start.id, self.end.id, tuple(sorted(self.ident.items())))
 

@@ -15,6 +15,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -177,38 +178,52 @@ def load(
     progress: ProgressSink,
     chunk_size: int,
 ) -> None:
-    for kind in c.LOAD_ORDER:
-        accepted = [r for r in by_kind.get(kind, []) if not r.issues]
-        if not accepted:
-            continue
-        status = writer.classify(accepted)
-        todo = [r for r in accepted if status[r.record_key] != UNCHANGED]
-        if kind == c.COMPANIES:
-            todo = _parents_first(todo, resolutions)
-        key = f"load:{kind}"
-        progress.start(key, f"load     {kind}", len(todo))
-        for i in range(0, len(todo), chunk_size):
-            part = todo[i : i + chunk_size]
-            _write_bisecting(writer, part, resolutions, status, result)
-            progress.advance(key, len(part))
-        counts = result.counts[kind]
-        loaded = [r for r in accepted if not r.issues]
-        counts.created = sum(1 for r in loaded if status[r.record_key] == NEW)
-        counts.updated = sum(1 for r in loaded if status[r.record_key] == CHANGED)
-        counts.unchanged = sum(1 for r in loaded if status[r.record_key] == UNCHANGED)
+    # the facts of the next chunk are built on a second thread while the database writes the
+    # current one (the writing thread mostly waits on the socket, which frees the interpreter)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-facts") as builder:
+        for kind in c.LOAD_ORDER:
+            accepted = [r for r in by_kind.get(kind, []) if not r.issues]
+            if not accepted:
+                continue
+            status = writer.classify(accepted)
+            todo = [r for r in accepted if status[r.record_key] != UNCHANGED]
+            if kind == c.COMPANIES:
+                todo = _parents_first(todo, resolutions)
+            key = f"load:{kind}"
+            progress.start(key, f"load     {kind}", len(todo))
+            parts = [todo[i : i + chunk_size] for i in range(0, len(todo), chunk_size)]
+            upcoming: Future[list[RecordFacts]] | None = (
+                builder.submit(_facts_of, parts[0], resolutions) if parts else None
+            )
+            for n, part in enumerate(parts):
+                assert upcoming is not None
+                facts = upcoming.result()
+                if n + 1 < len(parts):
+                    upcoming = builder.submit(_facts_of, parts[n + 1], resolutions)
+                _write_bisecting(writer, part, facts, status, result)
+                progress.advance(key, len(part))
+            counts = result.counts[kind]
+            loaded = [r for r in accepted if not r.issues]
+            counts.created = sum(1 for r in loaded if status[r.record_key] == NEW)
+            counts.updated = sum(1 for r in loaded if status[r.record_key] == CHANGED)
+            counts.unchanged = sum(1 for r in loaded if status[r.record_key] == UNCHANGED)
+
+
+def _facts_of(part: list[Record], resolutions: dict[str, Resolution]) -> list[RecordFacts]:
+    return [build_facts(r, resolutions) for r in part]
 
 
 def _write_bisecting(
     writer: GraphWriter,
     part: list[Record],
-    resolutions: dict[str, Resolution],
+    facts: list[RecordFacts],
     status: dict[str, str],
     result: IngestResult,
 ) -> None:
-    """Write one chunk; when the database refuses it, write each half alone, down to the one row
-    it refuses, which is rejected (``write_failed``) while every other row is written. Errors that
-    are not about the data (the server gone, a timeout) are raised: the run stops and can resume."""
-    facts = [build_facts(r, resolutions) for r in part]
+    """Write one chunk (``facts`` are its records' facts, in order); when the database refuses it,
+    write each half alone, down to the one row it refuses, which is rejected (``write_failed``)
+    while every other row is written. Errors that are not about the data (the server gone, a
+    timeout) are raised: the run stops and can resume."""
     try:
         result.write.merge(writer.write_chunk(facts, status))
         return
@@ -231,8 +246,8 @@ def _write_bisecting(
             )
             return
     half = len(part) // 2
-    _write_bisecting(writer, part[:half], resolutions, status, result)
-    _write_bisecting(writer, part[half:], resolutions, status, result)
+    _write_bisecting(writer, part[:half], facts[:half], status, result)
+    _write_bisecting(writer, part[half:], facts[half:], status, result)
 
 
 # database errors caused by what a statement wrote (a value too large for an index …), as opposed to

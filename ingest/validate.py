@@ -13,6 +13,7 @@ import json
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -57,8 +58,8 @@ class Record:
     refs: dict[str, str] = field(default_factory=dict)  # reference column → resolved entity id / loan id
     warnings: list[Issue] = field(default_factory=list)  # data-quality findings on a loaded row
 
-    @property
-    def record_key(self) -> str:
+    @cached_property
+    def record_key(self) -> str:  # asked for many times per row while it is written
         return record_key(self.source, self.kind, self.record_id)
 
 

@@ -103,7 +103,7 @@ def _apply(
     props: dict[str, Any],
     rec: Record,
     batch: BatchInfo,
-    subject: str,
+    subject: str | RelFact,
     attr_prefix: str = "",
     accumulate: dict[str, list[str]] | None = None,
 ) -> None:
@@ -125,7 +125,7 @@ def _apply(
                 changed_any = True
                 state.versions.append(
                     fact_version(
-                        subject=subject,
+                        subject=subject if isinstance(subject, str) else subject.subject,
                         attribute=f"{attr_prefix}{k}",
                         value=to_json(old),
                         superseded_by=batch.batch_id,
@@ -523,7 +523,7 @@ class GraphWriter:
                     {**member.ident, **member.props},
                     rec,
                     self.batch,
-                    member.subject,
+                    member,  # its subject text is built only if a FactVersion needs it
                     attr_prefix=f"{member.type}.",
                 )
             changes = {k: v for k, v in state.changes.items() if k != "__created__"}
