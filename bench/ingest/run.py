@@ -264,7 +264,7 @@ def write_section(text: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scales", nargs="+", default=["s", "m"], help="scales for the bulk path")
+    ap.add_argument("--scales", nargs="*", default=["s", "m"], help="scales for the bulk path")
     ap.add_argument("--driver-scales", nargs="*", default=["s", "m"], help="scales for the driver path")
     ap.add_argument("--data", type=Path, default=None, help="folder for generated data (default: temp)")
     ap.add_argument("--no-write", action="store_true")
