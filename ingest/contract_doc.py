@@ -277,6 +277,14 @@ def render() -> str:
         "SourceRecords together. A run killed at any point (process or database) leaves its `Batch` "
         "`running`; the same command again resumes that batch, skips the committed records and ends in the "
         "same graph as an uninterrupted run.",
+        "- **Writing.** Each chunk's facts are built on a second thread while the previous chunk is "
+        "written. A relationship is looked up in the graph before it is written (to merge it, with "
+        "history, if it exists) unless the run itself created both its ends: such a relationship can "
+        "only exist if this run made it, which the run remembers (up to 3 million node keys and "
+        "relationship identities, about 100 bytes each; past that the run forgets them and looks every "
+        "relationship up). On a first load this skips nearly every look-up. Like the look-ups, it "
+        "assumes no other writer links the same nodes while the run lasts: two ingests of overlapping "
+        "parties at the same time are not supported.\n"
         "- **Resolution.** Parties are keyed by the `Resolver` step: `riskgraph ingest` uses entity "
         "resolution by default (`--resolver er`, docs/entity-resolution.md); `--resolver strong-key` keys "
         "by USCC / full resident ID only, else provisionally per record.",
