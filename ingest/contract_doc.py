@@ -284,7 +284,7 @@ def render() -> str:
         "relationship identities, about 100 bytes each; past that the run forgets them and looks every "
         "relationship up). On a first load this skips nearly every look-up. Like the look-ups, it "
         "assumes no other writer links the same nodes while the run lasts: two ingests of overlapping "
-        "parties at the same time are not supported.\n"
+        "parties at the same time are not supported.",
         "- **Resolution.** Parties are keyed by the `Resolver` step: `riskgraph ingest` uses entity "
         "resolution by default (`--resolver er`, docs/entity-resolution.md); `--resolver strong-key` keys "
         "by USCC / full resident ID only, else provisionally per record.",

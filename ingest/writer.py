@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import defaultdict
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from neo4j import Driver, ManagedTransaction
 
 from graph_model import schema as s
 from graph_model.history import fact_version, to_json, write_versions
-from ingest.facts import NodeFact, RecordFacts, RelFact
+from ingest.facts import NodeFact, RecordFacts, Ref, RelFact
 from ingest.validate import Record
 
 NEW, CHANGED, UNCHANGED = "new", "changed", "unchanged"
@@ -179,7 +180,6 @@ def _native(props: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.to_native() if hasattr(v, "to_native") else v) for k, v in props.items()}
 
 
-NodeKey = tuple[str, str]  # (label, key value)
 # how many node keys and relationship identities one run keeps in mind (about 100 bytes each); past
 # it the run forgets them all and looks every relationship up, as if nothing had been remembered
 RUN_MEMORY_LIMIT = 3_000_000
@@ -187,9 +187,9 @@ RUN_MEMORY_LIMIT = 3_000_000
 
 @dataclass
 class Made:
-    """What one transaction created: node keys, and relationships whose two ends this run created."""
+    """What one transaction created: nodes, and relationships whose two ends this run created."""
 
-    nodes: set[NodeKey] = field(default_factory=set)
+    nodes: set[Ref] = field(default_factory=set)
     rels: set[tuple] = field(default_factory=set)
 
 
@@ -205,7 +205,7 @@ class RunMemory:
 
     def __init__(self, limit: int = RUN_MEMORY_LIMIT):
         self.limit = limit
-        self.nodes: set[NodeKey] = set()
+        self.nodes: set[Ref] = set()
         self.rels: set[tuple] = set()
         self.complete = True
 
@@ -220,26 +220,30 @@ class RunMemory:
         self.nodes |= made.nodes
         self.rels |= made.rels
 
-    def born(self, key: NodeKey, in_tx: set[NodeKey]) -> bool:
+    def born(self, node: Ref, in_tx: AbstractSet[Ref] = frozenset()) -> bool:
         """Created by this run: in this transaction, or in one committed before it."""
-        return key in in_tx or (self.complete and key in self.nodes)
+        return node in in_tx or (self.complete and node in self.nodes)
 
-    def surely_absent(self, rel: RelFact, in_tx: set[NodeKey]) -> bool:
+    def surely_absent(self, rel: RelFact, in_tx: AbstractSet[Ref]) -> bool:
         """The relationship does not exist yet, known without asking the graph."""
-        start, end = (rel.start.label, rel.start.id), (rel.end.label, rel.end.id)
-        if start in in_tx or end in in_tx:
+        if rel.start in in_tx or rel.end in in_tx:
             return True  # a node created in this very transaction has no relationships yet
-        return self.complete and start in self.nodes and end in self.nodes and rel.identity not in self.rels
+        return (
+            self.complete
+            and rel.start in self.nodes
+            and rel.end in self.nodes
+            and rel.identity not in self.rels
+        )
 
 
 class GraphWriter:
     """Writes the facts of one batch; one instance per ingest run."""
 
-    def __init__(self, driver: Driver, database: str, batch: BatchInfo, memory_limit: int | None = None):
+    def __init__(self, driver: Driver, database: str, batch: BatchInfo):
         self.driver = driver
         self.database = database
         self.batch = batch
-        self.run = RunMemory(RUN_MEMORY_LIMIT if memory_limit is None else memory_limit)
+        self.run = RunMemory(RUN_MEMORY_LIMIT)
 
     # --- classification -------------------------------------------------------------------------
     def classify(self, records: list[Record], chunk: int = 20_000) -> dict[str, str]:
@@ -292,7 +296,7 @@ class GraphWriter:
         return summary.counters
 
     # --- golden nodes ---------------------------------------------------------------------------
-    def _nodes(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[NodeKey]:
+    def _nodes(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[Ref]:
         groups: dict[tuple[str, str], list[tuple[NodeFact, Record]]] = defaultdict(list)
         for rf in facts:
             for nf in rf.nodes:
@@ -312,7 +316,7 @@ class GraphWriter:
         creates: dict[str, list[dict]] = defaultdict(list)
         updates: dict[str, list[dict]] = defaultdict(list)
         versions: dict[str, list[dict]] = defaultdict(list)
-        created: set[NodeKey] = set()
+        created: set[Ref] = set()
         for (label, node_id), members in groups.items():
             state = _Merged(existing.get((label, node_id)))
             for nf, rec in members:
@@ -320,7 +324,7 @@ class GraphWriter:
             changes = {k: v for k, v in state.changes.items() if k != "__created__"}
             if state.created:
                 creates[label].append(_native(changes))
-                created.add((label, node_id))
+                created.add(Ref(label, node_id))
             elif changes:
                 updates[label].append({"id": node_id, "props": _native(changes)})
             versions[label].extend({"owner": node_id, **v} for v in state.versions)
@@ -349,15 +353,15 @@ class GraphWriter:
         counts.versions += len(rows)
 
     # --- shared nodes (phones, addresses) -------------------------------------------------------
-    def _shared(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[NodeKey]:
+    def _shared(self, tx: ManagedTransaction, facts: list[RecordFacts], counts: WriteCounts) -> set[Ref]:
         """Shared nodes merged on their key; returns those this transaction created. One this run
         created before is known to exist and is not sent again."""
         by_label: dict[str, dict[str, dict]] = defaultdict(dict)
         for rf in facts:
             for sn in rf.shared:
-                if not self.run.born((sn.ref.label, sn.ref.id), set()):
+                if not self.run.born(sn.ref):
                     by_label[sn.ref.label].setdefault(sn.ref.id, sn.props)
-        created: set[NodeKey] = set()
+        created: set[Ref] = set()
         for label, nodes in by_label.items():
             key = s.node_type(label).key
             result = tx.run(
@@ -366,7 +370,7 @@ class GraphWriter:
                 f"MERGE (n:{label} {{{key}: row.id}}) ON CREATE SET n += row.props RETURN row.id AS id",
                 rows=[{"id": k, "props": p} for k, p in nodes.items()],
             )
-            created.update((label, r["id"]) for r in result)
+            created.update(Ref(label, r["id"]) for r in result)
             counts.add(result.consume().counters)
         return created
 
@@ -478,7 +482,7 @@ class GraphWriter:
         self,
         tx: ManagedTransaction,
         facts: list[RecordFacts],
-        created_nodes: set[NodeKey],
+        created_nodes: set[Ref],
         counts: WriteCounts,
     ) -> set[tuple]:
         """Relationships created or updated; returns the identities of those created between two
@@ -531,9 +535,7 @@ class GraphWriter:
             row = {"a": rel.start.id, "b": rel.end.id, "ident": rel.ident, "props": _native(changes)}
             if state.created:
                 creates[key3].append(row)
-                if self.run.born((rel.start.label, rel.start.id), created_nodes) and self.run.born(
-                    (rel.end.label, rel.end.id), created_nodes
-                ):
+                if self.run.born(rel.start, created_nodes) and self.run.born(rel.end, created_nodes):
                     made.add(ident)
             elif changes:
                 updates[key3].append(row)

@@ -30,7 +30,7 @@ def _rel(a: str, b: str, role: str = "director") -> RelFact:
 
 def test_a_relationship_between_two_nodes_of_the_run_is_absent_until_the_run_makes_it() -> None:
     memory = RunMemory(limit=100)
-    p, c = (s.PERSON, "P:1"), (s.COMPANY, "C:1")
+    p, c = Ref(s.PERSON, "P:1"), Ref(s.COMPANY, "C:1")
     assert not memory.surely_absent(_rel("P:1", "C:1"), set()), "nodes of earlier runs: ask the graph"
     assert memory.surely_absent(_rel("P:1", "C:1"), {p}), "a node of this transaction has no relationships"
     memory.remember(Made(nodes={p, c}))
@@ -43,12 +43,12 @@ def test_a_relationship_between_two_nodes_of_the_run_is_absent_until_the_run_mak
 
 def test_a_memory_past_its_limit_forgets_everything_and_asks_the_graph() -> None:
     memory = RunMemory(limit=3)
-    memory.remember(Made(nodes={(s.PERSON, "P:1"), (s.COMPANY, "C:1")}))
+    memory.remember(Made(nodes={Ref(s.PERSON, "P:1"), Ref(s.COMPANY, "C:1")}))
     assert memory.surely_absent(_rel("P:1", "C:1"), set())
-    memory.remember(Made(nodes={(s.COMPANY, "C:2"), (s.COMPANY, "C:3")}))
+    memory.remember(Made(nodes={Ref(s.COMPANY, "C:2"), Ref(s.COMPANY, "C:3")}))
     assert not memory.complete and not memory.nodes
     assert not memory.surely_absent(_rel("P:1", "C:1"), set())
-    assert not memory.born((s.PERSON, "P:1"), set())
+    assert not memory.born(Ref(s.PERSON, "P:1"))
 
 
 def _restated(tmp_path: Path) -> Path:
