@@ -10,11 +10,12 @@ what an ingest would:
    entity map and the trained weights (what the graph and ``<state_dir>/<kind>.model.json`` keep)
    and writes the carried normalized values and block keys beside it (what
    ``<state_dir>/<kind>.carried.parquet`` keeps, ``entity_resolution.carry``).
-2. ``measure``: reads the input table, that pickle and the carried state (reading the state is
-   timed on its own: an ingest reads it once per run, later batches of a run hold it in memory),
-   then times ``resolve_population`` on the whole population (prior records + batch) with the
-   batch as the changed records, the prior weights and the carried state, sampling RSS every
-   50 ms; accuracy is scored on the resulting entities of all records.
+2. ``measure``: reads the input table (its truth only after the call: an ingest holds none), that
+   pickle and the carried state (reading the state is timed on its own: an ingest reads it once per
+   run, later batches of a run hold it in memory), then times ``resolve_population`` on the whole
+   population (prior records + batch) with the batch as the changed records, the prior weights and
+   the carried state, sampling RSS every 50 ms; accuracy is scored on the resulting entities of all
+   records.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def measure(kind: str, input_pickle: str, prior_pickle: str, batch: int, peak_rs
     from entity_resolution.fellegi_sunter import FSModel
     from ingest.er_resolver import resolve_population
 
-    records, truth, _branch, _load_s = pd.read_pickle(input_pickle)
+    records = pd.read_pickle(input_pickle)[0]
     prior_map, model_dict = pd.read_pickle(prior_pickle)
     spec = ResolutionSpec.from_yaml(SPEC[kind])
     batch_pos = held_out(records, batch)
@@ -82,6 +83,7 @@ def measure(kind: str, input_pickle: str, prior_pickle: str, batch: int, peak_rs
     res, elapsed, cpu, base, peak = peak_rss_during(
         lambda: resolve_population(frame, spec, prior_map, batch_keys, [], [], model, carried)
     )
+    truth = pd.read_pickle(input_pickle)[1]
     t = truth.reindex(frame["record_id"].astype(str))
     rest_truth = set(t[~t.index.isin(batch_keys)].to_numpy())
     joins = int(sum(1 for r in batch_keys if t[r] in rest_truth))
