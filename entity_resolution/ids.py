@@ -62,7 +62,8 @@ def assign_ids(
         winners = best.drop_duplicates("prior", keep="first")
         label_to_id = dict(zip(winners["label"], winners["prior"], strict=True))
 
-    taken = set(issued) | set(label_to_id.values())
+    taken = issued  # this call's own set: the ids a new id must avoid
+    taken.update(label_to_id.values())
     for label, rid in min_rid.sort_values().items():
         key = int(label)  # type: ignore[call-overload]  # cluster labels are integers
         if key in label_to_id:

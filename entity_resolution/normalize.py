@@ -360,9 +360,27 @@ def _same_or(value: Any, mapped: object) -> object:
 
 def map_unique(series: pd.Series, func: Callable[[Any], object]) -> pd.Series:
     """Apply ``func`` once per distinct value (columns repeat a lot: names, cities, dates)."""
-    values = series.astype(object).to_numpy()
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = _distinct(series)
     # a value the function leaves as it is keeps its own string object: normalized columns of a
     # large population otherwise hold a second copy of every identifier, date and code
     mapped = np.array([_same_or(u, func(u)) for u in uniques] + [func(None)], dtype=object)
     return pd.Series(mapped[codes], index=series.index, dtype=object)
+
+
+def _distinct(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Per value its code (-1: missing) and the distinct values in order of first appearance.
+
+    A text column held by Arrow (pandas' default string type) is encoded by Arrow itself and only
+    its distinct values become Python strings: turning every value into a Python string first, to
+    factorize them, cost five times as much on a column of two million names."""
+    import pyarrow as pa
+
+    dtype = series.dtype
+    if isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow":
+        arr = pa.array(series.array)
+        if isinstance(arr, pa.ChunkedArray):
+            arr = arr.combine_chunks()
+        encoded = arr.dictionary_encode()
+        codes = encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.intp)
+        return codes, np.asarray(encoded.dictionary.to_numpy(zero_copy_only=False), dtype=object)
+    return pd.factorize(series.astype(object).to_numpy(), use_na_sentinel=True)
