@@ -102,16 +102,16 @@ class Carried:
 
         path = Path(path)
         try:
-            file = pq.ParquetFile(path)
-            schema = file.schema_arrow
+            schema = pq.read_schema(path)
             meta = json.loads((schema.metadata or {}).get(META_KEY, b"{}"))
             if meta.get("format") != FORMAT:
                 return None
             names = schema.names
+            text_cols = [f.name for f in schema if pa.types.is_string(f.type)]
+            file = pq.ParquetFile(path, read_dictionary=text_cols)
 
             def column(name: str):
-                dictionary = [name] if pa.types.is_string(schema.field(name).type) else []
-                return pq.read_table(path, columns=[name], read_dictionary=dictionary).column(name)
+                return file.read(columns=[name]).column(name)
 
             def text(name: str) -> np.ndarray:
                 return _from_text(column(name))
@@ -124,7 +124,6 @@ class Carried:
                 col = column(f"key:{i}").combine_chunks()
                 counts = col.value_lengths().to_numpy(zero_copy_only=False).astype(np.int32)
                 rows.append(RuleRows(counts, col.flatten().to_numpy(zero_copy_only=False).astype(np.uint64)))
-                del col
             carried = cls(
                 spec_fingerprint=str(meta["spec_fingerprint"]),
                 record_ids=text("record_id"),
@@ -137,6 +136,7 @@ class Carried:
                 parent_core=text("parent_core"),
                 rows=rows,
             )
+            file.close()
         except (OSError, ValueError, KeyError, pa.ArrowException):
             return None
         finally:
